@@ -1,0 +1,30 @@
+"""Card rendering: a job's `card` fields → front and back images → printer panels.
+
+    problems = field_problems(card) + image_problems(card)   # intake: reject if any
+    images = render_card(card)                               # raises RenderError if not
+    panels = encode_panels(images)                           # controller.cardpanels.CardPanels
+
+Rendering is deterministic: the same card gives byte-identical images and panels. The fonts
+ship inside the package and are laid out without Raqm, so the host's libraries do not matter
+beyond the Pillow version itself.
+"""
+
+from .card import CardImages, field_problems, image_problems, render_card, save_png
+from .errors import Problem, RenderError
+from .fields import FIELD_MAX_CHARS
+from .panels import decode_panel, encode_panels, preview_back, preview_front
+
+__all__ = [
+    "FIELD_MAX_CHARS",
+    "CardImages",
+    "Problem",
+    "RenderError",
+    "decode_panel",
+    "encode_panels",
+    "field_problems",
+    "image_problems",
+    "preview_back",
+    "preview_front",
+    "render_card",
+    "save_png",
+]

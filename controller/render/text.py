@@ -1,0 +1,49 @@
+"""Measuring and wrapping text with the real font, and finding characters it cannot draw."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+# A private-use code point no font defines: drawing it draws the font's "missing glyph" box.
+_MISSING = "\U0010fffd"
+
+
+def text_width(text: str, font: ImageFont.FreeTypeFont) -> int:
+    """Pixels from the pen's start to the right end of the text, ink overhang included."""
+    left, _, right, _ = font.getbbox(text, anchor="ls")
+    return math.ceil(max(font.getlength(text), right)) - min(0, left)
+
+
+@cache
+def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    size = font.size * 3
+    image = Image.new("L", (size, size))
+    ImageDraw.Draw(image).text((font.size, font.size), char, font=font, fill=255)
+    return image.tobytes()
+
+
+def undrawable(text: str, font: ImageFont.FreeTypeFont) -> bool:
+    """Whether `text` has a character that `font` would draw as its missing-glyph box."""
+    missing = _glyph(font, _MISSING)
+    return any(_glyph(font, char) == missing for char in set(text) if char != " ")
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | None:
+    """Split `text` at spaces into the fewest lines no wider than `width`, greedily.
+
+    Runs of spaces between words become one space. Returns None when a single word is wider
+    than `width`, since breaking inside a word would misspell a name.
+    """
+    lines: list[str] = []
+    for word in text.split():
+        if text_width(word, font) > width:
+            return None
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width(candidate, font) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines
