@@ -1,0 +1,103 @@
+"""Job intake: validate, then store the job or its rejection with the event, in one transaction.
+
+`submit` returns only after the outcome is on disk, so the MQTT link may acknowledge the
+PUBLISH as soon as it returns. Re-delivery of a stored job with the same content is
+acknowledged and ignored; with other content it is rejected as `conflict`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from controller.clock import Clock, rfc3339
+from controller.jobspec import JobSpec, Rejection, parse_job
+from controller.queue.db import Database
+from controller.queue.jobs import JobStore
+from controller.queue.outbox import emit
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: str  # "accepted", "duplicate" or "rejected"
+    job_id: str | None
+    code: str | None = None
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "outcome": self.outcome,
+            "job_id": self.job_id,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class Intake:
+    def __init__(self, db: Database, jobs: JobStore, clock: Clock, timezone: str) -> None:
+        self._db, self._jobs, self._clock = db, jobs, clock
+        self._tz = ZoneInfo(timezone)
+
+    def submit(self, payload: bytes, source: str = "mqtt") -> IntakeResult:
+        now = self._clock.now()
+        parsed = parse_job(payload, today=now.astimezone(self._tz).date())
+        with self._db.transaction() as tx:
+            if isinstance(parsed, JobSpec):
+                result = self._store(tx, parsed, source)
+            else:
+                result = self._reject(tx, parsed)
+        log.info("job intake", source=source, **result.as_dict())
+        return result
+
+    def _store(self, tx: sqlite3.Connection, spec: JobSpec, source: str) -> IntakeResult:
+        now = self._clock.now()
+        known = tx.execute(
+            "SELECT content_sha256 FROM jobs WHERE job_id = ?", (spec.job_id,)
+        ).fetchone()
+        if known is not None:
+            if known[0] == spec.content_sha256:
+                return IntakeResult("duplicate", spec.job_id)
+            return self._reject(
+                tx,
+                Rejection(
+                    "conflict", "job_id already used for a job with other content", spec.job_id
+                ),
+            )
+        if spec.not_after is not None and spec.not_after <= now:
+            return self._reject(
+                tx,
+                Rejection(
+                    "expired", f"not_after {rfc3339(spec.not_after)} has passed", spec.job_id
+                ),
+            )
+        active = tx.execute(
+            "SELECT job_id FROM jobs WHERE nik = ? AND state IN ('queued', 'printing',"
+            " 'needs_review')",
+            (spec.nik,),
+        ).fetchone()
+        if active is not None:
+            return self._reject(
+                tx,
+                Rejection(
+                    "duplicate_nik",
+                    f"job {active[0]} for the same NIK is still active",
+                    spec.job_id,
+                ),
+            )
+        self._jobs.insert(tx, spec, source, now)
+        return IntakeResult("accepted", spec.job_id)
+
+    def _reject(self, tx: sqlite3.Connection, rejection: Rejection) -> IntakeResult:
+        emit(
+            tx,
+            "job.rejected",
+            rejection.job_id,
+            {"code": rejection.code, "message": rejection.message},
+            self._clock.now(),
+        )
+        return IntakeResult("rejected", rejection.job_id, rejection.code, rejection.message)

@@ -1,0 +1,350 @@
+"""The job's life (DESIGN.md): every transition, with its events, in one transaction.
+
+    queued ──▶ printing ──▶ printed
+       │           ├──▶ queued (spoiled, retried; or no blank used) ──▶ … failed at the limit
+       │           └──▶ needs_review ──resolve──▶ printed | queued
+       └──▶ cancelled | expired | failed
+
+`_move` is the only place that changes a job's state: it refuses a transition the diagram does
+not have, and deletes the photo and signature when a job ends.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from controller.clock import Clock, rfc3339
+from controller.jobspec import JobSpec, mask_nik
+from controller.queue.db import Database
+from controller.queue.ledger import Ledger
+from controller.queue.outbox import emit
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "queued": frozenset({"printing", "cancelled", "expired", "failed"}),
+    "printing": frozenset({"printed", "queued", "failed", "needs_review"}),
+    "needs_review": frozenset({"printed", "queued"}),
+    "printed": frozenset(),
+    "failed": frozenset(),
+    "cancelled": frozenset(),
+    "expired": frozenset(),
+}
+ENDED = frozenset(state for state, onward in TRANSITIONS.items() if not onward)
+RESOLUTIONS = ("printed", "spoiled", "not_printed")
+
+
+class IllegalTransition(Exception):
+    def __init__(self, job_id: str, current: str, wanted: str) -> None:
+        super().__init__(f"job {job_id} cannot go from {current} to {wanted}")
+        self.job_id, self.current, self.wanted = job_id, current, wanted
+
+
+class UnknownJob(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    seq: int
+    reason: str
+    state: str
+    attempts: int
+    nik: str
+    not_after: str | None
+    received_at: str
+    updated_at: str
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ENDED
+
+
+@dataclass(frozen=True)
+class PrintableJob:
+    """What the printer needs of a job: its card fields, photo and signature."""
+
+    job_id: str
+    card: dict[str, str]
+    photo: bytes
+    signature: bytes
+
+
+class JobStore:
+    def __init__(self, db: Database, clock: Clock, ledger: Ledger, max_attempts: int = 3) -> None:
+        self._db, self._clock, self._ledger = db, clock, ledger
+        self._max_attempts = max_attempts
+
+    # -- intake ----------------------------------------------------------------------------
+    def insert(self, tx: sqlite3.Connection, spec: JobSpec, source: str, at: datetime) -> None:
+        """Store a validated job as queued, with its `job.accepted` event."""
+        stamp = rfc3339(at)
+        tx.execute(
+            "INSERT INTO jobs (job_id, content_sha256, nik, reason, not_after, state, card_json,"
+            " photo, signature, source, received_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+            (
+                spec.job_id,
+                spec.content_sha256,
+                spec.nik,
+                spec.reason,
+                rfc3339(spec.not_after) if spec.not_after else None,
+                json.dumps(spec.card, sort_keys=True),
+                spec.photo,
+                spec.signature,
+                source,
+                stamp,
+                stamp,
+            ),
+        )
+        emit(
+            tx,
+            "job.accepted",
+            spec.job_id,
+            {"reason": spec.reason, "queued": _count(tx, "queued")},
+            at,
+        )
+
+    # -- printing --------------------------------------------------------------------------
+    def start(self, job_id: str, counter_before: int) -> None:
+        """The card is about to start: the printer's counter is stored before any byte is sent."""
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._move(tx, job_id, "printing", now)
+            tx.execute(
+                "INSERT INTO attempts (job_id, started_at, counter_before) VALUES (?, ?, ?)",
+                (job_id, rfc3339(now), counter_before),
+            )
+
+    def printed(self, job_id: str, card_counter: int, printer_serial: str) -> None:
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._close_attempt(tx, job_id, "printed", None, card_counter, now)
+            self._card_printed(tx, job_id, card_counter, printer_serial, now)
+
+    def spoiled(self, job_id: str, cause: str, card_counter: int) -> str:
+        """The printer reports the blank spoiled: retry, or fail at the limit. Returns the state."""
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._close_attempt(tx, job_id, "spoiled", cause, card_counter, now)
+            return self._card_spoiled(tx, job_id, cause, now, retry_limit=True)
+
+    def not_printed(self, job_id: str, card_counter: int, cause: str) -> None:
+        """The card did not start and the counter proves no blank was used: queue it again."""
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._close_attempt(tx, job_id, "not_printed", cause, card_counter, now)
+            self._move(tx, job_id, "queued", now)
+
+    def needs_review(self, job_id: str, cause: str, card_counter: int | None) -> None:
+        """The card's outcome is unknown and a blank may have been used: a person decides."""
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._close_attempt(tx, job_id, "unknown", cause, card_counter, now)
+            self._move(tx, job_id, "needs_review", now)
+            emit(
+                tx, "job.needs_review", job_id, {"cause": cause, "card_counter": card_counter}, now
+            )
+
+    def fail(self, job_id: str, code: str, message: str) -> None:
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._move(tx, job_id, "failed", now)
+            emit(tx, "job.failed", job_id, {"code": code, "message": message}, now)
+
+    # -- people ----------------------------------------------------------------------------
+    def resolve(self, job_id: str, outcome: str, printer_serial: str = "") -> str:
+        """A person decides a `needs_review` job. Returns the job's new state."""
+        if outcome not in RESOLUTIONS:
+            raise ValueError(f"outcome must be one of {', '.join(RESOLUTIONS)}")
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            job = self._job(tx, job_id)
+            if job.state != "needs_review":
+                raise IllegalTransition(job_id, job.state, f"resolved {outcome}")
+            counter = tx.execute(
+                "SELECT counter_after FROM attempts WHERE job_id = ? ORDER BY id DESC LIMIT 1",
+                (job_id,),
+            ).fetchone()[0]
+            if outcome == "printed":
+                self._card_printed(tx, job_id, counter, printer_serial, now)
+                return "printed"
+            if outcome == "spoiled":
+                return self._card_spoiled(tx, job_id, "resolved_spoiled", now, retry_limit=False)
+            self._move(tx, job_id, "queued", now)
+            return "queued"
+
+    def cancel(self, job_id: str, by: str) -> None:
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            self._move(tx, job_id, "cancelled", now)
+            emit(tx, "job.cancelled", job_id, {"by": by}, now)
+
+    def expire_due(self) -> list[str]:
+        """End every queued job whose `not_after` has passed as `job.expired`."""
+        now = self._clock.now()
+        with self._db.transaction() as tx:
+            due = tx.execute(
+                "SELECT job_id, not_after FROM jobs WHERE state = 'queued' AND not_after <= ?"
+                " ORDER BY seq",
+                (rfc3339(now),),
+            ).fetchall()
+            for row in due:
+                self._move(tx, row["job_id"], "expired", now)
+                emit(tx, "job.expired", row["job_id"], {"not_after": row["not_after"]}, now)
+        return [row["job_id"] for row in due]
+
+    # -- queries ---------------------------------------------------------------------------
+    def get(self, job_id: str) -> Job:
+        with self._db.reading() as conn:
+            return self._job(conn, job_id)
+
+    def printable(self, job_id: str) -> PrintableJob:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT card_json, photo, signature FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+        if row is None or row["photo"] is None:
+            raise UnknownJob(job_id)
+        return PrintableJob(job_id, json.loads(row["card_json"]), row["photo"], row["signature"])
+
+    def in_state(self, state: str, limit: int = 1000) -> list[Job]:
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state = ? ORDER BY seq LIMIT ?",
+                (state, limit),
+            ).fetchall()
+        return [_job(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._db.reading() as conn:
+            rows = conn.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall()
+        found = {row[0]: int(row[1]) for row in rows}
+        return {state: found.get(state, 0) for state in TRANSITIONS}
+
+    def open_attempt(self, job_id: str) -> tuple[int, str] | None:
+        """(counter_before, started_at) of the attempt in progress, if there is one."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT counter_before, started_at FROM attempts"
+                " WHERE job_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+                (job_id,),
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    # -- internals -------------------------------------------------------------------------
+    def _move(self, tx: sqlite3.Connection, job_id: str, to: str, now: datetime) -> Job:
+        job = self._job(tx, job_id)
+        if to not in TRANSITIONS[job.state]:
+            raise IllegalTransition(job_id, job.state, to)
+        stamp = rfc3339(now)
+        if to in ENDED:
+            tx.execute(
+                "UPDATE jobs SET state = ?, updated_at = ?, ended_at = ?, photo = NULL,"
+                " signature = NULL WHERE job_id = ?",
+                (to, stamp, stamp, job_id),
+            )
+        else:
+            tx.execute(
+                "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ?", (to, stamp, job_id)
+            )
+        return job
+
+    def _job(self, conn: sqlite3.Connection, job_id: str) -> Job:
+        row = conn.execute(
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        if row is None:
+            raise UnknownJob(job_id)
+        return _job(row)
+
+    def _close_attempt(
+        self,
+        tx: sqlite3.Connection,
+        job_id: str,
+        outcome: str,
+        cause: str | None,
+        counter: int | None,
+        now: datetime,
+    ) -> None:
+        updated = tx.execute(
+            "UPDATE attempts SET ended_at = ?, outcome = ?, cause = ?, counter_after = ?"
+            " WHERE id = (SELECT max(id) FROM attempts WHERE job_id = ? AND ended_at IS NULL)",
+            (rfc3339(now), outcome, cause, counter, job_id),
+        ).rowcount
+        if updated != 1:
+            state = self._job(tx, job_id).state
+            raise IllegalTransition(job_id, state, f"{outcome} (no card in progress)")
+
+    def _card_printed(
+        self, tx: sqlite3.Connection, job_id: str, counter: int | None, serial: str, now: datetime
+    ) -> None:
+        job = self._move(tx, job_id, "printed", now)
+        attempts = job.attempts + 1
+        tx.execute("UPDATE jobs SET attempts = ? WHERE job_id = ?", (attempts, job_id))
+        self._ledger.use(tx, "printed", job_id, now)
+        emit(
+            tx,
+            "card.printed",
+            job_id,
+            {
+                "reason": job.reason,
+                "nik_masked": mask_nik(job.nik),
+                "attempts": attempts,
+                "printer_serial": serial,
+                "card_counter": counter,
+            },
+            now,
+        )
+
+    def _card_spoiled(
+        self, tx: sqlite3.Connection, job_id: str, cause: str, now: datetime, retry_limit: bool
+    ) -> str:
+        job = self._job(tx, job_id)
+        attempts = job.attempts + 1
+        tx.execute("UPDATE jobs SET attempts = ? WHERE job_id = ?", (attempts, job_id))
+        self._ledger.use(tx, "spoiled", job_id, now)
+        emit(tx, "card.spoiled", job_id, {"cause": cause, "attempt": attempts}, now)
+        if retry_limit and attempts >= self._max_attempts:
+            self._move(tx, job_id, "failed", now)
+            emit(
+                tx,
+                "job.failed",
+                job_id,
+                {
+                    "code": "too_many_spoiled",
+                    "message": f"{attempts} blanks spoiled; the limit is {self._max_attempts}",
+                },
+                now,
+            )
+            return "failed"
+        self._move(tx, job_id, "queued", now)
+        return "queued"
+
+
+_JOB_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, received_at, updated_at"
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - sqlite3.Row
+
+
+def _count(tx: sqlite3.Connection, state: str) -> int:
+    return int(tx.execute("SELECT count(*) FROM jobs WHERE state = ?", (state,)).fetchone()[0])
+
+
+def job_summary(job: Job) -> dict[str, Any]:
+    """A job as the local command line and replies show it: no personal data."""
+    return {
+        "job_id": job.job_id,
+        "state": job.state,
+        "reason": job.reason,
+        "attempts": job.attempts,
+        "nik_masked": mask_nik(job.nik),
+        "not_after": job.not_after,
+        "received_at": job.received_at,
+        "updated_at": job.updated_at,
+    }

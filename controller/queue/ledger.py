@@ -1,0 +1,173 @@
+"""The consumables ledger: every blank, ribbon panel and film panel accounted for.
+
+Each change to what is loaded is a ledger row (`load`, `printed`, `spoiled`, `adjust`) written in
+the same transaction as the cached `remaining`, so for every consumable at all times:
+
+    loaded = printed + spoiled + remaining - adjustments
+
+where adjustments are signed corrections (a count taken from the printer, an old ribbon taken
+out). `balance()` reads these figures back for the status, the tests and an audit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from controller.clock import rfc3339
+from controller.policy.consumables import empty_alert, low_alert
+from controller.queue.outbox import emit
+
+CONSUMABLES = ("cards", "ribbon", "film")
+# A reload replaces a ribbon or a film (what was left of the old one is taken out); blanks are
+# added to those already in the feeder.
+REPLACED_ON_RELOAD = ("ribbon", "film")
+
+
+@dataclass(frozen=True)
+class Balance:
+    consumable: str
+    loaded: int
+    printed: int
+    spoiled: int
+    adjustments: int
+    remaining: int
+    capacity: int
+
+    @property
+    def holds(self) -> bool:
+        return self.loaded == self.printed + self.spoiled + self.remaining - self.adjustments
+
+
+class Ledger:
+    def __init__(self, low_thresholds: dict[str, int]) -> None:
+        self._low = low_thresholds
+
+    def initialise(self, tx: sqlite3.Connection, loaded: dict[str, int], at: datetime) -> None:
+        """Record the first load of a new station (what was in the printer when it came)."""
+        for consumable in CONSUMABLES:
+            exists = tx.execute(
+                "SELECT 1 FROM consumables WHERE consumable = ?", (consumable,)
+            ).fetchone()
+            if exists:
+                continue
+            count = loaded.get(consumable, 0)
+            tx.execute(
+                "INSERT INTO consumables (consumable, remaining, capacity) VALUES (?, 0, ?)",
+                (consumable, count),
+            )
+            self._change(tx, consumable, "load", count, at, note="initial")
+
+    def use(self, tx: sqlite3.Connection, outcome: str, job_id: str, at: datetime) -> None:
+        """One card attempt, printed or spoiled, uses one of each consumable."""
+        for consumable in CONSUMABLES:
+            remaining = self.remaining(tx, consumable)
+            if remaining == 0:
+                # The printer used something the ledger thought empty: the count was wrong.
+                self._change(tx, consumable, "adjust", 1, at, note="used more than counted")
+            self._change(tx, consumable, outcome, -1, at, job_id=job_id)
+
+    def reload(
+        self,
+        tx: sqlite3.Connection,
+        consumable: str,
+        count: int,
+        capacity: int | None,
+        lot: str | None,
+        at: datetime,
+    ) -> None:
+        """A person loaded `count` blanks, or a ribbon or film good for `count` cards."""
+        before = self.remaining(tx, consumable)
+        if consumable in REPLACED_ON_RELOAD and before:
+            self._change(tx, consumable, "adjust", -before, at, note="old roll taken out")
+        self._change(tx, consumable, "load", count, at, lot=lot)
+        remaining = self.remaining(tx, consumable)
+        old_capacity = tx.execute(
+            "SELECT capacity FROM consumables WHERE consumable = ?", (consumable,)
+        ).fetchone()[0]
+        new_capacity = capacity if capacity is not None else max(old_capacity, remaining)
+        tx.execute(
+            "UPDATE consumables SET capacity = ?, lot = coalesce(?, lot) WHERE consumable = ?",
+            (new_capacity, lot, consumable),
+        )
+        emit(
+            tx,
+            "consumable.reloaded",
+            None,
+            {"consumable": consumable, "count": count, "capacity": new_capacity, "lot": lot},
+            at,
+        )
+
+    def adopt(self, tx: sqlite3.Connection, consumable: str, reported: int, at: datetime) -> None:
+        """The printer reported its own count: take it, and book the difference."""
+        difference = reported - self.remaining(tx, consumable)
+        if difference:
+            self._change(tx, consumable, "adjust", difference, at, note="printer count")
+
+    def remaining(self, tx: sqlite3.Connection, consumable: str) -> int:
+        row = tx.execute(
+            "SELECT remaining FROM consumables WHERE consumable = ?", (consumable,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"unknown consumable {consumable!r}")
+        return int(row[0])
+
+    def balances(self, conn: sqlite3.Connection) -> dict[str, Balance]:
+        sums = {
+            (row[0], row[1]): int(row[2])
+            for row in conn.execute(
+                "SELECT consumable, kind, sum(delta) FROM ledger GROUP BY consumable, kind"
+            )
+        }
+        result = {}
+        for row in conn.execute("SELECT consumable, remaining, capacity FROM consumables"):
+            name = row["consumable"]
+            result[name] = Balance(
+                consumable=name,
+                loaded=sums.get((name, "load"), 0),
+                printed=-sums.get((name, "printed"), 0),
+                spoiled=-sums.get((name, "spoiled"), 0),
+                adjustments=sums.get((name, "adjust"), 0),
+                remaining=row["remaining"],
+                capacity=row["capacity"],
+            )
+        return result
+
+    def _change(
+        self,
+        tx: sqlite3.Connection,
+        consumable: str,
+        kind: str,
+        delta: int,
+        at: datetime,
+        job_id: str | None = None,
+        lot: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        row = tx.execute(
+            "SELECT remaining, low FROM consumables WHERE consumable = ?", (consumable,)
+        ).fetchone()
+        before, was_low = int(row[0]), bool(row[1])
+        after = before + delta
+        tx.execute(
+            "INSERT INTO ledger (time, consumable, kind, delta, job_id, lot, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rfc3339(at), consumable, kind, delta, job_id, lot, note),
+        )
+        threshold = self._low[consumable]
+        emit_low, now_low = low_alert(after, threshold, was_low)
+        tx.execute(
+            "UPDATE consumables SET remaining = ?, low = ? WHERE consumable = ?",
+            (after, int(now_low), consumable),
+        )
+        if emit_low:
+            emit(
+                tx,
+                "consumable.low",
+                None,
+                {"consumable": consumable, "remaining": after, "threshold": threshold},
+                at,
+            )
+        if empty_alert(before, after):
+            emit(tx, "consumable.empty", None, {"consumable": consumable}, at)

@@ -1,0 +1,120 @@
+"""The event outbox: every event is a row written in the transaction of the change it reports.
+
+`seq` comes from an AUTOINCREMENT key, so it starts at 1, grows by one per event and is never
+reused, even after rows are pruned. The published message is built from the row, so a re-send
+carries the same bytes and the same `event_id`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from controller.clock import rfc3339
+from controller.queue.db import Database
+
+EVENT_SCHEMA = "ektp.event/1"
+EVENT_TYPES = frozenset(
+    {
+        "job.accepted",
+        "job.rejected",
+        "card.printed",
+        "card.spoiled",
+        "job.needs_review",
+        "job.failed",
+        "job.cancelled",
+        "job.expired",
+        "consumable.low",
+        "consumable.empty",
+        "consumable.reloaded",
+        "alert.raised",
+        "alert.cleared",
+    }
+)
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    seq: int
+    type: str
+    job_id: str | None
+    time: str
+    data: dict[str, Any]
+
+    def message(self, station: str) -> dict[str, Any]:
+        """The event as the contract publishes it."""
+        return {
+            "schema": EVENT_SCHEMA,
+            "event_id": f"{station}:{self.seq}",
+            "seq": self.seq,
+            "station": station,
+            "type": self.type,
+            "time": self.time,
+            "job_id": self.job_id,
+            "data": self.data,
+        }
+
+    def payload(self, station: str) -> bytes:
+        return json.dumps(self.message(station), separators=(",", ":")).encode()
+
+
+def emit(
+    tx: sqlite3.Connection,
+    event_type: str,
+    job_id: str | None,
+    data: dict[str, Any],
+    at: datetime,
+) -> int:
+    """Append one event inside the caller's transaction; returns its `seq`."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    cursor = tx.execute(
+        "INSERT INTO outbox (type, job_id, time, data) VALUES (?, ?, ?, ?)",
+        (event_type, job_id, rfc3339(at), json.dumps(data, separators=(",", ":"))),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+class Outbox:
+    """Reading side of the outbox, for the publisher."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def pending(self, after_seq: int = 0, limit: int = 100) -> list[OutboxEvent]:
+        """Undelivered events with `seq` above `after_seq`, oldest first."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT seq, type, job_id, time, data FROM outbox "
+                "WHERE delivered_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, limit),
+            ).fetchall()
+        return [_event(row) for row in rows]
+
+    def mark_delivered(self, seqs: list[int], at: datetime) -> None:
+        if not seqs:
+            return
+        with self._db.transaction() as tx:
+            tx.executemany(
+                "UPDATE outbox SET delivered_at = ? WHERE seq = ? AND delivered_at IS NULL",
+                [(rfc3339(at), seq) for seq in seqs],
+            )
+
+    def pending_count(self) -> int:
+        with self._db.reading() as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
+            )
+
+    def all_events(self) -> list[OutboxEvent]:
+        """Every event ever written, oldest first (tests, audits and `printstation jobs`)."""
+        with self._db.reading() as conn:
+            rows = conn.execute("SELECT seq, type, job_id, time, data FROM outbox ORDER BY seq")
+            return [_event(row) for row in rows.fetchall()]
+
+
+def _event(row: sqlite3.Row) -> OutboxEvent:
+    return OutboxEvent(row["seq"], row["type"], row["job_id"], row["time"], json.loads(row["data"]))

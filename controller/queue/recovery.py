@@ -1,0 +1,49 @@
+"""Start-up recovery: decide what happened to a card that was printing when the station stopped.
+
+The printer's card counter is the only witness. Unchanged since the card started: no blank was
+fed, so the job is queued again. Changed: a blank was used and nobody saw the result, so a
+person decides (`needs_review`); the station never reprints on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from controller.queue.jobs import JobStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    job_id: str
+    state: str  # "queued" or "needs_review"
+    counter_before: int
+    counter_now: int
+
+
+def recover_interrupted(
+    jobs: JobStore, card_counter: int, cause: str = "interrupted"
+) -> list[Recovered]:
+    """Settle every job left `printing`, given the printer's card counter read now."""
+    settled = []
+    for job in jobs.in_state("printing"):
+        attempt = jobs.open_attempt(job.job_id)
+        counter_before = attempt[0] if attempt else -1
+        if counter_before == card_counter:
+            jobs.not_printed(job.job_id, card_counter, cause)
+            state = "queued"
+        else:
+            jobs.needs_review(job.job_id, cause, card_counter)
+            state = "needs_review"
+        log.warning(
+            "interrupted card settled",
+            job_id=job.job_id,
+            state=state,
+            counter_before=counter_before,
+            counter_now=card_counter,
+        )
+        settled.append(Recovered(job.job_id, state, counter_before, card_counter))
+    return settled

@@ -1,0 +1,56 @@
+"""The station's durable store, assembled: one database, its jobs, intake, outbox and ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from controller.clock import Clock
+from controller.queue.db import Database, StoreError, get_meta, set_meta
+from controller.queue.intake import Intake
+from controller.queue.jobs import JobStore
+from controller.queue.ledger import Ledger
+from controller.queue.outbox import Outbox
+
+
+@dataclass
+class Store:
+    db: Database
+    jobs: JobStore
+    intake: Intake
+    outbox: Outbox
+    ledger: Ledger
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        station: str,
+        clock: Clock,
+        *,
+        low_thresholds: dict[str, int],
+        initial_load: dict[str, int],
+        max_attempts: int = 3,
+        timezone: str = "Asia/Jakarta",
+    ) -> Store:
+        """Open (creating or migrating) the database of `station`.
+
+        A state directory belongs to one station: opening it under another id is refused, since
+        two kiosks sharing one queue would print the same jobs twice.
+        """
+        db = Database(path)
+        ledger = Ledger(low_thresholds)
+        with db.transaction() as tx:
+            owner = get_meta(tx, "station")
+            if owner is None:
+                set_meta(tx, "station", station)
+            if owner in (None, station):
+                ledger.initialise(tx, initial_load, clock.now())
+        if owner not in (None, station):
+            db.close()
+            raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
+        jobs = JobStore(db, clock, ledger, max_attempts)
+        return cls(db, jobs, Intake(db, jobs, clock, timezone), Outbox(db), ledger)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from controller.clock import ManualClock
+from controller.queue.store import Store
+
+LOW = {"cards": 10, "ribbon": 10, "film": 20}
+LOADED = {"cards": 100, "ribbon": 200, "film": 400}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
+    opened = Store.open(
+        tmp_path / "station.db",
+        "3271-bogor-timur-01",
+        clock,
+        low_thresholds=LOW,
+        initial_load=LOADED,
+        max_attempts=3,
+    )
+    yield opened
+    opened.close()

@@ -1,0 +1,209 @@
+"""The job's life: every legal transition writes exactly its events; every other one raises."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from controller.clock import rfc3339
+from controller.queue.jobs import ENDED, TRANSITIONS, IllegalTransition
+from controller.queue.store import Store
+from tests.support.jobs import make_job, payload
+
+JOB = "JOB-2026-000001"
+COUNTER = 500
+
+# How to bring a fresh job into each state.
+SETUP: dict[str, Callable[[Store], None]] = {
+    "queued": lambda s: None,
+    "printing": lambda s: s.jobs.start(JOB, COUNTER),
+    "needs_review": lambda s: (
+        s.jobs.start(JOB, COUNTER),
+        s.jobs.needs_review(JOB, "usb_lost", COUNTER + 1),
+    ),
+    "printed": lambda s: (s.jobs.start(JOB, COUNTER), s.jobs.printed(JOB, COUNTER + 1, "SN1")),
+    "failed": lambda s: s.jobs.fail(JOB, "render_failed", "cannot render"),
+    "cancelled": lambda s: s.jobs.cancel(JOB, by="operator"),
+    "expired": lambda s: s.jobs.expire_due(),
+}
+
+# Each operation, the states it may start from, and the events it must write.
+OPERATIONS: dict[str, tuple[Callable[[Store], object], set[str], list[tuple[str, dict]]]] = {
+    "start": (lambda s: s.jobs.start(JOB, COUNTER), {"queued"}, []),
+    "cancel": (
+        lambda s: s.jobs.cancel(JOB, by="cmd"),
+        {"queued"},
+        [("job.cancelled", {"by": "cmd"})],
+    ),
+    "fail": (
+        lambda s: s.jobs.fail(JOB, "render_failed", "x"),
+        {"queued", "printing"},
+        [("job.failed", {"code": "render_failed", "message": "x"})],
+    ),
+    "printed": (
+        lambda s: s.jobs.printed(JOB, COUNTER + 1, "SN9"),
+        {"printing"},
+        [
+            (
+                "card.printed",
+                {
+                    "reason": "new",
+                    "nik_masked": "************0001",
+                    "attempts": 1,
+                    "printer_serial": "SN9",
+                    "card_counter": COUNTER + 1,
+                },
+            )
+        ],
+    ),
+    "spoiled": (
+        lambda s: s.jobs.spoiled(JOB, "jam", COUNTER + 1),
+        {"printing"},
+        [("card.spoiled", {"cause": "jam", "attempt": 1})],
+    ),
+    "not_printed": (lambda s: s.jobs.not_printed(JOB, COUNTER, "cover_open"), {"printing"}, []),
+    "needs_review": (
+        lambda s: s.jobs.needs_review(JOB, "usb_lost", COUNTER + 1),
+        {"printing"},
+        [("job.needs_review", {"cause": "usb_lost", "card_counter": COUNTER + 1})],
+    ),
+    "resolve_printed": (
+        lambda s: s.jobs.resolve(JOB, "printed", "SN9"),
+        {"needs_review"},
+        [
+            (
+                "card.printed",
+                {
+                    "reason": "new",
+                    "nik_masked": "************0001",
+                    "attempts": 1,
+                    "printer_serial": "SN9",
+                    "card_counter": COUNTER + 1,
+                },
+            )
+        ],
+    ),
+    "resolve_spoiled": (
+        lambda s: s.jobs.resolve(JOB, "spoiled"),
+        {"needs_review"},
+        [("card.spoiled", {"cause": "resolved_spoiled", "attempt": 1})],
+    ),
+    "resolve_not_printed": (lambda s: s.jobs.resolve(JOB, "not_printed"), {"needs_review"}, []),
+}
+RESULT_STATE = {
+    "start": "printing",
+    "cancel": "cancelled",
+    "fail": "failed",
+    "printed": "printed",
+    "spoiled": "queued",
+    "not_printed": "queued",
+    "needs_review": "needs_review",
+    "resolve_printed": "printed",
+    "resolve_spoiled": "queued",
+    "resolve_not_printed": "queued",
+}
+
+
+def prepare(store: Store, clock, state: str) -> None:
+    job = make_job(
+        1,
+        card={"nik": "3271040101900001", "sex": "L", "birth_date": "1990-01-01"},
+        not_after=rfc3339(clock.now() + timedelta(minutes=5)),
+    )
+    assert store.intake.submit(payload(job)).outcome == "accepted"
+    if state == "expired":
+        clock.advance(600)
+    SETUP[state](store)
+    assert store.jobs.get(JOB).state == state
+
+
+def test_the_setups_cover_every_state() -> None:
+    assert set(SETUP) == set(TRANSITIONS)
+
+
+@pytest.mark.parametrize("state", sorted(TRANSITIONS))
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_operation_from_state(store: Store, clock, state: str, operation: str) -> None:
+    prepare(store, clock, state)
+    run, allowed_from, expected = OPERATIONS[operation]
+    before = store.outbox.all_events()
+    if state in allowed_from:
+        run(store)
+        after = store.outbox.all_events()[len(before) :]
+        assert [(e.type, e.data) for e in after] == expected
+        assert all(e.job_id == JOB for e in after)
+        assert store.jobs.get(JOB).state == RESULT_STATE[operation]
+        assert RESULT_STATE[operation] in TRANSITIONS[state] | {state}
+    else:
+        with pytest.raises(IllegalTransition):
+            run(store)
+        assert store.jobs.get(JOB).state == state
+        assert store.outbox.all_events() == before
+
+
+def test_expiry_writes_job_expired(store: Store, clock) -> None:
+    prepare(store, clock, "queued")
+    clock.advance(300)
+    assert store.jobs.expire_due() == [JOB]
+    last = store.outbox.all_events()[-1]
+    assert (last.type, last.data) == ("job.expired", {"not_after": "2026-11-22T01:05:00Z"})
+
+
+def test_expiry_leaves_printing_and_unexpired_jobs(store: Store, clock) -> None:
+    prepare(store, clock, "printing")
+    store.intake.submit(payload(make_job(2)))
+    clock.advance(3600)
+    assert store.jobs.expire_due() == []
+
+
+def test_spoiled_up_to_the_limit_then_failed(store: Store, clock) -> None:
+    prepare(store, clock, "queued")
+    states = []
+    for attempt in range(3):
+        store.jobs.start(JOB, COUNTER + attempt)
+        states.append(store.jobs.spoiled(JOB, "jam", COUNTER + attempt + 1))
+    assert states == ["queued", "queued", "failed"]
+    tail = [(e.type, e.data.get("attempt")) for e in store.outbox.all_events()[-2:]]
+    assert tail == [("card.spoiled", 3), ("job.failed", None)]
+    assert store.outbox.all_events()[-1].data["code"] == "too_many_spoiled"
+
+
+def test_attempts_count_across_review(store: Store, clock) -> None:
+    prepare(store, clock, "needs_review")
+    store.jobs.resolve(JOB, "spoiled")
+    store.jobs.start(JOB, COUNTER + 1)
+    store.jobs.printed(JOB, COUNTER + 2, "SN1")
+    assert store.outbox.all_events()[-1].data["attempts"] == 2
+
+
+@pytest.mark.parametrize("state", sorted(ENDED))
+def test_photo_and_signature_are_deleted_when_a_job_ends(store: Store, clock, state) -> None:
+    prepare(store, clock, state)
+    row = store.db._conn.execute(
+        "SELECT photo, signature, ended_at FROM jobs WHERE job_id = ?", (JOB,)
+    ).fetchone()
+    assert (row[0], row[1]) == (None, None) and row[2] is not None
+
+
+@pytest.mark.parametrize("state", ["queued", "printing", "needs_review"])
+def test_active_jobs_keep_photo_and_signature(store: Store, clock, state) -> None:
+    prepare(store, clock, state)
+    assert store.jobs.printable(JOB).photo.startswith(b"\xff\xd8")
+
+
+def test_a_failed_transaction_writes_no_event(store: Store, clock) -> None:
+    prepare(store, clock, "printing")
+    before = store.outbox.all_events()
+    store.db._conn.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        store.jobs.printed(JOB, COUNTER + 1, "SN1")
+    store.db._conn.execute("DROP TRIGGER boom")
+    assert store.jobs.get(JOB).state == "printing"
+    assert store.outbox.all_events() == before
+    store.jobs.printed(JOB, COUNTER + 1, "SN1")
+    assert [e.seq for e in store.outbox.all_events()] == list(range(1, len(before) + 2))
