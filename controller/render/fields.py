@@ -34,7 +34,7 @@ FIELD_MAX_CHARS: dict[str, int] = {
     "occupation": 30,
     "nationality": 20,
     "valid_until": 16,
-    "issued_place": 30,
+    "issued_place": 26,
     "issued_date": 10,
 }
 TEXT_FIELDS = tuple(FIELD_MAX_CHARS)

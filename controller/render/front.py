@@ -23,7 +23,7 @@ MARGIN = 24
 HEADER_FONT = font(30, bold=True)
 NIK_FONT = font(38, bold=True)
 ROW_FONT = font(23)
-SMALL_FONT = font(20)
+SMALL_FONT = font(19)
 
 HEADER_BASELINES = (46, 84)
 NIK_BASELINE = 142
