@@ -1,0 +1,61 @@
+"""Turning the panels a card was printed with back into pictures (the `save_cards` option).
+
+Panel format (the one controller/render/panels.py writes): portrait 648 × 1016; a panel at L
+levels is log2(L) bit-planes of `BITPLANE_BYTES`, least significant plane first; in a plane,
+pixels run row-major from the top-left, first pixel in the most significant bit; a set bit is
+ink. y, m, c take ink off blue, green, red; k prints black on top; o (overlay) is not drawn.
+The saved picture is landscape (the panel turned a quarter turn anticlockwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image, ImageChops
+
+from controller.cardpanels import (
+    BITPLANE_BYTES,
+    BITPLANE_IMAGE_BYTES,
+    BITS_PER_LEVELS,
+    PANEL_HEIGHT,
+    PANEL_WIDTH,
+)
+
+SIZE = (PANEL_WIDTH, PANEL_HEIGHT)
+SidePanels = Sequence[tuple[str, int, bytes]]
+
+
+def ink(levels: int, data: bytes) -> Image.Image:
+    """A panel as an L image of ink coverage, 0 (none) to 255 (full)."""
+    bits = BITS_PER_LEVELS[levels]
+    total = Image.new("L", SIZE, 0)
+    for bit in range(bits):
+        start = bit * BITPLANE_BYTES
+        plane = Image.frombytes("1", SIZE, data[start : start + BITPLANE_IMAGE_BYTES])
+        total = ImageChops.add(total, plane.convert("L").point(lambda v, b=bit: v and 1 << b))
+    top = levels - 1
+    return total.point(lambda level: round(level * 255 / top))
+
+
+def picture(panels: SidePanels) -> Image.Image:
+    """One side of the card as RGB, landscape."""
+    coverage = {name: ink(levels, data) for name, levels, data in panels}
+    blank = Image.new("L", SIZE, 0)
+    channels = [ImageChops.invert(coverage.get(name, blank)) for name in "cmy"]
+    image = Image.merge("RGB", channels)
+    if "k" in coverage:
+        image.paste((0, 0, 0), (0, 0, *SIZE), coverage["k"])
+    return image.transpose(Image.Transpose.ROTATE_90)
+
+
+def save_card(directory: Path, counter: int, front: SidePanels, back: SidePanels) -> list[Path]:
+    """Save `{counter:06d}-front.png` (and `-back.png` when the back has panels)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for side, panels in (("front", front), ("back", back)):
+        if panels:
+            path = directory / f"{counter:06d}-{side}.png"
+            picture(panels).save(path)
+            saved.append(path)
+    return saved

@@ -1,0 +1,96 @@
+"""USB descriptors of the virtual printer: one configuration, one printer-class interface.
+
+Vendor 0x0F49 is believed to be Evolis' USB vendor id (not verified); product 0x5A01 is this
+project's own choice for the virtual printer and matches no real product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EVOLIS_VENDOR_ID = 0x0F49
+VIRTUAL_PRODUCT_ID = 0x5A01
+DEVICE_ID = "MFG:Evolis;CMD:EVOLIS;MDL:Avansia;CLS:PRINTER;DES:Evolis Avansia (virtual);"
+PRINTER_CLASS, PRINTER_SUBCLASS, PRINTER_BIDIRECTIONAL = 7, 1, 2
+BULK = 0x02
+
+
+@dataclass
+class DeviceDescriptor:
+    idVendor: int
+    idProduct: int
+    bus: int
+    address: int
+    bLength: int = 18
+    bDescriptorType: int = 1
+    bcdUSB: int = 0x0200
+    bDeviceClass: int = 0
+    bDeviceSubClass: int = 0
+    bDeviceProtocol: int = 0
+    bMaxPacketSize0: int = 64
+    bcdDevice: int = 0x0100
+    iManufacturer: int = 1
+    iProduct: int = 2
+    iSerialNumber: int = 3
+    bNumConfigurations: int = 1
+    port_number: int = 1
+    port_numbers: tuple[int, ...] = (1,)
+    speed: int = 3  # high speed
+
+
+@dataclass
+class ConfigurationDescriptor:
+    bLength: int = 9
+    bDescriptorType: int = 2
+    wTotalLength: int = 9 + 9 + 7 + 7
+    bNumInterfaces: int = 1
+    bConfigurationValue: int = 1
+    iConfiguration: int = 0
+    bmAttributes: int = 0xC0
+    bMaxPower: int = 50
+    extra_descriptors: list[int] = field(default_factory=list)
+
+
+@dataclass
+class InterfaceDescriptor:
+    bLength: int = 9
+    bDescriptorType: int = 4
+    bInterfaceNumber: int = 0
+    bAlternateSetting: int = 0
+    bNumEndpoints: int = 2
+    bInterfaceClass: int = PRINTER_CLASS
+    bInterfaceSubClass: int = PRINTER_SUBCLASS
+    bInterfaceProtocol: int = PRINTER_BIDIRECTIONAL
+    iInterface: int = 0
+    extra_descriptors: list[int] = field(default_factory=list)
+
+
+@dataclass
+class EndpointDescriptor:
+    bEndpointAddress: int
+    bLength: int = 7
+    bDescriptorType: int = 5
+    bmAttributes: int = BULK
+    wMaxPacketSize: int = 512
+    bInterval: int = 0
+    bRefresh: int = 0
+    bSynchAddress: int = 0
+    extra_descriptors: list[int] = field(default_factory=list)
+
+
+def string_descriptor(text: str) -> bytes:
+    """A USB string descriptor (UTF-16LE with its length and type)."""
+    body = text.encode("utf-16-le")
+    return bytes([2 + len(body), 3]) + body
+
+
+def langid_descriptor() -> bytes:
+    """String descriptor 0: the supported languages (US English)."""
+    return bytes([4, 3, 0x09, 0x04])
+
+
+def device_id_block(device_id: str, little_endian: bool = False) -> bytes:
+    """The GET_DEVICE_ID answer: a 2-byte length (including itself), then the id."""
+    body = device_id.encode("ascii")
+    length = (len(body) + 2).to_bytes(2, "little" if little_endian else "big")
+    return length + body
