@@ -164,6 +164,8 @@ def _build(cls: type, raw: Any, path: Path, where: str) -> Any:
 def _convert(hint: Any, value: Any, path: Path, where: str, name: str) -> Any:
     key = _key(where, name)
     if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(path, key, f"must be a table, got {_describe(value)}")
         return _build(hint, value, path, f"{where}.{name}" if where else name)
     origin = typing.get_origin(hint)
     if origin is tuple:

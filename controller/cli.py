@@ -1,0 +1,108 @@
+"""`printstation`: run the daemon, or act on the running one through its control socket."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from controller import __version__
+from controller.config import ConfigError, load_config
+from controller.control import DaemonNotRunning, request
+
+DEFAULT_CONFIG = "/etc/printstation/station.toml"
+EXIT_USAGE, EXIT_CONFIG, EXIT_NOT_RUNNING, EXIT_REFUSED = 2, 3, 4, 5
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="printstation",
+        description="e-KTP print station: drives the card printer, keeps the job queue, "
+        "talks MQTT to the central office.",
+    )
+    parser.add_argument("--version", action="version", version=f"printstation {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument("--config", default=DEFAULT_CONFIG, help="station config (TOML)")
+        return sub
+
+    command("run", "run the daemon in the foreground")
+    command("status", "show the running station's status")
+    command("jobs", "list active jobs (queued, printing, needs review)")
+    command("pause", "finish the card in progress, start no new one")
+    command("resume", "undo pause")
+    command("doctor", "check config, state directory, printer, broker and GPIO")
+    resolve = command("resolve", "decide a card whose outcome is unknown")
+    resolve.add_argument("job_id")
+    resolve.add_argument("outcome", choices=("printed", "spoiled", "not_printed"))
+    reload = command("reload", "record blanks, a ribbon or a film loaded by a person")
+    reload.add_argument("consumable", choices=("cards", "ribbon", "film"))
+    reload.add_argument("count", type=int)
+    reload.add_argument("--capacity", type=int)
+    reload.add_argument("--lot")
+    cancel = command("cancel", "cancel a queued job")
+    cancel.add_argument("job_id")
+    submit = command("submit", "queue a job file (ektp.job/1 JSON) without the network")
+    submit.add_argument("job_file", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"printstation: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "run":
+        from controller.daemon import run_daemon
+
+        return run_daemon(config)
+    if args.command == "doctor":
+        from controller.doctor import run_doctor
+
+        return run_doctor(config)
+    try:
+        cmd, cmd_args = _local_request(args)
+    except OSError as exc:
+        print(f"printstation: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        reply = request(config.control_socket, cmd, cmd_args)
+    except DaemonNotRunning as exc:
+        print(
+            f"printstation: {exc}; start it with 'printstation run --config {args.config}'",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_RUNNING
+    if not reply.get("ok"):
+        error = reply.get("error", {})
+        print(f"printstation: {error.get('code')}: {error.get('message')}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(json.dumps(reply.get("result"), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _local_request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    if args.command == "resolve":
+        return "resolve", {"job_id": args.job_id, "outcome": args.outcome}
+    if args.command == "reload":
+        extra = {
+            key: value for key in ("capacity", "lot") if (value := getattr(args, key)) is not None
+        }
+        return "reload", {"consumable": args.consumable, "count": args.count, **extra}
+    if args.command == "cancel":
+        return "cancel", {"job_id": args.job_id}
+    if args.command == "submit":
+        raw = args.job_file.read_bytes()
+        return "submit", {"payload_b64": base64.b64encode(raw).decode()}
+    return args.command, {}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

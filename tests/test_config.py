@@ -1,0 +1,156 @@
+"""Config: typed and validated; a wrong file stops start-up with one line naming file and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from controller.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = '[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{dir}"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "station.toml"
+    path.write_text(MINIMAL.format(dir=tmp_path) + text)
+    return path
+
+
+def test_minimal_config_has_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.duty.daily_limit == 50 and config.duty.timezone == "Asia/Jakarta"
+    assert config.mqtt.topic_root == "ektp/v1" and config.printer.driver == "usb"
+    assert config.db_path == tmp_path / "station.db"
+
+
+def test_example_config_loads(tmp_path: Path) -> None:
+    text = (ROOT / "config" / "station.example.toml").read_text()
+    for name in ("ca.pem", "station.pem", "station.key"):
+        (tmp_path / name).write_text("x")
+        text = text.replace(f"/etc/printstation/tls/{name}", str(tmp_path / name))
+    path = tmp_path / "example.toml"
+    path.write_text(text)
+    config = load_config(path)
+    assert config.station.id == "3271-bogor-timur-01" and config.mqtt.port == 8883
+
+
+def test_virtual_faults_are_typed(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[printer]\ndriver = "virtual"\n[printer.virtual]\n'
+            'faults = [{ at_card = 3, kind = "unplug", seconds = 2 }]\n',
+        )
+    )
+    fault = config.printer.virtual.faults[0]
+    assert (fault.at_card, fault.kind, fault.seconds) == (3, "unplug", 2.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("[mqtt]\nprot = 1883\n", "[mqtt] prot", "did you mean 'port'"),
+        ('[mqtt]\nport = "1883"\n', "[mqtt] port", "must be an integer"),
+        ("[mqtt]\nport = 70000\n", "[mqtt] port", "from 1 to 65535"),
+        ("[mqtt]\nport = true\n", "[mqtt] port", "must be an integer"),
+        ('[mqtt]\ntls_ca = "/nonexistent/ca.pem"\n', "[mqtt] tls_ca", "no such file"),
+        ("[mqtt]\nsession_expiry_s = 60\n", "[mqtt] session_expiry_s", "at least 604800"),
+        ('[mqtt]\ntopic_root = "ektp/#"\n', "[mqtt] topic_root", "without wildcards"),
+        ('[printer]\ndriver = "serial"\n', "[printer] driver", '"usb" or "virtual"'),
+        (
+            '[printer.virtual]\nfaults = [{ at_card = 1, kind = "fire" }]\n',
+            "[printer.virtual] faults[0].kind",
+            "must be one of",
+        ),
+        (
+            '[printer.virtual]\nfaults = [{ at_card = 1, kind = "jam", colour = 1 }]\n',
+            "[printer.virtual.faults[0]] colour",
+            "unknown key",
+        ),
+        ('[duty]\ntimezone = "Asia/Bogor"\n', "[duty] timezone", "unknown time zone"),
+        (
+            "[duty]\nmax_head_c = 28.0\n",
+            "[duty] max_head_c",
+            "at least ambient_c + heat_per_card_c",
+        ),
+        ("[duty]\ndaily_limit = 0\n", "[duty] daily_limit", "1 or more"),
+        ("[dutty]\ndaily_limit = 5\n", "[dutty]", "did you mean 'duty'"),
+        ("[printer]\nvirtual = 5\n", "[printer] virtual", "must be a table"),
+        ("[consumables]\nreserve_cards = -1\n", "[consumables] reserve_cards", "0 or more"),
+    ],
+)
+def test_wrong_values_name_file_key_and_problem(tmp_path, text, key, problem) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {key}: "), message
+    assert problem in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[station]\nid = "Bogor Timur"\n', "[station] id"),
+        ('[station]\nid = "ab"\n', "[station] id"),
+        ("[mqtt]\nport = 1883\n", "[station]"),
+        ("[station\nid = 1\n", "(syntax)"),
+    ],
+)
+def test_bad_station_and_syntax(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key == key
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "absent.toml")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "controller", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_cli_help_lists_the_commands() -> None:
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in (
+        "run",
+        "status",
+        "jobs",
+        "pause",
+        "resume",
+        "doctor",
+        "resolve",
+        "reload",
+        "submit",
+    ):
+        assert command in result.stdout
+
+
+def test_cli_wrong_config_is_one_line_naming_file_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[mqtt]\nport = "abc"\n')
+    result = cli("run", "--config", str(path))
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"printstation: config error: {path}: [mqtt] port: must be an integer, got str 'abc'"
+    ]
+
+
+def test_cli_local_command_without_daemon(tmp_path: Path) -> None:
+    result = cli("status", "--config", str(write(tmp_path, "")))
+    assert result.returncode == 4
+    assert "not running" in result.stderr and str(tmp_path / "control.sock") in result.stderr
