@@ -1,0 +1,56 @@
+"""Consumables: names, the low/empty alert rules and the "can this card finish" check.
+
+The ledger itself (loaded = printed + spoiled + remaining, invariant 4) lives in the store;
+these rules only look at counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+LOW_HYSTERESIS = 5
+"""A low alert re-arms only above threshold + this, so a recount that wobbles by a few units
+around the threshold does not repeat `consumable.low`."""
+
+
+class Consumable(StrEnum):
+    """What the contract calls `consumable`: one blank, one ribbon panel set, one film print
+    per card."""
+
+    CARDS = "cards"
+    RIBBON = "ribbon"
+    FILM = "film"
+
+
+def low_alert(
+    remaining: int, threshold: int, already_low: bool, hysteresis: int = LOW_HYSTERESIS
+) -> tuple[bool, bool]:
+    """Return (emit `consumable.low` now, is low now).
+
+    The alert fires once when `remaining` is at or below `threshold` and the consumable was not
+    already low; it stays low (silent) until `remaining` rises above threshold + hysteresis,
+    which in practice means a reload.
+    """
+    if already_low:
+        return False, remaining <= threshold + hysteresis
+    is_low = remaining <= threshold
+    return is_low, is_low
+
+
+def empty_alert(previous_remaining: int, remaining: int) -> bool:
+    """Emit `consumable.empty` when the count reaches zero from above (once per emptying)."""
+    return remaining <= 0 < previous_remaining
+
+
+def empty_reasons(remaining: Mapping[str, int]) -> list[str]:
+    """Blocking reason codes (`cards_empty`, ...) for every consumable below one card's worth.
+
+    A consumable missing from `remaining` counts as empty: unknown is not enough to start.
+    """
+    return [f"{c.value}_empty" for c in Consumable if remaining.get(c.value, 0) < 1]
+
+
+def can_finish_card(remaining: Mapping[str, int]) -> bool:
+    """True when every consumable has at least one card's worth left."""
+    return not empty_reasons(remaining)
