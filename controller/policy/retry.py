@@ -1,0 +1,21 @@
+"""The retry rule for spoiled cards (DESIGN.md, "The job's life")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+MAX_ATTEMPTS = 3
+"""Three blanks per citizen at most: one jam or ribbon break is routine, three in a row point at
+the printer or the job's data, and each further try burns a controlled blank."""
+
+
+def after_spoil(attempts: int, max_attempts: int = MAX_ATTEMPTS) -> Literal["retry", "fail"]:
+    """After a spoiled card: queue the job again, or end it as `job.failed`.
+
+    `attempts` counts the attempts that used a blank so far, the spoiled one included.
+    """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    if attempts < 1:
+        raise ValueError("after_spoil needs at least the spoiled attempt")
+    return "retry" if attempts < max_attempts else "fail"
