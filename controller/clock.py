@@ -76,6 +76,11 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def rfc3339_us(moment: datetime) -> str:
+    """`2026-11-22T10:00:00.000000Z`: fixed width, so stored times sort as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_rfc3339(text: str) -> datetime:
     """Parse an RFC 3339 time with an explicit offset; raises ValueError otherwise."""
     if not isinstance(text, str) or len(text) > 40:

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from controller.policy.budget import BudgetLimits
+from controller.policy.duty import DutyConfig
+from controller.policy.thermal import ThermalModel
+
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 TOPIC_ROOT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 FAULT_KINDS = ("jam", "ribbon_break", "cover_open", "unplug", "overheat")
@@ -80,13 +84,23 @@ class PrinterSection:
 
 @dataclass(frozen=True)
 class DutySection:
-    daily_limit: int = 50
-    hourly_limit: int = 20
-    timezone: str = "Asia/Jakarta"
-    ambient_c: float = 25.0
-    heat_per_card_c: float = 6.0
-    cooling_tau_s: float = 300.0
-    max_head_c: float = 70.0
+    """Defaults are the policy's own (controller/policy/thermal.py and budget.py say why)."""
+
+    daily_limit: int = BudgetLimits.daily_limit
+    hourly_limit: int = BudgetLimits.hourly_limit
+    timezone: str = BudgetLimits.timezone
+    ambient_c: float = ThermalModel.ambient_c
+    heat_per_card_c: float = ThermalModel.heat_per_card_c
+    cooling_tau_s: float = ThermalModel.cooling_tau_s
+    max_head_c: float = ThermalModel.max_head_c
+
+    def policy(self) -> DutyConfig:
+        return DutyConfig(
+            thermal=ThermalModel(
+                self.ambient_c, self.heat_per_card_c, self.cooling_tau_s, self.max_head_c
+            ),
+            budget=BudgetLimits(self.daily_limit, self.hourly_limit, self.timezone),
+        )
 
 
 @dataclass(frozen=True)
@@ -274,9 +288,9 @@ def _validate(config: Config, path: Path) -> None:
     check(du.heat_per_card_c > 0, "[duty] heat_per_card_c", "must be positive")
     check(du.cooling_tau_s > 0, "[duty] cooling_tau_s", "must be positive")
     check(
-        du.max_head_c - du.ambient_c >= du.heat_per_card_c,
+        du.max_head_c - du.ambient_c > du.heat_per_card_c,
         "[duty] max_head_c",
-        f"must be at least ambient_c + heat_per_card_c "
+        f"must be more than ambient_c + heat_per_card_c "
         f"({du.ambient_c + du.heat_per_card_c:g}), got {du.max_head_c:g}",
     )
     for option in ("reserve_cards", "low_cards", "low_ribbon", "low_film"):

@@ -75,7 +75,7 @@ def test_virtual_faults_are_typed(tmp_path: Path) -> None:
         (
             "[duty]\nmax_head_c = 28.0\n",
             "[duty] max_head_c",
-            "at least ambient_c + heat_per_card_c",
+            "more than ambient_c + heat_per_card_c",
         ),
         ("[duty]\ndaily_limit = 0\n", "[duty] daily_limit", "1 or more"),
         ("[dutty]\ndaily_limit = 5\n", "[dutty]", "did you mean 'duty'"),

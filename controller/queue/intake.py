@@ -68,7 +68,7 @@ class Intake:
                     "conflict", "job_id already used for a job with other content", spec.job_id
                 ),
             )
-        if spec.not_after is not None and spec.not_after <= now:
+        if spec.not_after is not None and spec.not_after < now:
             return self._reject(
                 tx,
                 Rejection(

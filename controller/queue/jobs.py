@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from controller.clock import Clock, rfc3339
+from controller.clock import Clock, parse_rfc3339, rfc3339, rfc3339_us
 from controller.jobspec import JobSpec, mask_nik
 from controller.queue.db import Database
 from controller.queue.ledger import Ledger
@@ -116,7 +116,7 @@ class JobStore:
             self._move(tx, job_id, "printing", now)
             tx.execute(
                 "INSERT INTO attempts (job_id, started_at, counter_before) VALUES (?, ?, ?)",
-                (job_id, rfc3339(now), counter_before),
+                (job_id, rfc3339_us(now), counter_before),
             )
 
     def printed(self, job_id: str, card_counter: int, printer_serial: str) -> None:
@@ -184,11 +184,14 @@ class JobStore:
             emit(tx, "job.cancelled", job_id, {"by": by}, now)
 
     def expire_due(self) -> list[str]:
-        """End every queued job whose `not_after` has passed as `job.expired`."""
+        """End every queued job whose `not_after` has passed as `job.expired`.
+
+        A job may still start at its `not_after` instant (selection's rule); after it, never.
+        """
         now = self._clock.now()
         with self._db.transaction() as tx:
             due = tx.execute(
-                "SELECT job_id, not_after FROM jobs WHERE state = 'queued' AND not_after <= ?"
+                "SELECT job_id, not_after FROM jobs WHERE state = 'queued' AND not_after < ?"
                 " ORDER BY seq",
                 (rfc3339(now),),
             ).fetchall()
@@ -234,6 +237,43 @@ class JobStore:
                 (job_id,),
             ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
+
+    def next_queued(self, now: datetime, new_first: bool) -> Job | None:
+        """The job that prints next (controller.policy.selection's order, in SQL).
+
+        Two indexed look-ups instead of one ORDER BY over the whole queue: with blanks at or
+        below the reserve, the oldest eligible `new` job; otherwise, or when there is none, the
+        oldest eligible job of any reason.
+        """
+        eligible = "state = 'queued' AND (not_after IS NULL OR not_after >= ?)"
+        with self._db.reading() as conn:
+            row = None
+            if new_first:
+                row = conn.execute(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {eligible} AND reason = 'new'"
+                    " ORDER BY seq LIMIT 1",
+                    (rfc3339(now),),
+                ).fetchone()
+            if row is None:
+                row = conn.execute(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {eligible} ORDER BY seq LIMIT 1",
+                    (rfc3339(now),),
+                ).fetchone()
+        return None if row is None else _job(row)
+
+    def card_starts(self, since: datetime) -> list[datetime]:
+        """Start times of every card since `since` that used, or may have used, a blank.
+
+        The duty cycle is rebuilt from these after a restart (invariant 5). An attempt in
+        progress counts; one the printer's counter proved unfed (`not_printed`) does not.
+        """
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT started_at FROM attempts WHERE started_at >= ?"
+                " AND coalesce(outcome, '') <> 'not_printed' ORDER BY started_at",
+                (rfc3339_us(since),),
+            ).fetchall()
+        return [parse_rfc3339(row[0]) for row in rows]
 
     # -- internals -------------------------------------------------------------------------
     def _move(self, tx: sqlite3.Connection, job_id: str, to: str, now: datetime) -> Job:

@@ -43,7 +43,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE attempts (
         id             INTEGER PRIMARY KEY AUTOINCREMENT,
         job_id         TEXT NOT NULL REFERENCES jobs (job_id),
-        started_at     TEXT NOT NULL,
+        started_at     TEXT NOT NULL,                      -- RFC 3339 UTC with microseconds
         counter_before INTEGER NOT NULL,                   -- printer card counter at the start
         ended_at       TEXT,
         outcome        TEXT CHECK (outcome IN ('printed', 'spoiled', 'unknown', 'not_printed')),
