@@ -1,0 +1,67 @@
+"""Building a printer driver from the station's printer settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from controller.clock import Clock
+from firmware.faults import FaultLike, FaultSpec
+from firmware.usb_backend import VirtualBackend
+from firmware.virtual_printer import VirtualPrinter
+
+from .evolis import EvolisDriver, EvolisSettings
+from .usb_transport import TransportSettings, UsbTarget, UsbTransport
+
+
+def usb_driver(
+    *,
+    clock: Clock,
+    vendor_id: int | None = None,
+    product_id: int | None = None,
+    card_timeout_s: float = 120.0,
+) -> EvolisDriver:
+    """The driver for a real Evolis printer on USB (ids of 0 or None: match by 1284 id)."""
+    target = UsbTarget(vendor_id=vendor_id or None, product_id=product_id or None)
+    transport = UsbTransport(target=target, clock=clock)
+    return EvolisDriver(transport, EvolisSettings(card_timeout_s=card_timeout_s))
+
+
+def virtual_printer(
+    state_dir: Path | str,
+    *,
+    clock: Clock,
+    seconds_per_card: float,
+    cards: int,
+    ribbon: int,
+    film: int,
+    faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]] = (),
+    save_cards: bool = False,
+) -> VirtualPrinter:
+    """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
+    `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/`."""
+    directory = Path(state_dir) / "virtual-printer"
+    return VirtualPrinter(
+        state_dir,
+        clock=clock,
+        seconds_per_card=seconds_per_card,
+        cards=cards,
+        ribbon=ribbon,
+        film=film,
+        faults=faults,
+        save_cards=directory / "cards" if save_cards else None,
+    )
+
+
+def virtual_driver(
+    printer: VirtualPrinter,
+    *,
+    card_timeout_s: float = 120.0,
+    settings: TransportSettings | None = None,
+    **backend_options: Any,
+) -> EvolisDriver:
+    """The Evolis driver talking to `printer` through pyusb and a `VirtualBackend`."""
+    backend = VirtualBackend(printer, **backend_options)
+    transport = UsbTransport(backend=backend, clock=printer.clock, settings=settings)
+    return EvolisDriver(transport, EvolisSettings(card_timeout_s=card_timeout_s))

@@ -1,0 +1,134 @@
+"""The printer driver interface the station uses, and the typed outcome of printing a card.
+
+A driver for another printer family implements `PrinterDriver`. Outcomes of `print_card`:
+
+- `Printed(card_counter)`: a good card came out; `card_counter` is the printer's counter after it.
+- `Spoiled(cause, card_counter)`: a blank was used and no good card came out.
+- `Fault(kind)`: the printer refused the card; no blank was used. `kind` says what blocks it.
+- `Unknown(reason, counter_before)`: the link broke after the job began; whether a blank was
+  used can only be decided from the card counter once the printer is back.
+
+Methods other than `print_card` raise `PrinterUnavailable` when the printer cannot be reached
+(after the transport's reconnect attempts), `NotSupported` for what a printer cannot do, and
+`PrinterError` for an answer the driver does not understand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from controller.cardpanels import CardPanels
+
+ConsumableName = Literal["cards", "ribbon", "film"]
+FaultKind = Literal[
+    "cover_open",
+    "feeder_empty",
+    "ribbon_out",
+    "film_out",
+    "cooling",
+    "head_temp",
+    "jam",
+    "disconnected",
+    "printer_error",
+]
+SpoilCause = Literal["jam", "ribbon_break"]
+
+
+class PrinterError(Exception):
+    """The printer answered something the driver cannot use."""
+
+
+class PrinterUnavailable(PrinterError):
+    """The printer cannot be reached now (unplugged, powered off, not found)."""
+
+
+class NotSupported(PrinterError):
+    """This printer cannot do what was asked (e.g. `reload` on a real printer)."""
+
+
+@dataclass(frozen=True)
+class Printed:
+    card_counter: int
+
+
+@dataclass(frozen=True)
+class Spoiled:
+    cause: SpoilCause
+    card_counter: int
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+    counter_before: int | None = None
+
+
+PrintOutcome = Printed | Spoiled | Fault | Unknown
+
+
+@dataclass(frozen=True)
+class Identity:
+    model: str
+    serial: str
+    firmware: str
+
+
+@dataclass(frozen=True)
+class Level:
+    """How much of a consumable is left, and how much a full load holds."""
+
+    remaining: int
+    capacity: int
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """Flags named like the Evolis SDK's (`WAR_COOLING`, ...) and what the printer knows of its
+    consumables; a level is None where the printer cannot tell."""
+
+    flags: frozenset[str] = frozenset()
+    consumables: dict[ConsumableName, Level] = field(default_factory=dict)
+    card_counter: int | None = None
+    head_temp_c: float | None = None
+
+    @property
+    def ready(self) -> bool:
+        """No error or warning flag is raised."""
+        return not any(flag.startswith(("ERR_", "WAR_")) for flag in self.flags)
+
+
+@runtime_checkable
+class PrinterDriver(Protocol):
+    """What the station needs from a card printer."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether the printer is reachable right now (as far as the driver knows)."""
+
+    def identity(self) -> Identity:
+        """Model, serial number and firmware version."""
+
+    def card_counter(self) -> int:
+        """Cards the printer has ever fed (it counts spoiled ones too)."""
+
+    def status(self) -> PrinterStatus:
+        """Current flags and consumables."""
+
+    def print_card(self, panels: CardPanels) -> PrintOutcome:
+        """Print one card; never raises for printer conditions, returns the outcome."""
+
+    def reject(self) -> None:
+        """Eject a card left in the printer into the reject box."""
+
+    def reload(self, consumable: ConsumableName, count: int, capacity: int | None = None) -> None:
+        """Tell the printer a person loaded `count` of `consumable` (NotSupported if it can't)."""
+
+    def close(self) -> None:
+        """Release the printer."""
