@@ -88,22 +88,23 @@ class VirtualBackend(usb.backend.IBackend):
         self._generation = -1
         self._plug_in()
         self._short_writes: list[int] = []
-        self._write_timeouts = 0
-        self._read_timeouts = 0
+        self._write_timeouts: list[bool] = []
+        self._read_timeouts: list[bool] = []
 
     # Test knobs -----------------------------------------------------------------------------
 
-    def inject_short_writes(self, count: int, max_bytes: int) -> None:
-        """The next `count` bulk writes accept at most `max_bytes` bytes each."""
-        self._short_writes = [max_bytes] * count
+    def inject_short_writes(self, count: int, max_bytes: int, skip: int = 0) -> None:
+        """After `skip` bulk writes, the next `count` accept at most `max_bytes` bytes each."""
+        self._short_writes = [-1] * skip + [max_bytes] * count
 
-    def inject_write_timeouts(self, count: int) -> None:
-        """The next `count` bulk writes time out without delivering a byte."""
-        self._write_timeouts = count
+    def inject_write_timeouts(self, count: int, skip: int = 0) -> None:
+        """After `skip` bulk writes, the next `count` time out without delivering a byte."""
+        self._write_timeouts = [False] * skip + [True] * count
 
-    def inject_read_timeouts(self, count: int) -> None:
-        """The next `count` bulk reads time out, even if a reply is ready (it stays pending)."""
-        self._read_timeouts = count
+    def inject_read_timeouts(self, count: int, skip: int = 0) -> None:
+        """After `skip` bulk reads, the next `count` time out even if a reply is ready (it stays
+        pending)."""
+        self._read_timeouts = [False] * skip + [True] * count
 
     # Presence -------------------------------------------------------------------------------
 
@@ -233,13 +234,13 @@ class VirtualBackend(usb.backend.IBackend):
         self, dev_handle: Handle, ep: int, intf: int, data: array.array, timeout: int
     ) -> int:
         self._check_io(dev_handle, ep, self.ep_out)
-        if self._write_timeouts:
-            self._write_timeouts -= 1
+        if self._write_timeouts and self._write_timeouts.pop(0):
             self.printer.clock.sleep(timeout / 1000)
             raise usb.core.USBTimeoutError("Operation timed out", errno=errno.ETIMEDOUT)
         size = len(data)
-        if self._short_writes:
-            size = min(size, self._short_writes.pop())
+        limit = self._short_writes.pop(0) if self._short_writes else -1
+        if limit >= 0:
+            size = min(size, limit)
         self.printer.receive(data[:size].tobytes())
         return size
 
@@ -250,8 +251,8 @@ class VirtualBackend(usb.backend.IBackend):
         clock = self.printer.clock
         ready_at = self.printer.next_output_at()
         wait = None if ready_at is None else max(0.0, ready_at - clock.monotonic())
-        if self._read_timeouts or wait is None or (timeout and wait > timeout / 1000):
-            self._read_timeouts = max(0, self._read_timeouts - 1)
+        injected = bool(self._read_timeouts) and self._read_timeouts.pop(0)
+        if injected or wait is None or (timeout and wait > timeout / 1000):
             clock.sleep(timeout / 1000)
             raise usb.core.USBTimeoutError("Operation timed out", errno=errno.ETIMEDOUT)
         clock.sleep(wait)

@@ -238,11 +238,13 @@ class VirtualPrinter:
             self._outbox.append((ready_at, bytearray(r.encode(text))))
 
     def _handler(self, command: Command) -> Callable[[Command], str | None]:
+        if command.name.startswith("X") and not self.extensions:
+            raise r.Refused(r.UNKNOWN_COMMAND)
         first = command.params[0] if command.params else None
         handler = self._handlers.get((command.name, first)) or self._handlers.get(
             (command.name, None)
         )
-        if handler is not None and (self.extensions or not command.name.startswith("X")):
+        if handler is not None:
             return handler
         if any(name == command.name for name, _ in self._handlers):
             raise r.Refused(r.BAD_PARAMETER)

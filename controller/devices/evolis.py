@@ -243,7 +243,7 @@ class EvolisDriver:
 
     def _standard_status(self) -> PrinterStatus:
         """Status from the guide's commands, for printers without `Xst`."""
-        position = self._value("Rlr", "p")
+        position = self._query("Rlr", "p")  # `ERR CARD` is an answer here, not a refusal
         checks = [
             ("WAR_COVER_OPEN", self._value("Rse", "o") == "OPEN"),
             ("WAR_FEEDER_EMPTY", self._value("Sk", "f") == "EMPTY"),
