@@ -112,6 +112,26 @@ class ConsumablesSection:
 
 
 @dataclass(frozen=True)
+class PanelSection:
+    """The operator panel's GPIO pins (BCM numbers); 0 means not fitted."""
+
+    pin_factory: str = ""  # "" = gpiozero's choice; "lgpio" on a Pi 5; "mock" for training
+    ready_led: int = 0
+    busy_led: int = 0
+    fault_led: int = 0
+    buzzer: int = 0
+    pause_button: int = 0
+    review_button: int = 0
+    review_hold_s: float = 2.0
+    cover_switch: int = 0  # closed (low) while the cabinet cover is shut
+    fan: int = 0
+    fan_on_c: float = 60.0  # head model or CPU temperature that starts the fan
+    fan_off_c: float = 50.0
+    cpu_temp_file: str = "/sys/class/thermal/thermal_zone0/temp"
+    power_fail: int = 0  # low when the UPS reports mains lost
+
+
+@dataclass(frozen=True)
 class LogSection:
     level: str = "info"
     format: str = "auto"
@@ -125,6 +145,7 @@ class Config:
     printer: PrinterSection = field(default_factory=PrinterSection)
     duty: DutySection = field(default_factory=DutySection)
     consumables: ConsumablesSection = field(default_factory=ConsumablesSection)
+    panel: PanelSection = field(default_factory=PanelSection)
     log: LogSection = field(default_factory=LogSection)
 
     @property
@@ -295,6 +316,25 @@ def _validate(config: Config, path: Path) -> None:
     )
     for option in ("reserve_cards", "low_cards", "low_ribbon", "low_film"):
         check(getattr(co, option) >= 0, f"[consumables] {option}", "must be 0 or more")
+    pa = config.panel
+    pins = [(f.name, getattr(pa, f.name)) for f in dataclasses.fields(pa) if f.type == "int"]
+    used: dict[int, str] = {}
+    for option, pin in pins:
+        check(0 <= pin <= 27, f"[panel] {option}", f"must be a BCM pin 1-27 or 0, got {pin}")
+        check(
+            pin == 0 or pin not in used,
+            f"[panel] {option}",
+            f"pin {pin} is already used by {used.get(pin)}",
+        )
+        if pin:
+            used[pin] = option
+    check(
+        pa.pin_factory in ("", "lgpio", "rpigpio", "pigpio", "native", "mock"),
+        "[panel] pin_factory",
+        f"unknown pin factory {pa.pin_factory!r}",
+    )
+    check(pa.fan_off_c < pa.fan_on_c, "[panel] fan_off_c", "must be below fan_on_c")
+    check(pa.review_hold_s > 0, "[panel] review_hold_s", "must be positive")
     check(
         config.log.level in ("debug", "info", "warning", "error"),
         "[log] level",
