@@ -1,0 +1,94 @@
+"""The virtual printer's files: state.json, cards.jsonl, their agreement after a crash, PNGs."""
+
+from __future__ import annotations
+
+import json
+
+from PIL import Image
+
+from controller.cardpanels import BITPLANE_BYTES, BITPLANE_IMAGE_BYTES, PANEL_WIDTH, panel_size
+from firmware.state import CardRecord, PrinterState, StateStore
+
+
+def _print(printer, front: bytes, back: bytes | None = None) -> str:
+    commands = [b"Ss", b"Sr", b"Db;k;2;" + front]
+    if back is not None:
+        commands += [b"Sv", b"Db;k;2;" + back]
+    for command in [*commands, b"Se"]:
+        printer.receive(b"\x1b" + command + b"\r")
+    return printer.take_output(1 << 16).decode().split("\r")[-2]
+
+
+def test_first_start_loads_the_constructor_consumables_once(make_printer):
+    first = make_printer(cards=10, ribbon=20, film=30)
+    assert first.state == PrinterState.loaded(10, 20, 30)
+    assert _print(first, bytes(panel_size(2))) == "OK"
+    again = make_printer(cards=99, ribbon=99, film=99)
+    assert (again.state.cards, again.state.ribbon, again.state.film) == (9, 19, 29)
+    assert again.state.card_counter == 1
+    stored = json.loads((again.directory / "state.json").read_text())
+    assert stored["card_counter"] == 1
+
+
+def test_a_crash_between_the_log_line_and_the_state_file_is_replayed(state_dir):
+    store = StateStore(state_dir / "virtual-printer")
+    state = store.load(PrinterState.loaded(5, 5, 5))
+    store.append(CardRecord(1, "printed", "a" * 64, "2026-11-22T01:00:00Z", 6))
+    store.append(CardRecord(2, "spoiled", "b" * 64, "2026-11-22T01:01:00Z", 6))
+    # The process died before saving the state: state.json still says counter 0.
+    assert json.loads(store.state_path.read_text())["card_counter"] == 0
+
+    recovered = StateStore(state_dir / "virtual-printer").load(state)
+    assert recovered.card_counter == 2
+    assert (recovered.cards, recovered.ribbon, recovered.film) == (3, 3, 3)
+    assert recovered.panels_printed == 12 and recovered.reject_box == 1
+    assert json.loads(store.state_path.read_text())["card_counter"] == 2
+
+
+def test_a_torn_last_line_is_cut_before_appending(state_dir):
+    store = StateStore(state_dir / "virtual-printer")
+    store.load(PrinterState.loaded(5, 5, 5))
+    store.append(CardRecord(1, "printed", "a" * 64, "2026-11-22T01:00:00Z", 1))
+    with open(store.log_path, "ab") as handle:
+        handle.write(b'{"counter":2,"res')
+    state = store.load(PrinterState())
+    assert state.card_counter == 1
+    store.append(CardRecord(2, "printed", "c" * 64, "2026-11-22T01:02:00Z", 1))
+    assert [r.counter for r in store.records()] == [1, 2]
+
+
+def test_reloads_are_stored(make_printer):
+    printer = make_printer(cards=3)
+    printer.receive(b"\x1bXrl;cards;100;200\r")
+    assert printer.take_output(10) == b"OK\r"
+    assert make_printer().state.cards == 100
+    assert make_printer().state.cards_capacity == 200
+
+
+def _plane(pixel_on) -> bytes:
+    """One bit-plane with the pixels where pixel_on(x, y) holds set."""
+    image = Image.new("1", (PANEL_WIDTH, 1016), 0)
+    image.putdata(
+        [1 if pixel_on(i % PANEL_WIDTH, i // PANEL_WIDTH) else 0 for i in range(PANEL_WIDTH * 1016)]
+    )
+    data = image.tobytes()
+    assert len(data) == BITPLANE_IMAGE_BYTES
+    return data + bytes(BITPLANE_BYTES - BITPLANE_IMAGE_BYTES)
+
+
+def test_saved_pictures_show_the_panels(make_printer, tmp_path):
+    printer = make_printer(save_cards=tmp_path / "cards")
+    left_half = _plane(lambda x, y: x < PANEL_WIDTH // 2)
+    # Cyan at 32 levels, level 31 everywhere (all five planes set), on the front.
+    cyan = b"\xff" * BITPLANE_IMAGE_BYTES + bytes(BITPLANE_BYTES - BITPLANE_IMAGE_BYTES)
+    commands = [b"Ss", b"Sr", b"Db;c;32;" + cyan * 5, b"Db;k;2;" + left_half]
+    commands += [b"Sv", b"Db;k;2;" + left_half, b"Se"]
+    for command in commands:
+        printer.receive(b"\x1b" + command + b"\r")
+    front = Image.open(tmp_path / "cards" / "000001-front.png")
+    back = Image.open(tmp_path / "cards" / "000001-back.png")
+    assert front.size == back.size == (1016, PANEL_WIDTH)  # landscape
+    # Panel column x becomes picture row (width - 1 - x) after a quarter turn anticlockwise.
+    assert front.getpixel((500, PANEL_WIDTH - 1 - 10)) == (0, 0, 0)  # k over cyan
+    assert front.getpixel((500, PANEL_WIDTH - 1 - 600)) == (0, 255, 255)  # cyan only
+    assert back.getpixel((500, PANEL_WIDTH - 1 - 600)) == (255, 255, 255)
