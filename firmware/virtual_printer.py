@@ -295,6 +295,8 @@ class VirtualPrinter:
             raise r.Refused(r.BAD_PARAMETER)
         if self._job is None:
             raise r.Refused(r.OUT_OF_SEQUENCE)
+        if panel not in self._job.ribbon:  # no such colour on the loaded ribbon type
+            raise r.Refused(r.BAD_PARAMETER)
         side = self._job.front if self._job.side == "front" else self._job.back
         side.append((panel, levels, command.payload))
         return self._ok()

@@ -35,7 +35,7 @@ from .usb_transport import LinkLost, UsbTransport
 
 log = structlog.get_logger(__name__)
 
-OK_REPLIES = ("OK", "ACK")
+OK_REPLIES = ("OK",)
 # `ERR <reason>` before a card is fed: the printer refuses it, no blank is used.
 REFUSALS: dict[str, FaultKind] = {
     "COVER OPEN": "cover_open",
@@ -65,7 +65,7 @@ def _error_reason(reply: str) -> str | None:
 
 
 def _unsupported(reply: str) -> bool:
-    return reply in ("ERR CMD", "NACK;1")
+    return reply == "ERR CMD"
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ class EvolisDriver:
 
     def _value(self, *fields: str) -> str:
         reply = self._query(*fields)
-        if reply.startswith(("ERR", "NACK")):
+        if reply.startswith("ERR"):
             raise PrinterError(f"{';'.join(fields)} answered {reply!r}")
         return reply
 

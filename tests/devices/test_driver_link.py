@@ -12,7 +12,7 @@ from controller.devices.printer import (
     PrinterUnavailable,
     Unknown,
 )
-from controller.devices.usb_transport import UsbTarget
+from controller.devices.usb_transport import UsbTarget, parse_device_id
 
 
 def _events(logs, name):
@@ -181,3 +181,21 @@ def test_ids_that_match_nothing_leave_the_printer_unavailable(make_rig):
     with pytest.raises(PrinterUnavailable):
         rig.driver.identity()
     assert not rig.driver.connected
+
+
+def test_device_id_parsing():
+    body = b"MANUFACTURER:Evolis;COMMAND SET:PCL,EVOLIS;MODEL:Primacy;"
+    assert parse_device_id((len(body) + 2).to_bytes(2, "big") + body) == {
+        "MANUFACTURER": "Evolis",
+        "COMMAND SET": "PCL,EVOLIS",
+        "MODEL": "Primacy",
+    }
+    # A length that fits neither byte order: take what came.
+    assert parse_device_id(b"\xff\xffMFG:X;") == {"MFG": "X"}
+    assert parse_device_id(b"\x00") == {}
+
+
+def test_long_1284_keys_and_a_command_set_list_match(make_rig):
+    device_id = "MANUFACTURER:EVOLIS;COMMAND SET:PCL, EVOLIS;MODEL:Primacy;"
+    rig = make_rig(backend={"device_id": device_id})
+    assert rig.driver.card_counter() == 0

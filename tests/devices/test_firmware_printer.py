@@ -103,9 +103,12 @@ def test_status_line(make_printer):
     ]
 
 
-def test_the_ribbon_type_must_be_letters(make_printer):
+def test_the_ribbon_type_must_be_letters_and_have_the_panels_colours(make_printer):
     printer = make_printer()
-    assert ask(printer, b"Pr;kdo", b"Pr;12", b"Pr") == ["OK", "ERR PARAM", "ERR PARAM"]
+    assert ask(printer, b"Pr;12", b"Pr") == ["ERR PARAM", "ERR PARAM"]
+    panel = bytes(panel_size(2))
+    replies = ask(printer, b"Pr;kdo", b"Ss", b"Db;k;2;" + panel, b"Db;y;2;" + panel)
+    assert replies == ["OK", "OK", "OK", "ERR PARAM"]
 
 
 def test_a_panel_for_an_unknown_colour_is_refused(make_printer):
