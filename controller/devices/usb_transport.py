@@ -143,6 +143,9 @@ class UsbTransport:
             )
             try:
                 retrying(self._open)
+            except usb.core.NoBackendError as error:
+                log.error("usb.no_backend", error=str(error))
+                raise PrinterUnavailable("no USB backend: is libusb-1.0 installed?") from error
             except (NotFound, usb.core.USBError) as error:
                 log.error("printer.unavailable", error=str(error))
                 raise PrinterUnavailable(f"printer not reachable: {error}") from error

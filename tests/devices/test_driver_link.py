@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from controller.devices.factory import usb_driver
 from controller.devices.printer import (
     Fault,
     Printed,
@@ -199,3 +200,12 @@ def test_long_1284_keys_and_a_command_set_list_match(make_rig):
     device_id = "MANUFACTURER:EVOLIS;COMMAND SET:PCL, EVOLIS;MODEL:Primacy;"
     rig = make_rig(backend={"device_id": device_id})
     assert rig.driver.card_counter() == 0
+
+
+def test_the_usb_driver_without_a_printer_or_libusb_is_unavailable(clock, make_panels):
+    driver = usb_driver(clock=clock, vendor_id=0, product_id=0)
+    with pytest.raises(PrinterUnavailable):
+        driver.card_counter()
+    assert not driver.connected
+    outcome = driver.print_card(make_panels())
+    assert isinstance(outcome, Fault) and outcome.kind == "disconnected"
