@@ -21,10 +21,11 @@ def usb_driver(
     vendor_id: int | None = None,
     product_id: int | None = None,
     card_timeout_s: float = 120.0,
+    settings: TransportSettings | None = None,
 ) -> EvolisDriver:
     """The driver for a real Evolis printer on USB (ids of 0 or None: match by 1284 id)."""
     target = UsbTarget(vendor_id=vendor_id or None, product_id=product_id or None)
-    transport = UsbTransport(target=target, clock=clock)
+    transport = UsbTransport(target=target, clock=clock, settings=settings)
     return EvolisDriver(transport, EvolisSettings(card_timeout_s=card_timeout_s))
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 
+from controller.devices.factory import virtual_driver, virtual_printer
 from controller.devices.printer import Level, NotSupported, Printed, Spoiled
 
 
@@ -83,3 +85,34 @@ def test_a_card_still_running_after_a_replug_shows_busy(make_rig, make_panels, c
     assert "INF_BUSY" in rig.driver.status().flags
     clock.advance(20)
     assert "INF_BUSY" not in rig.driver.status().flags
+
+
+@dataclass(frozen=True)
+class ConfigFault:
+    """Shaped like the station config's `[printer.virtual] faults` entries."""
+
+    at_card: int
+    kind: str
+    seconds: float = 0.0
+
+
+def test_factories_build_the_printer_from_config_values(state_dir, clock, make_panels):
+    printer = virtual_printer(
+        state_dir,
+        clock=clock,
+        seconds_per_card=0,
+        cards=5,
+        ribbon=6,
+        film=7,
+        faults=(ConfigFault(2, "jam"),),
+        save_cards=True,
+    )
+    driver = virtual_driver(printer, card_timeout_s=30)
+    try:
+        assert driver.print_card(make_panels()) == Printed(1)
+        assert driver.print_card(make_panels()) == Spoiled("jam", 2)
+        assert driver.status().consumables["film"] == Level(5, 7)
+    finally:
+        driver.close()
+    saved = sorted(path.name for path in (state_dir / "virtual-printer" / "cards").iterdir())
+    assert saved == ["000001-back.png", "000001-front.png", "000002-back.png", "000002-front.png"]
