@@ -21,7 +21,7 @@ from controller.queue.outbox import emit
 
 CONSUMABLES = ("cards", "ribbon", "film")
 # A reload replaces a ribbon or a film (what was left of the old one is taken out); blanks are
-# added to those already in the feeder.
+# topped up in the feeder.
 REPLACED_ON_RELOAD = ("ribbon", "film")
 
 
@@ -77,16 +77,25 @@ class Ledger:
         lot: str | None,
         at: datetime,
     ) -> None:
-        """A person loaded `count` blanks, or a ribbon or film good for `count` cards."""
+        """A person loaded the printer: `count` is how many cards' worth is in it now.
+
+        A new ribbon or film replaces the old roll, whose rest is booked as taken out. Blanks
+        are topped up: the difference is the load (or, if fewer are there than counted, an
+        adjustment a person must explain: blanks are controlled documents).
+        """
         before = self.remaining(tx, consumable)
-        if consumable in REPLACED_ON_RELOAD and before:
-            self._change(tx, consumable, "adjust", -before, at, note="old roll taken out")
-        self._change(tx, consumable, "load", count, at, lot=lot)
-        remaining = self.remaining(tx, consumable)
+        if consumable in REPLACED_ON_RELOAD:
+            if before:
+                self._change(tx, consumable, "adjust", -before, at, note="old roll taken out")
+            self._change(tx, consumable, "load", count, at, lot=lot)
+        elif count >= before:
+            self._change(tx, consumable, "load", count - before, at, lot=lot)
+        else:
+            self._change(tx, consumable, "adjust", count - before, at, note="fewer than counted")
         old_capacity = tx.execute(
             "SELECT capacity FROM consumables WHERE consumable = ?", (consumable,)
         ).fetchone()[0]
-        new_capacity = capacity if capacity is not None else max(old_capacity, remaining)
+        new_capacity = capacity if capacity is not None else max(old_capacity, count)
         tx.execute(
             "UPDATE consumables SET capacity = ?, lot = coalesce(?, lot) WHERE consumable = ?",
             (new_capacity, lot, consumable),

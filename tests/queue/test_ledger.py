@@ -45,8 +45,6 @@ def test_printing_and_spoiling_use_one_of_each(store: Store) -> None:
 
 
 def test_low_is_sent_once_per_crossing_and_empty_at_zero(store: Store) -> None:
-    with store.db.transaction() as tx:
-        store.ledger.reload(tx, "cards", 0, None, None, store.jobs._clock.now())
     with store.db.transaction() as tx:  # down to 12 blanks: threshold is 10
         store.ledger.adopt(tx, "cards", 12, store.jobs._clock.now())
     print_cards(store, 12)
@@ -69,15 +67,24 @@ def test_reload_rearms_low(store: Store, clock) -> None:
     assert len(lows) == 2
 
 
-def test_reloading_blanks_adds_to_the_feeder(store: Store, clock) -> None:
+def test_reloading_blanks_tops_up_the_feeder(store: Store, clock) -> None:
+    print_cards(store, 10)
     with store.db.transaction() as tx:
-        store.ledger.reload(tx, "cards", 50, 500, "LOT-1", clock.now())
+        store.ledger.reload(tx, "cards", 150, 500, "LOT-1", clock.now())
     cards = balances(store)["cards"]
-    assert (cards.remaining, cards.capacity, cards.loaded) == (150, 500, 150)
+    assert (cards.remaining, cards.capacity, cards.loaded) == (150, 500, 160)
+    assert cards.holds
     assert consumable_events(store)[-1] == (
         "consumable.reloaded",
-        {"consumable": "cards", "count": 50, "capacity": 500, "lot": "LOT-1"},
+        {"consumable": "cards", "count": 150, "capacity": 500, "lot": "LOT-1"},
     )
+
+
+def test_fewer_blanks_than_counted_is_an_adjustment(store: Store, clock) -> None:
+    with store.db.transaction() as tx:
+        store.ledger.reload(tx, "cards", 97, None, None, clock.now())
+    cards = balances(store)["cards"]
+    assert (cards.remaining, cards.loaded, cards.adjustments) == (97, 100, -3) and cards.holds
 
 
 def test_a_new_ribbon_replaces_the_old_one(store: Store, clock) -> None:

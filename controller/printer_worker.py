@@ -1,0 +1,154 @@
+"""The printer worker: the one thread that talks to the printer.
+
+It owns the driver, so USB traffic is never interleaved. The core loop hands it cards and
+requests; it hands back results by posting to the core loop. Between tasks it polls the
+printer's status, which is also how it notices the printer coming back after an unplug.
+
+The card procedure keeps invariant 1: the printer's card counter is read and stored with the
+job's move to `printing` *before* any byte of the card is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+
+from controller.devices.printer import (
+    ConsumableName,
+    Identity,
+    PrinterDriver,
+    PrinterError,
+    PrinterStatus,
+    PrintOutcome,
+)
+from controller.queue.jobs import JobStore, PrintableJob
+from controller.render import RenderError, encode_panels, render_card
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CardResult:
+    job_id: str
+    counter_before: int | None  # None: the card never started (no counter could be read)
+    outcome: PrintOutcome | None  # None with counter_before None: nothing was sent
+    error: str | None = None  # why the card never started
+
+
+@dataclass(frozen=True)
+class PrinterReport:
+    connected: bool
+    status: PrinterStatus | None
+    identity: Identity | None
+
+
+Post = Callable[[Callable[[], None]], None]
+
+
+class PrinterWorker:
+    def __init__(
+        self,
+        driver: PrinterDriver,
+        jobs: JobStore,
+        post: Post,
+        on_report: Callable[[PrinterReport], None],
+        poll_interval_s: float = 2.0,
+    ) -> None:
+        """`on_report` gets the printer's state after every poll, posted to the core loop."""
+        self._driver, self._jobs, self._post = driver, jobs, post
+        self._on_report = on_report
+        self._poll_interval_s = poll_interval_s
+        self._tasks: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
+        self._identity: Identity | None = None
+
+    # -- called from the core loop ---------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float) -> bool:
+        """Ask the worker to end after its current task; True if it ended in time."""
+        self._tasks.put(None)
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def print_card(self, job: PrintableJob, on_done: Callable[[CardResult], None]) -> None:
+        self._tasks.put(lambda: self._card(job, on_done))
+
+    def read_counter(self, on_done: Callable[[int | None], None]) -> None:
+        self._tasks.put(lambda: self._counter(on_done))
+
+    def reload(self, consumable: ConsumableName, count: int, capacity: int | None) -> None:
+        self._tasks.put(lambda: self._reload(consumable, count, capacity))
+
+    def poll(self) -> None:
+        """Report the printer's state now rather than at the next idle poll."""
+        self._tasks.put(self._report)
+
+    # -- the worker thread -----------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            try:
+                task = self._tasks.get(timeout=self._poll_interval_s)
+            except queue.Empty:
+                task = self._report
+            if task is None:
+                break
+            try:
+                task()
+            except Exception:  # a bug in one task must not end the printer thread
+                log.exception("printer task failed")
+        self._driver.close()
+
+    def _card(self, job: PrintableJob, on_done: Callable[[CardResult], None]) -> None:
+        try:
+            card = {
+                **job.card,
+                "photo_jpeg": base64.b64encode(job.photo).decode(),
+                "signature_png": base64.b64encode(job.signature).decode(),
+            }
+            panels = encode_panels(render_card(card))
+        except RenderError as exc:
+            self._finish(on_done, CardResult(job.job_id, None, None, f"render: {exc}"))
+            return
+        try:
+            counter = self._driver.card_counter()
+        except PrinterError as exc:
+            self._finish(on_done, CardResult(job.job_id, None, None, f"printer: {exc}"))
+            return
+        self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
+        log.info("card started", job_id=job.job_id, counter_before=counter)
+        outcome = self._driver.print_card(panels)
+        log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
+        self._finish(on_done, CardResult(job.job_id, counter, outcome))
+
+    def _finish(self, on_done: Callable[[CardResult], None], result: CardResult) -> None:
+        self._post(lambda: on_done(result))
+
+    def _counter(self, on_done: Callable[[int | None], None]) -> None:
+        try:
+            counter: int | None = self._driver.card_counter()
+        except PrinterError:
+            counter = None
+        self._post(lambda: on_done(counter))
+
+    def _reload(self, consumable: ConsumableName, count: int, capacity: int | None) -> None:
+        try:
+            self._driver.reload(consumable, count, capacity)
+        except PrinterError as exc:
+            log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
+
+    def _report(self) -> None:
+        try:
+            if self._identity is None:
+                self._identity = self._driver.identity()
+            report = PrinterReport(True, self._driver.status(), self._identity)
+        except PrinterError as exc:
+            log.debug("printer not reachable", reason=str(exc))
+            report = PrinterReport(False, None, self._identity)
+        self._post(lambda: self._on_report(report))

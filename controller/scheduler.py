@@ -1,0 +1,110 @@
+"""What the station may do next: the policies of controller/policy applied to stored facts.
+
+Everything here is read from the store (print history, queue, ledger) or passed in (the
+printer's flags, pause, the cabinet cover), so a restart rebuilds the same decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from controller.devices.printer import PrinterStatus
+from controller.policy import duty
+from controller.policy.duty import DutyConfig, DutyDecision
+from controller.policy.station_state import StationInputs, StationState, derive_state
+from controller.queue.jobs import Job
+from controller.queue.store import Store
+
+COOLING_FLAGS = frozenset({"WAR_COOLING", "ERR_HEAD_TEMP", "ERR_RET_TEMPERATURE"})
+COVER_FLAGS = frozenset({"WAR_COVER_OPEN"})
+EMPTY_FLAGS = {
+    "WAR_FEEDER_EMPTY": "cards",
+    "WAR_RIBBON_ENDED": "ribbon",
+    "WAR_NO_RIBBON": "ribbon",
+    "ERR_RIBBON_ERROR": "ribbon",
+    "WAR_FILM_ENDED": "film",
+}
+
+
+@dataclass(frozen=True)
+class PrinterView:
+    """The printer as the policies see it."""
+
+    connected: bool
+    flags: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, connected: bool, status: PrinterStatus | None) -> PrinterView:
+        return cls(connected, status.flags if status else frozenset())
+
+    @property
+    def cooling(self) -> bool:
+        return bool(self.flags & COOLING_FLAGS)
+
+    @property
+    def cover_open(self) -> bool:
+        return bool(self.flags & COVER_FLAGS)
+
+    @property
+    def empty(self) -> frozenset[str]:
+        return frozenset(EMPTY_FLAGS[flag] for flag in self.flags if flag in EMPTY_FLAGS)
+
+    @property
+    def error(self) -> bool:
+        known = COOLING_FLAGS | COVER_FLAGS | set(EMPTY_FLAGS)
+        return any(flag.startswith("ERR_") and flag not in known for flag in self.flags)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    state: StationState
+    duty: DutyDecision
+    next_job: Job | None  # the job to print now, when a card may start
+    counts: dict[str, int]
+    remaining: dict[str, int]
+    capacity: dict[str, int]
+
+
+class Scheduler:
+    def __init__(self, store: Store, duty_config: DutyConfig, reserve_cards: int) -> None:
+        self._store = store
+        self._duty = duty_config
+        self._reserve = reserve_cards
+
+    def evaluate(
+        self,
+        now: datetime,
+        *,
+        paused: bool,
+        printing: bool,
+        printer: PrinterView,
+        cabinet_open: bool = False,
+    ) -> Evaluation:
+        starts = self._store.jobs.card_starts(duty.history_since(now, self._duty))
+        decision = duty.decide(starts, now, self._duty, printer_cooling=printer.cooling)
+        with self._store.db.reading() as conn:
+            balances = self._store.ledger.balances(conn)
+        remaining = {name: b.remaining for name, b in balances.items()}
+        capacity = {name: b.capacity for name, b in balances.items()}
+        # Where the printer says empty, it is empty, whatever the ledger counted.
+        seen = {name: 0 if name in printer.empty else count for name, count in remaining.items()}
+        counts = self._store.jobs.counts()
+        state = derive_state(
+            StationInputs(
+                paused=paused,
+                printing=printing,
+                printer_connected=printer.connected,
+                cover_open=printer.cover_open or cabinet_open,
+                printer_error=printer.error,
+                remaining=seen,
+                needs_review=counts["needs_review"],
+                duty=decision,
+            )
+        )
+        next_job = None
+        if state.state == "ready":
+            next_job = self._store.jobs.next_queued(
+                now, new_first=remaining.get("cards", 0) <= self._reserve
+            )
+        return Evaluation(state, decision, next_job, counts, remaining, capacity)

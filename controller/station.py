@@ -1,0 +1,268 @@
+"""The core loop: the one owner of the station's state.
+
+MQTT, the control socket, the GPIO panel and the printer worker never change the station
+themselves: they `post` a callable, which the loop runs in order, or `call` one and wait for
+its result. After each batch the loop re-evaluates (expiry, duty cycle, consumables, printer),
+starts the next card when everything allows, syncs alerts and publishes status on change.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+import structlog
+
+from controller.alerts import REASON_ALERTS, Alert, AlertBook
+from controller.clock import Clock
+from controller.config import Config
+from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
+from controller.printer_worker import CardResult, PrinterReport, PrinterWorker
+from controller.queue.db import get_meta, set_meta
+from controller.queue.recovery import recover_interrupted
+from controller.queue.store import Store
+from controller.scheduler import Evaluation, PrinterView, Scheduler
+from controller.status import build_status, same_status
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+MAX_IDLE_WAIT_S = 1.0
+
+
+class Station:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        driver: PrinterDriver,
+        clock: Clock,
+        *,
+        poll_interval_s: float = 2.0,
+    ) -> None:
+        self.config, self.store, self.clock = config, store, clock
+        self._inbox: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._worker = PrinterWorker(
+            driver, store.jobs, self.post, self._on_printer_report, poll_interval_s
+        )
+        self._scheduler = Scheduler(store, config.duty.policy(), config.consumables.reserve_cards)
+        self._alerts = AlertBook(store.db)
+        with store.db.reading() as conn:
+            self.paused = get_meta(conn, "paused") == "1"
+        self._printer = PrinterReport(False, None, None)
+        self._printing: str | None = None  # the job whose card the worker has
+        self._settle_cause: str | None = None  # a card whose outcome the counter must decide
+        self._settle_asked = False
+        self._fresh_report = True  # after a fault, wait for the printer's word before a card
+        self._cabinet_open = False
+        self._extra_alerts: dict[str, Alert] = {}
+        self._stopping = False
+        self._status: dict[str, Any] | None = None
+        self._evaluation: Evaluation | None = None
+        self.status_listeners: list[Callable[[], None]] = []
+        self.event_listeners: list[Callable[[], None]] = []
+        self.heartbeat: Callable[[], None] = lambda: None
+        if store.jobs.counts()["printing"]:
+            self._settle_cause = "interrupted"  # the station stopped mid-card
+
+    # -- for other threads -----------------------------------------------------------------
+    def post(self, action: Callable[[], None]) -> None:
+        self._inbox.put(action)
+
+    def call(self, action: Callable[[], T], timeout_s: float = 10.0) -> T:
+        """Run `action` on the core loop and return its result (or raise its exception)."""
+        future: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(action())
+            except BaseException as exc:  # handed to the caller, not lost
+                future.set_exception(exc)
+
+        self.post(run)
+        return future.result(timeout_s)
+
+    def request_stop(self) -> None:
+        self.post(self._begin_stop)
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
+        """Run until stopped; the card in progress is finished first (within its time limit)."""
+        self._worker.start()
+        self._worker.poll()
+        self._tick()
+        on_ready()
+        deadline: float | None = None
+        while True:
+            self.heartbeat()
+            if self._stopping:
+                if self._printing is None:
+                    break
+                deadline = deadline or self.clock.monotonic() + self.config.printer.card_timeout_s
+                if self.clock.monotonic() >= deadline:
+                    log.warning("stopping with a card in progress", job_id=self._printing)
+                    break
+            try:
+                action = self._inbox.get(timeout=self._wait_s())
+            except queue.Empty:
+                action = None
+            while action is not None:
+                action()
+                action = self._next_action()
+            self._tick()
+        self._worker.stop(timeout_s=5.0)
+        log.info("core loop ended")
+
+    def _next_action(self) -> Callable[[], None] | None:
+        try:
+            return self._inbox.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _wait_s(self) -> float:
+        wait = MAX_IDLE_WAIT_S
+        next_print = self._evaluation.duty.next_print_at if self._evaluation else None
+        if next_print is not None:
+            wait = min(wait, max(0.0, (next_print - self.clock.now()).total_seconds()))
+        return wait
+
+    def _tick(self) -> None:
+        now = self.clock.now()
+        self.store.jobs.expire_due()
+        evaluation = self._evaluate()
+        job = evaluation.next_job
+        if job and self._may_dispatch():
+            self._printing = job.job_id
+            log.info("card chosen", job_id=job.job_id, reason=job.reason)
+            self._worker.print_card(self.store.jobs.printable(job.job_id), self._card_done)
+            evaluation = self._evaluate()
+        wanted = [REASON_ALERTS[r] for r in evaluation.state.reasons if r in REASON_ALERTS]
+        self._alerts.sync(wanted + list(self._extra_alerts.values()), now)
+        status = build_status(
+            self.config.station.id,
+            now,
+            self.state,
+            evaluation,
+            self._printer,
+            self._alerts.current(),
+            self.config.duty.daily_limit,
+        )
+        if not same_status(self._status, status):
+            self._status = status
+            for listener in self.status_listeners:
+                listener()
+        for listener in self.event_listeners:
+            listener()
+
+    def _evaluate(self) -> Evaluation:
+        self._evaluation = self._scheduler.evaluate(
+            self.clock.now(),
+            paused=self.paused,
+            printing=self._printing is not None,
+            printer=PrinterView.of(self._printer.connected, self._printer.status),
+            cabinet_open=self._cabinet_open,
+        )
+        return self._evaluation
+
+    def _may_dispatch(self) -> bool:
+        return (
+            self._printing is None
+            and self._settle_cause is None
+            and self._fresh_report
+            and not self._stopping
+            and "power_fail" not in self._extra_alerts
+        )
+
+    @property
+    def state(self) -> str:
+        if self._stopping:
+            return "stopping"
+        return self._evaluation.state.state if self._evaluation else "starting"
+
+    def status(self) -> dict[str, Any]:
+        """The latest status document (core loop only)."""
+        self._tick()
+        assert self._status is not None
+        return self._status
+
+    # -- results from the printer worker ---------------------------------------------------
+    def _card_done(self, result: CardResult) -> None:
+        self._printing = None
+        job_id, outcome = result.job_id, result.outcome
+        serial = self._printer.identity.serial if self._printer.identity else ""
+        if result.counter_before is None:
+            if result.error and result.error.startswith("render"):
+                self.store.jobs.fail(job_id, "render_failed", result.error)
+            log.warning("card not started", job_id=job_id, error=result.error)
+            self._fresh_report = False
+            self._worker.poll()
+        elif isinstance(outcome, Printed):
+            self.store.jobs.printed(job_id, outcome.card_counter, serial)
+        elif isinstance(outcome, Spoiled):
+            self.store.jobs.spoiled(job_id, outcome.cause, outcome.card_counter)
+        else:
+            cause = (
+                outcome.kind
+                if isinstance(outcome, Fault)
+                else (outcome.reason if isinstance(outcome, Unknown) else "unknown")
+            )
+            log.warning(
+                "card outcome unknown until the counter is read", job_id=job_id, cause=cause
+            )
+            self._settle_cause = cause
+            self._fresh_report = False
+            self._worker.poll()
+
+    def _on_printer_report(self, report: PrinterReport) -> None:
+        if report.connected != self._printer.connected:
+            log.info("printer connected" if report.connected else "printer not reachable")
+        self._printer = report
+        self._fresh_report = True
+        if report.connected and self._settle_cause and not self._settle_asked:
+            self._settle_asked = True
+            self._worker.read_counter(self._settle)
+
+    def _settle(self, counter: int | None) -> None:
+        self._settle_asked = False
+        if counter is None or self._settle_cause is None:
+            return  # the printer went away again: the next report asks once more
+        recover_interrupted(self.store.jobs, counter, self._settle_cause)
+        self._settle_cause = None
+
+    # -- what people and other parts ask for (run on the loop) -----------------------------
+    def set_paused(self, paused: bool) -> None:
+        with self.store.db.transaction() as tx:
+            set_meta(tx, "paused", "1" if paused else "0")
+        self.paused = paused
+        log.info("paused" if paused else "resumed")
+
+    def set_cabinet_open(self, is_open: bool) -> None:
+        self._cabinet_open = is_open
+
+    def set_alert(self, alert: Alert, active: bool) -> None:
+        """Raise or clear an alert that the policies do not derive (storage, power)."""
+        if active:
+            self._extra_alerts[alert.code] = alert
+        else:
+            self._extra_alerts.pop(alert.code, None)
+
+    def reload_printer(self, consumable: str, count: int, capacity: int | None) -> None:
+        self._worker.reload(consumable, count, capacity)  # type: ignore[arg-type]
+        self._worker.poll()
+
+    def printer_serial(self) -> str:
+        return self._printer.identity.serial if self._printer.identity else ""
+
+    def _begin_stop(self) -> None:
+        if not self._stopping:
+            log.info("stopping", card_in_progress=self._printing)
+        self._stopping = True
+
+
+def run_in_thread(station: Station) -> threading.Thread:
+    """Run the core loop in a thread (tests, and the daemon's signal handling)."""
+    thread = threading.Thread(target=station.run, name="core", daemon=True)
+    thread.start()
+    return thread

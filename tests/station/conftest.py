@@ -1,0 +1,112 @@
+"""A running station: core loop, virtual printer behind pyusb, SQLite store on disk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.clock import SystemClock
+from controller.commands import StationCommands
+from controller.config import Config, load_config
+from controller.devices.factory import virtual_driver, virtual_printer
+from controller.queue.store import Store
+from controller.station import Station, run_in_thread
+from firmware.virtual_printer import VirtualPrinter
+
+STATION_TOML = """
+[station]
+id = "3271-bogor-timur-01"
+state_dir = "{state_dir}"
+[printer]
+driver = "virtual"
+card_timeout_s = 10
+[printer.virtual]
+seconds_per_card = 0
+cards = {cards}
+ribbon = 200
+film = 400
+faults = [{faults}]
+[duty]
+daily_limit = 500
+hourly_limit = 500
+heat_per_card_c = 0.5
+max_head_c = 95.0
+[consumables]
+reserve_cards = 5
+low_cards = 3
+"""
+
+
+def wait_until(predicate: Callable[[], Any], timeout_s: float = 10.0) -> Any:
+    """Poll `predicate` until it is truthy; fail with a clear message at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"condition not met within {timeout_s} s")
+
+
+@dataclass
+class Running:
+    config: Config
+    store: Store
+    station: Station
+    printer: VirtualPrinter
+    commands: StationCommands
+
+    def states(self) -> dict[str, int]:
+        return self.store.jobs.counts()
+
+    def events(self, kind: str | None = None) -> list[Any]:
+        return [e for e in self.store.outbox.all_events() if kind is None or e.type == kind]
+
+
+@pytest.fixture
+def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    started: list[tuple[Station, Any, Store]] = []
+
+    def start(cards: int = 50, faults: str = "", paused: bool = False) -> Running:
+        path = tmp_path / "station.toml"
+        path.write_text(STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults))
+        config = load_config(path)
+        clock = SystemClock()
+        vp = config.printer.virtual
+        store = Store.open(
+            config.db_path,
+            config.station.id,
+            clock,
+            low_thresholds={"cards": 3, "ribbon": 3, "film": 3},
+            initial_load={"cards": vp.cards, "ribbon": vp.ribbon, "film": vp.film},
+        )
+        printer = virtual_printer(
+            config.state_dir,
+            clock=clock,
+            seconds_per_card=0,
+            cards=vp.cards,
+            ribbon=vp.ribbon,
+            film=vp.film,
+            faults=[
+                {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
+            ],
+        )
+        station = Station(
+            config, store, virtual_driver(printer, card_timeout_s=10), clock, poll_interval_s=0.05
+        )
+        if paused:
+            station.set_paused(True)
+        thread = run_in_thread(station)
+        started.append((station, thread, store))
+        return Running(config, store, station, printer, StationCommands(station, local=True))
+
+    yield start
+    for station, thread, store in started:
+        station.request_stop()
+        thread.join(15)
+        store.close()

@@ -1,0 +1,68 @@
+"""The core loop prints queued jobs through the real driver and the virtual printer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.station.conftest import wait_until
+from tests.support.jobs import make_job, payload
+
+
+def printed_log(state_dir: Path) -> list[dict]:
+    path = state_dir / "virtual-printer" / "cards.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_queued_jobs_are_printed_once_each(make_station) -> None:
+    running = make_station()
+    for n in range(1, 6):
+        assert running.store.intake.submit(payload(make_job(n))).outcome == "accepted"
+    wait_until(lambda: running.states()["printed"] == 5)
+    printed = running.events("card.printed")
+    assert sorted(e.job_id for e in printed) == [f"JOB-2026-{n:06d}" for n in range(1, 6)]
+    log = printed_log(running.config.state_dir)
+    assert [entry["result"] for entry in log] == ["printed"] * 5
+    assert len({entry["front_sha256"] for entry in log}) == 5
+    assert [e.data["card_counter"] for e in printed] == [entry["counter"] for entry in log]
+    with running.store.db.reading() as conn:
+        cards = running.store.ledger.balances(conn)["cards"]
+    assert (cards.printed, cards.remaining) == (5, 45) and cards.holds
+
+
+def test_jam_spoils_a_blank_and_the_job_is_retried(make_station) -> None:
+    running = make_station(faults='{ at_card = 2, kind = "jam" }')
+    for n in range(1, 3):
+        running.store.intake.submit(payload(make_job(n)))
+    wait_until(lambda: running.states()["printed"] == 2)
+    spoiled = running.events("card.spoiled")
+    assert [(e.job_id, e.data) for e in spoiled] == [
+        ("JOB-2026-000002", {"cause": "jam", "attempt": 1})
+    ]
+    assert running.events("card.printed")[-1].data["attempts"] == 2
+    assert [e["result"] for e in printed_log(running.config.state_dir)] == [
+        "printed",
+        "spoiled",
+        "printed",
+    ]
+
+
+def test_paused_station_starts_no_card_until_resumed(make_station) -> None:
+    running = make_station(paused=True)
+    running.store.intake.submit(payload(make_job(1)))
+    wait_until(lambda: running.commands.handle("status", {})["state"] == "paused")
+    assert running.states()["printed"] == 0
+    running.commands.handle("resume", {})
+    wait_until(lambda: running.states()["printed"] == 1)
+
+
+def test_status_shows_queue_duty_and_consumables(make_station) -> None:
+    running = make_station(paused=True)
+    running.store.intake.submit(payload(make_job(1)))
+    status = wait_until(lambda: running.commands.handle("status", {}))
+    assert status["schema"] == "ektp.status/1" and status["queue"]["queued"] == 1
+    assert status["consumables"]["cards"] == {"remaining": 50, "capacity": 50}
+    assert status["duty"]["daily_limit"] == 500
+    wait_until(lambda: running.commands.handle("status", {})["printer"]["connected"])
+    printer = running.commands.handle("status", {})["printer"]
+    assert printer["serial"] and printer["model"]
