@@ -61,8 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.command == "run":
         from controller.daemon import run_daemon
+        from controller.queue.db import StoreError
 
-        return run_daemon(config)
+        try:
+            return run_daemon(config)
+        except StoreError as exc:
+            print(f"printstation: cannot start: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
     if args.command == "doctor":
         from controller.doctor import run_doctor
 

@@ -181,8 +181,19 @@ class Station:
             return "stopping"
         return self._evaluation.state.state if self._evaluation else "starting"
 
+    def latest_status(self) -> dict[str, Any]:
+        """The status as of the last tick; safe from any thread (the MQTT link's provider)."""
+        status = self._status
+        if status is None:
+            return {
+                "schema": "ektp.status/1",
+                "station": self.config.station.id,
+                "state": "starting",
+            }
+        return {**status, "state": self.state}
+
     def status(self) -> dict[str, Any]:
-        """The latest status document (core loop only)."""
+        """The status document, brought up to date now (core loop only)."""
         self._tick()
         assert self._status is not None
         return self._status
@@ -261,8 +272,10 @@ class Station:
         self._stopping = True
 
 
-def run_in_thread(station: Station) -> threading.Thread:
+def run_in_thread(
+    station: Station, on_ready: Callable[[], None] = lambda: None
+) -> threading.Thread:
     """Run the core loop in a thread (tests, and the daemon's signal handling)."""
-    thread = threading.Thread(target=station.run, name="core", daemon=True)
+    thread = threading.Thread(target=station.run, args=(on_ready,), name="core", daemon=True)
     thread.start()
     return thread

@@ -1,0 +1,142 @@
+"""`printstation run`: assemble the station and run it until SIGTERM.
+
+Order of start-up: logging, the store (recovery happens in the core loop once the printer
+answers), the printer driver, the core loop, the control socket, the MQTT link; READY is sent to
+systemd when the loop has made its first decision. SIGTERM or SIGINT asks the loop to stop: the
+card in progress is finished (within `card_timeout_s`), then the link publishes `offline`.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from types import FrameType
+
+import structlog
+
+from controller.alerts import Alert
+from controller.clock import Clock, SystemClock
+from controller.commands import StationCommands
+from controller.config import Config
+from controller.control_server import ControlServer
+from controller.devices.factory import usb_driver, virtual_driver, virtual_printer
+from controller.devices.printer import PrinterDriver
+from controller.logsetup import configure_logging
+from controller.mqtt.link import MqttLink
+from controller.queue.store import Store
+from controller.sdnotify import Notifier
+from controller.station import Station, run_in_thread
+
+log = structlog.get_logger(__name__)
+STORAGE_ALERT = Alert("storage_error", "error", "the station database cannot be written")
+
+
+def open_store(config: Config, clock: Clock) -> Store:
+    consumables = config.consumables
+    virtual = config.printer.virtual
+    initial = (
+        {"cards": virtual.cards, "ribbon": virtual.ribbon, "film": virtual.film}
+        if config.printer.driver == "virtual"
+        else {}
+    )
+    return Store.open(
+        config.db_path,
+        config.station.id,
+        clock,
+        low_thresholds={
+            "cards": consumables.low_cards,
+            "ribbon": consumables.low_ribbon,
+            "film": consumables.low_film,
+        },
+        initial_load=initial,
+        max_attempts=config.printer.max_attempts,
+        timezone=config.duty.timezone,
+    )
+
+
+def build_driver(config: Config, clock: Clock) -> PrinterDriver:
+    printer = config.printer
+    if printer.driver == "usb":
+        return usb_driver(
+            clock=clock,
+            vendor_id=printer.vendor_id,
+            product_id=printer.product_id,
+            card_timeout_s=printer.card_timeout_s,
+        )
+    virtual = printer.virtual
+    machine = virtual_printer(
+        config.state_dir,
+        clock=clock,
+        seconds_per_card=virtual.seconds_per_card,
+        cards=virtual.cards,
+        ribbon=virtual.ribbon,
+        film=virtual.film,
+        faults=virtual.faults,
+        save_cards=virtual.save_cards,
+    )
+    return virtual_driver(machine, card_timeout_s=printer.card_timeout_s)
+
+
+def run_daemon(config: Config) -> int:
+    """Run the station in the foreground until SIGTERM or SIGINT; returns the exit code."""
+    configure_logging(config.log.level, config.log.format)
+    clock = SystemClock()
+    notifier = Notifier()
+    store = open_store(config, clock)  # StoreError: the CLI says why, in one line
+    station = Station(config, store, build_driver(config, clock), clock)
+    link = MqttLink(
+        config.mqtt,
+        config.station.id,
+        store,
+        clock,
+        status_provider=station.latest_status,
+        commands=StationCommands(station),
+        on_store_error=lambda exc: station.post(lambda: station.set_alert(STORAGE_ALERT, True)),
+    )
+    control = ControlServer(config.control_socket, StationCommands(station, local=True))
+    station.status_listeners.append(link.status_changed)
+    station.event_listeners.append(link.wake)
+    station.heartbeat = _heartbeat(notifier)
+
+    stop_requested: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop_requested.append(signum)  # acted on below, outside the handler
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    control.start()
+    link.start()
+    core = run_in_thread(station, on_ready=lambda: _ready(notifier, config))
+    asked = False
+    while core.is_alive():
+        if stop_requested and not asked:
+            asked = True
+            log.info("stop requested", signal=signal.Signals(stop_requested[0]).name)
+            notifier.stopping()
+            station.request_stop()
+        core.join(0.2)
+    link.stop()
+    control.stop()
+    store.close()
+    log.info("stopped")
+    return 0
+
+
+def _ready(notifier: Notifier, config: Config) -> None:
+    log.info("station ready", station=config.station.id, printer=config.printer.driver)
+    notifier.ready(f"station {config.station.id} running")
+
+
+def _heartbeat(notifier: Notifier) -> Callable[[], None]:
+    """WATCHDOG=1 from the core loop, at most once a second."""
+    last = [0.0]
+
+    def beat() -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            notifier.watchdog()
+
+    return beat
