@@ -1,0 +1,144 @@
+"""Commands (`ektp.cmd/1` on `{st}/cmd/{name}`): parse, dispatch once, store the reply.
+
+The daemon supplies a `CommandHandler`. A reply is committed to `command_replies` before it is
+published, so a repeated `cmd_id` (a re-delivery, or a requester trying again) gets the stored
+reply and the handler does not run twice. A request that cannot be read at all (no usable
+`cmd_id`) is answered but not stored.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import structlog
+
+from controller.clock import Clock, rfc3339
+from controller.queue.db import Database, StoreError
+
+log = structlog.get_logger(__name__)
+
+CMD_SCHEMA = "ektp.cmd/1"
+REPLY_SCHEMA = "ektp.reply/1"
+MAX_CMD_ID_LENGTH = 128
+REPLY_RETENTION = timedelta(days=30)
+
+
+class CommandError(Exception):
+    """A refused command: `code` is one of the contract's error codes (`unknown_command`,
+    `invalid_args`, `unknown_job`, `invalid_state`), `message` says why, for a person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+class CommandHandler(Protocol):
+    """Runs one command for the link; implemented by the daemon against its core loop."""
+
+    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Do command `name` and return the reply's `result`; raise CommandError to refuse."""
+        ...
+
+
+@dataclass(frozen=True)
+class Reply:
+    cmd_id: str | None
+    payload: bytes
+    repeated: bool  # the stored reply to an earlier delivery of the same cmd_id
+
+
+class CommandProcessor:
+    def __init__(self, db: Database, handler: CommandHandler, clock: Clock) -> None:
+        self._db, self._handler, self._clock = db, handler, clock
+
+    def process(self, name: str, payload: bytes) -> Reply:
+        """The reply to one request; raises StoreError when the reply cannot be stored."""
+        try:
+            request = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return Reply(None, _error(None, "invalid_json", "the request is not JSON"), False)
+        cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
+        if not _usable_cmd_id(cmd_id):
+            message = f"cmd_id must be a string of 1 to {MAX_CMD_ID_LENGTH} characters"
+            return Reply(None, _error(None, "invalid_schema", message), False)
+        stored = self._stored(cmd_id)
+        if stored is not None:
+            log.info("repeated command answered from the store", cmd_id=cmd_id, name=name)
+            return Reply(cmd_id, stored, True)
+        problem = _schema_problem(request)
+        reply = (
+            _error(cmd_id, "invalid_schema", problem)
+            if problem
+            else self._run(name, cmd_id, request.get("args", {}))
+        )
+        self._store(cmd_id, name, reply)
+        return Reply(cmd_id, reply, False)
+
+    def _run(self, name: str, cmd_id: str, args: dict[str, Any]) -> bytes:
+        try:
+            result = self._handler.handle(name, args)
+            body = {"schema": REPLY_SCHEMA, "cmd_id": cmd_id, "ok": True, "result": result}
+            reply = _encode(body)
+        except CommandError as exc:
+            log.info("command refused", cmd_id=cmd_id, name=name, code=exc.code)
+            return _error(cmd_id, exc.code, exc.message)
+        except Exception:
+            log.exception("command handler failed", cmd_id=cmd_id, name=name)
+            return _error(cmd_id, "internal_error", "the station failed to run the command")
+        log.info("command done", cmd_id=cmd_id, name=name)
+        return reply
+
+    def _stored(self, cmd_id: str) -> bytes | None:
+        try:
+            with self._db.reading() as conn:
+                row = conn.execute(
+                    "SELECT reply FROM command_replies WHERE cmd_id = ?", (cmd_id,)
+                ).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read stored command replies: {exc}") from exc
+        return None if row is None else str(row[0]).encode()
+
+    def _store(self, cmd_id: str, name: str, reply: bytes) -> None:
+        now = self._clock.now()
+        try:
+            with self._db.transaction() as tx:
+                tx.execute(
+                    "DELETE FROM command_replies WHERE time < ?", (rfc3339(now - REPLY_RETENTION),)
+                )
+                tx.execute(
+                    "INSERT INTO command_replies (cmd_id, name, reply, time) VALUES (?, ?, ?, ?)",
+                    (cmd_id, name, reply.decode(), rfc3339(now)),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot store a command reply: {exc}") from exc
+
+
+def _usable_cmd_id(cmd_id: Any) -> bool:
+    return isinstance(cmd_id, str) and 1 <= len(cmd_id) <= MAX_CMD_ID_LENGTH
+
+
+def _schema_problem(request: dict[str, Any]) -> str | None:
+    if request.get("schema") != CMD_SCHEMA:
+        return f"schema must be {CMD_SCHEMA!r}"
+    if not isinstance(request.get("args", {}), dict):
+        return "args must be an object"
+    return None
+
+
+def _error(cmd_id: str | None, code: str, message: str) -> bytes:
+    return _encode(
+        {
+            "schema": REPLY_SCHEMA,
+            "cmd_id": cmd_id,
+            "ok": False,
+            "error": {"code": code, "message": message},
+        }
+    )
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()

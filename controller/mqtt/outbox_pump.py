@@ -1,0 +1,75 @@
+"""Events from the on-disk outbox to `{st}/event/{type}`: in `seq` order, a bounded window.
+
+Only the link's own thread calls the pump. Per connection it starts again from the oldest
+undelivered event, publishes while fewer than `window` are unacknowledged, and marks events
+delivered when their PUBACK arrives, in one transaction per batch. A PUBACK lost with a
+connection means a re-send on the next one, with the same `event_id`: at-least-once delivery,
+and consumers de-duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import paho.mqtt.client as mqtt
+import structlog
+
+from controller.clock import Clock
+from controller.mqtt.topics import Topics
+from controller.queue.outbox import Outbox
+
+log = structlog.get_logger(__name__)
+
+Publish = Callable[[str, bytes], mqtt.MQTTMessageInfo | None]
+
+
+class OutboxPump:
+    def __init__(self, outbox: Outbox, topics: Topics, clock: Clock, window: int) -> None:
+        if window < 1:
+            raise ValueError("the in-flight window must be at least 1")
+        self._outbox, self._topics, self._clock, self._window = outbox, topics, clock, window
+        self._in_flight: dict[int, int] = {}  # mid -> seq
+        self._last_sent = 0
+        self._delivered: list[int] = []
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def restart(self) -> None:
+        """A new connection: forget the old one's message ids, re-send from the oldest."""
+        self._in_flight.clear()
+        self._last_sent = 0
+
+    def fill(self, publish: Publish) -> int:
+        """Publish pending events until the window is full; returns how many were sent."""
+        sent = 0
+        while len(self._in_flight) < self._window:
+            batch = self._outbox.pending(self._last_sent, self._window - len(self._in_flight))
+            if not batch:
+                break
+            for event in batch:
+                info = publish(self._topics.event(event.type), event.payload(self._topics.station))
+                if info is None:
+                    return sent
+                self._in_flight[info.mid] = event.seq
+                self._last_sent = event.seq
+                sent += 1
+        return sent
+
+    def acked(self, mid: int, ok: bool) -> None:
+        """A PUBACK for `mid` on the current connection (other mids are not events)."""
+        seq = self._in_flight.pop(mid, None)
+        if seq is None:
+            return
+        if ok:
+            self._delivered.append(seq)
+        else:
+            log.error("broker refused an event; it is re-sent on the next connection", seq=seq)
+
+    def flush(self) -> int:
+        """Mark acknowledged events delivered; raises StoreError (the batch is then dropped
+        and those events are sent again later, which is allowed)."""
+        batch, self._delivered = self._delivered, []
+        self._outbox.mark_delivered(batch, self._clock.now())
+        return len(batch)

@@ -1,0 +1,123 @@
+"""The retained status: its body, the session number, and when the next one is due.
+
+The daemon supplies the body (`status_provider`); the link owns `schema`, `station`, `session`
+and `time`, and adds `version` when the body has none. The session number grows by one on every
+connection attempt and is written to the database before the attempt, so the Last Will of that
+connection carries the same number as the status published on it, and a late `offline` from an
+older session can be told apart.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from controller import __version__
+from controller.clock import Clock, rfc3339
+from controller.queue.db import Database, get_meta, set_meta
+
+log = structlog.get_logger(__name__)
+
+STATUS_SCHEMA = "ektp.status/1"
+SESSION_KEY = "mqtt.session"
+
+StatusProvider = Callable[[], dict[str, Any]]
+
+
+def next_session(db: Database, floor: int = 0) -> int:
+    """Count one more connection attempt, durably; never below `floor` + 1.
+
+    Raises StoreError when the database cannot be written.
+    """
+    with db.transaction() as tx:
+        stored = get_meta(tx, SESSION_KEY)
+        session = max(int(stored or 0), floor) + 1
+        set_meta(tx, SESSION_KEY, str(session))
+    return session
+
+
+class StatusReport:
+    """Builds status bodies and schedules them: on change (coalesced) and as a heartbeat.
+
+    Thread-safe: the on-connect callback and the link's thread both publish.
+    """
+
+    def __init__(
+        self,
+        station: str,
+        provider: StatusProvider,
+        clock: Clock,
+        *,
+        coalesce_s: float,
+        heartbeat_s: float,
+    ) -> None:
+        self._station, self._provider, self._clock = station, provider, clock
+        self._coalesce_s, self._heartbeat_s = coalesce_s, heartbeat_s
+        self._lock = threading.Lock()
+        self._changed = False
+        self._last_try: float | None = None
+
+    def online(self, session: int) -> bytes | None:
+        """The daemon's status as published; None (logged) if the provider failed."""
+        try:
+            body = dict(self._provider())
+        except Exception:
+            log.exception("status provider failed; status not published")
+            return None
+        body.update(
+            schema=STATUS_SCHEMA,
+            station=self._station,
+            session=session,
+            time=rfc3339(self._clock.now()),
+        )
+        body.setdefault("version", __version__)
+        return _encode(body)
+
+    def offline(self, session: int) -> bytes:
+        """The Last Will, and what a clean stop publishes."""
+        return _encode(
+            {
+                "schema": STATUS_SCHEMA,
+                "station": self._station,
+                "state": "offline",
+                "session": session,
+                "time": rfc3339(self._clock.now()),
+                "version": __version__,
+            }
+        )
+
+    def changed(self) -> None:
+        with self._lock:
+            self._changed = True
+
+    def begin(self, now: float) -> None:
+        """A publish starts at monotonic time `now`; changes from here on need another."""
+        with self._lock:
+            self._last_try = now
+            self._changed = False
+
+    def failed(self) -> None:
+        """The publish did not go out: try again after the coalescing period."""
+        with self._lock:
+            self._changed = True
+
+    def due_in(self, now: float) -> float:
+        """Seconds until the next status is due (0: now)."""
+        with self._lock:
+            if self._last_try is None:
+                return 0.0
+            period = self._coalesce_s if self._changed else self._heartbeat_s
+            return max(0.0, self._last_try + period - now)
+
+    def forget(self) -> None:
+        """A new connection: its on-connect status comes first, the schedule starts again."""
+        with self._lock:
+            self._last_try = None
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
