@@ -1,0 +1,87 @@
+"""Events out: from the on-disk outbox, in seq order, at least once, across broker crashes."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from controller.clock import ManualClock
+from controller.queue.outbox import emit
+from controller.queue.store import Store
+from tests.mqtt.clients import Peer
+from tests.mqtt.conftest import FAST, ROOT, ST, STATION, Station, mqtt_settings
+from tests.support.broker import Broker, wait_until
+
+
+def write_events(store: Store, clock: ManualClock, count: int) -> None:
+    with store.db.transaction() as tx:
+        for n in range(count):
+            data = {"code": f"test_{n}", "severity": "info", "message": "test event"}
+            emit(tx, "alert.raised", None, data, clock.now())
+
+
+def test_events_written_offline_all_arrive_in_order_through_two_broker_crashes(
+    broker: Broker, store: Store, clock: ManualClock, make_station: Callable[..., Station]
+) -> None:
+    central = Peer(
+        broker.port,
+        "central-events",
+        subscriptions=(f"{ROOT}/+/event/+",),
+        persistent=True,
+        reconnect=False,
+    )
+    central.connect()
+    broker.terminate()  # a clean stop saves the central subscriber's session
+    write_events(store, clock, 1000)
+    # The station comes back a little after the central subscriber, which reconnects at once.
+    timing = dataclasses.replace(FAST, reconnect_initial_s=0.5, reconnect_max_s=0.5)
+    station = make_station(mqtt_settings(broker.port), timing=timing)
+    wait_until(lambda: station.link.session >= 2, 5, "connection attempts while offline")
+    assert not station.link.connected
+
+    def arrived() -> set[int]:
+        return {body["seq"] for body in central.bodies()}
+
+    broker.start()
+    central.reconnect()
+    pending_at_kill = []
+    for delivered in (300, 650):
+        wait_until(
+            lambda d=delivered: store.outbox.pending_count() <= 1000 - d, 20, f"{delivered} acks"
+        )
+        broker.kill()
+        pending_at_kill.append(store.outbox.pending_count())
+        broker.start()
+        central.reconnect()
+    wait_until(lambda: len(arrived()) == 1000, 30, "all 1000 events")
+    wait_until(lambda: store.outbox.pending_count() == 0, 10, "all events marked delivered")
+    central.close()
+
+    assert all(pending > 0 for pending in pending_at_kill), "a kill came after the drain"
+    bodies = central.bodies()
+    assert list(dict.fromkeys(body["seq"] for body in bodies)) == list(range(1, 1001))
+    copies: dict[int, set[bytes]] = {}
+    for message in central.received():
+        copies.setdefault(message.json()["seq"], set()).add(message.payload)
+    assert all(len(payloads) == 1 for payloads in copies.values()), "a repeat differs"
+    assert all(body["event_id"] == f"{STATION}:{body['seq']}" for body in bodies)
+    assert {message.topic for message in central.received()} == {f"{ST}/event/alert.raised"}
+    assert not any(message.retain for message in central.received())
+
+
+def test_wake_publishes_new_events_without_waiting_for_the_poll(
+    broker: Broker,
+    central: Peer,
+    store: Store,
+    clock: ManualClock,
+    make_station: Callable[..., Station],
+) -> None:
+    slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
+    station = make_station(mqtt_settings(broker.port), timing=slow_poll)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    central.wait_for(f"{ST}/status")
+
+    write_events(store, clock, 3)
+    station.link.wake()
+
+    wait_until(lambda: len(central.bodies(f"{ST}/event/")) == 3, 3, "3 events after wake()")

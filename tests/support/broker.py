@@ -1,0 +1,181 @@
+"""A real mosquitto for tests, on a free port with a temporary config.
+
+`Broker` starts the binary and waits until its ports accept connections, and can kill it
+(SIGKILL), start it again on the same ports with the same persistence directory (sessions and
+queued messages survive, as far as mosquitto had saved them), freeze it (SIGSTOP: connections
+stay open but nothing answers, a half-open link) and thaw it (SIGCONT).
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str = "condition") -> None:
+    """Poll `predicate` every 20 ms until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago (never 1883: the kernel picks an ephemeral one)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def plain_config(port: int, workdir: Path) -> str:
+    """A broker for link tests: anonymous, no TLS, persistence saved after every change."""
+    return "\n".join(
+        [
+            f"listener {port} 127.0.0.1",
+            "allow_anonymous true",
+            "persistence true",
+            f"persistence_location {workdir}/",
+            # Save after every change, so that a SIGKILL loses (almost) nothing.
+            "autosave_on_changes true",
+            "autosave_interval 1",
+            "max_queued_messages 100000",
+            *_test_lines(workdir),
+        ]
+    )
+
+
+def adapt_config(text: str, ports: list[int], workdir: Path, files: dict[str, Path]) -> str:
+    """A shipped config made runnable here: its listeners on `ports` (in order, on localhost),
+    the file options in `files` (e.g. `{"acl_file": ...}`) pointing to test files, persistence in
+    `workdir`. Every option to replace must be present, so the test runs the shipped file."""
+    listeners = iter(ports)
+    seen: set[str] = set()
+    lines = []
+    for line in text.splitlines():
+        key = line.split(" ", 1)[0]
+        if key == "listener":
+            line = f"listener {next(listeners)} 127.0.0.1"
+        elif key in files:
+            line = f"{key} {files[key]}"
+        elif key == "persistence_location":
+            line = f"persistence_location {workdir}/"
+        elif key == "log_dest":
+            continue
+        seen.add(key)
+        lines.append(line)
+    missing = set(files) - seen
+    if missing or next(listeners, None) is not None:
+        raise ValueError(f"config lacks {sorted(missing)} or has fewer listeners than ports")
+    return "\n".join([*lines, *_test_lines(workdir)])
+
+
+def write_password_file(path: Path, users: dict[str, str]) -> Path:
+    """A mosquitto password file with `users` (name -> password), made by mosquitto_passwd."""
+    path.write_text("".join(f"{name}:{password}\n" for name, password in users.items()))
+    subprocess.run([MOSQUITTO_PASSWD, "-U", str(path)], check=True, capture_output=True)
+    return path
+
+
+def _test_lines(workdir: Path) -> list[str]:
+    # As root, mosquitto would switch to the `mosquitto` user and lose the temp directory.
+    return [f"user {getpass.getuser()}", f"log_dest file {workdir}/mosquitto.log", "log_type all"]
+
+
+class Broker:
+    def __init__(self, workdir: Path, config: str, ports: list[int]) -> None:
+        self.workdir, self.ports = workdir, ports
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path = workdir / "mosquitto.conf"
+        self.config_path.write_text(config + "\n")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def plain(cls, workdir: Path) -> Broker:
+        port = free_port()
+        return cls(workdir, plain_config(port, workdir), [port])
+
+    @property
+    def port(self) -> int:
+        return self.ports[0]
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.running:
+            raise RuntimeError("broker already running")
+        with (self.workdir / "stderr.log").open("ab") as stderr:
+            self._process = subprocess.Popen(
+                [MOSQUITTO, "-c", str(self.config_path)], stdout=subprocess.DEVNULL, stderr=stderr
+            )
+        deadline = time.monotonic() + timeout
+        for port in self.ports:
+            while not self._accepts(port):
+                if self._process.poll() is not None:
+                    raise RuntimeError(f"mosquitto exited: {self.log_tail()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"mosquitto did not listen on {port}: {self.log_tail()}")
+                time.sleep(0.01)
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, no final save of the persistence file."""
+        self._signal_and_wait(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        """SIGTERM: a clean shutdown that saves the persistence file."""
+        self._signal_and_wait(signal.SIGTERM)
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def freeze(self) -> None:
+        """SIGSTOP: the kernel keeps the connections open, the broker answers nothing."""
+        self._signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = ""
+        for name in ("stderr.log", "mosquitto.log"):
+            path = self.workdir / name
+            if path.exists():
+                text += path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def log_matches(self, pattern: str) -> bool:
+        path = self.workdir / "mosquitto.log"
+        return path.exists() and re.search(pattern, path.read_text(errors="replace")) is not None
+
+    def _signal(self, signum: signal.Signals) -> None:
+        if self._process is None or self._process.poll() is not None:
+            raise RuntimeError("broker not running")
+        self._process.send_signal(signum)
+
+    def _signal_and_wait(self, signum: signal.Signals) -> None:
+        if not self.running:
+            return
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)  # a frozen broker cannot handle SIGTERM
+        self._process.send_signal(signum)
+        self._process.wait(timeout=10)
+
+    @staticmethod
+    def _accepts(port: int) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            return False
