@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ from controller.queue.ledger import CONSUMABLES
 from controller.station import Station
 
 MAX_RELOAD = 100_000
+DEBUG_ENV = "PRINTSTATION_DEBUG_COMMANDS"
 LOT_MAX_CHARS = 64
 
 
@@ -37,6 +40,9 @@ class StationCommands:
         }
         if local:
             self._commands |= {"jobs": self._jobs, "submit": self._submit}
+        if local and os.environ.get(DEBUG_ENV) == "1":
+            # For the watchdog test only: blocks the core loop, as a bug would.
+            self._commands["debug_hang"] = lambda args: {"hung": threading.Event().wait()}
 
     def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         command = self._commands.get(name)

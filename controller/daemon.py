@@ -84,7 +84,11 @@ def run_daemon(config: Config) -> int:
     clock = SystemClock()
     notifier = Notifier()
     store = open_store(config, clock)  # StoreError: the CLI says why, in one line
-    station = Station(config, store, build_driver(config, clock), clock)
+    # Wake often enough to ping systemd's watchdog at half its interval, or at least every 1 s.
+    beat_every_s = min(1.0, notifier.watchdog_interval_s or 1.0)
+    station = Station(
+        config, store, build_driver(config, clock), clock, max_wait_s=beat_every_s / 2
+    )
     link = MqttLink(
         config.mqtt,
         config.station.id,
@@ -97,7 +101,7 @@ def run_daemon(config: Config) -> int:
     control = ControlServer(config.control_socket, StationCommands(station, local=True))
     station.status_listeners.append(link.status_changed)
     station.event_listeners.append(link.wake)
-    station.heartbeat = _heartbeat(notifier)
+    station.heartbeat = _heartbeat(notifier, beat_every_s / 4)
 
     stop_requested: list[int] = []
 
@@ -129,13 +133,13 @@ def _ready(notifier: Notifier, config: Config) -> None:
     notifier.ready(f"station {config.station.id} running")
 
 
-def _heartbeat(notifier: Notifier) -> Callable[[], None]:
-    """WATCHDOG=1 from the core loop, at most once a second."""
+def _heartbeat(notifier: Notifier, every_s: float) -> Callable[[], None]:
+    """WATCHDOG=1 from the core loop (and only from it), at most every `every_s`."""
     last = [0.0]
 
     def beat() -> None:
         now = time.monotonic()
-        if now - last[0] >= 1.0:
+        if now - last[0] >= every_s:
             last[0] = now
             notifier.watchdog()
 

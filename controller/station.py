@@ -41,7 +41,9 @@ class Station:
         clock: Clock,
         *,
         poll_interval_s: float = 2.0,
+        max_wait_s: float = MAX_IDLE_WAIT_S,
     ) -> None:
+        """`max_wait_s`: the longest the loop sleeps, so `heartbeat` runs at least this often."""
         self.config, self.store, self.clock = config, store, clock
         self._inbox: queue.Queue[Callable[[], None]] = queue.Queue()
         self._worker = PrinterWorker(
@@ -55,7 +57,9 @@ class Station:
         self._printing: str | None = None  # the job whose card the worker has
         self._settle_cause: str | None = None  # a card whose outcome the counter must decide
         self._settle_asked = False
-        self._fresh_report = True  # after a fault, wait for the printer's word before a card
+        # No card until the printer has answered a poll: at start-up, and after a fault.
+        self._fresh_report = False
+        self._started = False  # the printer's first poll has come back
         self._cabinet_open = False
         self._extra_alerts: dict[str, Alert] = {}
         self._stopping = False
@@ -64,6 +68,7 @@ class Station:
         self.status_listeners: list[Callable[[], None]] = []
         self.event_listeners: list[Callable[[], None]] = []
         self.heartbeat: Callable[[], None] = lambda: None
+        self._max_wait_s = max_wait_s
         if store.jobs.counts()["printing"]:
             self._settle_cause = "interrupted"  # the station stopped mid-card
 
@@ -122,7 +127,7 @@ class Station:
             return None
 
     def _wait_s(self) -> float:
-        wait = MAX_IDLE_WAIT_S
+        wait = self._max_wait_s
         next_print = self._evaluation.duty.next_print_at if self._evaluation else None
         if next_print is not None:
             wait = min(wait, max(0.0, (next_print - self.clock.now()).total_seconds()))
@@ -138,8 +143,9 @@ class Station:
             log.info("card chosen", job_id=job.job_id, reason=job.reason)
             self._worker.print_card(self.store.jobs.printable(job.job_id), self._card_done)
             evaluation = self._evaluate()
-        wanted = [REASON_ALERTS[r] for r in evaluation.state.reasons if r in REASON_ALERTS]
-        self._alerts.sync(wanted + list(self._extra_alerts.values()), now)
+        if self._started:  # before the printer's first answer, "missing" would be a false alarm
+            wanted = [REASON_ALERTS[r] for r in evaluation.state.reasons if r in REASON_ALERTS]
+            self._alerts.sync(wanted + list(self._extra_alerts.values()), now)
         status = build_status(
             self.config.station.id,
             now,
@@ -179,7 +185,9 @@ class Station:
     def state(self) -> str:
         if self._stopping:
             return "stopping"
-        return self._evaluation.state.state if self._evaluation else "starting"
+        if not self._started or self._evaluation is None:
+            return "starting"
+        return self._evaluation.state.state
 
     def latest_status(self) -> dict[str, Any]:
         """The status as of the last tick; safe from any thread (the MQTT link's provider)."""
@@ -230,7 +238,7 @@ class Station:
         if report.connected != self._printer.connected:
             log.info("printer connected" if report.connected else "printer not reachable")
         self._printer = report
-        self._fresh_report = True
+        self._fresh_report = self._started = True
         if report.connected and self._settle_cause and not self._settle_asked:
             self._settle_asked = True
             self._worker.read_counter(self._settle)
