@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ class Received:
     payload: bytes
     retain: bool
     correlation: bytes | None
+    at: float  # time.monotonic() on arrival
 
     def json(self) -> Any:
         return json.loads(self.payload)
@@ -52,6 +54,7 @@ class Peer:
         self._acks: dict[int, ReasonCode] = {}
         self._subacks: dict[int, list[ReasonCode]] = {}
         self.connack: ReasonCode | None = None
+        self.disconnects = 0
         self.connections = 0
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -68,12 +71,15 @@ class Peer:
         client.on_message = self._on_message
         client.on_publish = self._on_publish
         client.on_subscribe = self._on_subscribe
+        client.on_disconnect = self._on_disconnect
         self.client = client
 
     # -- driving ---------------------------------------------------------------------------
 
-    def connect(self, timeout: float = 5.0) -> ReasonCode:
-        """Connect and wait for the CONNACK (and the SUBACK of the subscriptions)."""
+    def connect(self, timeout: float = 5.0) -> ReasonCode | None:
+        """Connect and wait for the CONNACK (and the SUBACK of the subscriptions); None if
+        the connection closed without a CONNACK (e.g. refused during the TLS handshake)."""
+        ended = self.disconnects
         properties = Properties(PacketTypes.CONNECT)
         if self.persistent:
             properties.SessionExpiryInterval = 600
@@ -85,8 +91,9 @@ class Peer:
             properties=properties,
         )
         self.client.loop_start()
-        wait_until(lambda: self.connack is not None, timeout, "CONNACK")
-        assert self.connack is not None
+        wait_until(lambda: self.connack is not None or self.disconnects > ended, timeout, "CONNACK")
+        if self.connack is None:
+            return None
         if not self.connack.is_failure and self.subscriptions:
             wait_until(lambda: len(self._subacks) >= self.connections, timeout, "SUBACK")
         return self.connack
@@ -115,7 +122,7 @@ class Peer:
         wait_until(lambda: mid in self._subacks, timeout, f"SUBACK for {topic}")
         return self._subacks[mid]
 
-    def reconnect(self, timeout: float = 5.0) -> ReasonCode:
+    def reconnect(self, timeout: float = 5.0) -> ReasonCode | None:
         """Connect again now (for a peer made with `reconnect=False`)."""
         self.client.loop_stop()
         self.connack = None
@@ -171,7 +178,13 @@ class Peer:
         correlation = getattr(message.properties, "CorrelationData", None)
         with self._lock:
             self._received.append(
-                Received(message.topic, bytes(message.payload), bool(message.retain), correlation)
+                Received(
+                    message.topic,
+                    bytes(message.payload),
+                    bool(message.retain),
+                    correlation,
+                    time.monotonic(),
+                )
             )
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any):
@@ -179,3 +192,6 @@ class Peer:
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, props: Any):
         self._subacks[mid] = codes
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, *args: Any) -> None:
+        self.disconnects += 1

@@ -2,75 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from controller.clock import ManualClock
 from controller.config import MqttSection
-from controller.mqtt import CommandError, LinkTiming, MqttLink
-from controller.queue.db import StoreError
-from controller.queue.intake import IntakeResult
+from controller.mqtt import LinkTiming
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
+from tests.mqtt.kit import FAST, ROOT, Station, build_station
 from tests.support.broker import Broker
-
-STATION = "3271-bogor-timur-01"
-ROOT = "ektp/v1"
-ST = f"{ROOT}/{STATION}"
-
-# Real periods shortened so that the suite stays fast; the logic is the same.
-FAST = LinkTiming(
-    status_heartbeat_s=60.0,
-    status_coalesce_s=0.3,
-    outbox_poll_s=0.2,
-    reconnect_initial_s=0.05,
-    reconnect_max_s=0.4,
-    reconnect_jitter_s=0.1,
-    stable_after_s=2.0,
-    redeliver_after_s=0.5,
-    connect_timeout_s=2.0,
-    stop_timeout_s=2.0,
-)
-
-
-class RecordingHandler:
-    """A command handler for tests: `pause`/`resume`, and `cancel` that knows no job."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.paused = False
-
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        self.calls.append((name, args))
-        if name in ("pause", "resume"):
-            self.paused = name == "pause"
-            return {"paused": self.paused}
-        if name == "cancel":
-            if not isinstance(args.get("job_id"), str):
-                raise CommandError("invalid_args", "job_id must be a string")
-            raise CommandError("unknown_job", f"no job {args['job_id']}")
-        raise CommandError("unknown_command", f"no command {name!r}")
-
-
-@dataclasses.dataclass
-class Station:
-    """A link under test, with what the daemon would give it and what it reported back."""
-
-    link: MqttLink
-    store: Store
-    handler: RecordingHandler
-    status: dict[str, Any]
-    store_errors: list[StoreError]
-    jobs: list[IntakeResult]
-
-
-def mqtt_settings(port: int, **overrides: Any) -> MqttSection:
-    base = MqttSection(host="127.0.0.1", port=port, topic_root=ROOT, keepalive_s=5)
-    return dataclasses.replace(base, **overrides)
 
 
 @pytest.fixture
@@ -83,36 +26,13 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 @pytest.fixture
 def make_station(store: Store, clock: ManualClock) -> Iterator[Callable[..., Station]]:
-    """Build (and start) a link on the test's store; every link is stopped at teardown."""
+    """Build and start a link on the test's store; every link is stopped at teardown."""
     made: list[Station] = []
 
-    def make(
-        settings: MqttSection,
-        *,
-        timing: LinkTiming = FAST,
-        start: bool = True,
-        on_store: Store | None = None,
-    ) -> Station:
-        chosen = on_store or store
-        handler = RecordingHandler()
-        status: dict[str, Any] = {"state": "ready", "queue": {"queued": 0, "printing": 0}}
-        store_errors: list[StoreError] = []
-        jobs: list[IntakeResult] = []
-        link = MqttLink(
-            settings,
-            STATION,
-            chosen,
-            clock,
-            status_provider=lambda: dict(status),
-            commands=handler,
-            on_store_error=store_errors.append,
-            on_job=jobs.append,
-            timing=timing,
-        )
-        station = Station(link, chosen, handler, status, store_errors, jobs)
+    def make(settings: MqttSection, *, timing: LinkTiming = FAST) -> Station:
+        station = build_station(settings, store, clock, timing)
         made.append(station)
-        if start:
-            station.link.start()
+        station.link.start()
         return station
 
     yield make

@@ -9,7 +9,7 @@ from controller.clock import ManualClock
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.conftest import FAST, ROOT, ST, STATION, Station, mqtt_settings
+from tests.mqtt.kit import FAST, ROOT, ST, STATION, Station, mqtt_settings
 from tests.support.broker import Broker, wait_until
 
 

@@ -9,7 +9,7 @@ import pytest
 from controller.queue.db import StoreError
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.conftest import ST, Station, mqtt_settings
+from tests.mqtt.kit import ST, Station, mqtt_settings
 from tests.support.broker import Broker, wait_until
 from tests.support.jobs import make_job, payload
 

@@ -9,7 +9,6 @@ stay open but nothing answers, a half-open link) and thaw it (SIGCONT).
 from __future__ import annotations
 
 import getpass
-import re
 import signal
 import socket
 import subprocess
@@ -54,11 +53,15 @@ def plain_config(port: int, workdir: Path) -> str:
     )
 
 
-def adapt_config(text: str, ports: list[int], workdir: Path, files: dict[str, Path]) -> str:
+def adapt_config(
+    text: str, ports: list[int], workdir: Path, files: dict[str, Path | list[Path]]
+) -> str:
     """A shipped config made runnable here: its listeners on `ports` (in order, on localhost),
-    the file options in `files` (e.g. `{"acl_file": ...}`) pointing to test files, persistence in
-    `workdir`. Every option to replace must be present, so the test runs the shipped file."""
+    the file options in `files` pointing to test files (a list: one per occurrence, in order),
+    persistence in `workdir`. Every option to replace must be present, so that the test runs
+    the shipped file and not a look-alike."""
     listeners = iter(ports)
+    values = {key: iter(v if isinstance(v, list) else []) for key, v in files.items()}
     seen: set[str] = set()
     lines = []
     for line in text.splitlines():
@@ -66,7 +69,8 @@ def adapt_config(text: str, ports: list[int], workdir: Path, files: dict[str, Pa
         if key == "listener":
             line = f"listener {next(listeners)} 127.0.0.1"
         elif key in files:
-            line = f"{key} {files[key]}"
+            value = files[key]
+            line = f"{key} {next(values[key]) if isinstance(value, list) else value}"
         elif key == "persistence_location":
             line = f"persistence_location {workdir}/"
         elif key == "log_dest":
@@ -74,8 +78,9 @@ def adapt_config(text: str, ports: list[int], workdir: Path, files: dict[str, Pa
         seen.add(key)
         lines.append(line)
     missing = set(files) - seen
-    if missing or next(listeners, None) is not None:
-        raise ValueError(f"config lacks {sorted(missing)} or has fewer listeners than ports")
+    leftover = [key for key, rest in values.items() if next(rest, None) is not None]
+    if missing or leftover or next(listeners, None) is not None:
+        raise ValueError(f"config does not match the test: {missing=} {leftover=} or listeners")
     return "\n".join([*lines, *_test_lines(workdir)])
 
 
@@ -154,10 +159,6 @@ class Broker:
             if path.exists():
                 text += path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
-
-    def log_matches(self, pattern: str) -> bool:
-        path = self.workdir / "mosquitto.log"
-        return path.exists() and re.search(pattern, path.read_text(errors="replace")) is not None
 
     def _signal(self, signum: signal.Signals) -> None:
         if self._process is None or self._process.poll() is not None:

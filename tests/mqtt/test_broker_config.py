@@ -1,0 +1,224 @@
+"""The shipped broker configs (config/mosquitto/), run with test ports, files and a PKI:
+no anonymous access, each station confined to its own subtree, no session takeover, and the
+link working over TLS with a password or with a client certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.mqtt.clients import Peer
+from tests.mqtt.kit import ROOT, ST, STATION, Station, mqtt_settings
+from tests.mqtt.pki import Pki, make_pki
+from tests.support.broker import Broker, adapt_config, free_port, wait_until, write_password_file
+from tests.support.jobs import make_job, payload
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"
+OTHER = "3271-bogor-barat-02"
+PASSWORDS = {STATION: "station-secret", OTHER: "other-secret", "central.office": "central-secret"}
+
+
+@dataclass
+class SecureBroker:
+    broker: Broker
+    pki: Pki
+
+    @property
+    def stations_port(self) -> int:
+        return self.broker.ports[0]
+
+    @property
+    def central_port(self) -> int:
+        return self.broker.ports[1]
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Pki:
+    return make_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def password_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
+    workdir = tmp_path / "broker"
+    workdir.mkdir()
+    files: dict[str, Path | list[Path]] = {
+        "password_file": write_password_file(workdir / "passwd", PASSWORDS),
+        "acl_file": SHIPPED / "acl",
+        "certfile": pki.server.cert,
+        "keyfile": pki.server.key,
+    }
+    ports = [free_port(), free_port()]
+    text = adapt_config((SHIPPED / "mosquitto-password.conf").read_text(), ports, workdir, files)
+    broker = Broker(workdir, text, ports)
+    broker.start()
+    yield SecureBroker(broker, pki)
+    broker.kill()
+
+
+@pytest.fixture
+def certificate_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
+    workdir = tmp_path / "broker"
+    files: dict[str, Path | list[Path]] = {
+        "acl_file": SHIPPED / "acl",
+        "cafile": [pki.stations_ca, pki.central_ca],
+        "certfile": pki.server.cert,
+        "keyfile": pki.server.key,
+    }
+    ports = [free_port(), free_port()]
+    text = adapt_config((SHIPPED / "mosquitto.conf").read_text(), ports, workdir, files)
+    broker = Broker(workdir, text, ports)
+    broker.start()
+    yield SecureBroker(broker, pki)
+    broker.kill()
+
+
+def user(secure: SecureBroker, name: str, *, client_id: str | None = None, **kw: object) -> Peer:
+    """A client of `name` with its password, on the stations' or the central listener."""
+    central = "." in name
+    return Peer(
+        secure.central_port if central else secure.stations_port,
+        client_id or name,
+        username=name,
+        password=PASSWORDS.get(name, "wrong"),
+        tls_ca=str(secure.pki.stations_ca),
+        reconnect=False,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def refused(peer: Peer) -> bool:
+    """Whether the broker turned the client away (CONNACK failure, or no CONNACK at all)."""
+    try:
+        reason = peer.connect()
+    except OSError:
+        return True
+    finally:
+        peer.close()
+    return reason is None or reason.is_failure
+
+
+def test_anonymous_and_wrong_passwords_are_refused(password_broker: SecureBroker) -> None:
+    ca = str(password_broker.pki.stations_ca)
+    for port in password_broker.broker.ports:
+        assert refused(Peer(port, "anonymous", tls_ca=ca, reconnect=False))
+    assert refused(user(password_broker, "3271-nobody-01"))
+    impostor = Peer(
+        password_broker.stations_port,
+        STATION,
+        username=STATION,
+        password="guess",
+        tls_ca=ca,
+        reconnect=False,
+    )
+    assert refused(impostor)
+
+
+def test_a_station_is_confined_to_its_own_subtree(password_broker: SecureBroker) -> None:
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+",))
+    central.connect()
+    station = user(password_broker, STATION, subscriptions=(f"{ROOT}/{OTHER}/job", f"{ST}/cmd/+"))
+    assert not station.connect().is_failure
+
+    forged = station.publish(f"{ROOT}/{OTHER}/event/card.printed", b'{"forged": true}')
+    injected = station.publish(f"{ROOT}/{OTHER}/job", payload(make_job(1)))
+    own = station.publish(f"{ST}/event/alert.raised", b"marker")
+    assert forged.is_failure and injected.is_failure and not own.is_failure
+    central.settle(f"{ST}/event/", b"marker")
+    assert [m.topic for m in central.received()] == [f"{ST}/event/alert.raised"]
+
+    # mosquitto grants the subscription to another station's jobs but never delivers them.
+    assert not central.publish(f"{ROOT}/{OTHER}/job", payload(make_job(2))).is_failure
+    assert not central.publish(f"{ST}/cmd/status", b"marker").is_failure
+    station.settle(f"{ST}/cmd/", b"marker")
+    assert [m.topic for m in station.received()] == [f"{ST}/cmd/status"]
+    station.close()
+    central.close()
+
+
+def test_no_client_can_take_over_another_stations_session(password_broker: SecureBroker) -> None:
+    other = user(password_broker, OTHER)
+    other.connect()
+    rogue = user(password_broker, STATION, client_id=OTHER)  # its own login, the other's id
+
+    assert not rogue.connect().is_failure
+    assert not other.publish(f"{ROOT}/{OTHER}/status", b"{}").is_failure
+    assert other.client.is_connected() and other.disconnects == 0
+    rogue.close()
+    other.close()
+
+
+def test_the_link_works_with_a_password_over_tls(
+    password_broker: SecureBroker, make_station: Callable[..., Station]
+) -> None:
+    central = user(
+        password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+", f"{ROOT}/+/status")
+    )
+    central.connect()
+    settings = mqtt_settings(
+        password_broker.stations_port,
+        host="localhost",
+        username=STATION,
+        password=PASSWORDS[STATION],
+        tls_ca=str(password_broker.pki.stations_ca),
+    )
+    station = make_station(settings)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+
+    assert not central.publish(f"{ST}/job", payload(make_job(1))).is_failure
+
+    central.wait_for(f"{ST}/event/", lambda e: e["type"] == "job.accepted")
+    assert central.wait_for(f"{ST}/status")["state"] == "ready"
+    central.close()
+
+
+def test_the_link_works_with_a_client_certificate(
+    certificate_broker: SecureBroker, make_station: Callable[..., Station]
+) -> None:
+    pki = certificate_broker.pki
+    office = pki.issue("central.office", central=True)
+    central = Peer(
+        certificate_broker.central_port,
+        "central-consumer-1",
+        subscriptions=(f"{ROOT}/+/event/+",),
+        tls_ca=str(pki.stations_ca),
+        tls_cert=str(office.cert),
+        tls_key=str(office.key),
+        reconnect=False,
+    )
+    assert not central.connect().is_failure
+    own = pki.issue(STATION)
+    settings = mqtt_settings(
+        certificate_broker.stations_port,
+        host="localhost",
+        tls_ca=str(pki.stations_ca),
+        tls_cert=str(own.cert),
+        tls_key=str(own.key),
+    )
+    station = make_station(settings)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+
+    central.publish(f"{ST}/job", payload(make_job(1)))
+
+    central.wait_for(f"{ST}/event/", lambda e: e["type"] == "job.accepted")
+    central.close()
+
+
+def test_certificates_are_required_and_kept_to_their_listener(
+    certificate_broker: SecureBroker,
+) -> None:
+    pki = certificate_broker.pki
+    ca = str(pki.stations_ca)
+    own = pki.issue(STATION)
+    assert refused(Peer(certificate_broker.stations_port, STATION, tls_ca=ca, reconnect=False))
+    on_central = Peer(
+        certificate_broker.central_port,
+        STATION,
+        tls_ca=ca,
+        tls_cert=str(own.cert),
+        tls_key=str(own.key),
+        reconnect=False,
+    )
+    assert refused(on_central)
