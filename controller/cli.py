@@ -61,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.command == "run":
         from controller.daemon import run_daemon
+        from controller.devices.panel_factory import PanelError
         from controller.queue.db import StoreError
 
         try:
             return run_daemon(config)
-        except StoreError as exc:
+        except (StoreError, PanelError) as exc:
             print(f"printstation: cannot start: {exc}", file=sys.stderr)
             return EXIT_CONFIG
     if args.command == "doctor":

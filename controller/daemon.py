@@ -21,9 +21,11 @@ from controller.commands import StationCommands
 from controller.config import Config
 from controller.control_server import ControlServer
 from controller.devices.factory import usb_driver, virtual_driver, virtual_printer
+from controller.devices.panel import Panel
 from controller.devices.printer import PrinterDriver
 from controller.logsetup import configure_logging
 from controller.mqtt.link import MqttLink
+from controller.panel_bridge import StationPanelActions, attach_panel
 from controller.queue.store import Store
 from controller.sdnotify import Notifier
 from controller.station import Station, run_in_thread
@@ -98,6 +100,8 @@ def run_daemon(config: Config) -> int:
         commands=StationCommands(station),
         on_store_error=lambda exc: station.post(lambda: station.set_alert(STORAGE_ALERT, True)),
     )
+    panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start
+    attach_panel(station, panel)
     control = ControlServer(config.control_socket, StationCommands(station, local=True))
     station.status_listeners.append(link.status_changed)
     station.event_listeners.append(link.wake)
@@ -123,6 +127,7 @@ def run_daemon(config: Config) -> int:
         core.join(0.2)
     link.stop()
     control.stop()
+    panel.close()
     store.close()
     log.info("stopped")
     return 0

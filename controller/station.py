@@ -30,6 +30,7 @@ from controller.status import build_status, same_status
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 MAX_IDLE_WAIT_S = 1.0
+POWER_ALERT = Alert("power_fail", "warning", "mains power lost: the station is shutting down")
 
 
 class Station:
@@ -67,6 +68,7 @@ class Station:
         self._evaluation: Evaluation | None = None
         self.status_listeners: list[Callable[[], None]] = []
         self.event_listeners: list[Callable[[], None]] = []
+        self.card_listeners: list[Callable[[str], None]] = []  # "printed" or "spoiled"
         self.heartbeat: Callable[[], None] = lambda: None
         self._max_wait_s = max_wait_s
         if store.jobs.counts()["printing"]:
@@ -219,8 +221,10 @@ class Station:
             self._worker.poll()
         elif isinstance(outcome, Printed):
             self.store.jobs.printed(job_id, outcome.card_counter, serial)
+            self._tell_cards("printed")
         elif isinstance(outcome, Spoiled):
             self.store.jobs.spoiled(job_id, outcome.cause, outcome.card_counter)
+            self._tell_cards("spoiled")
         else:
             cause = (
                 outcome.kind
@@ -233,6 +237,10 @@ class Station:
             self._settle_cause = cause
             self._fresh_report = False
             self._worker.poll()
+
+    def _tell_cards(self, outcome: str) -> None:
+        for listener in self.card_listeners:
+            listener(outcome)
 
     def _on_printer_report(self, report: PrinterReport) -> None:
         if report.connected != self._printer.connected:
@@ -258,7 +266,35 @@ class Station:
         log.info("paused" if paused else "resumed")
 
     def set_cabinet_open(self, is_open: bool) -> None:
+        if is_open != self._cabinet_open:
+            log.info("cabinet cover", open=is_open)
         self._cabinet_open = is_open
+
+    def power_failed(self) -> None:
+        """Mains is lost: take no new card, finish the one in progress, stop."""
+        log.warning("power failure: stopping")
+        self.set_alert(POWER_ALERT, True)
+        self._begin_stop()
+
+    def resolve_oldest_review(self, outcome: str) -> str | None:
+        """The review button: decide the oldest `needs_review` job; returns its id."""
+        waiting = self.store.jobs.in_state("needs_review", limit=1)
+        if not waiting:
+            log.info("review button pressed with no card to review")
+            return None
+        self.store.jobs.resolve(waiting[0].job_id, outcome, self.printer_serial())
+        log.info("card resolved at the panel", job_id=waiting[0].job_id, outcome=outcome)
+        return waiting[0].job_id
+
+    @property
+    def head_temp_c(self) -> float:
+        return self._evaluation.duty.head_temp_c if self._evaluation else 0.0
+
+    @property
+    def needs_person(self) -> bool:
+        return self.state == "blocked" or bool(
+            self._evaluation and self._evaluation.counts["needs_review"]
+        )
 
     def set_alert(self, alert: Alert, active: bool) -> None:
         """Raise or clear an alert that the policies do not derive (storage, power)."""

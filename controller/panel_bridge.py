@@ -1,0 +1,45 @@
+"""The operator panel joined to the core loop: buttons post to it, its state lights the panel."""
+
+from __future__ import annotations
+
+import structlog
+
+from controller.devices.panel import Panel
+from controller.station import Station
+
+log = structlog.get_logger(__name__)
+
+
+class StationPanelActions:
+    """`PanelActions` for the station: every gesture becomes a message to the core loop."""
+
+    def __init__(self, station: Station) -> None:
+        self._station = station
+
+    def toggle_pause(self) -> None:
+        station = self._station
+        station.post(lambda: station.set_paused(not station.paused))
+
+    def resolve_review(self, outcome: str) -> None:
+        self._station.post(lambda: self._station.resolve_oldest_review(outcome))
+
+    def cabinet_changed(self, is_open: bool) -> None:
+        self._station.post(lambda: self._station.set_cabinet_open(is_open))
+
+    def power_failed(self) -> None:
+        self._station.post(self._station.power_failed)
+
+
+def attach_panel(station: Station, panel: Panel) -> None:
+    """Show the station's state on the panel, chirp on each good card, run the fan."""
+
+    def show() -> None:
+        panel.show(station.state, station.head_temp_c, station.needs_person)
+        panel.tick()
+
+    def on_card(outcome: str) -> None:
+        if outcome == "printed":
+            panel.chirp("printed")
+
+    station.status_listeners.append(show)
+    station.card_listeners.append(on_card)
