@@ -18,7 +18,7 @@ test: lint
 	$(BIN)/pytest
 
 demo: $(BIN)/.installed
-	$(BIN)/python -m bench.demo
+	$(BIN)/python tools/demo.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run
