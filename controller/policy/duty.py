@@ -46,7 +46,7 @@ class DutyDecision:
 
 
 def history_since(now: datetime, config: DutyConfig) -> datetime:
-    """The oldest card start that can still matter: local midnight, an hour, or 10 τ back."""
+    """The oldest card start that can still matter: local midnight, an hour, or 30 τ back."""
     return min(
         budget.day_start(now, config.budget.zone),
         now - budget.HOUR,

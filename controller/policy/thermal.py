@@ -27,8 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MEMORY_TAUS = 10.0
-"""History older than this many τ weighs at most (max − ambient)·e⁻¹⁰ < 0.003 °C."""
+MEMORY_TAUS = 30.0
+"""History older than this many τ weighs at most (max − ambient)·e⁻³⁰, under 10⁻¹¹ °C for any
+sane headroom, so a caller may leave it out (4 hours of history with the defaults)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class ThermalModel:
 
     @property
     def memory(self) -> timedelta:
-        """How far back a caller must look in the print history (10 τ)."""
+        """How far back a caller must look in the print history (30 τ)."""
         return timedelta(seconds=MEMORY_TAUS * self.cooling_tau_s)
 
     def head_temp(self, card_starts: Sequence[datetime], at: datetime) -> float:

@@ -61,9 +61,7 @@ def test_history_since_covers_the_local_day_the_hour_and_the_head_memory() -> No
     afternoon = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     assert history_since(afternoon, CONFIG) == datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
     just_after_midnight = datetime(2026, 11, 22, 17, 10, tzinfo=UTC)
-    assert history_since(just_after_midnight, CONFIG) == just_after_midnight - timedelta(
-        seconds=4800
-    )
+    assert history_since(just_after_midnight, CONFIG) == just_after_midnight - timedelta(hours=4)
     short = DutyConfig(thermal=ThermalModel(cooling_tau_s=60.0))
     assert history_since(just_after_midnight, short) == just_after_midnight - timedelta(hours=1)
 
