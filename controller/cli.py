@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CONFIG
     if args.command == "doctor":
         from controller.doctor import run_doctor
+        from controller.logsetup import configure_logging
 
+        configure_logging("warning", "console")
         return run_doctor(config)
     try:
         cmd, cmd_args = _local_request(args)
