@@ -10,8 +10,10 @@ acknowledged). paho's network thread runs the connection; it never reconnects by
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,6 +73,7 @@ class Connection:
             reconnect_on_failure=False,
             manual_ack=True,
         )
+        client.enable_logger(logging.getLogger("paho.mqtt.client"))
         client.connect_timeout = connect_timeout_s
         # The link bounds what is in flight; paho must never hold messages back itself.
         client.max_inflight_messages_set(0)
@@ -165,10 +168,10 @@ class Connection:
         self._up_since = time.monotonic()
         self._up.set()
         log.info("mqtt connected", session_present=flags.session_present)
-        self._listener.connection_up(self, flags.session_present)
+        self._guarded(self._listener.connection_up, flags.session_present)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._listener.connection_message(self, message)
+        self._guarded(self._listener.connection_message, message)
 
     def _on_publish(
         self,
@@ -179,7 +182,7 @@ class Connection:
         properties: Properties,
     ) -> None:
         # paho holds its outgoing-message lock here: never block, never publish.
-        self._listener.connection_published(self, mid, not reason_code.is_failure)
+        self._guarded(self._listener.connection_published, mid, not reason_code.is_failure)
 
     def _on_subscribe(
         self,
@@ -204,4 +207,13 @@ class Connection:
         was_up = self._up.is_set()
         self.ended.set()
         log.info("mqtt connection ended", reason=str(reason_code), was_up=was_up)
-        self._listener.connection_ended(self)
+        self._guarded(self._listener.connection_ended)
+
+    def _guarded(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run a listener callback on paho's thread; a failure ends this connection (the link
+        reconnects) instead of killing the thread and leaving a connection that looks alive."""
+        try:
+            callback(self, *args)
+        except Exception:
+            log.exception("mqtt callback failed; dropping the connection")
+            self._client.disconnect()

@@ -43,9 +43,8 @@ class Inbound:
         try:
             self._dispatch(connection, message)
         except (StoreError, sqlite3.Error) as exc:
-            error = exc if isinstance(exc, StoreError) else StoreError(str(exc))
             log.error("store failed; message not acknowledged", topic=message.topic, error=str(exc))
-            self._on_unacked(error)
+            self._on_unacked(exc if isinstance(exc, StoreError) else StoreError(str(exc)))
         except Exception as exc:
             log.exception("message handling failed; not acknowledged", topic=message.topic)
             self._on_unacked(exc)

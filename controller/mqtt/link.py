@@ -9,6 +9,7 @@ commands (`Inbound`) and acknowledgements. See docs/mqtt.md.
 from __future__ import annotations
 
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -170,6 +171,10 @@ class MqttLink:
                 continue
             try:
                 stable = self._serve(connection)
+            except Exception:
+                log.exception("mqtt link failed; dropping the connection")
+                connection.disconnect()
+                stable = False
             finally:
                 connection.close()
             if stable:
@@ -181,9 +186,9 @@ class MqttLink:
         """Count the attempt, then connect; None when the broker cannot be reached."""
         try:
             self._session = next_session(self._store.db, self._session)
-        except StoreError as exc:
+        except (StoreError, sqlite3.Error) as exc:
             self._session += 1
-            self._report_store_error(exc)
+            self._report_store_error(_as_store_error(exc))
         will = Will(self._topics.status, self._status.offline(self._session))
         connection = Connection(
             self._settings,
@@ -223,7 +228,10 @@ class MqttLink:
                 self._tick(connection)
 
     def _tick(self, connection: Connection) -> None:
-        self._pump.fill(lambda topic, payload: connection.publish(topic, payload))
+        try:
+            self._pump.fill(lambda topic, payload: connection.publish(topic, payload))
+        except (StoreError, sqlite3.Error) as exc:
+            self._report_store_error(_as_store_error(exc))
         now = time.monotonic()
         if self._status.due_in(now) <= 0:
             self._publish_status(connection)
@@ -308,3 +316,7 @@ class MqttLink:
                 self._on_store_error(error)
             except Exception:
                 log.exception("on_store_error callback failed")
+
+
+def _as_store_error(error: StoreError | sqlite3.Error) -> StoreError:
+    return error if isinstance(error, StoreError) else StoreError(f"station database: {error}")

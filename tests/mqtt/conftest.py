@@ -29,10 +29,11 @@ def make_station(store: Store, clock: ManualClock) -> Iterator[Callable[..., Sta
     """Build and start a link on the test's store; every link is stopped at teardown."""
     made: list[Station] = []
 
-    def make(settings: MqttSection, *, timing: LinkTiming = FAST) -> Station:
+    def make(settings: MqttSection, *, timing: LinkTiming = FAST, start: bool = True) -> Station:
         station = build_station(settings, store, clock, timing)
         made.append(station)
-        station.link.start()
+        if start:
+            station.link.start()
         return station
 
     yield make

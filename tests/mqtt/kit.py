@@ -35,7 +35,8 @@ FAST = LinkTiming(
 
 
 class RecordingHandler:
-    """A command handler for tests: `pause`/`resume`, and `cancel` that knows no job."""
+    """A command handler for tests: `pause`/`resume`, `cancel` that knows no job, and
+    `explode`, a handler bug."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -50,6 +51,8 @@ class RecordingHandler:
             if not isinstance(args.get("job_id"), str):
                 raise CommandError("invalid_args", "job_id must be a string")
             raise CommandError("unknown_job", f"no job {args['job_id']}")
+        if name == "explode":
+            raise RuntimeError("a bug in the handler")
         raise CommandError("unknown_command", f"no command {name!r}")
 
 
@@ -77,12 +80,19 @@ def build_station(
     status: dict[str, Any] = {"state": "ready", "queue": {"queued": 0, "printing": 0}}
     store_errors: list[StoreError] = []
     jobs: list[IntakeResult] = []
+
+    def provider() -> dict[str, Any]:
+        """The status; raises while the test has put a "broken" key in it."""
+        if "broken" in status:
+            raise RuntimeError(status["broken"])
+        return dict(status)
+
     link = MqttLink(
         settings,
         STATION,
         store,
         clock,
-        status_provider=lambda: dict(status),
+        status_provider=provider,
         commands=handler,
         on_store_error=store_errors.append,
         on_job=jobs.append,

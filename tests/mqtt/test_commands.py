@@ -80,8 +80,9 @@ def test_bad_requests_get_the_contract_error_codes(
     central.publish_json(f"{ST}/cmd/reboot", request("c-6"))
     central.publish_json(f"{ST}/cmd/cancel", request("c-7"))
     central.publish_json(f"{ST}/cmd/cancel", request("c-8", job_id="JOB-X"))
+    central.publish_json(f"{ST}/cmd/explode", request("c-9"))
 
-    wait_until(lambda: len(central.received(f"{ST}/reply")) == 7, 5, "seven replies")
+    wait_until(lambda: len(central.received(f"{ST}/reply")) == 8, 5, "eight replies")
     errors = [(r["cmd_id"], r["ok"], r["error"]["code"]) for r in central.bodies(f"{ST}/reply")]
     assert errors == [
         (None, False, "invalid_json"),
@@ -91,8 +92,10 @@ def test_bad_requests_get_the_contract_error_codes(
         ("c-6", False, "unknown_command"),
         ("c-7", False, "invalid_args"),
         ("c-8", False, "unknown_job"),
+        ("c-9", False, "internal_error"),
     ]
-    assert [name for name, _ in station.handler.calls] == ["reboot", "cancel", "cancel"]
+    assert [name for name, _ in station.handler.calls] == ["reboot", "cancel", "cancel", "explode"]
+    assert station.link.connected
 
 
 def test_retained_commands_are_ignored(
@@ -101,10 +104,10 @@ def test_retained_commands_are_ignored(
     central.publish_json(f"{ST}/cmd/pause", request("c-old"), retain=True)
     station = connected_station(make_station, broker)
     central.publish_json(f"{ST}/cmd/pause", request("c-live"), retain=True)
-    central.publish_json(f"{ST}/cmd/resume", request("c-9"))  # marker
+    central.publish_json(f"{ST}/cmd/resume", request("c-marker"))  # marker
 
-    central.wait_for(f"{ST}/reply", reply_to("c-9"))
-    assert [reply["cmd_id"] for reply in central.bodies(f"{ST}/reply")] == ["c-9"]
+    central.wait_for(f"{ST}/reply", reply_to("c-marker"))
+    assert [reply["cmd_id"] for reply in central.bodies(f"{ST}/reply")] == ["c-marker"]
     assert station.handler.calls == [("resume", {})]
 
 

@@ -81,6 +81,22 @@ def test_changes_are_coalesced_and_a_heartbeat_follows(
     assert central.bodies(f"{ST}/status")[-1]["queue"]["queued"] == 29
 
 
+def test_a_failing_status_provider_delays_the_status_but_not_the_link(
+    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+) -> None:
+    station = make_station(mqtt_settings(broker.port), start=False)
+    station.status["broken"] = "core loop busy"
+    station.link.start()
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    central.publish_json(f"{ST}/cmd/pause", {"schema": "ektp.cmd/1", "cmd_id": "c-1"})
+    central.wait_for(f"{ST}/reply")  # the link works meanwhile
+    assert not central.received(f"{ST}/status")
+
+    del station.status["broken"]
+
+    assert central.wait_for(f"{ST}/status", timeout=2)["session"] == station.link.session
+
+
 def test_clean_stop_publishes_offline_and_the_next_start_counts_on(
     broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
 ) -> None:
