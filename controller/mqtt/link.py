@@ -262,8 +262,8 @@ class MqttLink:
     def _flush_delivered(self) -> None:
         try:
             self._pump.flush()
-        except StoreError as exc:
-            self._report_store_error(exc)
+        except (StoreError, sqlite3.Error) as exc:
+            self._report_store_error(_as_store_error(exc))
 
     def _goodbye(self, connection: Connection) -> None:
         """A clean stop: `offline` (retained) and its PUBACK, then DISCONNECT."""
