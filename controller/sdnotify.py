@@ -44,6 +44,9 @@ class Notifier:
             return
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-                sock.sendto(message.encode(), self._address)
+                # Never block the caller (the core loop) on a receiver that is not reading.
+                sock.sendto(message.encode(), socket.MSG_DONTWAIT, self._address)
+        except BlockingIOError:
+            log.debug("systemd notify dropped: receiver busy", message=message)
         except OSError as exc:
             log.warning("systemd notify failed", error=str(exc))
