@@ -83,8 +83,15 @@ class PrinterWorker:
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
         self._tasks.put(lambda: self._counter(on_done))
 
-    def reload(self, consumable: ConsumableName, count: int, capacity: int | None) -> None:
-        self._tasks.put(lambda: self._reload(consumable, count, capacity))
+    def reload(
+        self,
+        consumable: ConsumableName,
+        count: int,
+        capacity: int | None,
+        on_done: Callable[[], None],
+    ) -> None:
+        """Tell the printer of a reload; `on_done` is posted once it has been told (or not)."""
+        self._tasks.put(lambda: self._reload(consumable, count, capacity, on_done))
 
     def poll(self) -> None:
         """Report the printer's state now rather than at the next idle poll."""
@@ -137,11 +144,18 @@ class PrinterWorker:
             counter = None
         self._post(lambda: on_done(counter))
 
-    def _reload(self, consumable: ConsumableName, count: int, capacity: int | None) -> None:
+    def _reload(
+        self,
+        consumable: ConsumableName,
+        count: int,
+        capacity: int | None,
+        on_done: Callable[[], None],
+    ) -> None:
         try:
             self._driver.reload(consumable, count, capacity)
         except PrinterError as exc:
             log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
+        self._post(on_done)
 
     def _report(self) -> None:
         try:

@@ -62,6 +62,7 @@ class Station:
         self._fresh_report = False
         self._started = False  # the printer's first poll has come back
         self._cabinet_open = False
+        self._reloads_in_flight = 0  # printer reports older than a reload are stale
         self._extra_alerts: dict[str, Alert] = {}
         self._stopping = False
         self._status: dict[str, Any] | None = None
@@ -250,6 +251,29 @@ class Station:
         if report.connected and self._settle_cause and not self._settle_asked:
             self._settle_asked = True
             self._worker.read_counter(self._settle)
+        self._adopt_printer_counts(report)
+
+    def _adopt_printer_counts(self, report: PrinterReport) -> None:
+        """Where the printer counts a consumable itself, its count wins (a ribbon sold for 200
+        may give 125); the ledger books the difference as an adjustment. Only between cards and
+        after any reload has reached the printer, so the report cannot be stale."""
+        busy = self._printing or self._settle_cause or self._reloads_in_flight
+        if not report.connected or report.status is None or busy:
+            return
+        levels = report.status.consumables
+        counted = self._evaluation.remaining if self._evaluation else {}
+        differ = {
+            name: level.remaining
+            for name, level in levels.items()
+            if counted.get(name) != level.remaining
+        }
+        if not differ:
+            return
+        with self.store.db.transaction() as tx:
+            for name, remaining in differ.items():
+                if remaining != self.store.ledger.remaining(tx, name):
+                    log.info("printer count adopted", consumable=name, count=remaining)
+                    self.store.ledger.adopt(tx, name, remaining, self.clock.now())
 
     def _settle(self, counter: int | None) -> None:
         self._settle_asked = False
@@ -304,8 +328,12 @@ class Station:
             self._extra_alerts.pop(alert.code, None)
 
     def reload_printer(self, consumable: str, count: int, capacity: int | None) -> None:
-        self._worker.reload(consumable, count, capacity)  # type: ignore[arg-type]
+        self._reloads_in_flight += 1
+        self._worker.reload(consumable, count, capacity, self._reload_done)  # type: ignore[arg-type]
         self._worker.poll()
+
+    def _reload_done(self) -> None:
+        self._reloads_in_flight -= 1
 
     def printer_serial(self) -> str:
         return self._printer.identity.serial if self._printer.identity else ""

@@ -72,7 +72,10 @@ class Running:
 def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     started: list[tuple[Station, Any, Store]] = []
 
-    def start(cards: int = 50, faults: str = "", paused: bool = False) -> Running:
+    def start(
+        cards: int = 50, faults: str = "", paused: bool = False, printer_ribbon: int | None = None
+    ) -> Running:
+        """`printer_ribbon`: what the printer itself counts, when it differs from the ledger."""
         path = tmp_path / "station.toml"
         path.write_text(STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults))
         config = load_config(path)

@@ -66,3 +66,16 @@ def test_status_shows_queue_duty_and_consumables(make_station) -> None:
     wait_until(lambda: running.commands.handle("status", {})["printer"]["connected"])
     printer = running.commands.handle("status", {})["printer"]
     assert printer["serial"] and printer["model"]
+
+
+def test_the_printers_own_count_is_adopted_as_an_adjustment(make_station) -> None:
+    # The ribbon holds 125 cards by the printer's count, not the 200 the ledger was told.
+    running = make_station(printer_ribbon=125)
+
+    def ribbon():
+        with running.store.db.reading() as conn:
+            return running.store.ledger.balances(conn)["ribbon"]
+
+    wait_until(lambda: ribbon().remaining == 125)
+    assert ribbon().adjustments == -75 and ribbon().holds
+    assert running.commands.handle("status", {})["consumables"]["ribbon"]["remaining"] == 125
