@@ -93,7 +93,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             clock=clock,
             seconds_per_card=0,
             cards=vp.cards,
-            ribbon=vp.ribbon,
+            ribbon=vp.ribbon if printer_ribbon is None else printer_ribbon,
             film=vp.film,
             faults=[
                 {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
