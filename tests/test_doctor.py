@@ -38,8 +38,7 @@ def test_all_well_with_a_reachable_broker(tmp_path: Path) -> None:
         code, text = doctor(tmp_path, listener.getsockname()[1])
     assert code == 0, text
     names = {line.split()[1] for line in text.splitlines()[:-1]}
-    assert names == {"config", "state_dir", "database", "daemon", "printer", "broker",
-                          "gpio"}
+    assert names == {"config", "state_dir", "database", "daemon", "printer", "broker", "gpio"}
     assert text.splitlines()[-1] == "verdict: ready"
     assert "warn  database" in text and "warn  daemon" in text
 

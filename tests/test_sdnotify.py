@@ -18,7 +18,8 @@ def test_messages_arrive_and_a_full_socket_does_not_block(tmp_path: Path) -> Non
     notifier.ready("up")
     assert receiver.recv(100) == b"READY=1\nSTATUS=up"
     flood = threading.Thread(  # far more than an unread datagram socket buffers
-        target=lambda: [notifier.watchdog() for _ in range(5000)], daemon=True)
+        target=lambda: [notifier.watchdog() for _ in range(5000)], daemon=True
+    )
     flood.start()
     flood.join(5)
     assert not flood.is_alive(), "a send blocked on a socket nobody reads"
