@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from controller.control import DaemonNotRunning, request
-from tests.station.conftest import wait_until
 from tests.support.broker import free_port
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = """
@@ -66,8 +66,8 @@ class Daemon:
         return self.received
 
     def wait_ready(self) -> None:
-        wait_until(lambda: any("READY=1" in m for m in self.messages()), timeout_s=20)
-        wait_until(self._answers, timeout_s=10)
+        wait_until(lambda: any("READY=1" in m for m in self.messages()), timeout=20)
+        wait_until(self._answers, timeout=10)
 
     def _answers(self) -> bool:
         try:

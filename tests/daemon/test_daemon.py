@@ -10,8 +10,8 @@ import time
 
 from controller.clock import ManualClock
 from controller.queue.store import Store
-from tests.station.conftest import wait_until
 from tests.support.jobs import make_job, payload
+from tests.support.waiting import wait_until
 
 
 def submit(daemon, n: int, **overrides) -> dict:
@@ -97,7 +97,7 @@ def test_local_commands_work_with_the_broker_down(start_daemon) -> None:
         lambda: [
             j for j in daemon.command("jobs")["result"]["jobs"] if j["state"] == "needs_review"
         ],
-        timeout_s=20,
+        timeout=20,
     )
     assert review[0]["job_id"] == "JOB-2026-000002"
     resolved = daemon.command("resolve", {"job_id": "JOB-2026-000002", "outcome": "printed"})

@@ -13,8 +13,9 @@ import pytest
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ROOT, ST, STATION, Station, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki
-from tests.support.broker import Broker, adapt_config, free_port, wait_until, write_password_file
+from tests.support.broker import Broker, adapt_config, free_port, write_password_file
 from tests.support.jobs import make_job, payload
+from tests.support.waiting import wait_until
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"
 OTHER = "3271-bogor-barat-02"

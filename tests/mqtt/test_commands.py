@@ -12,7 +12,8 @@ from paho.mqtt.properties import Properties
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ST, Station, mqtt_settings
-from tests.support.broker import Broker, wait_until
+from tests.support.broker import Broker
+from tests.support.waiting import wait_until
 
 
 def request(cmd_id: str, **args: Any) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from controller.queue.outbox import emit
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ROOT, ST, STATION, Station, mqtt_settings
-from tests.support.broker import Broker, wait_until
+from tests.support.broker import Broker
+from tests.support.waiting import wait_until
 
 
 def write_events(store: Store, clock: ManualClock, count: int) -> None:

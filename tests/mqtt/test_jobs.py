@@ -10,8 +10,9 @@ from controller.queue.db import StoreError
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ST, Station, mqtt_settings
-from tests.support.broker import Broker, wait_until
+from tests.support.broker import Broker
 from tests.support.jobs import make_job, payload
+from tests.support.waiting import wait_until
 
 
 def accepted(job_id: str) -> Callable[[dict], bool]:

@@ -20,7 +20,8 @@ from controller.queue.db import get_meta
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ST, STATION, Station, mqtt_settings
-from tests.support.broker import Broker, wait_until
+from tests.support.broker import Broker
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from tests.support.jobs import CONTRACT_CARD_TEXT
+
 WORDS = ("MUHAMMAD", "ABDURRAHMAN", "WAHYUDI", "SAPUTRA", "KUSUMANEGARA", "PRAWIRO", "SETIABUDI")
 
 
@@ -74,25 +76,7 @@ SIGNATURE_PNG = encode(signature_image(), "PNG")
 def sample_card(**changes: Any) -> dict[str, Any]:
     """The contract's example card, with `changes` applied."""
     card: dict[str, Any] = {
-        "nik": "3271046301900002",
-        "name": "SITI RAHAYU",
-        "birth_place": "BOGOR",
-        "birth_date": "1990-01-23",
-        "sex": "P",
-        "blood_type": "O",
-        "address": "JL. PAJAJARAN NO. 10",
-        "rt_rw": "001/002",
-        "village": "BARANANGSIANG",
-        "district": "BOGOR TIMUR",
-        "regency": "KOTA BOGOR",
-        "province": "JAWA BARAT",
-        "religion": "ISLAM",
-        "marital_status": "KAWIN",
-        "occupation": "KARYAWAN SWASTA",
-        "nationality": "WNI",
-        "valid_until": "SEUMUR HIDUP",
-        "issued_place": "KOTA BOGOR",
-        "issued_date": "2026-11-22",
+        **CONTRACT_CARD_TEXT,
         "photo_jpeg": PHOTO_JPEG,
         "signature_png": SIGNATURE_PNG,
     }

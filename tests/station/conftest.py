@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,17 +39,6 @@ max_head_c = 95.0
 reserve_cards = 5
 low_cards = 3
 """
-
-
-def wait_until(predicate: Callable[[], Any], timeout_s: float = 10.0) -> Any:
-    """Poll `predicate` until it is truthy; fail with a clear message at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"condition not met within {timeout_s} s")
 
 
 @dataclass

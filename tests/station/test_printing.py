@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.station.conftest import wait_until
 from tests.support.jobs import make_job, payload
+from tests.support.waiting import wait_until
 
 
 def printed_log(state_dir: Path) -> list[dict]:

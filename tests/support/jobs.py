@@ -34,6 +34,30 @@ PHOTO_B64 = base64.b64encode(_photo_jpeg()).decode()
 SIGNATURE_B64 = base64.b64encode(_signature_png()).decode()
 
 
+# The text fields of CONTRACT.md's example job.
+CONTRACT_CARD_TEXT: dict[str, str] = {
+    "nik": "3271046301900002",
+    "name": "SITI RAHAYU",
+    "birth_place": "BOGOR",
+    "birth_date": "1990-01-23",
+    "sex": "P",
+    "blood_type": "O",
+    "address": "JL. PAJAJARAN NO. 10",
+    "rt_rw": "001/002",
+    "village": "BARANANGSIANG",
+    "district": "BOGOR TIMUR",
+    "regency": "KOTA BOGOR",
+    "province": "JAWA BARAT",
+    "religion": "ISLAM",
+    "marital_status": "KAWIN",
+    "occupation": "KARYAWAN SWASTA",
+    "nationality": "WNI",
+    "valid_until": "SEUMUR HIDUP",
+    "issued_place": "KOTA BOGOR",
+    "issued_date": "2026-11-22",
+}
+
+
 def nik_for(birth: date, sex: str, province: int = 32, serial: int = 2) -> str:
     day = birth.day + (40 if sex == "P" else 0)
     return f"{province:02d}7104{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
@@ -49,25 +73,11 @@ def make_job(n: int = 1, **overrides: Any) -> dict[str, Any]:
         "reason": "new",
         "prr": True,
         "card": {
+            **CONTRACT_CARD_TEXT,
             "nik": nik_for(birth, sex, serial=n % 10000),
             "name": "SITI RAHAYU" if sex == "P" else "BUDI SANTOSO",
-            "birth_place": "BOGOR",
             "birth_date": birth.isoformat(),
             "sex": sex,
-            "blood_type": "O",
-            "address": "JL. PAJAJARAN NO. 10",
-            "rt_rw": "001/002",
-            "village": "BARANANGSIANG",
-            "district": "BOGOR TIMUR",
-            "regency": "KOTA BOGOR",
-            "province": "JAWA BARAT",
-            "religion": "ISLAM",
-            "marital_status": "KAWIN",
-            "occupation": "KARYAWAN SWASTA",
-            "nationality": "WNI",
-            "valid_until": "SEUMUR HIDUP",
-            "issued_place": "KOTA BOGOR",
-            "issued_date": "2026-11-22",
             "photo_jpeg": PHOTO_B64,
             "signature_png": SIGNATURE_B64,
         },
