@@ -39,10 +39,13 @@ REASON_ALERTS = {
 class AlertBook:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._known: set[str] | None = None  # codes stored, once read
 
     def sync(self, wanted: list[Alert], now: datetime) -> bool:
         """Make the stored alerts equal to `wanted`; returns whether anything changed."""
         by_code = {alert.code: alert for alert in wanted}
+        if self._known == set(by_code):
+            return False  # the usual case: nothing to write
         with self._db.transaction() as tx:
             stored = {row[0] for row in tx.execute("SELECT code FROM alerts")}
             for code in sorted(stored - set(by_code)):
@@ -61,6 +64,7 @@ class AlertBook:
                     {"code": code, "severity": alert.severity, "message": alert.message},
                     now,
                 )
+        self._known = set(by_code)
         return stored != set(by_code)
 
     def current(self) -> list[dict[str, Any]]:

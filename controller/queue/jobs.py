@@ -189,12 +189,15 @@ class JobStore:
         A job may still start at its `not_after` instant (selection's rule); after it, never.
         """
         now = self._clock.now()
+        due_sql = (
+            "SELECT job_id, not_after FROM jobs WHERE state = 'queued' AND not_after < ?"
+            " ORDER BY seq"
+        )
+        with self._db.reading() as conn:  # the usual case: none due, nothing to write
+            if conn.execute(due_sql + " LIMIT 1", (rfc3339(now),)).fetchone() is None:
+                return []
         with self._db.transaction() as tx:
-            due = tx.execute(
-                "SELECT job_id, not_after FROM jobs WHERE state = 'queued' AND not_after < ?"
-                " ORDER BY seq",
-                (rfc3339(now),),
-            ).fetchall()
+            due = tx.execute(due_sql, (rfc3339(now),)).fetchall()
             for row in due:
                 self._move(tx, row["job_id"], "expired", now)
                 emit(tx, "job.expired", row["job_id"], {"not_after": row["not_after"]}, now)
