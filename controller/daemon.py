@@ -15,7 +15,6 @@ from types import FrameType
 
 import structlog
 
-from controller.alerts import Alert
 from controller.clock import Clock, SystemClock
 from controller.commands import StationCommands
 from controller.config import Config
@@ -31,7 +30,6 @@ from controller.sdnotify import Notifier
 from controller.station import Station, run_in_thread
 
 log = structlog.get_logger(__name__)
-STORAGE_ALERT = Alert("storage_error", "error", "the station database cannot be written")
 
 
 def open_store(config: Config, clock: Clock) -> Store:
@@ -98,7 +96,7 @@ def run_daemon(config: Config) -> int:
         clock,
         status_provider=station.latest_status,
         commands=StationCommands(station),
-        on_store_error=lambda exc: station.post(lambda: station.set_alert(STORAGE_ALERT, True)),
+        on_store_error=lambda exc: station.post(lambda: station.storage_failed(exc)),
     )
     panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start
     attach_panel(station, panel)

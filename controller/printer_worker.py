@@ -26,6 +26,7 @@ from controller.devices.printer import (
     PrinterStatus,
     PrintOutcome,
 )
+from controller.queue.db import StoreError
 from controller.queue.jobs import JobStore, PrintableJob
 from controller.render import RenderError, encode_panels, render_card
 
@@ -128,7 +129,11 @@ class PrinterWorker:
         except PrinterError as exc:
             self._finish(on_done, CardResult(job.job_id, None, None, f"printer: {exc}"))
             return
-        self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
+        try:
+            self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
+        except StoreError as exc:
+            self._finish(on_done, CardResult(job.job_id, None, None, f"storage: {exc}"))
+            return
         log.info("card started", job_id=job.job_id, counter_before=counter)
         outcome = self._driver.print_card(panels)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 import structlog
 
 from controller.alerts import REASON_ALERTS, Alert, AlertBook
-from controller.clock import Clock
+from controller.clock import Clock, rfc3339
 from controller.config import Config
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
 from controller.printer_worker import CardResult, PrinterReport, PrinterWorker
-from controller.queue.db import get_meta, set_meta
+from controller.queue.db import StoreError, get_meta, set_meta
 from controller.queue.recovery import recover_interrupted
 from controller.queue.store import Store
 from controller.scheduler import Evaluation, PrinterView, Scheduler
@@ -30,6 +30,7 @@ from controller.status import build_status, same_status
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 MAX_IDLE_WAIT_S = 1.0
+STORAGE_ALERT = Alert("storage_error", "error", "the station database cannot be written")
 POWER_ALERT = Alert("power_fail", "warning", "mains power lost: the station is shutting down")
 
 
@@ -63,6 +64,8 @@ class Station:
         self._started = False  # the printer's first poll has come back
         self._cabinet_open = False
         self._reloads_in_flight = 0  # printer reports older than a reload are stale
+        self._storage_error: str | None = None
+        self._unrecorded: CardResult | None = None  # a card outcome storage could not take
         self._extra_alerts: dict[str, Alert] = {}
         self._stopping = False
         self._status: dict[str, Any] | None = None
@@ -117,7 +120,7 @@ class Station:
             except queue.Empty:
                 action = None
             while action is not None:
-                action()
+                self._guarded(action)
                 action = self._next_action()
             self._tick()
         self._worker.stop(timeout_s=5.0)
@@ -138,7 +141,8 @@ class Station:
 
     def _tick(self) -> None:
         now = self.clock.now()
-        self.store.jobs.expire_due()
+        self._guarded(self._check_storage)
+        self._guarded(self.store.jobs.expire_due)
         evaluation = self._evaluate()
         job = evaluation.next_job
         if job and self._may_dispatch():
@@ -148,14 +152,18 @@ class Station:
             evaluation = self._evaluate()
         if self._started:  # before the printer's first answer, "missing" would be a false alarm
             wanted = [REASON_ALERTS[r] for r in evaluation.state.reasons if r in REASON_ALERTS]
-            self._alerts.sync(wanted + list(self._extra_alerts.values()), now)
+            self._guarded(
+                lambda: self._alerts.sync(wanted + list(self._extra_alerts.values()), now)
+            )
+            if self._storage_error is None and STORAGE_ALERT.code in self._extra_alerts:
+                self._extra_alerts.pop(STORAGE_ALERT.code)  # raised above; cleared next tick
         status = build_status(
             self.config.station.id,
             now,
             self.state,
             evaluation,
             self._printer,
-            self._alerts.current(),
+            self._alert_list(),
             self.config.duty.daily_limit,
         )
         if not same_status(self._status, status):
@@ -164,6 +172,47 @@ class Station:
                 listener()
         for listener in self.event_listeners:
             listener()
+
+    # -- storage failures (disk full, read-only) -------------------------------------------
+    def _guarded(self, step: Callable[[], object]) -> None:
+        """Run one step; a storage failure degrades the station instead of ending the loop."""
+        try:
+            step()
+        except StoreError as exc:
+            if self._storage_error is None:
+                log.error("storage failing: no new cards until it can be written", error=str(exc))
+            self._storage_error = str(exc)
+            self._extra_alerts[STORAGE_ALERT.code] = STORAGE_ALERT
+
+    def _check_storage(self) -> None:
+        """While storage is failing, try a write; once it works, record what is waiting."""
+        if self._storage_error is None:
+            return
+        with self.store.db.transaction() as tx:
+            set_meta(tx, "storage_checked", rfc3339(self.clock.now()))
+        log.info("storage writable again")
+        self._storage_error = None  # the alert is stored once, then cleared (for the record)
+        unrecorded, self._unrecorded = self._unrecorded, None
+        if unrecorded is not None:
+            self._card_done(unrecorded)
+
+    def storage_failed(self, exc: StoreError) -> None:
+        """A part outside the loop (the MQTT intake) could not write."""
+        self._guarded(lambda: _raise(exc))
+
+    def _alert_list(self) -> list[dict[str, Any]]:
+        """Stored alerts, plus those in force that storage could not take."""
+        try:
+            stored = self._alerts.current()
+        except StoreError:
+            stored = []
+        known = {alert["code"] for alert in stored}
+        since = rfc3339(self.clock.now())
+        return stored + [
+            {"code": alert.code, "severity": alert.severity, "since": since}
+            for alert in self._extra_alerts.values()
+            if alert.code not in known
+        ]
 
     def _evaluate(self) -> Evaluation:
         self._evaluation = self._scheduler.evaluate(
@@ -177,7 +226,9 @@ class Station:
 
     def _may_dispatch(self) -> bool:
         return (
-            self._printing is None
+            self._storage_error is None
+            and self._unrecorded is None
+            and self._printing is None
             and self._settle_cause is None
             and self._fresh_report
             and not self._stopping
@@ -190,6 +241,8 @@ class Station:
             return "stopping"
         if not self._started or self._evaluation is None:
             return "starting"
+        if self._storage_error is not None:
+            return "error"
         return self._evaluation.state.state
 
     def latest_status(self) -> dict[str, Any]:
@@ -212,11 +265,20 @@ class Station:
     # -- results from the printer worker ---------------------------------------------------
     def _card_done(self, result: CardResult) -> None:
         self._printing = None
+        try:
+            self._record_card(result)
+        except StoreError:
+            self._unrecorded = result  # recorded when storage works again (_check_storage)
+            raise
+
+    def _record_card(self, result: CardResult) -> None:
         job_id, outcome = result.job_id, result.outcome
         serial = self._printer.identity.serial if self._printer.identity else ""
         if result.counter_before is None:
             if result.error and result.error.startswith("render"):
                 self.store.jobs.fail(job_id, "render_failed", result.error)
+            if result.error and result.error.startswith("storage"):
+                self.storage_failed(StoreError(result.error))
             log.warning("card not started", job_id=job_id, error=result.error)
             self._fresh_report = False
             self._worker.poll()
@@ -351,3 +413,7 @@ def run_in_thread(
     thread = threading.Thread(target=station.run, args=(on_ready,), name="core", daemon=True)
     thread.start()
     return thread
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc

@@ -61,15 +61,21 @@ class Database:
                 raise StoreError(f"cannot write the station database: {exc}") from exc
             try:
                 yield self._conn
+            except sqlite3.OperationalError as exc:  # disk full, read-only, I/O error
+                self._rollback()
+                raise StoreError(f"cannot write the station database: {exc}") from exc
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise StoreError(f"cannot commit to the station database: {exc}") from exc
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

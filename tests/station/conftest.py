@@ -61,7 +61,11 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     started: list[tuple[Station, Any, Store]] = []
 
     def start(
-        cards: int = 50, faults: str = "", paused: bool = False, printer_ribbon: int | None = None
+        cards: int = 50,
+        faults: str = "",
+        paused: bool = False,
+        printer_ribbon: int | None = None,
+        seconds_per_card: float = 0,
     ) -> Running:
         """`printer_ribbon`: what the printer itself counts, when it differs from the ledger."""
         path = tmp_path / "station.toml"
@@ -79,7 +83,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         printer = virtual_printer(
             config.state_dir,
             clock=clock,
-            seconds_per_card=0,
+            seconds_per_card=seconds_per_card,
             cards=vp.cards,
             ribbon=vp.ribbon if printer_ribbon is None else printer_ribbon,
             film=vp.film,
