@@ -27,8 +27,16 @@ LOT_MAX_CHARS = 64
 class StationCommands:
     """Commands from the central office and technicians (`remote`), or at the kiosk (`local`)."""
 
-    def __init__(self, station: Station, *, local: bool = False) -> None:
+    def __init__(
+        self,
+        station: Station,
+        *,
+        local: bool = False,
+        session: Callable[[], int | None] = lambda: None,
+    ) -> None:
+        """`session`: the MQTT link's session number, for the status a command returns."""
         self._station = station
+        self._session = session
         self._by = "local" if local else "remote"
         self._commands: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "pause": self._pause,
@@ -107,7 +115,10 @@ class StationCommands:
         return self._station.status()["consumables"][consumable]
 
     def _status(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._station.status()
+        """Publish the status now, and return it."""
+        status = self._station.status(publish=True)
+        session = self._session()
+        return status if session is None else {**status, "session": session}
 
     def _jobs(self, args: dict[str, Any]) -> dict[str, Any]:
         jobs = self._station.store.jobs

@@ -95,7 +95,7 @@ def run_daemon(config: Config) -> int:
         store,
         clock,
         status_provider=station.latest_status,
-        commands=StationCommands(station),
+        commands=StationCommands(station, session=lambda: link.session),
         on_store_error=lambda exc: station.post(lambda: station.storage_failed(exc)),
     )
     panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start

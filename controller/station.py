@@ -256,9 +256,13 @@ class Station:
             }
         return {**status, "state": self.state}
 
-    def status(self) -> dict[str, Any]:
-        """The status document, brought up to date now (core loop only)."""
+    def status(self, publish: bool = False) -> dict[str, Any]:
+        """The status document, brought up to date now (core loop only); with `publish`, the
+        status listeners hear of it even if nothing changed."""
         self._tick()
+        if publish:
+            for listener in self.status_listeners:
+                listener()
         assert self._status is not None
         return self._status
 

@@ -79,3 +79,15 @@ def test_the_printers_own_count_is_adopted_as_an_adjustment(make_station) -> Non
     wait_until(lambda: ribbon().remaining == 125)
     assert ribbon().adjustments == -75 and ribbon().holds
     assert running.commands.handle("status", {})["consumables"]["ribbon"]["remaining"] == 125
+
+
+def test_the_status_command_publishes_now_and_carries_the_session(make_station) -> None:
+    from controller.commands import StationCommands
+
+    running = make_station()
+    wait_until(lambda: running.commands.handle("status", {})["state"] == "ready")
+    published: list[int] = []
+    running.station.status_listeners.append(lambda: published.append(1))
+    remote = StationCommands(running.station, session=lambda: 17)
+    result = remote.handle("status", {})
+    assert published and result["session"] == 17 and result["state"] == "ready"
