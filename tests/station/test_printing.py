@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from controller.commands import StationCommands
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
 
@@ -82,8 +83,6 @@ def test_the_printers_own_count_is_adopted_as_an_adjustment(make_station) -> Non
 
 
 def test_the_status_command_publishes_now_and_carries_the_session(make_station) -> None:
-    from controller.commands import StationCommands
-
     running = make_station()
     wait_until(lambda: running.commands.handle("status", {})["state"] == "ready")
     published: list[int] = []
