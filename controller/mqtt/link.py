@@ -220,12 +220,17 @@ class MqttLink:
             self._kick.clear()
             self._take_acks(connection)
             if self._stopping.is_set():
+                self._flush_delivered()
                 self._goodbye(connection)
                 return False
             if connection.ended.is_set():
+                self._flush_delivered()
                 return connection.up_for() >= self._timing.stable_after_s
             if connection.up:
                 self._tick(connection)
+            # After the window is refilled, so that sends and PUBACKs go on during the commit.
+            if self._pump.flush_due(time.monotonic()):
+                self._flush_delivered()
 
     def _tick(self, connection: Connection) -> None:
         try:
@@ -257,7 +262,6 @@ class MqttLink:
                 break
             if owner is connection:
                 self._pump.acked(mid, ok)
-        self._flush_delivered()
 
     def _flush_delivered(self) -> None:
         try:

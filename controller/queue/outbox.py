@@ -97,10 +97,11 @@ class Outbox:
     def mark_delivered(self, seqs: list[int], at: datetime) -> None:
         if not seqs:
             return
+        stamp = rfc3339(at)
         with self._db.transaction() as tx:
             tx.executemany(
                 "UPDATE outbox SET delivered_at = ? WHERE seq = ? AND delivered_at IS NULL",
-                [(rfc3339(at), seq) for seq in seqs],
+                [(stamp, seq) for seq in seqs],
             )
 
     def pending_count(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import paho.mqtt.client as mqtt
 
 from controller.clock import ManualClock
-from controller.mqtt.outbox_pump import OutboxPump
+from controller.mqtt.outbox_pump import MARK_AFTER_S, MARK_BATCH_WINDOWS, OutboxPump
 from controller.mqtt.topics import Topics
 from controller.queue.outbox import emit
 from controller.queue.store import Store
@@ -77,3 +77,29 @@ def test_a_new_connection_resends_from_the_oldest_undelivered(
     assert [seq for _, _, seq in wire.sent] == [1, 2, 3, 2, 3, 4]
     assert pump.flush() == 0
     assert [e.seq for e in store.outbox.pending(0, 100)] == [2, 3, 4, 5]
+
+
+def test_marks_are_batched_until_a_batch_is_full_the_window_empties_or_time_passes(
+    store: Store, clock: ManualClock
+) -> None:
+    window = 2
+    batch = MARK_BATCH_WINDOWS * window
+    pump, wire = pump_with_events(store, clock, batch + 5, window=window), Wire()
+    assert not pump.flush_due(0.0)  # nothing acknowledged: nothing to mark
+
+    pump.fill(wire.publish)
+    pump.acked(1, ok=True)
+    now = pump._unmarked_since
+    assert not pump.flush_due(now)  # one still in flight, the batch not full
+    assert pump.flush_due(now + MARK_AFTER_S)  # but not kept waiting for long
+    pump.acked(2, ok=True)
+    assert pump.flush_due(now)  # nothing in flight: mark at once
+    assert pump.flush() == 2
+
+    for _ in range(batch):
+        pump.fill(wire.publish)
+        pump.acked(wire.sent[-2][0], ok=True)
+    assert pump.in_flight == 1
+    assert pump.flush_due(now)  # a full batch, even with one in flight
+    assert pump.flush() == batch
+    assert store.outbox.pending_count() == batch + 5 - 2 - batch  # one of them in flight
