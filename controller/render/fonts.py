@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from PIL import ImageFont
 
@@ -24,5 +25,9 @@ def _font_bytes(name: str) -> bytes:
 @cache
 def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
     """DejaVu Sans (or Sans Bold) at `size` pixels."""
-    data = io.BytesIO(_font_bytes(BOLD if bold else REGULAR))
-    return ImageFont.truetype(data, size, layout_engine=ImageFont.Layout.BASIC)
+    name = BOLD if bold else REGULAR
+    where = resources.files(__package__) / "fonts" / name
+    # From the file where there is one: FreeType then reads only the tables it needs, where a
+    # font made from bytes keeps its own copy of the whole file (7 fonts, 5 MB resident).
+    source = str(where) if isinstance(where, Path) else io.BytesIO(_font_bytes(name))
+    return ImageFont.truetype(source, size, layout_engine=ImageFont.Layout.BASIC)
