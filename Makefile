@@ -21,7 +21,7 @@ demo: $(BIN)/.installed
 	$(BIN)/python tools/demo.py
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/bench_print.py
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache demo-out

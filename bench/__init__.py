@@ -1,0 +1,1 @@
+"""The station's benchmarks: `make bench` (bench/run.py) runs them all; see docs/benchmarks.md."""

@@ -1,0 +1,161 @@
+"""What the benchmarks share: results, timing, logging, a station store and realistic jobs.
+
+Every benchmark returns `Measure`s: a value beside the raw baseline measured in the same run,
+the target it is held to, and whether it was met. Jobs come from the tests' job maker
+(tests/support/jobs.py) with names, places and dates varied per job, so that nothing the
+intake measures or decodes is the same message over and over.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from controller.clock import Clock
+from controller.jobspec import JobSpec, parse_job
+from controller.logsetup import configure_logging
+from controller.queue.store import Store
+from tests.support.jobs import make_job, payload
+
+ROOT = Path(__file__).resolve().parents[1]
+STATION = "3271-bogor-timur-01"
+LOW = {"cards": 10, "ribbon": 10, "film": 20}
+TODAY = date(2026, 11, 22)
+
+
+@dataclass
+class Measure:
+    """One line of the table: a measured value, its raw baseline, the target and the verdict."""
+
+    key: str
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    baseline_name: str = ""
+    target: str = ""
+    met: bool | None = None  # None: shown for context, no target
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline is None or self.baseline == 0:
+            return None
+        return self.value / self.baseline
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+@dataclass(frozen=True)
+class Context:
+    """How a benchmark runs: shortened (`quick`) or not, and where it may write."""
+
+    workdir: Path
+    quick: bool = False
+
+    def dir(self, name: str) -> Path:
+        path = self.workdir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """The p-th percentile (0-100), nearest rank."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(samples: list[float]) -> float:
+    return float(statistics.median(samples))
+
+
+def timed_ms(runs: int, one: Callable[[], object]) -> list[float]:
+    """Run `one` `runs` times; milliseconds per run."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        one()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def wait_for(predicate: Callable[[], object], timeout_s: float, what: str) -> None:
+    """Poll `predicate` every 5 ms; raise after `timeout_s` (every loop here is bounded)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(0.005)
+
+
+@contextmanager
+def station_logging(path: Path) -> Iterator[None]:
+    """Log as the daemon does under systemd (JSON lines, level info), into `path`."""
+    with path.open("a") as stream:
+        configure_logging("info", "json", stream=stream)
+        try:
+            yield
+        finally:
+            logging.getLogger().handlers.clear()
+
+
+def open_store(path: Path, clock: Clock, cards: int = 100_000) -> Store:
+    """A station store as the daemon opens it (WAL, synchronous=FULL), with blanks loaded."""
+    return Store.open(
+        path,
+        STATION,
+        clock,
+        low_thresholds=LOW,
+        initial_load={"cards": cards, "ribbon": cards, "film": cards},
+    )
+
+
+FIRST = ("SITI", "BUDI", "DEWI", "AGUS", "RINA", "HENDRA", "NUR", "ANDI", "PUTRI", "EKO")
+LAST = ("RAHAYU", "SANTOSO", "LESTARI", "WIJAYA", "HIDAYAT", "SETIAWAN", "KUSUMA", "PRATAMA")
+PLACES = ("BOGOR", "JAKARTA", "BANDUNG", "SUKABUMI", "DEPOK", "CIANJUR", "BEKASI")
+STREETS = ("PAJAJARAN", "SURYAKENCANA", "MALABAR", "SILIWANGI", "PANDU RAYA", "TAJUR")
+JOBS = ("KARYAWAN SWASTA", "WIRASWASTA", "PELAJAR/MAHASISWA", "PETANI/PEKEBUN", "GURU")
+RELIGIONS = ("ISLAM", "KRISTEN", "KATOLIK", "HINDU", "BUDDHA", "KONGHUCU")
+
+
+def job_payloads(count: int, first: int = 1, seed: int = 8) -> list[bytes]:
+    """`count` valid, distinct job messages (job ids `first`…), varied like a real day's."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(first, first + count):
+        card = {
+            "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            "birth_place": rng.choice(PLACES),
+            "address": f"JL. {rng.choice(STREETS)} NO. {rng.randint(1, 250)}",
+            "rt_rw": f"{rng.randint(1, 20):03d}/{rng.randint(1, 15):03d}",
+            "religion": rng.choice(RELIGIONS),
+            "occupation": rng.choice(JOBS),
+        }
+        out.append(payload(make_job(n, card=card)))
+    return out
+
+
+def check_valid(payloads: list[bytes]) -> None:
+    """Every payload must be a job the intake accepts, or the benchmark measures rejections."""
+    for message in payloads:
+        parsed = parse_job(message, TODAY)
+        if not isinstance(parsed, JobSpec):
+            raise ValueError(f"benchmark job is not valid: {parsed}")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process."""
+    times = os.times()
+    return times.user + times.system

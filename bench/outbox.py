@@ -1,0 +1,153 @@
+"""(3) Outbox drain: 10,000 stored events published through the real link to a real broker.
+
+The station's outbox holds 10,000 undelivered events (written beforehand, as cards and jobs
+would have written them); the real `MqttLink` connects and its pump publishes them in `seq`
+order at QoS 1 with its in-flight window (`[mqtt] max_inflight`, 20), marking them delivered
+as PUBACKs come back. The time runs from the link's start until the store has no undelivered
+event left.
+
+Baseline: a raw paho QoS 1 publish loop sending the same 10,000 payloads with paho's own
+in-flight limit set to the same 20, until every PUBACK is back.
+
+Target: the station at least 0.8 of the raw publisher's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.broker import client, close, connect, running_broker
+from bench.common import STATION, Context, Measure, median, open_store, station_logging
+from controller.clock import SystemClock
+from controller.config import MqttSection
+from controller.mqtt import MqttLink
+from controller.mqtt.topics import Topics
+from controller.queue.outbox import emit
+from controller.queue.store import Store
+
+ROOT = "ektp/v1"
+WINDOW = MqttSection().max_inflight
+TARGET_RATIO = 0.8
+RAW_RUNS = 3
+
+
+class NoCommands:
+    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+def fill_outbox(store: Store, count: int) -> None:
+    """`count` card.printed events, as a busy day's cards would leave them, in a few commits."""
+    start = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+    with store.db.transaction() as tx:
+        for n in range(count):
+            data = {
+                "reason": "new",
+                "nik_masked": f"************{n % 10000:04d}",
+                "attempts": 1,
+                "printer_serial": "VP0000001",
+                "card_counter": n + 1,
+            }
+            emit(tx, "card.printed", f"JOB-2026-{n:06d}", data, start + timedelta(seconds=n))
+
+
+def station_drain(workdir: Path, port: int, count: int) -> dict[str, Any]:
+    store = open_store(workdir / "station.db", SystemClock())
+    fill_outbox(store, count)
+    payloads = [
+        event.payload(STATION) for event in store.outbox.pending(limit=count)
+    ]  # for the raw publisher: the very bytes the station publishes
+    link = MqttLink(
+        MqttSection(host="127.0.0.1", port=port, topic_root=ROOT),
+        STATION,
+        store,
+        SystemClock(),
+        status_provider=lambda: {"state": "ready"},
+        commands=NoCommands(),
+    )
+    start = time.perf_counter()
+    link.start()
+    deadline = time.monotonic() + 600
+    try:
+        while store.outbox.pending_count() > 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError("outbox not drained within 600 s")
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - start
+    finally:
+        link.stop()
+        store.close()
+    return {"rate": count / elapsed, "seconds": elapsed, "payloads": payloads}
+
+
+def raw_publish(port: int, topic: str, payloads: list[bytes], run: int) -> float:
+    """Messages per second of a paho QoS 1 publish loop with an in-flight limit of WINDOW."""
+    publisher = client(f"bench-raw-publisher-{run}", max_inflight=WINDOW)
+    acked = [0]
+    done = threading.Event()
+
+    def on_publish(*args: object) -> None:
+        acked[0] += 1
+        if acked[0] == len(payloads):
+            done.set()
+
+    publisher.on_publish = on_publish
+    connect(publisher, port, clean_start=True)
+    start = time.perf_counter()
+    for message in payloads:
+        publisher.publish(topic, message, qos=1)
+    if not done.wait(300):
+        raise TimeoutError(f"only {acked[0]} of {len(payloads)} PUBACKs within 300 s")
+    elapsed = time.perf_counter() - start
+    close(publisher)
+    return len(payloads) / elapsed
+
+
+def run(ctx: Context) -> list[Measure]:
+    count = 10_000
+    base = ctx.dir("outbox")
+    topic = Topics(ROOT, STATION).event("card.printed")
+    with station_logging(base / "station.log"), running_broker(base / "broker") as broker:
+        station = station_drain(base, broker.port, count)
+        raw = [raw_publish(broker.port, topic, station["payloads"], n) for n in range(RAW_RUNS)]
+    ceiling = median(raw)
+    rate = station["rate"]
+    return [
+        Measure(
+            "outbox.events_per_s",
+            "outbox drain, 10,000 events",
+            rate,
+            "events/s",
+            ceiling,
+            "raw paho QoS 1 publish loop",
+            f"≥ {TARGET_RATIO} × raw",
+            rate >= TARGET_RATIO * ceiling,
+            {
+                "events": count,
+                "window": WINDOW,
+                "station_seconds": station["seconds"],
+                "raw_runs": raw,
+                "payload_bytes": len(station["payloads"][0]),
+            },
+        )
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for measure in run(Context(Path(tmp), quick=args.quick)):
+            print(measure.as_dict())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
