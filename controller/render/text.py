@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -11,8 +11,14 @@ from PIL import Image, ImageDraw, ImageFont
 _MISSING = "\U0010fffd"
 
 
+@lru_cache(maxsize=4096)
 def text_width(text: str, font: ImageFont.FreeTypeFont) -> int:
-    """Pixels from the pen's start to the right end of the text, ink overhang included."""
+    """Pixels from the pen's start to the right end of the text, ink overhang included.
+
+    Remembered: a kiosk's jobs repeat most values (province, regency, district, religion,
+    occupation, common words of names and streets), and measuring is most of what checking a
+    job costs at intake (bench/intake.py).
+    """
     left, _, right, _ = font.getbbox(text, anchor="ls")
     return math.ceil(max(font.getlength(text), right)) - min(0, left)
 
