@@ -1,0 +1,98 @@
+"""A station in this process, for the fast fuzz path: store, core loop, virtual printer.
+
+It is paused, so nothing prints, and it holds two jobs the command cases may name: one queued,
+one that has ended (cancelled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from controller.clock import SystemClock
+from controller.commands import StationCommands
+from controller.config import Config, load_config
+from controller.devices.factory import virtual_driver, virtual_printer
+from controller.mqtt.commands import CommandProcessor
+from controller.queue.store import Store
+from controller.station import Station, run_in_thread
+from tests.reliability.people import encode, valid_job
+
+TOML = """
+[station]
+id = "3271-bogor-timur-01"
+state_dir = "{state_dir}"
+[printer]
+driver = "virtual"
+card_timeout_s = 5
+[printer.virtual]
+seconds_per_card = 0
+[duty]
+daily_limit = 500
+hourly_limit = 500
+"""
+
+
+@dataclass
+class LocalStation:
+    config: Config
+    store: Store
+    station: Station
+    remote: StationCommands  # as the MQTT link has them
+    local: StationCommands  # as the control socket has them
+    processor: CommandProcessor  # the MQTT command path: parse, dispatch, store the reply
+    queued_job: str
+    ended_job: str
+
+
+@contextmanager
+def local_station(state_dir: Path) -> Iterator[LocalStation]:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "station.toml"
+    path.write_text(TOML.format(state_dir=state_dir))
+    config = load_config(path)
+    clock = SystemClock()
+    vp = config.printer.virtual
+    store = Store.open(
+        config.db_path,
+        config.station.id,
+        clock,
+        low_thresholds={"cards": 3, "ribbon": 3, "film": 3},
+        initial_load={"cards": vp.cards, "ribbon": vp.ribbon, "film": vp.film},
+    )
+    printer = virtual_printer(
+        config.state_dir,
+        clock=clock,
+        seconds_per_card=0,
+        cards=vp.cards,
+        ribbon=vp.ribbon,
+        film=vp.film,
+        faults=[],
+    )
+    station = Station(config, store, virtual_driver(printer, card_timeout_s=5), clock)
+    station.set_paused(True)
+    today = date.today()
+    queued, ended = valid_job(1, "lc", today=today), valid_job(2, "lc", today=today)
+    for job in (queued, ended):
+        assert store.intake.submit(encode(job)).outcome == "accepted"
+    store.jobs.cancel(ended["job_id"], by="test")
+    thread = run_in_thread(station)
+    remote = StationCommands(station)
+    try:
+        yield LocalStation(
+            config,
+            store,
+            station,
+            remote,
+            StationCommands(station, local=True),
+            CommandProcessor(store.db, remote, clock),
+            queued["job_id"],
+            ended["job_id"],
+        )
+    finally:
+        station.request_stop()
+        thread.join(15)
+        store.close()
