@@ -124,7 +124,7 @@ def _spec(document: dict[str, Any], today: date) -> JobSpec:
     if problems:
         field, problem = problems[0]
         raise _Reject("invalid_field", f"card.{field}: {problem}")
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = _canonical(document)
     return JobSpec(
         job_id=job_id,
         reason=reason,
@@ -132,8 +132,18 @@ def _spec(document: dict[str, Any], today: date) -> JobSpec:
         card=text,
         photo=photo,
         signature=signature,
-        content_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        content_sha256=hashlib.sha256(canonical).hexdigest(),
     )
+
+
+def _canonical(document: dict[str, Any]) -> bytes:
+    """The job's bytes for its content hash. A string with a lone surrogate (`"\\ud800"`,
+    legal JSON escape syntax) has no UTF-8 form: such a message is not UTF-8 JSON."""
+    try:
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode()
+    except (UnicodeEncodeError, RecursionError):
+        raise _Reject("invalid_json", "message has a string that is not valid Unicode") from None
 
 
 def _required(container: dict[str, Any], key: str, kind: type, prefix: str = "") -> Any:

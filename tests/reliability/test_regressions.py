@@ -1,0 +1,63 @@
+"""Regression tests for what the reliability suite found broken (docs/reliability.md, "Found").
+
+Each test is the smallest case of a failure the suite's fuzz or fault runs produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from controller.clock import ManualClock
+from controller.jobspec import Rejection, parse_job
+from controller.queue.store import Store
+from tests.reliability.inprocess import LocalStation, local_station
+from tests.reliability.people import encode, valid_job
+
+pytestmark = pytest.mark.reliability
+TODAY = date(2026, 11, 22)
+
+
+def job_bytes(**changes: object) -> bytes:
+    job = valid_job(7, "rg", today=TODAY)
+    card = changes.pop("card", {})
+    job.update(changes)
+    job["card"].update(card)  # type: ignore[arg-type]
+    return encode(job)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(
+        tmp_path / "station.db",
+        "3271-bogor-timur-01",
+        ManualClock(),
+        low_thresholds={"cards": 1, "ribbon": 1, "film": 1},
+        initial_load={},
+    )
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStation]:
+    with local_station(tmp_path_factory.mktemp("regressions")) as station:
+        yield station
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_escape_in_a_job_is_rejected_as_invalid_json(store: Store) -> None:
+    """Found: `"x": "\\ud800"` in an extra field passed validation, then the content hash's
+    UTF-8 encoding raised UnicodeEncodeError; over MQTT the message was never acknowledged
+    and came back on every reconnection (a poison message)."""
+    raw = job_bytes()[:-1] + b',"x":"\\ud800"}'
+    result = parse_job(raw, TODAY)
+    assert isinstance(result, Rejection)
+    assert (result.code, result.job_id) == ("invalid_json", "RJ-rg-000007")
+    assert store.intake.submit(raw).code == "invalid_json"
+    assert store.outbox.all_events()[-1].data["code"] == "invalid_json"
