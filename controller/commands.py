@@ -139,7 +139,7 @@ class StationCommands:
 
 def _job_id(args: dict[str, Any]) -> str:
     job_id = args.get("job_id")
-    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+    if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
         raise CommandError("invalid_args", "job_id must be 1-64 characters of [A-Za-z0-9._:-]")
     return job_id
 

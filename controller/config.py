@@ -234,7 +234,7 @@ def _validate(config: Config, path: Path) -> None:
     )
     check(bool(st.id), "[station] id", "is required")
     check(
-        bool(STATION_ID.match(st.id)),
+        bool(STATION_ID.fullmatch(st.id)),
         "[station] id",
         f"must match {STATION_ID.pattern}, got {st.id!r}",
     )
@@ -242,7 +242,7 @@ def _validate(config: Config, path: Path) -> None:
     check(bool(mq.host), "[mqtt] host", "must not be empty")
     check(1 <= mq.port <= 65535, "[mqtt] port", f"must be from 1 to 65535, got {mq.port}")
     check(
-        bool(TOPIC_ROOT.match(mq.topic_root)),
+        bool(TOPIC_ROOT.fullmatch(mq.topic_root)),
         "[mqtt] topic_root",
         f"must be topic levels without wildcards, got {mq.topic_root!r}",
     )

@@ -97,7 +97,7 @@ def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
     if not isinstance(document, dict):
         return Rejection("invalid_schema", "message is not a JSON object")
     job_id = document.get("job_id")
-    readable_id = job_id if isinstance(job_id, str) and JOB_ID.match(job_id) else None
+    readable_id = job_id if isinstance(job_id, str) and JOB_ID.fullmatch(job_id) else None
     try:
         return _spec(document, today)
     except _Reject as problem:
@@ -108,7 +108,7 @@ def _spec(document: dict[str, Any], today: date) -> JobSpec:
     if document.get("schema") != JOB_SCHEMA:
         raise _Reject("invalid_schema", f"schema must be {JOB_SCHEMA!r}")
     job_id = _required(document, "job_id", str)
-    if not JOB_ID.match(job_id):
+    if not JOB_ID.fullmatch(job_id):
         raise _Reject("invalid_field", "job_id must be 1-64 characters of [A-Za-z0-9._:-]")
     reason = _required(document, "reason", str)
     if reason not in REASONS:
@@ -171,13 +171,13 @@ def _not_after(value: Any) -> datetime | None:
 def _card_text(card: dict[str, Any], today: date) -> dict[str, str]:
     text = {key: _required(card, key, str, "card.") for key in CARD_FIELDS}
     for key in TEXT_FIELDS:
-        if not PRINTABLE.match(text[key]) or not text[key].strip():
+        if not PRINTABLE.fullmatch(text[key]) or not text[key].strip():
             raise _Reject("invalid_field", f"card.{key} must be printable text, not blank")
     if text["sex"] not in SEXES:
         raise _Reject("invalid_field", "card.sex must be L or P")
     if text["blood_type"] not in BLOOD_TYPES:
         raise _Reject("invalid_field", f"card.blood_type must be one of {', '.join(BLOOD_TYPES)}")
-    if not RT_RW.match(text["rt_rw"]):
+    if not RT_RW.fullmatch(text["rt_rw"]):
         raise _Reject("invalid_field", "card.rt_rw must look like 001/002")
     dates = {key: _date(text[key], key) for key in DATE_FIELDS}
     if not date(1900, 1, 1) <= dates["birth_date"] <= today:
@@ -199,7 +199,7 @@ def _date(value: str, key: str) -> date:
 
 def _check_nik(nik: str, birth: date, sex: str) -> None:
     """16 digits; a province code 11-94; digits 7-12 the birth date DDMMYY, DD + 40 for women."""
-    if not NIK.match(nik):
+    if not NIK.fullmatch(nik):
         raise _Reject("invalid_nik", "nik must be 16 digits")
     if not 11 <= int(nik[0:2]) <= 94:
         raise _Reject("invalid_nik", "nik digits 1-2 must be a province code 11-94")

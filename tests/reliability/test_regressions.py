@@ -5,6 +5,7 @@ Each test is the smallest case of a failure the suite's fuzz or fault runs produ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from controller.clock import ManualClock
+from controller.config import ConfigError, load_config
 from controller.jobspec import Rejection, parse_job
 from controller.queue.store import Store
 from tests.reliability.inprocess import LocalStation, local_station
@@ -61,3 +63,44 @@ def test_a_lone_surrogate_escape_in_a_job_is_rejected_as_invalid_json(store: Sto
     assert (result.code, result.job_id) == ("invalid_json", "RJ-rg-000007")
     assert store.intake.submit(raw).code == "invalid_json"
     assert store.outbox.all_events()[-1].data["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"job_id": "JOB-1\n"}, "invalid_field"),
+        ({"card": {"nik": "3271040107500007\n"}}, "invalid_nik"),
+    ],
+)
+def test_a_trailing_line_break_makes_a_job_id_or_nik_invalid(
+    changes: dict[str, object], code: str
+) -> None:
+    """Found: the patterns end in `$`, which `re.match` lets match before a final newline:
+    `"JOB-1\\n"` was accepted as a job_id (and sent back in events), a NIK with a newline got
+    `invalid_field` instead of `invalid_nik`."""
+    result = parse_job(job_bytes(**changes), TODAY)
+    assert isinstance(result, Rejection)
+    assert result.code == code
+
+
+def test_a_command_naming_a_job_id_with_a_line_break_is_invalid_args(
+    running: LocalStation,
+) -> None:
+    reply = running.processor.process(
+        "cancel",
+        json.dumps(
+            {
+                "schema": "ektp.cmd/1",
+                "cmd_id": "nl-1",
+                "args": {"job_id": running.queued_job + "\n"},
+            }
+        ).encode(),
+    )
+    assert json.loads(reply.payload)["error"]["code"] == "invalid_args"
+
+
+def test_a_station_id_with_a_line_break_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "station.toml"
+    path.write_text('[station]\nid = "3271-bogor-timur-01\\n"\n')
+    with pytest.raises(ConfigError, match=r"\[station\] id"):
+        load_config(path)
