@@ -1,21 +1,28 @@
 """Messages from the broker: jobs and commands, each acknowledged only once it is on disk.
 
-Runs on paho's network thread. A job is acknowledged after `Intake.submit` returned (the job or
-its rejection is committed); a command after its reply is committed and published. When the
-store fails, the message stays unacknowledged: the broker keeps it in the station's session and
-delivers it again on the next connection.
+paho's network thread validates each job (`Intake.check`, no I/O) and hands every message, in
+arrival order, to the link's intake thread. That thread stores the jobs waiting at that moment
+in one transaction (group commit: one fsync for the lot), then acknowledges each of them; a
+command is processed, its reply committed and published, then acknowledged, in its turn. So
+every PUBACK still follows the commit of its message, and PUBACKs go out in arrival order.
+When the store fails, the messages stay unacknowledged: the broker keeps them in the
+station's session and delivers them again on the next connection.
 """
 
 from __future__ import annotations
 
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 import structlog
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from controller.jobspec import JobSpec, Rejection
 from controller.mqtt.commands import CommandProcessor, Reply
 from controller.mqtt.connection import Connection
 from controller.mqtt.topics import Topics
@@ -23,6 +30,15 @@ from controller.queue.db import StoreError
 from controller.queue.intake import Intake, IntakeResult
 
 log = structlog.get_logger(__name__)
+
+BATCH_LIMIT = 64  # jobs per transaction at most (the broker sends 20 at a time by default)
+
+
+@dataclass(frozen=True)
+class _Received:
+    connection: Connection
+    message: mqtt.MQTTMessage
+    job: JobSpec | Rejection | None  # None: not a job
 
 
 class Inbound:
@@ -37,24 +53,87 @@ class Inbound:
     ) -> None:
         self._topics, self._intake, self._commands = topics, intake, commands
         self._on_job, self._on_unacked = on_job, on_unacked
+        self._queue: queue.SimpleQueue[_Received | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float) -> None:
+        """End the intake thread once the messages already handed over are done."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.error("mqtt intake thread did not stop in time")
 
     def handle(self, connection: Connection, message: mqtt.MQTTMessage) -> None:
-        """Process one message; never raises (paho's thread must go on)."""
+        """On paho's thread: validate a job, then queue the message; never raises."""
         try:
-            self._dispatch(connection, message)
+            job = self._intake.check(message.payload) if message.topic == self._topics.job else None
+        except Exception as exc:
+            log.exception("job validation failed; not acknowledged", topic=message.topic)
+            self._on_unacked(exc)
+            return
+        self._queue.put(_Received(connection, message, job))
+
+    # -- the intake thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, stop = [first], False
+            while len(batch) < BATCH_LIMIT:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._process(batch)
+            if stop:
+                return
+
+    def _process(self, batch: list[_Received]) -> None:
+        """Runs of jobs are stored together; a command is handled in its place."""
+        jobs: list[_Received] = []
+        for received in batch:
+            if received.job is not None:
+                jobs.append(received)
+                continue
+            self._store_jobs(jobs)
+            jobs = []
+            self._guarded(self._command, received)
+        self._store_jobs(jobs)
+
+    def _store_jobs(self, jobs: list[_Received]) -> None:
+        if jobs:
+            self._guarded(self._jobs, jobs)
+
+    def _jobs(self, jobs: list[_Received]) -> None:
+        results = self._intake.store([r.job for r in jobs if r.job is not None], source="mqtt")
+        for received, result in zip(jobs, results, strict=True):
+            received.connection.ack(received.message.mid, received.message.qos)
+            self._on_job(result)
+
+    def _guarded(self, step: Callable[..., None], what: _Received | list[_Received]) -> None:
+        """Run one step; a failure leaves its messages unacknowledged, never ends the thread."""
+        try:
+            step(what)
         except (StoreError, sqlite3.Error) as exc:
-            log.error("store failed; message not acknowledged", topic=message.topic, error=str(exc))
+            log.error("store failed; message(s) not acknowledged", error=str(exc))
             self._on_unacked(exc if isinstance(exc, StoreError) else StoreError(str(exc)))
         except Exception as exc:
-            log.exception("message handling failed; not acknowledged", topic=message.topic)
+            log.exception("message handling failed; not acknowledged")
             self._on_unacked(exc)
 
-    def _dispatch(self, connection: Connection, message: mqtt.MQTTMessage) -> None:
-        if message.topic == self._topics.job:
-            result = self._intake.submit(message.payload, source="mqtt")
-            connection.ack(message.mid, message.qos)
-            self._on_job(result)
-            return
+    def _command(self, received: _Received) -> None:
+        connection, message = received.connection, received.message
         name = self._topics.command_name(message.topic)
         if name is None:
             log.warning("message on an unexpected topic ignored", topic=message.topic)

@@ -115,6 +115,7 @@ class MqttLink:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the MQTT link was started already")
+        self._inbound.start()
         self._thread = threading.Thread(target=self._run, name="mqtt-link", daemon=True)
         self._thread.start()
 
@@ -126,6 +127,7 @@ class MqttLink:
             self._thread.join(self._timing.stop_timeout_s + self._timing.connect_timeout_s + 5)
             if self._thread.is_alive():
                 log.error("mqtt link did not stop in time")
+            self._inbound.stop(self._timing.stop_timeout_s)
 
     def wake(self) -> None:
         """New events are in the outbox: publish them now rather than at the next poll."""

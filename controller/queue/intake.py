@@ -1,13 +1,15 @@
 """Job intake: validate, then store the job or its rejection with the event, in one transaction.
 
-`submit` returns only after the outcome is on disk, so the MQTT link may acknowledge the
-PUBLISH as soon as it returns. Re-delivery of a stored job with the same content is
-acknowledged and ignored; with other content it is rejected as `conflict`.
+`submit` (and `store`, for several checked messages at once) returns only after the outcome
+is on disk, so the MQTT link may acknowledge the PUBLISH as soon as it returns. Re-delivery of
+a stored job with the same content is acknowledged and ignored; with other content it is
+rejected as `conflict`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -44,15 +46,27 @@ class Intake:
         self._tz = ZoneInfo(timezone)
 
     def submit(self, payload: bytes, source: str = "mqtt") -> IntakeResult:
-        now = self._clock.now()
-        parsed = parse_job(payload, today=now.astimezone(self._tz).date())
+        return self.store([self.check(payload)], source)[0]
+
+    def check(self, payload: bytes) -> JobSpec | Rejection:
+        """Validate one message: no I/O, so any thread may do it ahead of `store`."""
+        return parse_job(payload, today=self._clock.now().astimezone(self._tz).date())
+
+    def store(
+        self, checked: Sequence[JobSpec | Rejection], source: str = "mqtt"
+    ) -> list[IntakeResult]:
+        """Store checked messages in order, each job or rejection with its event, in one
+        transaction: one fsync for them all, and all of them on disk when this returns."""
         with self._db.transaction() as tx:
-            if isinstance(parsed, JobSpec):
-                result = self._store(tx, parsed, source)
-            else:
-                result = self._reject(tx, parsed)
-        log.info("job intake", source=source, **result.as_dict())
-        return result
+            results = [
+                self._store(tx, parsed, source)
+                if isinstance(parsed, JobSpec)
+                else self._reject(tx, parsed)
+                for parsed in checked
+            ]
+        for result in results:
+            log.info("job intake", source=source, **result.as_dict())
+        return results
 
     def _store(self, tx: sqlite3.Connection, spec: JobSpec, source: str) -> IntakeResult:
         now = self._clock.now()

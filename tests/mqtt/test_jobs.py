@@ -67,16 +67,16 @@ def test_store_failure_leaves_the_job_unacknowledged_until_it_can_be_stored(
     store: Store,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_submit = store.intake.submit
+    real_store = store.intake.store
     failures = []
 
-    def failing_once(data: bytes, source: str = "mqtt"):
+    def failing_once(checked, source: str = "mqtt"):
         if not failures:
-            failures.append(data)
+            failures.append(checked)
             raise StoreError("disk full")
-        return real_submit(data, source)
+        return real_store(checked, source)
 
-    monkeypatch.setattr(store.intake, "submit", failing_once)
+    monkeypatch.setattr(store.intake, "store", failing_once)
     station = make_station(mqtt_settings(broker.port))
     wait_until(lambda: station.link.connected, 5, "the link to connect")
     first_session = station.link.session
