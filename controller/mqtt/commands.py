@@ -58,9 +58,9 @@ class CommandProcessor:
     def process(self, name: str, payload: bytes) -> Reply:
         """The reply to one request; raises StoreError when the reply cannot be stored."""
         try:
-            request = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return Reply(None, _error(None, "invalid_json", "the request is not JSON"), False)
+            request = json.loads(payload.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
+            return Reply(None, _error(None, "invalid_json", "the request is not UTF-8 JSON"), False)
         cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
         if not _usable_cmd_id(cmd_id):
             message = f"cmd_id must be a string of 1 to {MAX_CMD_ID_LENGTH} characters"
@@ -118,7 +118,15 @@ class CommandProcessor:
 
 
 def _usable_cmd_id(cmd_id: Any) -> bool:
-    return isinstance(cmd_id, str) and 1 <= len(cmd_id) <= MAX_CMD_ID_LENGTH
+    """1 to 128 characters that UTF-8 can hold (not a lone surrogate such as `"\\udc80"`,
+    which the reply store could not write)."""
+    if not isinstance(cmd_id, str) or not 1 <= len(cmd_id) <= MAX_CMD_ID_LENGTH:
+        return False
+    try:
+        cmd_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _schema_problem(request: dict[str, Any]) -> str | None:

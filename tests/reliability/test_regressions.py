@@ -104,3 +104,36 @@ def test_a_station_id_with_a_line_break_is_a_config_error(tmp_path: Path) -> Non
     path.write_text('[station]\nid = "3271-bogor-timur-01\\n"\n')
     with pytest.raises(ConfigError, match=r"\[station\] id"):
         load_config(path)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def command_reply(running: LocalStation, payload: bytes, name: str = "status") -> dict:
+    return json.loads(running.processor.process(name, payload).payload)
+
+
+def test_a_deeply_nested_command_is_answered_invalid_json(running: LocalStation) -> None:
+    """Found: `json.loads` raised RecursionError, which the processor did not catch; the
+    command was never acknowledged and came back on every reconnection."""
+    payload = b'{"schema":"ektp.cmd/1","cmd_id":"deep-1","args":' + b"[" * 5000
+    payload += b"]" * 5000 + b"}"
+    reply = command_reply(running, payload)
+    assert (reply["cmd_id"], reply["error"]["code"]) == (None, "invalid_json")
+
+
+def test_a_cmd_id_with_a_lone_surrogate_is_answered_invalid_schema(running: LocalStation) -> None:
+    """Found: such a cmd_id passed the check, then storing the reply under it raised
+    UnicodeEncodeError (again an unacknowledged, returning message)."""
+    reply = command_reply(running, b'{"schema":"ektp.cmd/1","cmd_id":"c-\\udc80"}')
+    assert (reply["cmd_id"], reply["error"]["code"]) == (None, "invalid_schema")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be"])
+def test_a_command_in_utf16_or_utf32_is_not_run(running: LocalStation, encoding: str) -> None:
+    """Found: `json.loads(bytes)` guesses UTF-16 and UTF-32, so such a request was executed;
+    the contract says every payload is UTF-8 JSON (as the job intake already required)."""
+    body = {"schema": "ektp.cmd/1", "cmd_id": f"enc-{encoding}", "args": {}}
+    reply = command_reply(running, json.dumps(body).encode(encoding), name="resume")
+    assert (reply["cmd_id"], reply["error"]["code"]) == (None, "invalid_json")
+    assert running.station.call(lambda: running.station.paused)  # not resumed
