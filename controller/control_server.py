@@ -56,7 +56,7 @@ def _answer(commands: StationCommands, raw: bytes) -> dict[str, Any]:
         return _error("invalid_args", "request too large")
     try:
         request = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return _error("invalid_json", "request is not JSON")
     if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
         return _error("invalid_schema", "request needs a cmd")

@@ -14,6 +14,7 @@ import pytest
 
 from controller.clock import ManualClock
 from controller.config import ConfigError, load_config
+from controller.control_server import _answer
 from controller.jobspec import Rejection, parse_job
 from controller.queue.store import Store
 from tests.reliability.inprocess import LocalStation, local_station
@@ -137,3 +138,9 @@ def test_a_command_in_utf16_or_utf32_is_not_run(running: LocalStation, encoding:
     reply = command_reply(running, json.dumps(body).encode(encoding), name="resume")
     assert (reply["cmd_id"], reply["error"]["code"]) == (None, "invalid_json")
     assert running.station.call(lambda: running.station.paused)  # not resumed
+
+
+def test_the_control_socket_answers_a_deeply_nested_request(running: LocalStation) -> None:
+    """Found: RecursionError ended the socket's handler thread; `printstation` got no answer."""
+    answer = _answer(running.local, b"[" * 5000 + b"]" * 5000)
+    assert answer["error"]["code"] == "invalid_json"
