@@ -2,7 +2,8 @@
 
 Each subject gets the same jobs waiting in its persistent session on a real mosquitto (the
 jobs are published while it is offline), then connects; the rate is jobs over the time from
-its connect to the last job handled. So the publisher's speed is not measured, and every
+its connect to the last job handled. Station and raw subscriber run three times each,
+alternately, and the medians are compared. So the publisher's speed is not measured, and every
 subject drains the same queue under the broker's in-flight limit of 20.
 
 - station: the real `MqttLink` on a real `Store` (WAL, synchronous=FULL): each job validated,
@@ -47,7 +48,7 @@ from controller.queue.intake import IntakeResult
 
 ROOT = "ektp/v1"
 TARGET_RATE = 1000.0
-RAW_RUNS = 3
+RUNS = 3
 
 
 class NoCommands:
@@ -57,6 +58,7 @@ class NoCommands:
 
 def station_rate(workdir: Path, port: int, payloads: list[bytes]) -> dict[str, Any]:
     """Jobs per second through the real link and store (module docstring)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     topic = Topics(ROOT, STATION).job
     make_session(port, STATION, topic)
     publish_all(port, topic, payloads)
@@ -158,18 +160,17 @@ def run(ctx: Context) -> list[Measure]:
     payloads = job_payloads(count)
     check_valid(payloads)
     with station_logging(base / "station.log"), running_broker(base / "broker") as broker:
-        raw = [raw_rate(broker.port, payloads, run) for run in range(RAW_RUNS)]
-        station = station_rate(base, broker.port, payloads)
+        raw, station = [], []
+        for run in range(RUNS):  # alternated, so that a noisy spell does not hit one side
+            raw.append(raw_rate(broker.port, payloads, run))
+            station.append(station_rate(base / f"run-{run}", broker.port, payloads)["rate"])
     peer = peer_rate(base, payloads)
-    ceiling = median(raw)
-    rate = station["rate"]
-    met = rate >= TARGET_RATE and rate >= ceiling / 2 and rate > peer["rate"]
+    ceiling, rate = median(raw), median(station)
     details = {
         "jobs": count,
         "payload_bytes_median": median([len(p) for p in payloads]),
-        "station_seconds": station["seconds"],
+        "station_runs": station,
         "raw_runs": raw,
-        "vs_raw": rate / ceiling,
         "persist_queue": peer,
     }
     return [
@@ -180,17 +181,28 @@ def run(ctx: Context) -> list[Measure]:
             "jobs/s",
             ceiling,
             "raw paho QoS 1 subscriber",
-            "≥ 1000/s, ≥ 0.5 × raw, > persist-queue",
-            met,
+            f"≥ {TARGET_RATE:,.0f} jobs/s",
+            rate >= TARGET_RATE,
             details,
         ),
         Measure(
-            "intake.persist_queue_jobs_per_s",
-            "peer: persist-queue put/get/ack (FULL)",
-            peer["rate"],
-            "jobs/s",
+            "intake.vs_raw",
+            "intake ÷ raw subscriber",
+            rate / ceiling,
+            "×",
+            target="≥ 0.5 ×",
+            met=rate >= ceiling / 2,
+        ),
+        Measure(
+            "intake.vs_persist_queue",
+            "intake vs persist-queue put/get/ack",
             rate,
-            "station intake",
+            "jobs/s",
+            peer["rate"],
+            "persist-queue, synchronous=FULL",
+            "ahead of persist-queue",
+            rate > peer["rate"],
+            {"put_only_jobs_per_s": peer["put_rate"]},
         ),
     ]
 
