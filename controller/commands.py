@@ -104,6 +104,8 @@ class StationCommands:
             raise CommandError("invalid_args", f"count must be a whole number 0-{MAX_RELOAD}")
         if capacity is not None and not _whole(capacity, 1, MAX_RELOAD):
             raise CommandError("invalid_args", f"capacity must be a whole number 1-{MAX_RELOAD}")
+        if capacity is not None and capacity < count:
+            raise CommandError("invalid_args", "capacity must be at least count")
         if lot is not None and not (
             isinstance(lot, str) and 0 < len(lot) <= LOT_MAX_CHARS and lot.isprintable()
         ):

@@ -144,3 +144,17 @@ def test_the_control_socket_answers_a_deeply_nested_request(running: LocalStatio
     """Found: RecursionError ended the socket's handler thread; `printstation` got no answer."""
     answer = _answer(running.local, b"[" * 5000 + b"]" * 5000)
     assert answer["error"]["code"] == "invalid_json"
+
+
+def test_a_reload_with_a_capacity_below_its_count_is_refused(running: LocalStation) -> None:
+    """Found: `reload cards 10 --capacity 1` was answered ok (remaining 10 of 1) and booked in
+    the ledger, while the printer refused it; the printer's count then overrode the ledger."""
+    before = running.station.call(lambda: running.station.status()["consumables"]["cards"])
+    body = {
+        "schema": "ektp.cmd/1",
+        "cmd_id": "cap-1",
+        "args": {"consumable": "cards", "count": 10, "capacity": 1},
+    }
+    reply = command_reply(running, json.dumps(body).encode(), name="reload")
+    assert reply["error"]["code"] == "invalid_args"
+    assert running.station.call(lambda: running.station.status()["consumables"]["cards"]) == before
