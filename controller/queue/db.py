@@ -30,6 +30,7 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._scrub = False  # deleted personal data may still be in the WAL or stale pages
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -72,6 +73,27 @@ class Database:
             except sqlite3.Error as exc:
                 self._rollback()
                 raise StoreError(f"cannot commit to the station database: {exc}") from exc
+            if self._scrub:
+                self._checkpoint()
+
+    def scrub_after_commit(self) -> None:
+        """Call inside a transaction that deletes personal data (photo, signature).
+
+        secure_delete zeroes the freed bytes, but only in the new page versions, which go to the
+        WAL: the old versions stay in the WAL file and in the database file until a checkpoint
+        copies the new ones over them, maybe hours later (or after a power cut). So after the
+        commit, checkpoint and truncate the WAL. Failing that (disk full, a reader holding an
+        old snapshot), the next commit tries again.
+        """
+        self._scrub = True
+
+    def _checkpoint(self) -> None:
+        try:
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            log.warning("checkpoint to scrub deleted data failed", error=str(exc))
+            return
+        self._scrub = bool(busy)
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

@@ -290,6 +290,7 @@ class JobStore:
                 " signature = NULL WHERE job_id = ?",
                 (to, stamp, stamp, job_id),
             )
+            self._db.scrub_after_commit()  # no old copy of the pictures left in the files
         else:
             tx.execute(
                 "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ?", (to, stamp, job_id)

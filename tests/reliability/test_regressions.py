@@ -33,11 +33,16 @@ def job_bytes(**changes: object) -> bytes:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
     opened = Store.open(
         tmp_path / "station.db",
         "3271-bogor-timur-01",
-        ManualClock(),
+        clock,
         low_thresholds={"cards": 1, "ribbon": 1, "film": 1},
         initial_load={},
     )
@@ -158,3 +163,37 @@ def test_a_reload_with_a_capacity_below_its_count_is_refused(running: LocalStati
     reply = command_reply(running, json.dumps(body).encode(), name="reload")
     assert reply["error"]["code"] == "invalid_args"
     assert running.station.call(lambda: running.station.status()["consumables"]["cards"]) == before
+
+
+# -- personal data at rest ---------------------------------------------------------------------
+
+
+def picture_bytes_on_disk(store: Store, token: bytes) -> list[str]:
+    """The station's database files (as a power cut leaves them) that hold `token`."""
+    folder = store.db.path.parent
+    return [
+        p.name for p in sorted(folder.glob(store.db.path.name + "*")) if token in p.read_bytes()
+    ]
+
+
+@pytest.mark.parametrize("end", ["cancel", "expire"])
+def test_the_pictures_of_an_ended_job_are_gone_from_the_database_files(
+    store: Store, clock: ManualClock, end: str
+) -> None:
+    """Found by the kill run: after a SIGKILL, the WAL (and, after a checkpoint, the database
+    file) still held the photo and signature of jobs that had ended; secure_delete zeroes only
+    the new page versions. A checkpoint (TRUNCATE) now follows the commit that ends a job."""
+    job = valid_job(8, "rg", today=TODAY)
+    if end == "expire":
+        job["not_after"] = "2026-11-22T02:00:00Z"  # the store's ManualClock starts at 01:00
+    assert store.intake.submit(encode(job)).outcome == "accepted"
+    with store.db.transaction():
+        pass  # an ordinary commit in between
+    assert picture_bytes_on_disk(store, b"PHOTO-rg-000008")  # the test can see them
+    if end == "cancel":
+        store.jobs.cancel(job["job_id"], by="test")
+    else:
+        clock.advance(2 * 3600)
+        assert store.jobs.expire_due() == [job["job_id"]]
+    for token in (b"PHOTO-rg-000008", b"SIGN-rg-000008"):
+        assert picture_bytes_on_disk(store, token) == [], token
