@@ -30,7 +30,9 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._scrub = False  # deleted personal data may still be in the WAL or stale pages
+        # Deleted personal data may still be in the WAL or in stale pages (scrub_after_commit);
+        # true at first, for a previous run stopped between a commit and its checkpoint.
+        self._scrub = True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(

@@ -197,3 +197,36 @@ def test_the_pictures_of_an_ended_job_are_gone_from_the_database_files(
         assert store.jobs.expire_due() == [job["job_id"]]
     for token in (b"PHOTO-rg-000008", b"SIGN-rg-000008"):
         assert picture_bytes_on_disk(store, token) == [], token
+
+
+def test_a_restart_scrubs_what_a_power_cut_left_between_commit_and_checkpoint(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """The kill run's power-cut scans: a SIGKILL between the commit that ends a job and its
+    checkpoint left the pictures until the next job ended; the first commit after opening the
+    database now checkpoints too."""
+    job = valid_job(9, "rg", today=TODAY)
+    path = tmp_path / "station.db"
+    first = Store.open(
+        path,
+        "3271-bogor-timur-01",
+        clock,
+        low_thresholds={"cards": 1, "ribbon": 1, "film": 1},
+        initial_load={},
+    )
+    first.intake.submit(encode(job))
+    first.db.scrub_after_commit = lambda: None  # type: ignore[method-assign]  # the cut
+    first.jobs.cancel(job["job_id"], by="test")
+    assert picture_bytes_on_disk(first, b"PHOTO-rg-000009")
+    again = Store.open(
+        path,
+        "3271-bogor-timur-01",
+        clock,
+        low_thresholds={"cards": 1, "ribbon": 1, "film": 1},
+        initial_load={},
+    )
+    try:
+        assert picture_bytes_on_disk(again, b"PHOTO-rg-000009") == []
+    finally:
+        again.close()
+        first.close()
