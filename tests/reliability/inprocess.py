@@ -30,6 +30,7 @@ driver = "virtual"
 card_timeout_s = 5
 [printer.virtual]
 seconds_per_card = 0
+faults = [{faults}]
 [duty]
 daily_limit = 500
 hourly_limit = 500
@@ -49,10 +50,14 @@ class LocalStation:
 
 
 @contextmanager
-def local_station(state_dir: Path) -> Iterator[LocalStation]:
+def local_station(
+    state_dir: Path, *, paused: bool = True, faults: str = "", with_jobs: bool = True
+) -> Iterator[LocalStation]:
+    """`faults`: the TOML list's items; `with_jobs`: add the queued and the ended job (a
+    second start on the same directory says False)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "station.toml"
-    path.write_text(TOML.format(state_dir=state_dir))
+    path.write_text(TOML.format(state_dir=state_dir, faults=faults))
     config = load_config(path)
     clock = SystemClock()
     vp = config.printer.virtual
@@ -70,15 +75,18 @@ def local_station(state_dir: Path) -> Iterator[LocalStation]:
         cards=vp.cards,
         ribbon=vp.ribbon,
         film=vp.film,
-        faults=[],
+        faults=[{"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults],
     )
-    station = Station(config, store, virtual_driver(printer, card_timeout_s=5), clock)
-    station.set_paused(True)
+    station = Station(
+        config, store, virtual_driver(printer, card_timeout_s=5), clock, poll_interval_s=0.05
+    )
+    station.set_paused(paused)
     today = date.today()
     queued, ended = valid_job(1, "lc", today=today), valid_job(2, "lc", today=today)
-    for job in (queued, ended):
-        assert store.intake.submit(encode(job)).outcome == "accepted"
-    store.jobs.cancel(ended["job_id"], by="test")
+    if with_jobs:
+        for job in (queued, ended):
+            assert store.intake.submit(encode(job)).outcome == "accepted"
+        store.jobs.cancel(ended["job_id"], by="test")
     thread = run_in_thread(station)
     remote = StationCommands(station)
     try:

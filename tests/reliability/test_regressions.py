@@ -6,7 +6,8 @@ Each test is the smallest case of a failure the suite's fuzz or fault runs produ
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from controller.jobspec import Rejection, parse_job
 from controller.queue.store import Store
 from tests.reliability.inprocess import LocalStation, local_station
 from tests.reliability.people import encode, valid_job
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
 TODAY = date(2026, 11, 22)
@@ -230,3 +232,42 @@ def test_a_restart_scrubs_what_a_power_cut_left_between_commit_and_checkpoint(
     finally:
         again.close()
         first.close()
+
+
+# -- the consumables ledger --------------------------------------------------------------------
+
+
+def never_within(seconds: float, found: Callable[[], object], what: str) -> None:
+    """Poll `found` for `seconds` (the printer is polled every 50 ms meanwhile); fail at
+    once if it returns something."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert not found(), f"{what}: {found()}"
+        time.sleep(0.01)
+
+
+def ledger_adjustments(station: LocalStation) -> list[tuple[str, int, str]]:
+    with station.store.db.reading() as conn:
+        rows = conn.execute(
+            "SELECT consumable, delta, note FROM ledger WHERE kind = 'adjust' ORDER BY id"
+        ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def test_a_blank_waiting_for_review_is_not_booked_as_a_printer_count_adjustment(
+    tmp_path: Path,
+) -> None:
+    """Found by the kill run: while a card waited for review, the printer already counted its
+    blank and the ledger did not, so the station booked -1 "printer count" for each
+    consumable, and +1 after the review: unexplained adjustments of controlled documents."""
+    fault = '{ at_card = 1, kind = "unplug", seconds = 0.2 }'
+    with local_station(tmp_path, paused=False, faults=fault, with_jobs=False) as running:
+        job = valid_job(10, "rg", today=date.today())
+        assert running.store.intake.submit(encode(job)).outcome == "accepted"
+        waiting = lambda: running.store.jobs.get(job["job_id"]).state == "needs_review"  # noqa: E731
+        wait_until(waiting, 10, "the card to go to review")
+        never_within(0.5, lambda: ledger_adjustments(running), "an adjustment during review")
+        running.local.handle("resolve", {"job_id": job["job_id"], "outcome": "printed"})
+        status = lambda: running.station.call(running.station.status)  # noqa: E731
+        wait_until(lambda: status()["consumables"]["cards"]["remaining"] == 99, 5, "the count")
+        assert ledger_adjustments(running) == []
