@@ -17,7 +17,7 @@ from controller.jobspec import JOB_ID
 from controller.mqtt.commands import CommandError
 from controller.queue.jobs import RESOLUTIONS, IllegalTransition, UnknownJob, job_summary
 from controller.queue.ledger import CONSUMABLES
-from controller.station import Station
+from controller.station import Station, note_printer_reload
 
 MAX_RELOAD = 100_000
 DEBUG_ENV = "PRINTSTATION_DEBUG_COMMANDS"
@@ -113,6 +113,7 @@ class StationCommands:
         store = self._station.store
         with store.db.transaction() as tx:
             store.ledger.reload(tx, consumable, count, capacity, lot, self._station.clock.now())
+            note_printer_reload(tx, consumable, count, capacity)
         self._station.reload_printer(consumable, count, capacity)
         return self._station.status()["consumables"][consumable]
 

@@ -8,7 +8,9 @@ starts the next card when everything allows, syncs alerts and publishes status o
 
 from __future__ import annotations
 
+import json
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -32,6 +34,18 @@ T = TypeVar("T")
 MAX_IDLE_WAIT_S = 1.0
 STORAGE_ALERT = Alert("storage_error", "error", "the station database cannot be written")
 POWER_ALERT = Alert("power_fail", "warning", "mains power lost: the station is shutting down")
+PENDING_RELOADS = "printer_reloads_pending"  # meta: reloads booked, the printer not yet told
+
+
+def note_printer_reload(
+    tx: sqlite3.Connection, consumable: str, count: int, capacity: int | None
+) -> None:
+    """Call in the transaction that books a reload in the ledger: the printer is told later
+    (by its worker); if the station stops before that, the next start tells it before it
+    takes any count from the printer, which would otherwise undo the reload in the ledger."""
+    pending = json.loads(get_meta(tx, PENDING_RELOADS) or "{}")
+    pending[consumable] = [count, capacity]
+    set_meta(tx, PENDING_RELOADS, json.dumps(pending))
 
 
 class Station:
@@ -55,6 +69,7 @@ class Station:
         self._alerts = AlertBook(store.db)
         with store.db.reading() as conn:
             self.paused = get_meta(conn, "paused") == "1"
+            self._untold_reloads = json.loads(get_meta(conn, PENDING_RELOADS) or "{}")
         self._printer = PrinterReport(False, None, None)
         self._printing: str | None = None  # the job whose card the worker has
         self._settle_cause: str | None = None  # a card whose outcome the counter must decide
@@ -102,6 +117,9 @@ class Station:
     def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
         """Run until stopped; the card in progress is finished first (within its time limit)."""
         self._worker.start()
+        for consumable, (count, capacity) in self._untold_reloads.items():
+            log.info("telling the printer of a reload booked before a stop", consumable=consumable)
+            self.reload_printer(consumable, count, capacity)
         self._worker.poll()
         self._tick()
         on_ready()
@@ -403,6 +421,12 @@ class Station:
 
     def _reload_done(self) -> None:
         self._reloads_in_flight -= 1
+        if self._reloads_in_flight == 0:
+            self._guarded(self._forget_told_reloads)
+
+    def _forget_told_reloads(self) -> None:
+        with self.store.db.transaction() as tx:
+            set_meta(tx, PENDING_RELOADS, "{}")
 
     def printer_serial(self) -> str:
         return self._printer.identity.serial if self._printer.identity else ""

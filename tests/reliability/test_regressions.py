@@ -18,6 +18,7 @@ from controller.config import ConfigError, load_config
 from controller.control_server import _answer
 from controller.jobspec import Rejection, parse_job
 from controller.queue.store import Store
+from controller.station import note_printer_reload
 from tests.reliability.inprocess import LocalStation, local_station
 from tests.reliability.people import encode, valid_job
 from tests.support.waiting import wait_until
@@ -271,3 +272,29 @@ def test_a_blank_waiting_for_review_is_not_booked_as_a_printer_count_adjustment(
         status = lambda: running.station.call(running.station.status)  # noqa: E731
         wait_until(lambda: status()["consumables"]["cards"]["remaining"] == 99, 5, "the count")
         assert ledger_adjustments(running) == []
+
+
+def test_a_reload_booked_before_a_stop_reaches_the_printer_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    """Found by the kill run: a SIGKILL after `reload` was booked in the ledger and before the
+    printer was told left the printer at its old count; the next start took that count
+    (adjust -300 "printer count"), and the MQTT command, redelivered, booked the load again.
+    The state such a stop leaves is made here directly: the booking, no printer command."""
+    with local_station(tmp_path, with_jobs=False) as first:
+        printer_cards = first.station.call(first.station.status)["consumables"]["cards"]
+    store = Store.open(
+        tmp_path / "station.db", "3271-bogor-timur-01", ManualClock(),
+        low_thresholds={"cards": 3, "ribbon": 3, "film": 3}, initial_load={},
+    )  # fmt: skip
+    with store.db.transaction() as tx:
+        store.ledger.reload(tx, "cards", 300, None, "LOT-1", ManualClock().now())
+        note_printer_reload(tx, "cards", 300, None)
+    store.close()
+    with local_station(tmp_path, with_jobs=False) as second:
+        state = tmp_path / "virtual-printer" / "state.json"
+        wait_until(lambda: json.loads(state.read_text())["cards"] == 300, 5, "the printer told")
+        never_within(0.3, lambda: ledger_adjustments(second), "an adjustment")
+        status = second.station.call(second.station.status)
+        assert status["consumables"]["cards"]["remaining"] == 300
+    assert printer_cards["remaining"] != 300
