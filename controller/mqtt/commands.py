@@ -2,8 +2,10 @@
 
 The daemon supplies a `CommandHandler`. A reply is committed to `command_replies` before it is
 published, so a repeated `cmd_id` (a re-delivery, or a requester trying again) gets the stored
-reply and the handler does not run twice. A request that cannot be read at all (no usable
-`cmd_id`) is answered but not stored.
+reply and the handler does not run twice. Before the handler runs, an empty reply marks the
+command as begun (in its own commit): if the station stops before the real reply is stored,
+the next delivery is answered `invalid_state` (effect unknown) instead of running it again. A
+request that cannot be read at all (no usable `cmd_id`) is answered but not stored.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ CMD_SCHEMA = "ektp.cmd/1"
 REPLY_SCHEMA = "ektp.reply/1"
 MAX_CMD_ID_LENGTH = 128
 REPLY_RETENTION = timedelta(days=30)
+BEGUN = b""  # the stored "reply" of a command being run: its reply is not stored yet
+INTERRUPTED = (
+    "the station stopped while it ran this command, so its effect is unknown: check the status"
+    " and send a new command (with a new cmd_id) if it is still needed"
+)
 
 
 class CommandError(Exception):
@@ -66,15 +73,22 @@ class CommandProcessor:
             message = f"cmd_id must be a string of 1 to {MAX_CMD_ID_LENGTH} characters"
             return Reply(None, _error(None, "invalid_schema", message), False)
         stored = self._stored(cmd_id)
+        if stored == BEGUN:
+            # An earlier delivery began to run it and the station stopped before its reply was
+            # stored: its effect may have happened. Never run a command twice.
+            log.warning("command interrupted by a stop; not run again", cmd_id=cmd_id, name=name)
+            reply = _error(cmd_id, "invalid_state", INTERRUPTED)
+            self._store(cmd_id, name, reply)
+            return Reply(cmd_id, reply, False)
         if stored is not None:
             log.info("repeated command answered from the store", cmd_id=cmd_id, name=name)
             return Reply(cmd_id, stored, True)
         problem = _schema_problem(request)
-        reply = (
-            _error(cmd_id, "invalid_schema", problem)
-            if problem
-            else self._run(name, cmd_id, request.get("args", {}))
-        )
+        if problem:
+            reply = _error(cmd_id, "invalid_schema", problem)
+        else:
+            self._store(cmd_id, name, BEGUN)
+            reply = self._run(name, cmd_id, request.get("args", {}))
         self._store(cmd_id, name, reply)
         return Reply(cmd_id, reply, False)
 
@@ -110,7 +124,9 @@ class CommandProcessor:
                     "DELETE FROM command_replies WHERE time < ?", (rfc3339(now - REPLY_RETENTION),)
                 )
                 tx.execute(
-                    "INSERT INTO command_replies (cmd_id, name, reply, time) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO command_replies (cmd_id, name, reply, time) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (cmd_id) DO UPDATE SET reply = excluded.reply,"
+                    " time = excluded.time",
                     (cmd_id, name, reply.decode(), rfc3339(now)),
                 )
         except sqlite3.Error as exc:

@@ -17,6 +17,7 @@ from controller.clock import ManualClock
 from controller.config import ConfigError, load_config
 from controller.control_server import _answer
 from controller.jobspec import Rejection, parse_job
+from controller.mqtt.commands import CommandProcessor
 from controller.queue.store import Store
 from controller.station import note_printer_reload
 from tests.reliability.inprocess import LocalStation, local_station
@@ -298,3 +299,37 @@ def test_a_reload_booked_before_a_stop_reaches_the_printer_at_the_next_start(
         status = second.station.call(second.station.status)
         assert status["consumables"]["cards"]["remaining"] == 300
     assert printer_cards["remaining"] != 300
+
+
+class Crash(BaseException):
+    """The station stopping in the middle of a command (nothing catches it)."""
+
+
+class Handler:
+    def __init__(self, crash: bool = False) -> None:
+        self.calls: list[str] = []
+        self.crash = crash
+
+    def handle(self, name: str, args: dict[str, object]) -> dict[str, object]:
+        self.calls.append(name)
+        if self.crash:
+            raise Crash
+        return {"done": name}
+
+
+def test_a_command_interrupted_by_a_stop_is_not_run_again(store: Store) -> None:
+    """Found by the kill run: the handler's effect (a reload booked) was committed, the reply
+    not yet; the broker delivered the command again and it ran a second time. Now the second
+    delivery is answered invalid_state (effect unknown), every later one the same."""
+    payload = b'{"schema":"ektp.cmd/1","cmd_id":"op-7","args":{}}'
+    with pytest.raises(Crash):
+        CommandProcessor(store.db, Handler(crash=True), ManualClock()).process("reload", payload)
+    after = Handler()
+    processor = CommandProcessor(store.db, after, ManualClock())
+    first = json.loads(processor.process("reload", payload).payload)
+    assert after.calls == []
+    assert (first["cmd_id"], first["error"]["code"]) == ("op-7", "invalid_state")
+    again = processor.process("reload", payload)
+    assert again.repeated and json.loads(again.payload) == first
+    fresh = json.loads(processor.process("reload", payload.replace(b"op-7", b"op-8")).payload)
+    assert fresh["ok"] and after.calls == ["reload"]
