@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from controller.clock import Clock
+from controller.clock import Clock, rfc3339
 from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
 from controller.queue.jobs import JobStore
@@ -40,12 +40,20 @@ class Store:
         """
         db = Database(path)
         ledger = Ledger(low_thresholds)
-        with db.transaction() as tx:
-            owner = get_meta(tx, "station")
-            if owner is None:
-                set_meta(tx, "station", station)
-            if owner in (None, station):
-                ledger.initialise(tx, initial_load, clock.now())
+        try:
+            with db.transaction() as tx:
+                owner = get_meta(tx, "station")
+                if owner is None:
+                    set_meta(tx, "station", station)
+                if owner in (None, station):
+                    ledger.initialise(tx, initial_load, clock.now())
+                    # A write at every start: on read-only storage SQLite opens the file
+                    # read-only and only a write tells; one clear error now is better than a
+                    # station that cannot record anything.
+                    set_meta(tx, "opened_at", rfc3339(clock.now()))
+        except StoreError:
+            db.close()
+            raise
         if owner not in (None, station):
             db.close()
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")

@@ -18,6 +18,7 @@ from controller.config import ConfigError, load_config
 from controller.control_server import _answer
 from controller.jobspec import Rejection, parse_job
 from controller.mqtt.commands import CommandProcessor
+from controller.queue.db import StoreError
 from controller.queue.store import Store
 from controller.station import note_printer_reload
 from tests.reliability.inprocess import LocalStation, local_station
@@ -333,3 +334,31 @@ def test_a_command_interrupted_by_a_stop_is_not_run_again(store: Store) -> None:
     assert again.repeated and json.loads(again.payload) == first
     fresh = json.loads(processor.process("reload", payload.replace(b"op-7", b"op-8")).payload)
     assert fresh["ok"] and after.calls == ["reload"]
+
+
+def test_opening_the_store_on_read_only_storage_is_a_clear_store_error(tmp_path: Path) -> None:
+    """Found by the disk test: after a power cut (the WAL and its index still there) on a file
+    system that came back read-only, SQLite opened the database read-only without complaint;
+    the daemon went on and died on its control socket with a traceback. Opening the store now
+    writes, and fails with StoreError, which the CLI turns into its one-line message."""
+    from tests.reliability.test_disk_full import remount, small_tmpfs
+
+    def open_store(path: Path) -> Store:
+        return Store.open(
+            path, "3271-bogor-timur-01", ManualClock(),
+            low_thresholds={"cards": 1, "ribbon": 1, "film": 1}, initial_load={"cards": 5},
+        )  # fmt: skip
+
+    with small_tmpfs(tmp_path / "state") as state:
+        running = open_store(state / "station.db")
+        (state / "cut").mkdir()
+        for part in state.glob("station.db*"):  # the files as a power cut leaves them
+            (state / "cut" / part.name).write_bytes(part.read_bytes())
+        running.close()
+        assert (state / "cut" / "station.db-wal").exists()
+        remount(state, "ro")
+        try:
+            with pytest.raises(StoreError, match="readonly"):
+                open_store(state / "cut" / "station.db")
+        finally:
+            remount(state, "rw")
