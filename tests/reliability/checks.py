@@ -1,0 +1,306 @@
+"""The final checks of a run: each reads the evidence (the station's database after a clean
+stop, the virtual printer's own log, everything the recorder received) and asserts one
+invariant of DESIGN.md; each returns figures for the summary."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from controller.clock import ManualClock, parse_rfc3339
+from controller.jobspec import parse_job
+from controller.policy.thermal import ThermalModel
+from controller.queue.jobs import ENDED
+from controller.queue.store import Store
+from controller.render import encode_panels, render_card
+from tests.reliability.harness import STATION, TOPIC_BASE, CardLine, StationSettings
+from tests.reliability.peers import Message
+from tests.reliability.people import Person
+
+TERMINAL = {
+    "card.printed": "printed",
+    "job.failed": "failed",
+    "job.cancelled": "cancelled",
+    "job.expired": "expired",
+}
+STATION_TOPICS = ("status", "event/", "reply")
+CENTRAL_TOPICS = ("job", "cmd/")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a run left behind, read once."""
+
+    jobs: dict[str, sqlite3.Row]
+    attempts: list[sqlite3.Row]
+    outbox_max: int
+    outbox_pending: int
+    events: dict[int, dict[str, Any]]  # seq -> body, de-duplicated by event_id
+    arrivals: list[int]  # seq of every event message, repeats included, in arrival order
+    repeats_differ: list[int]  # seqs whose repeated messages were not byte-identical
+    cards: list[CardLine]
+    messages: list[Message]
+
+    def of_type(self, event_type: str) -> list[dict[str, Any]]:
+        return [e for e in self.events.values() if e["type"] == event_type]
+
+
+def gather(db_path: Path, cards: list[CardLine], messages: list[Message]) -> Evidence:
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        jobs = {row["job_id"]: row for row in conn.execute("SELECT * FROM jobs")}
+        attempts = list(conn.execute("SELECT * FROM attempts ORDER BY id"))
+        outbox_max = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+        pending = conn.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+        outbox_pending = pending.fetchone()[0]
+    events: dict[int, dict[str, Any]] = {}
+    payloads: dict[int, set[bytes]] = defaultdict(set)
+    arrivals = []
+    for message in messages:
+        if message.topic.startswith(f"{TOPIC_BASE}/event/"):
+            body = message.json()
+            events.setdefault(body["seq"], body)
+            payloads[body["seq"]].add(message.payload)
+            arrivals.append(body["seq"])
+    differ = sorted(seq for seq, variants in payloads.items() if len(variants) > 1)
+    return Evidence(
+        jobs, attempts, outbox_max, outbox_pending, events, arrivals, differ, cards, messages
+    )
+
+
+# -- invariant 2: nothing acknowledged is lost; every job ends exactly once -------------------
+
+
+def check_jobs_ended_once(ev: Evidence, sent_valid: Iterable[str]) -> dict[str, Any]:
+    accepted = Counter(e["job_id"] for e in ev.of_type("job.accepted"))
+    ends: dict[str, list[str]] = defaultdict(list)
+    for event in ev.events.values():
+        if event["type"] in TERMINAL:
+            ends[event["job_id"]].append(event["type"])
+    missing = sorted(set(sent_valid) - set(ev.jobs))
+    assert not missing, f"{len(missing)} valid jobs never stored, e.g. {missing[:5]}"
+    not_ended = {job: row["state"] for job, row in ev.jobs.items() if row["state"] not in ENDED}
+    assert not not_ended, f"jobs not ended: {dict(list(not_ended.items())[:5])}"
+    twice = {job: n for job, n in accepted.items() if n != 1}
+    assert not twice, f"job.accepted not exactly once: {dict(list(twice.items())[:5])}"
+    assert set(accepted) == set(ev.jobs), "a stored job without job.accepted, or the reverse"
+    wrong = {
+        job: (row["state"], ends.get(job))
+        for job, row in ev.jobs.items()
+        if [TERMINAL[t] for t in ends.get(job, [])] != [row["state"]]
+    }
+    assert not wrong, f"jobs without exactly one matching end event: {list(wrong.items())[:5]}"
+    return {
+        "jobs stored": len(ev.jobs),
+        "ended": dict(Counter(row["state"] for row in ev.jobs.values())),
+    }
+
+
+# -- invariant 1: no duplicate cards -----------------------------------------------------------
+
+
+def check_cards(ev: Evidence, sample: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    printed = [line for line in ev.cards if line.result == "printed"]
+    spoiled = [line for line in ev.cards if line.result == "spoiled"]
+    assert [line.counter for line in ev.cards] == list(range(1, len(ev.cards) + 1))
+    shas = Counter(line.front_sha256 for line in printed)
+    twice = [sha for sha, n in shas.items() if n > 1]
+    assert not twice, f"{len(twice)} people got two good cards (same front), e.g. {twice[:2]}"
+    card_events = ev.of_type("card.printed")
+    by_job = Counter(e["job_id"] for e in card_events)
+    assert max(by_job.values(), default=1) == 1, "a job has two distinct card.printed events"
+    counters = Counter(e["data"]["card_counter"] for e in card_events)
+    assert max(counters.values(), default=1) == 1, "two card.printed events for one card"
+    assert set(counters) == {line.counter for line in printed}, (
+        "card.printed events and the printer's good cards differ: "
+        f"only events {sorted(set(counters) - {line.counter for line in printed})[:5]}, "
+        f"only cards {sorted({line.counter for line in printed} - set(counters))[:5]}"
+    )
+    assert len(ev.of_type("card.spoiled")) == len(spoiled), "card.spoiled != rejected blanks"
+    line_of = {line.counter: line for line in ev.cards}
+    event_of = {e["job_id"]: e for e in card_events}
+    checked = 0
+    for job in sample:  # the card under each event is that job's own card
+        event = event_of.get(job["job_id"])
+        if event is None:
+            continue
+        spec = parse_job(json.dumps(job).encode(), today=datetime.now(UTC).date())
+        assert not hasattr(spec, "code"), spec
+        card = {
+            **spec.card,  # type: ignore[union-attr]
+            "photo_jpeg": base64.b64encode(spec.photo).decode(),  # type: ignore[union-attr]
+            "signature_png": base64.b64encode(spec.signature).decode(),  # type: ignore[union-attr]
+        }
+        front = encode_panels(render_card(card)).front_sha256()
+        assert line_of[event["data"]["card_counter"]].front_sha256 == front, job["job_id"]
+        checked += 1
+    return {
+        "blanks fed (printer log)": len(ev.cards),
+        "good cards": len(printed),
+        "spoiled blanks": len(spoiled),
+        "duplicate cards": 0,
+        "cards traced to their job by rendering": checked,
+    }
+
+
+# -- invariant 3: every event reaches the broker, in order, with a unique event_id --------------
+
+
+def check_events(ev: Evidence) -> dict[str, Any]:
+    assert ev.outbox_pending == 0, f"{ev.outbox_pending} events never acknowledged by the broker"
+    missing = sorted(set(range(1, ev.outbox_max + 1)) - set(ev.events))
+    assert not missing, f"{len(missing)} events never reached the subscriber: {missing[:10]}"
+    assert set(ev.events) == set(range(1, ev.outbox_max + 1)), "an event beyond the outbox"
+    assert not ev.repeats_differ, f"repeats with other bytes: {ev.repeats_differ[:5]}"
+    for seq, body in ev.events.items():
+        assert body["event_id"] == f"{STATION}:{seq}" and body["station"] == STATION
+        assert body["schema"] == "ektp.event/1"
+    first_seen = list(dict.fromkeys(ev.arrivals))
+    assert first_seen == sorted(first_seen), "an event first arrived after a later one"
+    return {
+        "events (seq 1..N)": ev.outbox_max,
+        "event messages received": len(ev.arrivals),
+        "repeats (at least once)": len(ev.arrivals) - len(ev.events),
+    }
+
+
+# -- invariant 4: blanks balance -----------------------------------------------------------------
+
+
+def check_consumables(db_path: Path, state_json: Path, ev: Evidence) -> dict[str, Any]:
+    store = Store.open(
+        db_path,
+        STATION,
+        ManualClock(),
+        low_thresholds={"cards": 0, "ribbon": 0, "film": 0},
+        initial_load={},
+    )
+    try:
+        with store.db.reading() as conn:
+            balances = store.ledger.balances(conn)
+    finally:
+        store.close()
+    printer = json.loads(state_json.read_text())
+    figures = {}
+    for name, balance in balances.items():
+        assert balance.holds, f"{name}: loaded != printed + spoiled + remaining - adjustments"
+        assert balance.remaining == printer[name], (
+            f"{name}: the ledger says {balance.remaining}, the printer {printer[name]}"
+        )
+        figures[name] = (
+            f"loaded {balance.loaded} = printed {balance.printed} + spoiled {balance.spoiled}"
+            f" + remaining {balance.remaining} - adjustments {balance.adjustments}"
+        )
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        notes = Counter(
+            row[0] for row in conn.execute("SELECT note FROM ledger WHERE kind = 'adjust'")
+        )
+    # The virtual printer uses exactly one of each per card, as the ledger does: the only
+    # correction expected is the rest of an old ribbon or film taken out at a reload.
+    unexplained = {note: n for note, n in notes.items() if note != "old roll taken out"}
+    assert not unexplained, f"unexplained ledger adjustments: {unexplained}"
+    cards = balances["cards"]
+    assert cards.printed == len(ev.of_type("card.printed"))
+    assert cards.spoiled == len(ev.of_type("card.spoiled"))
+    assert cards.printed + cards.spoiled == printer["card_counter"] == len(ev.cards), (
+        "blanks booked in the ledger != blanks the printer fed"
+    )
+    return figures
+
+
+# -- invariant 5: the duty cycle, rebuilt from stored history, was never exceeded ----------------
+
+
+def check_duty(ev: Evidence, settings: StationSettings, timezone: str) -> dict[str, Any]:
+    starts = sorted(
+        parse_rfc3339(row["started_at"]) for row in ev.attempts if row["outcome"] != "not_printed"
+    )
+    model = ThermalModel(
+        settings.ambient_c, settings.heat_per_card_c, settings.cooling_tau_s, settings.max_head_c
+    )
+    hottest, at_limit = 0.0, 0
+    for index, start in enumerate(starts):
+        after = model.head_temp(starts[:index], start) + settings.heat_per_card_c
+        hottest = max(hottest, after)
+        at_limit += after > settings.max_head_c - settings.heat_per_card_c / 2
+    assert hottest <= settings.max_head_c + 1e-6, f"head model reached {hottest:.2f} C"
+    busiest_hour = max(
+        (
+            sum(1 for s in starts[i:] if s < start + timedelta(hours=1))
+            for i, start in enumerate(starts)
+        ),
+        default=0,
+    )
+    days = Counter(s.astimezone(ZoneInfo(timezone)).date() for s in starts)
+    assert busiest_hour <= settings.hourly_limit
+    assert max(days.values(), default=0) <= settings.daily_limit
+    return {
+        "card starts counted": len(starts),
+        "hottest head (model)": f"{hottest:.1f} C of {settings.max_head_c} C",
+        "starts near the heat limit": at_limit,
+        "busiest rolling hour": f"{busiest_hour} of {settings.hourly_limit}",
+        "busiest day": f"{max(days.values(), default=0)} of {settings.daily_limit}",
+    }
+
+
+# -- invariant 6: no personal data leaves; pictures deleted at the end ---------------------------
+
+
+def check_no_personal_data(ev: Evidence, people: Sequence[Person]) -> dict[str, Any]:
+    scanned = 0
+    for message in ev.messages:
+        assert message.topic.startswith(f"{TOPIC_BASE}/"), f"outside the station: {message.topic}"
+        level = message.topic[len(TOPIC_BASE) + 1 :]
+        if level.startswith(CENTRAL_TOPICS):
+            continue
+        assert level.startswith(STATION_TOPICS), f"unexpected topic {message.topic}"
+        text = message.payload.decode("utf-8")
+        scanned += 1
+        for person in people:
+            for what, secret in person.secrets().items():
+                assert secret not in text, f"{what} of {person.job_id} in {message.topic}"
+    return {"station messages scanned": scanned, "jobs' personal data searched": len(people)}
+
+
+def check_pictures_deleted(db_path: Path, people: Sequence[Person], ev: Evidence) -> dict[str, Any]:
+    kept = [
+        job
+        for job, row in ev.jobs.items()
+        if row["state"] in ENDED and (row["photo"] is not None or row["signature"] is not None)
+    ]
+    assert not kept, f"pictures kept for ended jobs: {kept[:5]}"
+    files = [db_path, *(p for p in db_path.parent.glob(db_path.name + "-*"))]
+    raw = b"".join(path.read_bytes() for path in files if path.exists())
+    ended = {job for job, row in ev.jobs.items() if row["state"] in ENDED}
+    found = [
+        p.job_id
+        for p in people
+        if p.job_id in ended and (p.photo_token in raw or p.signature_token in raw)
+    ]
+    assert not found, f"picture bytes of ended jobs still in {[f.name for f in files]}: {found[:5]}"
+    return {
+        "ended jobs with pictures (rows, raw file bytes)": 0,
+        "database files searched": len([f for f in files if f.exists()]),
+    }
+
+
+def picture_residue(db_path: Path, people: Sequence[Person], ended: set[str]) -> list[str]:
+    """Jobs in `ended` whose photo or signature bytes are in the database files now (read
+    raw, as a thief with the SD card would after pulling the plug)."""
+    raw = b"".join(
+        path.read_bytes() for path in db_path.parent.glob(db_path.name + "*") if path.is_file()
+    )
+    return [
+        p.job_id
+        for p in people
+        if p.job_id in ended and (p.photo_token in raw or p.signature_token in raw)
+    ]
