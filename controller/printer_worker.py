@@ -98,6 +98,10 @@ class PrinterWorker:
         """Report the printer's state now rather than at the next idle poll."""
         self._tasks.put(self._report)
 
+    def eject(self) -> None:
+        """Eject the card in the printer to the reject tray (a jam), then report."""
+        self._tasks.put(self._eject)
+
     # -- the worker thread -----------------------------------------------------------------
     def _run(self) -> None:
         while True:
@@ -161,6 +165,13 @@ class PrinterWorker:
         except PrinterError as exc:
             log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
         self._post(on_done)
+
+    def _eject(self) -> None:
+        try:
+            self._driver.reject()
+        except PrinterError as exc:
+            log.warning("printer did not eject the jammed card", reason=str(exc))
+        self._report()
 
     def _report(self) -> None:
         try:

@@ -34,6 +34,7 @@ T = TypeVar("T")
 MAX_IDLE_WAIT_S = 1.0
 STORAGE_ALERT = Alert("storage_error", "error", "the station database cannot be written")
 POWER_ALERT = Alert("power_fail", "warning", "mains power lost: the station is shutting down")
+JAM_FLAG = "ERR_MECHANICAL"
 PENDING_RELOADS = "printer_reloads_pending"  # meta: reloads booked, the printer not yet told
 
 
@@ -79,6 +80,7 @@ class Station:
         self._started = False  # the printer's first poll has come back
         self._cabinet_open = False
         self._reloads_in_flight = 0  # printer reports older than a reload are stale
+        self._jam_eject_asked = False
         self._storage_error: str | None = None
         self._unrecorded: CardResult | None = None  # a card outcome storage could not take
         self._extra_alerts: dict[str, Alert] = {}
@@ -336,6 +338,21 @@ class Station:
             self._settle_asked = True
             self._worker.read_counter(self._settle)
         self._adopt_printer_counts(report)
+        self._eject_left_jam(report)
+
+    def _eject_left_jam(self, report: PrinterReport) -> None:
+        """A jam reported between cards was left by a stop between the jam and the driver's
+        eject (which follows every jam it sees): eject the card to the reject tray, once while
+        the jam lasts. Its blank is already spoiled, in the printer's count."""
+        jammed = (
+            report.connected and report.status is not None and (JAM_FLAG in report.status.flags)
+        )
+        if not jammed:
+            self._jam_eject_asked = False
+        elif not (self._jam_eject_asked or self._printing or self._settle_cause):
+            self._jam_eject_asked = True
+            log.warning("printer reports a jam between cards: ejecting to the reject tray")
+            self._worker.eject()
 
     def _adopt_printer_counts(self, report: PrinterReport) -> None:
         """Where the printer counts a consumable itself, its count wins (a ribbon sold for 200

@@ -5,6 +5,7 @@ Each test is the smallest case of a failure the suite's fuzz or fault runs produ
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -21,8 +22,10 @@ from controller.mqtt.commands import CommandProcessor
 from controller.queue.db import StoreError
 from controller.queue.store import Store
 from controller.station import note_printer_reload
+from tests.reliability.harness import Fault, StationProcess, StationSettings
 from tests.reliability.inprocess import LocalStation, local_station
 from tests.reliability.people import encode, valid_job
+from tests.support.broker import free_port
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
@@ -362,3 +365,36 @@ def test_opening_the_store_on_read_only_storage_is_a_clear_store_error(tmp_path:
                 open_store(state / "cut" / "station.db")
         finally:
             remount(state, "rw")
+
+
+# -- the printer after a stop ------------------------------------------------------------------
+
+
+def test_a_jam_left_by_a_stop_is_ejected_and_printing_goes_on(tmp_path: Path) -> None:
+    """Found while checking the jam fault against SIGKILLs: killed between the jam and the
+    driver's eject (`Ser`), the station came back to a printer reporting ERR_MECHANICAL,
+    which nothing cleared and no command could: `error` for good, the job waiting forever.
+    Now a jam reported between cards is ejected to the reject tray once."""
+    settings = StationSettings(mqtt_port=free_port(), seconds_per_card=1.5,
+                               faults=(Fault(1, "jam"),))  # fmt: skip
+    station = StationProcess(tmp_path, settings)
+    try:
+        station.start()
+        station.wait_ready()
+        job = valid_job(11, "rg", today=date.today())
+        payload = {"payload_b64": base64.b64encode(encode(job)).decode()}
+        assert station.command("submit", payload)["result"]["outcome"] == "accepted"
+        wait_until(lambda: station.card_count() == 1, 10, "the jammed blank")
+        station.kill()  # within the card's 1.5 s: the printer holds the jammed card
+        station.start()
+        station.wait_ready()
+        review = lambda: station.command("jobs")["result"]["jobs"][0]["state"]  # noqa: E731
+        wait_until(lambda: review() == "needs_review", 10, "the review")
+        assert station.cards()[-1].result == "spoiled"  # the tray: the reject box
+        station.command("resolve", {"job_id": job["job_id"], "outcome": "spoiled"})
+        wait_until(lambda: [c.result for c in station.cards()] == ["spoiled", "printed"], 15,
+                   "the card printed again")  # fmt: skip
+        status = station.command("status")["result"]
+        assert "ERR_MECHANICAL" not in status["printer"]["flags"]
+    finally:
+        station.kill()
