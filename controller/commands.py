@@ -112,7 +112,12 @@ class StationCommands:
             raise CommandError("invalid_args", f"lot must be printable text of 1-{LOT_MAX_CHARS}")
         store = self._station.store
         with store.db.transaction() as tx:
-            store.ledger.reload(tx, consumable, count, capacity, lot, self._station.clock.now())
+            in_review = tx.execute(
+                "SELECT count(*) FROM jobs WHERE state = 'needs_review'"
+            ).fetchone()[0]
+            store.ledger.reload(
+                tx, consumable, count, capacity, lot, self._station.clock.now(), in_review
+            )
             note_printer_reload(tx, consumable, count, capacity)
         self._station.reload_printer(consumable, count, capacity)
         return self._station.status()["consumables"][consumable]

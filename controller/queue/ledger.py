@@ -76,14 +76,17 @@ class Ledger:
         capacity: int | None,
         lot: str | None,
         at: datetime,
+        in_review: int = 0,
     ) -> None:
         """A person loaded the printer: `count` is how many cards' worth is in it now.
 
         A new ribbon or film replaces the old roll, whose rest is booked as taken out. Blanks
         are topped up: the difference is the load (or, if fewer are there than counted, an
-        adjustment a person must explain: blanks are controlled documents).
+        adjustment a person must explain: blanks are controlled documents). `in_review` cards
+        of unknown outcome have used their share already, outside the printer now; it is
+        booked when a person decides, so it stays on the books until then.
         """
-        before = self.remaining(tx, consumable)
+        before = self.remaining(tx, consumable) - in_review
         if consumable in REPLACED_ON_RELOAD:
             if before:
                 self._change(tx, consumable, "adjust", -before, at, note="old roll taken out")

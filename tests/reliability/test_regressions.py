@@ -398,3 +398,27 @@ def test_a_jam_left_by_a_stop_is_ejected_and_printing_goes_on(tmp_path: Path) ->
         assert "ERR_MECHANICAL" not in status["printer"]["flags"]
     finally:
         station.kill()
+
+
+@pytest.mark.parametrize(("consumable", "count"), [("ribbon", 500), ("cards", 300)])
+def test_a_reload_while_a_card_waits_for_review_keeps_the_books_straight(
+    tmp_path: Path, consumable: str, count: int
+) -> None:
+    """Found by the kill run: a ribbon broke on a card, the station was killed, the card went
+    to review, and the operator reloaded before deciding it. The reload counted the card's
+    ribbon as still on the old roll, the decision then took it from the new one, and the
+    printer's count had to be adopted (+1 "printer count")."""
+    fault = '{ at_card = 1, kind = "unplug", seconds = 0.2 }'
+    with local_station(tmp_path, paused=False, faults=fault, with_jobs=False) as running:
+        job = valid_job(12, "rg", today=date.today())
+        assert running.store.intake.submit(encode(job)).outcome == "accepted"
+        waiting = lambda: running.store.jobs.get(job["job_id"]).state == "needs_review"  # noqa: E731
+        wait_until(waiting, 10, "the card to go to review")
+        running.local.handle("reload", {"consumable": consumable, "count": count})
+        running.local.handle("resolve", {"job_id": job["job_id"], "outcome": "printed"})
+        printer = tmp_path / "virtual-printer" / "state.json"
+        status = lambda: running.station.call(running.station.status)  # noqa: E731
+        wait_until(lambda: json.loads(printer.read_text())[consumable] == count, 5, "the printer")
+        never_within(0.5, lambda: [a for a in ledger_adjustments(running) if a[2] !=
+                     "old roll taken out"], "an unexplained adjustment")  # fmt: skip
+        assert status()["consumables"][consumable]["remaining"] == count
