@@ -7,10 +7,11 @@ per card fed, appended and fsynced before the printer answers the host:
     {"counter": N, "result": "printed"|"spoiled", "front_sha256": "...", "time": "...",
      "panels": P}
 
-(`panels`, the number of panels printed on the card, is an addition to the contract's line.)
-The log is written first and the state file second; on start-up, cards in the log beyond the
-state file's counter (a crash between the two writes) are replayed into the state, so the
-counter and the log always agree.
+(`panels`, the number of panels printed on the card, is an addition to the contract's line,
+as is `"fault": "jam"|"ribbon_break"` on a card a fault spoiled.) The log is written first and
+the state file second; on start-up, cards in the log beyond the state file's counter (a crash
+between the two writes) are replayed into the state, so the counter and the log always agree,
+and a jam or a broken ribbon stays until it is cleared.
 """
 
 from __future__ import annotations
@@ -88,9 +89,11 @@ class CardRecord:
     front_sha256: str
     time: str
     panels: int
+    fault: str | None = None  # "jam" or "ribbon_break": the printer stops until it is cleared
 
     def line(self) -> bytes:
-        return (json.dumps(asdict(self), separators=(",", ":")) + "\n").encode()
+        fields = {key: value for key, value in asdict(self).items() if value is not None}
+        return (json.dumps(fields, separators=(",", ":")) + "\n").encode()
 
 
 class StateStore:
@@ -113,8 +116,12 @@ class StateStore:
         for record in self.records():
             if record.counter > replayed.card_counter:
                 replayed = replayed.fed(record.panels)
-                if record.result == "spoiled":
+                if record.fault == "jam":  # still in the printer: the reject tray gets it later
+                    replayed = replace(replayed, jammed=True)
+                elif record.result == "spoiled":
                     replayed = replace(replayed, reject_box=replayed.reject_box + 1)
+                if record.fault == "ribbon_break":
+                    replayed = replace(replayed, ribbon_broken=True)
         if replayed != state:
             log.warning("virtual_printer.log_replayed", counter=replayed.card_counter)
         if replayed != state or not self.state_path.exists():

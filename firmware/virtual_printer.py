@@ -319,6 +319,7 @@ class VirtualPrinter:
             front_sha256=digest.hexdigest(),
             time=rfc3339(self.clock.now()),
             panels=len(job.front) + len(job.back),
+            fault=next((kind for kind in ("jam", "ribbon_break") if kind in kinds), None),
         )
         self._store.append(record)
         state = self.state.fed(record.panels)

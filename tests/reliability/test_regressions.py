@@ -22,6 +22,7 @@ from controller.mqtt.commands import CommandProcessor
 from controller.queue.db import StoreError
 from controller.queue.store import Store
 from controller.station import note_printer_reload
+from firmware.state import CardRecord, PrinterState, StateStore
 from tests.reliability.harness import Fault, StationProcess, StationSettings
 from tests.reliability.inprocess import LocalStation, local_station
 from tests.reliability.people import encode, valid_job
@@ -422,3 +423,18 @@ def test_a_reload_while_a_card_waits_for_review_keeps_the_books_straight(
         never_within(0.5, lambda: [a for a in ledger_adjustments(running) if a[2] !=
                      "old roll taken out"], "an unexplained adjustment")  # fmt: skip
         assert status()["consumables"][consumable]["remaining"] == count
+
+
+@pytest.mark.parametrize("fault", ["ribbon_break", "jam"])
+def test_a_fault_survives_a_stop_between_the_card_log_and_the_state_file(
+    tmp_path: Path, fault: str
+) -> None:
+    """Found by the kill run (a SIGKILL aimed at a ribbon break): the virtual printer logged
+    the spoiled card, died before saving its state, and replayed the card at the next start
+    without the fault: it printed on with a broken ribbon. The log line now names the fault."""
+    store = StateStore(tmp_path / "virtual-printer")
+    store.load(PrinterState.loaded(5, 5, 5))
+    store.append(CardRecord(1, "spoiled", "a" * 64, "2026-11-22T01:00:00Z", 6, fault))
+    state = StateStore(tmp_path / "virtual-printer").load(PrinterState())
+    assert (state.ribbon_broken, state.jammed) == (fault == "ribbon_break", fault == "jam")
+    assert json.loads(store.log_path.read_text())["fault"] == fault
