@@ -129,6 +129,21 @@ class MqttFuzz:
         self.resent += again
         return again
 
+    def unanswered_cases(self, recorder: Recorder) -> list[str]:
+        """The readable cases without an answer, and the per-code shortfalls of the others."""
+        rejected, rejected_anonymous, replies, replies_anonymous = self._answers(recorder)
+        found = [f"{c.kind} {c.job_id}" for c in self.jobs if c.job_id and c.job_id not in
+                 rejected]  # fmt: skip
+        found += [f"{c.kind} {c.cmd_id}" for c in self.commands if c.cmd_id and c.cmd_id not in
+                  replies]  # fmt: skip
+        wanted = Counter(c.code for c in self.jobs if c.job_id is None)
+        found += [f"{n - rejected_anonymous[code]} x job {code}" for code, n in wanted.items()
+                  if n > rejected_anonymous[code]]  # fmt: skip
+        wanted = Counter(c.code or "ok" for c in self.commands if c.cmd_id is None)
+        found += [f"{n - replies_anonymous[code]} x command {code}" for code, n in
+                  wanted.items() if n > replies_anonymous[code]]  # fmt: skip
+        return found
+
     def unanswered(self, recorder: Recorder) -> int:
         rejected, rejected_anonymous, replies, replies_anonymous = self._answers(recorder)
         missing = sum(1 for c in self.jobs if c.job_id is not None and c.job_id not in rejected)

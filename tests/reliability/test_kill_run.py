@@ -68,6 +68,7 @@ class Injected:
 
     daemon_kills: int = 0
     kills_after_a_card: int = 0
+    kills_at_a_spoiling_fault: int = 0  # aimed at a jam's or ribbon break's card
     kills_for_the_printer_head: int = 0
     broker_kills: int = 0
     proxy: Counter[str] = field(default_factory=Counter)
@@ -102,6 +103,9 @@ class KillRun:
         self.proxy_heal_at: float | None = None
         self.residue: list[str] = []  # ended jobs whose pictures were in the files after a kill
         self.residue_scans = 0
+        self.spoiling_faults = {
+            f.at_card for f in self.settings.faults if f.kind in ("jam", "ribbon_break")
+        }
         self.started = time.monotonic()
 
     # -- the faults ------------------------------------------------------------------------
@@ -156,19 +160,26 @@ class KillRun:
 
     def wait_for_the_moment(self) -> None:
         """A random moment: a random delay, or (one in three) right after the printer feeds a
-        blank; never more than CARDS_PER_LIFE cards into this life of the daemon."""
+        blank, and always right after the blank of a jam or a ribbon break (while the printer
+        still holds it); never more than CARDS_PER_LIFE cards into this life of the daemon."""
         after_card = self.rng.random() < 1 / 3
         until = time.monotonic() + (2.0 if after_card else self.rng.uniform(0, 1.2))
         cards = self.station.card_count()
+        aimed = False
         while time.monotonic() < until:
             self.heal_proxy_when_due()
             now_cards = self.station.card_count()
             if now_cards - self.life_start_cards >= CARDS_PER_LIFE:
                 self.injected.kills_for_the_printer_head += 1
                 return
-            if after_card and now_cards > cards:
+            if (after_card or aimed) and now_cards > cards:
                 self.injected.kills_after_a_card += 1
+                self.injected.kills_at_a_spoiling_fault += aimed
                 return
+            if not aimed and now_cards + 1 in self.spoiling_faults:
+                self.spoiling_faults.discard(now_cards + 1)
+                aimed, cards = True, now_cards
+                until = time.monotonic() + 2.0
             time.sleep(0.002)
 
     def heal_proxy_when_due(self) -> None:
@@ -179,7 +190,29 @@ class KillRun:
     def check_deadline(self) -> None:
         elapsed = time.monotonic() - self.started
         if elapsed > self.scale.deadline_s:
-            raise AssertionError(f"the run took over {self.scale.deadline_s} s")
+            raise AssertionError(
+                f"the run took over {self.scale.deadline_s} s (seed {self.scale.seed});"
+                f" still waiting for: {self.outstanding()}"
+            )
+
+    def outstanding(self) -> dict[str, Any]:
+        """What the drain still waits for (for the failure message)."""
+        events = self.recorder.events()
+        ended = {e["job_id"] for e in events if e["type"] in checks.TERMINAL}
+        replied = {reply["cmd_id"] for reply in self.recorder.replies()}
+        with closing(sqlite3.connect(f"file:{self.station.db_path}?mode=ro", uri=True)) as conn:
+            top, pending = conn.execute(
+                "SELECT coalesce(max(seq), 0), count(*) FILTER (WHERE delivered_at IS NULL)"
+                " FROM outbox"
+            ).fetchone()
+        missing = sorted(set(range(1, top + 1)) - {e["seq"] for e in events})
+        return {
+            "jobs not ended": sorted(set(self.jobs) - ended)[:5],
+            "hostile cases unanswered": self.fuzz.unanswered_cases(self.recorder)[:5],
+            "cancels unanswered": sorted(set(self.injected.cancels) - replied),
+            "events not delivered": pending,
+            "events not received": (len(missing), missing[:10]),
+        }
 
     def main_phase(self) -> None:
         steps = self.scale.daemon_kills
@@ -297,6 +330,7 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
             "valid jobs published": len(run.jobs),
             "daemon SIGKILLs": injected.daemon_kills,
             "  of them just after a blank was fed": injected.kills_after_a_card,
+            "    aimed at a jam's or ribbon break's card": injected.kills_at_a_spoiling_fault,
             "  of them to keep the printer's head cool": injected.kills_for_the_printer_head,
             "cards settled after a kill: requeued": run.station.log_lines(
                 "interrupted card settled"
