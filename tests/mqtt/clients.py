@@ -142,7 +142,7 @@ class Peer:
     def bodies(self, topic_prefix: str = "") -> list[Any]:
         return [message.json() for message in self.received(topic_prefix)]
 
-    def wait_for(self, topic_prefix: str, predicate: Any = None, timeout: float = 10.0) -> Any:
+    def wait_for(self, topic_prefix: str, predicate: Any = None, timeout: float = 20.0) -> Any:
         """The first body on `topic_prefix` for which `predicate(body)` holds, waiting for it."""
         found: list[Any] = []
 

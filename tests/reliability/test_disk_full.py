@@ -117,7 +117,7 @@ class DiskRun:
                     return status
             return None
 
-        return wait_until(alerted, 30, "a status with the storage_error alert")
+        return wait_until(alerted, 90, "a status with the storage_error alert")
 
     def printed(self, ids: list[str], timeout: float) -> None:
         wait_until(lambda: set(ids) <= set(self.events("card.printed")), timeout, "cards")
@@ -140,7 +140,7 @@ def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
         run.station.start()
         run.station.wait_ready()
         before = run.publish(8)
-        run.printed(before, 30)
+        run.printed(before, 90)
 
         # The disk fills up under the running station.
         full_at = time.time()
@@ -171,7 +171,7 @@ def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
         run.read_only = False
         run.station.start()
         run.station.wait_ready()
-        run.printed(during_ro, 30)
+        run.printed(during_ro, 90)
 
         assert run.station.stop() == 0
         ev = checks.gather(run.station.db_path, run.station.cards(), run.recorder.messages())
