@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test lint demo bench clean
+.PHONY: test lint soak demo bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,10 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not soak"
+
+soak: $(BIN)/.installed
+	$(BIN)/pytest -m soak tests/reliability
 
 demo: $(BIN)/.installed
 	$(BIN)/python tools/demo.py
