@@ -1,7 +1,8 @@
 """The station's counterparts on the broker, connected directly (not through the fault proxy).
 
-- `Recorder`: a separate subscriber with a persistent session at QoS 1 on `#`, recording every
-  message it gets, so the checks see what the central office would have seen;
+- `Recorder`: a separate subscriber with a persistent session at QoS 1 on the station's topics,
+  recording every message it gets, so the checks see what the central office would have seen
+  (and, as a sniffer on `#` at QoS 0, every topic anyone publishes to);
 - `CentralOffice`: publishes jobs and commands at QoS 1 with a persistent session; paho keeps
   what the broker has not acknowledged and sends it again after a reconnection.
 
@@ -48,15 +49,36 @@ def _client(client_id: str) -> mqtt.Client:
     return client
 
 
-def _connect(client: mqtt.Client, port: int) -> None:
+def _connect(client: mqtt.Client, port: int, persistent: bool = True) -> None:
     properties = Properties(PacketTypes.CONNECT)
-    properties.SessionExpiryInterval = 3600
-    client.connect_async("127.0.0.1", port, keepalive=10, clean_start=False, properties=properties)
+    if persistent:
+        properties.SessionExpiryInterval = 3600
+    client.connect_async(
+        "127.0.0.1", port, keepalive=10, clean_start=not persistent, properties=properties
+    )
     client.loop_start()
 
 
+STATION_FILTERS = tuple(
+    f"{TOPIC_BASE}/{level}" for level in ("status", "event/+", "reply", "reply/#")
+)
+
+
 class Recorder:
-    def __init__(self, port: int, client_id: str = "reliability-recorder") -> None:
+    """By default the central office's subscriber: persistent, QoS 1, the station's topics.
+    As a sniffer (`qos=0`, not persistent, `#`) it sees every topic while it is connected,
+    and the broker keeps nothing for it (its saves stay small, see docs/reliability.md)."""
+
+    def __init__(
+        self,
+        port: int,
+        client_id: str = "reliability-recorder",
+        *,
+        filters: tuple[str, ...] = STATION_FILTERS,
+        qos: int = 1,
+        persistent: bool = True,
+    ) -> None:
+        self._filters, self._qos, self._persistent = filters, qos, persistent
         self._lock = threading.Lock()
         self._messages: list[Message] = []
         self.connections = 0
@@ -68,7 +90,7 @@ class Recorder:
         self._port = port
 
     def start(self) -> Recorder:
-        _connect(self._client, self._port)
+        _connect(self._client, self._port, self._persistent)
         wait_until(self._subscribed.is_set, 10, "the recorder's subscription")
         return self
 
@@ -89,8 +111,8 @@ class Recorder:
 
     def _on_connect(self, client: mqtt.Client, *args: Any) -> None:
         self.connections += 1
-        options = mqtt.SubscribeOptions(qos=1, retainHandling=1)  # retained: on subscribing only
-        client.subscribe("#", options=options)
+        options = mqtt.SubscribeOptions(qos=self._qos, retainHandling=1)  # retained: once
+        client.subscribe([(topic, options) for topic in self._filters])
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self._lock:
