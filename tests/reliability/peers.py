@@ -102,6 +102,12 @@ class Recorder:
         with self._lock:
             return [m for m in self._messages if m.topic.startswith(prefix)]
 
+    def wait_for_station(self, timeout_s: float = 30.0) -> None:
+        """Until the station's first status: it subscribes before it publishes it, so from
+        then on the broker keeps jobs and commands for it (a new station has no session yet,
+        and what is published before it subscribes goes nowhere)."""
+        wait_until(lambda: self.messages(f"{TOPIC_BASE}/status"), timeout_s, "the station online")
+
     def events(self) -> list[dict[str, Any]]:
         """Every event body received, repeats included, in order of arrival."""
         return [m.json() for m in self.messages(f"{TOPIC_BASE}/event/")]

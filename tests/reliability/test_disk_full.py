@@ -139,6 +139,7 @@ def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
     with disk_run(tmp_path) as run:
         run.station.start()
         run.station.wait_ready()
+        run.recorder.wait_for_station()
         before = run.publish(8)
         run.printed(before, 90)
 

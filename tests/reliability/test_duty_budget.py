@@ -59,6 +59,7 @@ def test_restarts_cannot_buy_a_card_beyond_the_hourly_limit(
         stack.callback(station.kill)
         station.start()
         station.wait_ready()
+        recorder.wait_for_station()
         operator = Operator(station, central, recorder).start()
         stack.callback(operator.stop)
         for n in range(1, JOBS + 1):

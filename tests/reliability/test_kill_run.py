@@ -325,6 +325,7 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
 ) -> None:
     with kill_run(tmp_path, scale) as run:
         run.start_station()
+        run.recorder.wait_for_station()
         run.operator.start()
         run.main_phase()
         main_s = time.monotonic() - run.started
