@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -112,6 +112,13 @@ def test_birth_date_in_the_future_is_invalid() -> None:
     birth = date(2027, 1, 5)
     job = make_job(1, card={"birth_date": birth.isoformat(), "nik": nik_for(birth, "P")})
     assert reject(payload(job)).code == "invalid_field"
+
+
+def test_born_today_is_valid_and_tomorrow_is_not() -> None:
+    for birth, valid in ((TODAY, True), (TODAY + timedelta(days=1), False)):
+        job = make_job(1, card={"birth_date": birth.isoformat(), "nik": nik_for(birth, "P")})
+        result = parse_job(payload(job), TODAY)
+        assert isinstance(result, JobSpec) == valid, (birth, result)
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,14 @@ import random
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from controller.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIELDS
+from controller.policy.budget import BudgetLimits
 from controller.render import FIELD_MAX_CHARS
 from tests.reliability.people import valid_job
 
@@ -28,7 +30,9 @@ T = TypeVar("T")
 GOOD_ID = string.ascii_letters + string.digits + "._:-"
 ODD_TEXT = "\x00\x07\t\n\x1b\x7f\u00e9\u00a0\u200b\U0001f600\ufeff"
 WRONG_VALUES: tuple[Any, ...] = (None, 0, -1, 1.5, True, False, [], {}, [1, "a"], {"a": 1})
-TODAY = date(2026, 11, 22)
+# The station's own date (its `[duty] timezone`): the daemon under test judges birth dates by
+# it, so a catalogue fixed to another day would go stale.
+TODAY = datetime.now(ZoneInfo(BudgetLimits.timezone)).date()
 
 
 class Chooser(Protocol):
@@ -254,7 +258,8 @@ def job_small_field(c: Chooser, job_id: str) -> Case:
 
 def job_birth_range(c: Chooser, job_id: str) -> Case:
     job = _base(c, job_id)
-    birth = c.choice([TODAY + timedelta(days=1), TODAY + timedelta(days=400), date(1899, 12, 31)])
+    # The day after tomorrow, not tomorrow: a run over the station's midnight keeps it future.
+    birth = c.choice([TODAY + timedelta(days=2), TODAY + timedelta(days=400), date(1899, 12, 31)])
     job["card"]["birth_date"] = birth.isoformat()
     return Case("birth_range", _dump(job), "invalid_field", job_id)
 
