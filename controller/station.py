@@ -358,10 +358,12 @@ class Station:
         """Where the printer counts a consumable itself, its count wins (a ribbon sold for 200
         may give 125); the ledger books the difference as an adjustment. Only between cards and
         after any reload has reached the printer, so the report cannot be stale; and not while
-        a card waits for review: the printer has counted its blank, the ledger books it when a
-        person decides (printed or spoiled)."""
+        the printer has counted a blank the ledger has yet to book: a card waiting for review
+        (booked when a person decides) or an outcome storage could not take (booked when it
+        can)."""
         reviewing = self._evaluation is not None and self._evaluation.counts["needs_review"] > 0
-        busy = self._printing or self._settle_cause or self._reloads_in_flight or reviewing
+        unbooked = reviewing or self._unrecorded is not None
+        busy = self._printing or self._settle_cause or self._reloads_in_flight or unbooked
         if not report.connected or report.status is None or busy:
             return
         levels = report.status.consumables

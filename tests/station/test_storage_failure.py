@@ -61,4 +61,39 @@ def test_a_card_outcome_waits_in_memory_until_storage_returns(make_station) -> N
     assert sorted(e.job_id for e in printed) == ["JOB-2026-000001", "JOB-2026-000002"]
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [line["result"] for line in lines] == ["printed", "printed"]
-    assert [e.data["code"] for e in running.events("alert.cleared")] == ["storage_error"]
+    # The alert is stored once storage works, and cleared at the tick after.
+    wait_until(
+        lambda: [e.data["code"] for e in running.events("alert.cleared")] == ["storage_error"]
+    )
+
+
+def test_no_printer_count_is_adopted_while_a_card_outcome_waits_in_memory(make_station) -> None:
+    # The printer has counted the blank of a card whose outcome storage could not take; the
+    # ledger books it when storage returns. Adopting the printer's count in between booked a
+    # -1 "printer count" adjustment, then the card's own -1, then a +1 to correct the two.
+    running = make_station(seconds_per_card=0.2)
+    running.store.intake.submit(payload(make_job(1)))
+    wait_until(lambda: running.states()["printing"] == 1)
+    station = running.station
+
+    def printer_reports_the_blank_used() -> bool:
+        report = station._printer
+        return bool(report.status and report.status.consumables["cards"].remaining == 49)
+
+    with read_only(running.store):
+        wait_until(lambda: station.latest_status()["state"] == "error", timeout=10)
+        wait_until(printer_reports_the_blank_used, timeout=10)
+
+        def storage_back_then_a_printer_report() -> None:  # on the loop, before its next tick
+            store = running.store
+            with store.db._lock:
+                store.db._conn.execute("PRAGMA query_only = OFF")
+            station._on_printer_report(station._printer)
+
+        station.call(storage_back_then_a_printer_report)
+    wait_until(lambda: running.states()["printed"] == 1, timeout=15)
+    with running.store.db.reading() as conn:
+        adjustments = conn.execute("SELECT count(*) FROM ledger WHERE kind = 'adjust'").fetchone()
+        balances = running.store.ledger.balances(conn)
+    assert adjustments[0] == 0
+    assert balances["cards"].remaining == 49 and balances["cards"].holds
