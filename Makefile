@@ -1,9 +1,9 @@
-# printstation: make test (lint + all tests), make demo, make bench.
+# printstation: make test (lint + all tests), make demo, make bench, make reliability-long.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test lint soak demo bench clean
+.PHONY: test lint reliability-long demo bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/pytest -m "not soak"
+	$(BIN)/pytest
 
-soak: $(BIN)/.installed
-	$(BIN)/pytest -m soak tests/reliability
+# The reliability suite at about five times CI's counts (docs/reliability.md): 30-40 minutes.
+reliability-long: $(BIN)/.installed
+	PRINTSTATION_RELIABILITY=long $(BIN)/pytest -m reliability tests/reliability
 
 demo: $(BIN)/.installed
 	$(BIN)/python tools/demo.py

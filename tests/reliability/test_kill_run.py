@@ -37,9 +37,7 @@ from tests.reliability.scale import Scale
 from tests.support.broker import Broker
 from tests.support.fault_proxy import FaultProxy
 
-# The soak: out of `make test` until a broker-side loss can be told from a station-side one
-# (see docs/reliability.md); run it with `make soak`.
-pytestmark = [pytest.mark.reliability, pytest.mark.soak]
+pytestmark = pytest.mark.reliability
 FAULT_KINDS = ("jam", "ribbon_break", "cover_open", "unplug", "overheat")
 # Shorter than most lives of the daemon: the printer re-arms a fault whose card it has not
 # fed yet at every power-up, so a long cover_open or overheat would repeat at every restart.
