@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,12 @@ from controller.clock import Clock
 from controller.jobspec import JobSpec, parse_job
 from controller.logsetup import configure_logging
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
+from tests.support.jobs import make_job, payload, station_today
 
 ROOT = Path(__file__).resolve().parents[1]
 STATION = "3271-bogor-timur-01"
 LOW = {"cards": 10, "ribbon": 10, "film": 20}
-TODAY = date(2026, 11, 22)
+TODAY = station_today()  # the date the station under test judges jobs by
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from controller.render import encode_panels, render_card
 from tests.reliability.harness import STATION, TOPIC_BASE, CardLine, StationSettings
 from tests.reliability.peers import Message
 from tests.reliability.people import Person
+from tests.support.jobs import station_today
 
 TERMINAL = {
     "card.printed": "printed",
@@ -144,7 +145,7 @@ def check_cards(ev: Evidence, sample: Sequence[dict[str, Any]]) -> dict[str, Any
         event = event_of.get(job["job_id"])
         if event is None:
             continue
-        spec = parse_job(json.dumps(job).encode(), today=datetime.now(UTC).date())
+        spec = parse_job(json.dumps(job).encode(), today=station_today())
         assert not hasattr(spec, "code"), spec
         card = {
             **spec.card,  # type: ignore[union-attr]

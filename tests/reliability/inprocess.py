@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from controller.clock import SystemClock
@@ -20,6 +19,7 @@ from controller.mqtt.commands import CommandProcessor
 from controller.queue.store import Store
 from controller.station import Station, run_in_thread
 from tests.reliability.people import encode, valid_job
+from tests.support.jobs import station_today
 
 TOML = """
 [station]
@@ -81,7 +81,7 @@ def local_station(
         config, store, virtual_driver(printer, card_timeout_s=5), clock, poll_interval_s=0.05
     )
     station.set_paused(paused)
-    today = date.today()
+    today = station_today()
     queued, ended = valid_job(1, "lc", today=today), valid_job(2, "lc", today=today)
     if with_jobs:
         for job in (queued, ended):

@@ -15,16 +15,15 @@ import random
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from controller.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIELDS
-from controller.policy.budget import BudgetLimits
 from controller.render import FIELD_MAX_CHARS
 from tests.reliability.people import valid_job
+from tests.support.jobs import station_today
 
 T = TypeVar("T")
 GOOD_ID = string.ascii_letters + string.digits + "._:-"
@@ -32,7 +31,7 @@ ODD_TEXT = "\x00\x07\t\n\x1b\x7f\u00e9\u00a0\u200b\U0001f600\ufeff"
 WRONG_VALUES: tuple[Any, ...] = (None, 0, -1, 1.5, True, False, [], {}, [1, "a"], {"a": 1})
 # The station's own date (its `[duty] timezone`): the daemon under test judges birth dates by
 # it, so a catalogue fixed to another day would go stale.
-TODAY = datetime.now(ZoneInfo(BudgetLimits.timezone)).date()
+TODAY = station_today()
 
 
 class Chooser(Protocol):

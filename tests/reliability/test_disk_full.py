@@ -17,7 +17,6 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from tests.reliability.harness import TOPIC_BASE, StationProcess, StationSetting
 from tests.reliability.peers import CentralOffice, Recorder
 from tests.reliability.people import encode, person_of, valid_job
 from tests.support.broker import Broker
+from tests.support.jobs import station_today
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
@@ -74,7 +74,7 @@ def remount(path: Path, mode: str) -> None:
 
 class DiskRun:
     def __init__(self, workdir: Path, stack: ExitStack) -> None:
-        self.today = datetime.now(UTC).date()
+        self.today = station_today()
         self.broker = Broker.plain(workdir / "broker")
         self.broker.start()
         stack.callback(self.broker.kill)

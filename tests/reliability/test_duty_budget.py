@@ -12,7 +12,7 @@ import random
 import sqlite3
 import time
 from contextlib import ExitStack, closing
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from tests.reliability.peers import CentralOffice, Recorder
 from tests.reliability.people import encode, valid_job
 from tests.reliability.scale import Scale
 from tests.support.broker import Broker
+from tests.support.jobs import station_today
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
@@ -63,7 +64,7 @@ def test_restarts_cannot_buy_a_card_beyond_the_hourly_limit(
         operator = Operator(station, central, recorder).start()
         stack.callback(operator.stop)
         for n in range(1, JOBS + 1):
-            central.job(encode(valid_job(n, "duty", today=datetime.now(UTC).date())))
+            central.job(encode(valid_job(n, "duty", today=station_today())))
 
         kills = 0
         deadline = time.monotonic() + 60

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from tests.reliability.people import Person, encode, person_of, valid_job
 from tests.reliability.scale import Scale
 from tests.support.broker import Broker
 from tests.support.fault_proxy import FaultProxy
+from tests.support.jobs import station_today
 
 pytestmark = pytest.mark.reliability
 FAULT_KINDS = ("jam", "ribbon_break", "cover_open", "unplug", "overheat")
@@ -82,7 +82,7 @@ class KillRun:
         self.scale = scale
         self.rng = random.Random(scale.seed)
         self.run_tag = f"{scale.seed % 100000:05d}"
-        self.today = datetime.now(UTC).date()
+        self.today = station_today()
         self.broker = Broker.plain(workdir / "broker")
         self.broker.start()
         stack.callback(self.broker.kill)

@@ -13,8 +13,10 @@ import json
 import string
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from controller.clock import ManualClock
 from controller.control_server import _answer
 from controller.jobspec import JobSpec, Rejection, parse_job
+from controller.policy.budget import BudgetLimits
 from controller.queue.store import Store
 from tests.reliability.conftest import Report, session_scale
 from tests.reliability.inprocess import LocalStation, local_station
@@ -98,7 +101,8 @@ def test_every_job_payload_gets_its_code_from_the_validator(report: Report) -> N
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    clock = ManualClock()
+    # Noon of the catalogue's day at the station, so the intake judges dates as a daemon would.
+    clock = ManualClock(datetime.combine(TODAY, time(12), ZoneInfo(BudgetLimits.timezone)))
     opened = Store.open(
         tmp_path / "station.db",
         "3271-bogor-timur-01",

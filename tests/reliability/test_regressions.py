@@ -27,6 +27,7 @@ from tests.reliability.harness import Fault, StationProcess, StationSettings
 from tests.reliability.inprocess import LocalStation, local_station
 from tests.reliability.people import encode, valid_job
 from tests.support.broker import free_port
+from tests.support.jobs import station_today
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
@@ -269,7 +270,7 @@ def test_a_blank_waiting_for_review_is_not_booked_as_a_printer_count_adjustment(
     consumable, and +1 after the review: unexplained adjustments of controlled documents."""
     fault = '{ at_card = 1, kind = "unplug", seconds = 0.2 }'
     with local_station(tmp_path, paused=False, faults=fault, with_jobs=False) as running:
-        job = valid_job(10, "rg", today=date.today())
+        job = valid_job(10, "rg", today=station_today())
         assert running.store.intake.submit(encode(job)).outcome == "accepted"
         waiting = lambda: running.store.jobs.get(job["job_id"]).state == "needs_review"  # noqa: E731
         wait_until(waiting, 10, "the card to go to review")
@@ -382,7 +383,7 @@ def test_a_jam_left_by_a_stop_is_ejected_and_printing_goes_on(tmp_path: Path) ->
     try:
         station.start()
         station.wait_ready()
-        job = valid_job(11, "rg", today=date.today())
+        job = valid_job(11, "rg", today=station_today())
         payload = {"payload_b64": base64.b64encode(encode(job)).decode()}
         assert station.command("submit", payload)["result"]["outcome"] == "accepted"
         wait_until(lambda: station.card_count() == 1, 10, "the jammed blank")
@@ -411,7 +412,7 @@ def test_a_reload_while_a_card_waits_for_review_keeps_the_books_straight(
     printer's count had to be adopted (+1 "printer count")."""
     fault = '{ at_card = 1, kind = "unplug", seconds = 0.2 }'
     with local_station(tmp_path, paused=False, faults=fault, with_jobs=False) as running:
-        job = valid_job(12, "rg", today=date.today())
+        job = valid_job(12, "rg", today=station_today())
         assert running.store.intake.submit(encode(job)).outcome == "accepted"
         waiting = lambda: running.store.jobs.get(job["job_id"]).state == "needs_review"  # noqa: E731
         wait_until(waiting, 10, "the card to go to review")

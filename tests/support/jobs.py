@@ -6,10 +6,18 @@ import base64
 import copy
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
+
+from controller.policy.budget import BudgetLimits
+
+
+def station_today() -> date:
+    """Today in the station's default time zone: the date a running daemon judges jobs by."""
+    return datetime.now(ZoneInfo(BudgetLimits.timezone)).date()
 
 
 def _photo_jpeg() -> bytes:
