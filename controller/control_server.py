@@ -39,7 +39,10 @@ class ControlServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._path.unlink(missing_ok=True)
+        try:
+            self._path.unlink(missing_ok=True)
+        except OSError as exc:  # read-only storage: the next start replaces it
+            log.warning("control socket left in place", path=str(self._path), error=str(exc))
 
 
 def _handler_for(commands: StationCommands) -> type[socketserver.StreamRequestHandler]:

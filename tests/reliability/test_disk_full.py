@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 from tests.reliability import checks
 from tests.reliability.conftest import Report
 from tests.reliability.harness import TOPIC_BASE, StationProcess, StationSettings
+from tests.reliability.operator import Operator
 from tests.reliability.peers import CentralOffice, Recorder
 from tests.reliability.people import encode, person_of, valid_job
 from tests.support.broker import Broker
@@ -67,13 +69,28 @@ def fill(directory: Path) -> int:
     return written
 
 
-def remount(path: Path, mode: str) -> None:
-    done = mount("-o", f"remount,{mode}", str(path))
+@contextmanager
+def remounted_read_only(path: Path) -> Iterator[None]:
+    """The file system at `path` read-only until the block ends (no file open for writing)."""
+    done = mount("-o", "remount,ro", str(path))
     assert done.returncode == 0, done.stderr.decode()
+    try:
+        yield
+    finally:
+        mount("-o", "remount,rw", str(path))
 
 
 class DiskRun:
-    def __init__(self, workdir: Path, stack: ExitStack) -> None:
+    """The station on storage of its own (`storage` mounts it at the path it is given), a
+    broker, the central office and a recorder."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        stack: ExitStack,
+        storage: Callable[[Path], AbstractContextManager[Path]],
+        seconds_per_card: float = 0.02,
+    ) -> None:
         self.today = station_today()
         self.broker = Broker.plain(workdir / "broker")
         self.broker.start()
@@ -82,10 +99,10 @@ class DiskRun:
         stack.callback(self.recorder.stop)
         self.central = CentralOffice(self.broker.port, "disk-central").start()
         stack.callback(self.central.stop)
-        self.state = stack.enter_context(small_tmpfs(workdir / "station" / "state"))
-        stack.callback(lambda: remount(self.state, "rw") if self.read_only else None)
-        self.read_only = False
-        self.settings = StationSettings(mqtt_port=self.broker.port)
+        self.state = stack.enter_context(storage(workdir / "station" / "state"))
+        self.settings = StationSettings(
+            mqtt_port=self.broker.port, seconds_per_card=seconds_per_card
+        )
         self.station = StationProcess(workdir / "station", self.settings)
         stack.callback(self.station.kill)
         self.jobs: dict[str, dict[str, Any]] = {}
@@ -130,7 +147,7 @@ def describe(status: dict[str, Any]) -> str:
 @contextmanager
 def disk_run(workdir: Path) -> Iterator[DiskRun]:
     with ExitStack() as stack:
-        yield DiskRun(workdir, stack)
+        yield DiskRun(workdir, stack, small_tmpfs)
 
 
 def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
@@ -160,16 +177,13 @@ def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
 
         # A power cut, and the storage comes back read-only (a worn SD card does that).
         run.station.kill()
-        remount(run.state, "ro")
-        run.read_only = True
-        during_ro = run.publish(3)
-        run.station.start()
-        assert run.station.process is not None
-        code = run.station.process.wait(30)
-        refusal = run.station.log_tail(1)
-        assert code != 0 and "station database" in refusal, refusal
-        remount(run.state, "rw")
-        run.read_only = False
+        with remounted_read_only(run.state):
+            during_ro = run.publish(3)
+            run.station.start()
+            assert run.station.process is not None
+            code = run.station.process.wait(30)
+            refusal = run.station.log_tail(1)
+            assert code != 0 and "station database" in refusal, refusal
         run.station.start()
         run.station.wait_ready()
         run.printed(during_ro, 90)
@@ -200,3 +214,151 @@ def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
             "cards": checks.check_consumables(run.station.db_path, printer_state, ev)["cards"],
         }
     report("disk full, then read-only", figures)
+
+
+# -- storage that turns read-only under the running station (an SD card that fails) ---------
+
+
+class Ext4Volume:
+    """An ext4 file system in an image file on a loop device, mounted with `errors=remount-ro`
+    (as Debian mounts its root): an ext4 error, which `trigger_fs_error` raises on purpose,
+    turns it read-only at once under the files open on it, as a failing SD card does. The
+    printer's own memory (the virtual printer's files) is bind-mounted from elsewhere: it is
+    not on the Pi's storage."""
+
+    def __init__(self, image: Path, mountpoint: Path, printer_memory: Path) -> None:
+        self.image, self.mountpoint, self.printer_memory = image, mountpoint, printer_memory
+        self.device = ""
+
+    def attach(self) -> Ext4Volume:
+        with self.image.open("wb") as sparse:
+            sparse.truncate(64 << 20)
+        for command in (["mkfs.ext4", "-q", "-F", str(self.image)], ["losetup", "-f", "--show",
+                        str(self.image)]):  # fmt: skip
+            done = subprocess.run(command, capture_output=True, check=False)
+            if done.returncode:
+                pytest.skip(f"cannot make an ext4 loop device ({done.stderr.decode().strip()})")
+        self.device = done.stdout.decode().strip()
+        self.mountpoint.mkdir(parents=True, exist_ok=True)
+        self.printer_memory.mkdir(parents=True, exist_ok=True)
+        self.mount()
+        return self
+
+    def mount(self) -> None:
+        done = mount("-o", "errors=remount-ro", self.device, str(self.mountpoint))
+        assert done.returncode == 0, done.stderr.decode()
+        printer = self.mountpoint / "virtual-printer"
+        printer.mkdir(exist_ok=True)
+        done = mount("--bind", str(self.printer_memory), str(printer))
+        assert done.returncode == 0, done.stderr.decode()
+
+    def fail(self) -> None:
+        """An ext4 error: the kernel aborts the journal and remounts the volume read-only."""
+        name = Path(self.device).name
+        Path(f"/sys/fs/ext4/{name}/trigger_fs_error").write_text("reliability test\n")
+
+    def options(self) -> list[str]:
+        for line in Path("/proc/mounts").read_text().splitlines():
+            fields = line.split()
+            if fields[0] == self.device and fields[1] == str(self.mountpoint):
+                return fields[3].split(",")
+        return []
+
+    def repair(self) -> int:
+        """What a technician does: unmount, fsck, mount again; returns e2fsck's exit code."""
+        self.unmount()
+        checked = subprocess.run(["e2fsck", "-f", "-y", self.device], capture_output=True)
+        assert checked.returncode in (0, 1), checked.stdout.decode()  # 1: errors corrected
+        self.mount()
+        return checked.returncode
+
+    def unmount(self) -> None:
+        for path in (self.mountpoint / "virtual-printer", self.mountpoint):
+            subprocess.run(["umount", str(path)], capture_output=True, check=False)
+
+    def detach(self) -> None:
+        self.unmount()
+        if self.device:
+            subprocess.run(["losetup", "-d", self.device], capture_output=True, check=False)
+
+
+def printing_now(db_path: Path) -> list[str]:
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        return [row[0] for row in conn.execute("SELECT job_id FROM jobs WHERE state = 'printing'")]
+
+
+def test_storage_turning_read_only_mid_card_stops_cards_and_acks_and_loses_nothing(
+    tmp_path: Path, report: Report
+) -> None:
+    volume = Ext4Volume(tmp_path / "sd-card.img", tmp_path / "station" / "state",
+                        tmp_path / "printer-memory")  # fmt: skip
+
+    @contextmanager
+    def on_the_volume(path: Path) -> Iterator[Path]:
+        assert path == volume.mountpoint
+        try:
+            yield volume.attach().mountpoint
+        finally:
+            volume.detach()
+
+    with ExitStack() as stack:
+        run = DiskRun(tmp_path, stack, on_the_volume, seconds_per_card=0.5)
+        operator = Operator(run.station, run.central, run.recorder)
+        run.station.start()
+        run.station.wait_ready()
+        run.recorder.wait_for_station()
+        before = run.publish(6)
+        wait_until(lambda: len(run.events("card.printed")) >= 2, 60, "two cards")
+        in_progress = wait_until(lambda: printing_now(run.station.db_path), 30, "a card")
+
+        failed_at, fed_before = time.time(), run.station.card_count()
+        volume.fail()  # mid-card: the card's start is stored, its outcome cannot be
+        options = volume.options()
+        assert {"ro", "emergency_ro"} & set(options), options  # newer kernels: emergency_ro
+        status = run.wait_for_storage_alert(failed_at)
+        refused_before = run.station.log_lines("store failed; message(s) not acknowledged")
+        during_ro = run.publish(3)
+        wait_until(
+            lambda: (
+                run.station.log_lines("store failed; message(s) not acknowledged") > refused_before
+            ),
+            30,
+            "the station refusing the jobs it cannot store",
+        )
+        accepted = run.events("job.accepted")
+        assert not set(during_ro) & set(accepted), "a job acknowledged on read-only storage"
+
+        # The technician stops the station (it stops cleanly) and repairs the storage.
+        assert run.station.stop() == 0, run.station.log_tail()
+        fed_after = run.station.card_count() - fed_before
+        assert fed_after <= 1, f"{fed_after} blanks fed after the error: only the card in progress"
+        fsck = volume.repair()
+        run.station.start()
+        run.station.wait_ready()
+        operator.start()  # decides the interrupted card by the trays, if it is in review
+        run.printed(before + during_ro, 90)
+        operator.stop()
+        assert run.station.stop() == 0
+
+        ev = checks.gather(run.station.db_path, run.station.cards(), run.recorder.messages())
+        people = [person_of(job, n + 1, "disk") for n, job in enumerate(run.jobs.values())]
+        printer_state = run.station.state_dir / "virtual-printer" / "state.json"
+        figures = {
+            "state directory": "ext4 on a loop device, errors=remount-ro",
+            "made read-only (ext4 error) mid-card of": in_progress[0],
+            "mount options after the error": ",".join(options),
+            "status while read-only": describe(status),
+            "jobs published while read-only / acknowledged": f"{len(during_ro)} / 0",
+            "blanks fed after the error (the card in progress)": fed_after,
+            "the card in progress, at the next start": [
+                e["type"] for e in ev.events.values() if e["job_id"] == in_progress[0]
+            ],
+            "operator reviews (by the tray)": [d.outcome for d in operator.log.decisions],
+            "e2fsck exit code": fsck,
+            **checks.check_jobs_ended_once(ev, run.jobs),
+            **checks.check_cards(ev, []),
+            **checks.check_events(ev),
+            **checks.check_no_personal_data(ev, people),
+            "cards": checks.check_consumables(run.station.db_path, printer_state, ev)["cards"],
+        }
+    report("storage read-only mid-card", figures)
