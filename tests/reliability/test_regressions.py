@@ -6,6 +6,7 @@ Each test is the smallest case of a failure the suite's fuzz or fault runs produ
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,8 @@ import pytest
 
 from controller.clock import ManualClock
 from controller.config import ConfigError, load_config
-from controller.control_server import _answer
+from controller.control import request
+from controller.control_server import ControlServer, _answer
 from controller.jobspec import Rejection, parse_job
 from controller.mqtt.commands import CommandProcessor
 from controller.queue.db import StoreError
@@ -159,6 +161,30 @@ def test_the_control_socket_answers_a_deeply_nested_request(running: LocalStatio
     """Found: RecursionError ended the socket's handler thread; `printstation` got no answer."""
     answer = _answer(running.local, b"[" * 5000 + b"]" * 5000)
     assert answer["error"]["code"] == "invalid_json"
+
+
+def test_the_control_socket_stops_on_read_only_storage_and_is_replaced_at_the_next_start(
+    running: LocalStation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the read-only storage test: on SIGTERM the daemon died with a traceback, as
+    its control socket could not be removed from the read-only state directory."""
+    path = tmp_path / "control.sock"
+    server = ControlServer(path, running.local)
+    server.start()
+    assert request(path, "status")["ok"]
+
+    def read_only(self: Path, missing_ok: bool = False) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "unlink", read_only)
+        server.stop()
+    assert path.exists()  # left for the next start
+    replacement = ControlServer(path, running.local)
+    replacement.start()
+    assert request(path, "status")["ok"]
+    replacement.stop()
+    assert not path.exists()
 
 
 def test_a_reload_with_a_capacity_below_its_count_is_refused(running: LocalStation) -> None:
