@@ -48,6 +48,7 @@ CARDS_PER_LIFE = 9
 TIMEZONE = "Asia/Jakarta"
 PROXY_FAULTS = ("blackhole_up", "delay", "reset", "blackhole_down", "blackhole")
 LOST_GRACE_S = 10.0
+RECORDER = "reliability-recorder"  # its client id, as the broker's log names it
 
 
 def fault_plan(scale: Scale) -> tuple[Fault, ...]:
@@ -88,7 +89,7 @@ class KillRun:
         stack.callback(self.broker.kill)
         self.proxy = FaultProxy(self.broker.port).start()
         stack.callback(self.proxy.close)
-        self.recorder = Recorder(self.broker.port).start()
+        self.recorder = Recorder(self.broker.port, RECORDER).start()
         stack.callback(self.recorder.stop)
         self.sniffer = Recorder(
             self.broker.port, "reliability-sniffer", filters=("#",), qos=0, persistent=False
@@ -340,8 +341,9 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
         figures: dict[str, Any] = {}
         figures["jobs"] = checks.check_jobs_ended_once(ev, run.jobs)
         figures["cards"] = checks.check_cards(ev, sample)
-        lost = checks.lost_by_broker_crash(
-            run.station.db_path, ev.not_received, run.broker_kill_times
+        broker_log = run.broker.workdir / "mosquitto.log"
+        lost = checks.lost_by_broker(
+            ev, run.station.db_path, run.broker_kill_times, broker_log, RECORDER
         )
         figures["events"] = checks.check_events(ev, lost)
         figures["consumables"] = checks.check_consumables(run.station.db_path, printer_state, ev)
