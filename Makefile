@@ -17,7 +17,7 @@ lint: $(BIN)/.installed
 test: lint
 	$(BIN)/pytest
 
-# The reliability suite at about five times CI's counts (docs/reliability.md): 30-40 minutes.
+# The reliability suite at about five times CI's counts (docs/reliability.md): about 15 minutes.
 reliability-long: $(BIN)/.installed
 	PRINTSTATION_RELIABILITY=long $(BIN)/pytest -m reliability tests/reliability
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-from contextlib import ExitStack, closing
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,28 @@ def mount(*args: str) -> subprocess.CompletedProcess[bytes]:
 def must_mount(*args: str) -> None:
     done = mount(*args)
     assert done.returncode == 0, f"mount {' '.join(args)}: {done.stderr.decode()}"
+
+
+@contextmanager
+def small_tmpfs(path: Path, size: str = "8m") -> Iterator[Path]:
+    path.mkdir(parents=True)
+    done = mount("-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path))
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs ({done.stderr.decode().strip()}): needs root")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+
+
+@contextmanager
+def remounted_read_only(path: Path) -> Iterator[None]:
+    """The file system at `path` read-only until the block ends (no file open for writing)."""
+    must_mount("-o", "remount,ro", str(path))
+    try:
+        yield
+    finally:
+        mount("-o", "remount,rw", str(path))
 
 
 def run_or_skip(*command: str) -> str:

@@ -14,31 +14,23 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.reliability.conftest import Report
-from tests.reliability.storage import StorageRun, describe, mount, must_mount, state_dir
+from tests.reliability.storage import (
+    StorageRun,
+    describe,
+    remounted_read_only,
+    small_tmpfs,
+    state_dir,
+)
 
 pytestmark = pytest.mark.reliability
 TMPFS_SIZE = "8m"
-
-
-@contextmanager
-def small_tmpfs(path: Path) -> Iterator[Path]:
-    path.mkdir(parents=True)
-    done = mount("-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0755", "tmpfs", str(path))
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs ({done.stderr.decode().strip()}): needs root")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
 def fill(directory: Path) -> int:
@@ -57,21 +49,11 @@ def fill(directory: Path) -> int:
     return written
 
 
-@contextmanager
-def remounted_read_only(path: Path) -> Iterator[None]:
-    """The file system at `path` read-only until the block ends (no file open for writing)."""
-    must_mount("-o", "remount,ro", str(path))
-    try:
-        yield
-    finally:
-        mount("-o", "remount,rw", str(path))
-
-
 def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
     tmp_path: Path, report: Report
 ) -> None:
     with ExitStack() as stack:
-        stack.enter_context(small_tmpfs(state_dir(tmp_path)))
+        stack.enter_context(small_tmpfs(state_dir(tmp_path), TMPFS_SIZE))
         run = StorageRun(tmp_path, stack)
         run.start()
         before = run.publish(8)

@@ -28,6 +28,7 @@ from firmware.state import CardRecord, PrinterState, StateStore
 from tests.reliability.harness import Fault, StationProcess, StationSettings
 from tests.reliability.inprocess import LocalStation, local_station
 from tests.reliability.people import encode, valid_job
+from tests.reliability.storage import remounted_read_only, small_tmpfs
 from tests.support.broker import free_port
 from tests.support.jobs import station_today
 from tests.support.waiting import wait_until
@@ -372,7 +373,6 @@ def test_opening_the_store_on_read_only_storage_is_a_clear_store_error(tmp_path:
     system that came back read-only, SQLite opened the database read-only without complaint;
     the daemon went on and died on its control socket with a traceback. Opening the store now
     writes, and fails with StoreError, which the CLI turns into its one-line message."""
-    from tests.reliability.test_disk_full import remount, small_tmpfs
 
     def open_store(path: Path) -> Store:
         return Store.open(
@@ -387,12 +387,8 @@ def test_opening_the_store_on_read_only_storage_is_a_clear_store_error(tmp_path:
             (state / "cut" / part.name).write_bytes(part.read_bytes())
         running.close()
         assert (state / "cut" / "station.db-wal").exists()
-        remount(state, "ro")
-        try:
-            with pytest.raises(StoreError, match="readonly"):
-                open_store(state / "cut" / "station.db")
-        finally:
-            remount(state, "rw")
+        with remounted_read_only(state), pytest.raises(StoreError, match="readonly"):
+            open_store(state / "cut" / "station.db")
 
 
 # -- the printer after a stop ------------------------------------------------------------------
