@@ -20,6 +20,7 @@ from controller.queue.ledger import CONSUMABLES
 from controller.station import Station, note_printer_reload
 
 MAX_RELOAD = 100_000
+MAX_REPLAY = 10_000  # events per replay command
 DEBUG_ENV = "PRINTSTATION_DEBUG_COMMANDS"
 LOT_MAX_CHARS = 64
 
@@ -45,6 +46,7 @@ class StationCommands:
             "resolve": self._resolve,
             "reload": self._reload,
             "status": self._status,
+            "replay": self._replay,
         }
         if local:
             self._commands |= {"jobs": self._jobs, "submit": self._submit}
@@ -127,6 +129,23 @@ class StationCommands:
         status = self._station.status(publish=True)
         session = self._session()
         return status if session is None else {**status, "session": session}
+
+    def _replay(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Publish events `from_seq`..`to_seq` (default: the last) again, for a consumer that
+        found a gap in `seq` (a broker that lost messages it had acknowledged)."""
+        last = self._station.store.outbox.last_seq()
+        first = args.get("from_seq")
+        final = args.get("to_seq", last)
+        if not _whole(first, 1, last):
+            raise CommandError("invalid_args", f"from_seq must be a whole number 1-{last}")
+        if not _whole(final, first, min(last, first + MAX_REPLAY - 1)):
+            raise CommandError(
+                "invalid_args",
+                f"to_seq must be a whole number from from_seq to {last},"
+                f" at most {MAX_REPLAY} events in one replay",
+            )
+        count = self._station.replay_events(first, final)
+        return {"from_seq": first, "to_seq": final, "replayed": count}
 
     def _jobs(self, args: dict[str, Any]) -> dict[str, Any]:
         jobs = self._station.store.jobs

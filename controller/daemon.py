@@ -103,6 +103,7 @@ def run_daemon(config: Config) -> int:
     control = ControlServer(config.control_socket, StationCommands(station, local=True))
     station.status_listeners.append(link.status_changed)
     station.event_listeners.append(link.wake)
+    station.replay_listeners.append(link.replayed)
     station.heartbeat = _heartbeat(notifier, beat_every_s / 4)
 
     stop_requested: list[int] = []

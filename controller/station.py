@@ -90,6 +90,7 @@ class Station:
         self.status_listeners: list[Callable[[], None]] = []
         self.event_listeners: list[Callable[[], None]] = []
         self.card_listeners: list[Callable[[str], None]] = []  # "printed" or "spoiled"
+        self.replay_listeners: list[Callable[[int], None]] = []  # the first seq to send again
         self.heartbeat: Callable[[], None] = lambda: None
         self._max_wait_s = max_wait_s
         if store.jobs.counts()["printing"]:
@@ -446,6 +447,14 @@ class Station:
     def _forget_told_reloads(self) -> None:
         with self.store.db.transaction() as tx:
             set_meta(tx, PENDING_RELOADS, "{}")
+
+    def replay_events(self, from_seq: int, to_seq: int) -> int:
+        """Send events `from_seq`..`to_seq` again (a consumer lost them); returns how many."""
+        count = self.store.outbox.replay(from_seq, to_seq)
+        log.info("events to be sent again", from_seq=from_seq, to_seq=to_seq, count=count)
+        for listener in self.replay_listeners:
+            listener(from_seq)
+        return count
 
     def printer_serial(self) -> str:
         return self._printer.identity.serial if self._printer.identity else ""

@@ -51,8 +51,9 @@ class LinkTiming:
 
 
 class MqttLink:
-    """The MQTT link of one station. Thread-safe: `wake()` and `status_changed()` may be
-    called from any thread; the callbacks run on the link's or paho's threads."""
+    """The MQTT link of one station. Thread-safe: `wake()`, `replayed()` and
+    `status_changed()` may be called from any thread; the callbacks run on the link's or
+    paho's threads."""
 
     def __init__(
         self,
@@ -93,6 +94,7 @@ class MqttLink:
             self._timing.reconnect_jitter_s,
         )
         self._acks: queue.SimpleQueue[tuple[Connection, int, bool]] = queue.SimpleQueue()
+        self._replays: queue.SimpleQueue[int] = queue.SimpleQueue()  # first seq of each
         self._kick = threading.Event()
         self._stopping = threading.Event()
         self._connection: Connection | None = None
@@ -131,6 +133,11 @@ class MqttLink:
 
     def wake(self) -> None:
         """New events are in the outbox: publish them now rather than at the next poll."""
+        self._kick.set()
+
+    def replayed(self, from_seq: int) -> None:
+        """Events from `from_seq` on were marked undelivered again: send them now."""
+        self._replays.put(from_seq)
         self._kick.set()
 
     def status_changed(self) -> None:
@@ -235,6 +242,8 @@ class MqttLink:
                 self._flush_delivered()
 
     def _tick(self, connection: Connection) -> None:
+        while not self._replays.empty():
+            self._pump.rewind(self._replays.get_nowait())
         try:
             self._pump.fill(lambda topic, payload: connection.publish(topic, payload))
         except (StoreError, sqlite3.Error) as exc:

@@ -46,6 +46,12 @@ class OutboxPump:
         self._in_flight.clear()
         self._last_sent = 0
 
+    def rewind(self, seq: int) -> None:
+        """Events from `seq` on were marked undelivered again (a replay): send them next,
+        those acknowledged before the replay too, as if their marks had been made."""
+        self._last_sent = min(self._last_sent, seq - 1)
+        self._delivered = [done for done in self._delivered if done < seq]
+
     def fill(self, publish: Publish) -> int:
         """Publish pending events until the window is full; returns how many were sent."""
         sent = 0
@@ -53,7 +59,12 @@ class OutboxPump:
             batch = self._outbox.pending(self._last_sent, self._window - len(self._in_flight))
             if not batch:
                 break
+            # After a rewind: not what is in flight, nor what came back since (not yet marked).
+            sending = {*self._in_flight.values(), *self._delivered}
             for event in batch:
+                if event.seq in sending:
+                    self._last_sent = event.seq
+                    continue
                 info = publish(self._topics.event(event.type), event.payload(self._topics.station))
                 if info is None:
                     return sent

@@ -104,6 +104,21 @@ class Outbox:
                 [(stamp, seq) for seq in seqs],
             )
 
+    def replay(self, from_seq: int, to_seq: int) -> int:
+        """Mark the delivered events `from_seq`..`to_seq` undelivered, so that the publisher
+        sends them again (a consumer found a gap in `seq`); returns how many."""
+        with self._db.transaction() as tx:
+            cursor = tx.execute(
+                "UPDATE outbox SET delivered_at = NULL"
+                " WHERE seq BETWEEN ? AND ? AND delivered_at IS NOT NULL",
+                (from_seq, to_seq),
+            )
+            return cursor.rowcount
+
+    def last_seq(self) -> int:
+        with self._db.reading() as conn:
+            return int(conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0])
+
     def pending_count(self) -> int:
         with self._db.reading() as conn:
             return int(

@@ -86,3 +86,32 @@ def test_wake_publishes_new_events_without_waiting_for_the_poll(
     station.link.wake()
 
     wait_until(lambda: len(central.bodies(f"{ST}/event/")) == 3, 3, "3 events after wake()")
+
+
+def test_a_replay_publishes_delivered_events_again_in_order_with_the_same_bytes(
+    broker: Broker,
+    central: Peer,
+    store: Store,
+    clock: ManualClock,
+    make_station: Callable[..., Station],
+) -> None:
+    # A consumer that found a gap (a broker lost what it had acknowledged) asks for a replay.
+    station = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    write_events(store, clock, 20)
+    station.link.wake()
+    wait_until(lambda: store.outbox.pending_count() == 0, 10, "all 20 events delivered")
+    first = {m.json()["seq"]: m.payload for m in central.received(f"{ST}/event/")}
+    assert sorted(first) == list(range(1, 21))
+
+    assert store.outbox.replay(5, 9) == 5
+    station.link.replayed(5)
+
+    def again() -> list[int]:
+        return [m.json()["seq"] for m in central.received(f"{ST}/event/")][len(first) :]
+
+    wait_until(lambda: len(again()) == 5, 10, "the 5 replayed events")
+    assert again() == [5, 6, 7, 8, 9]
+    replayed = central.received(f"{ST}/event/")[len(first) :]
+    assert all(m.payload == first[m.json()["seq"]] for m in replayed), "a replay differs"
+    wait_until(lambda: store.outbox.pending_count() == 0, 10, "the replay marked delivered")

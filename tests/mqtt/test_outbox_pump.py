@@ -103,3 +103,26 @@ def test_marks_are_batched_until_a_batch_is_full_the_window_empties_or_time_pass
     assert pump.flush_due(now)  # a full batch, even with one in flight
     assert pump.flush() == batch
     assert store.outbox.pending_count() == batch + 5 - 2 - batch  # one of them in flight
+
+
+def test_a_replay_sends_the_events_again_from_its_first_seq_and_none_twice_at_once(
+    store: Store, clock: ManualClock
+) -> None:
+    pump, wire = pump_with_events(store, clock, 6, window=3), Wire()
+    pump.fill(wire.publish)
+    for mid in (1, 2, 3):
+        pump.acked(mid, ok=True)
+    pump.flush()
+    pump.fill(wire.publish)  # 4, 5, 6 in flight
+    pump.acked(4, ok=True)
+    pump.flush()
+
+    assert store.outbox.replay(2, 5) == 3  # 2, 3, 4 were delivered; 5 is still in flight
+    pump.rewind(2)
+    pump.fill(wire.publish)
+
+    assert [seq for _, _, seq in wire.sent] == [1, 2, 3, 4, 5, 6, 2]  # window: 5, 6, 2
+    for mid in (5, 6, 7):
+        pump.acked(mid, ok=True)
+    pump.fill(wire.publish)
+    assert [seq for _, _, seq in wire.sent][7:] == [3, 4]

@@ -361,7 +361,7 @@ def any_job(c: Chooser, job_id: str) -> Case:
 
 # -- commands ----------------------------------------------------------------------------------
 
-KNOWN_COMMANDS = ("pause", "resume", "cancel", "resolve", "reload", "status")
+KNOWN_COMMANDS = ("pause", "resume", "cancel", "resolve", "reload", "status", "replay")
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
     reload, pause) may be chosen; the suite's run against the live daemon says False."""
     kinds = [
         "not_json", "utf16", "deep", "not_object", "cmd_id", "surrogate_id", "schema", "args_type",
-        "unknown", "job_id_args", "unknown_job", "outcome", "reload_args", "status",
+        "unknown", "job_id_args", "unknown_job", "outcome", "reload_args", "replay_args", "status",
     ]  # fmt: skip
     if targets.ended:
         kinds += ["ended_cancel", "ended_resolve"]
@@ -452,6 +452,9 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
     if kind == "reload_args":
         args = _bad_reload(c)
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), "invalid_args", cmd_id)
+    if kind == "replay_args":
+        args = _bad_replay(c)
+        return CommandCase(kind, "replay", _dump(_request(cmd_id, args)), "invalid_args", cmd_id)
     if kind == "status":
         args = c.choice([{}, {"extra": [1, 2]}, None])
         return CommandCase(kind, "status", _dump(_request(cmd_id, args)), None, cmd_id)
@@ -470,6 +473,15 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), None, cmd_id)
     code = None
     return CommandCase(kind, "pause", _dump(_request(cmd_id, {"why": "x"})), code, cmd_id)
+
+
+def _bad_replay(c: Chooser) -> dict[str, Any]:
+    """A replay range no station can have: seq starts at 1, and no run reaches 10**12."""
+    first = c.choice([None, 0, -1, 1.0, "1", True, [1], 10**12])
+    args: dict[str, Any] = {} if first is None else {"from_seq": first}
+    if c.integer(0, 1):
+        args = {"from_seq": 1, "to_seq": c.choice([0, -3, "2", False, 10**12])}
+    return args
 
 
 def _bad_reload(c: Chooser) -> dict[str, Any]:

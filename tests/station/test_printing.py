@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from controller.commands import StationCommands
+from controller.mqtt.commands import CommandError
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
 
@@ -90,3 +93,35 @@ def test_the_status_command_publishes_now_and_carries_the_session(make_station) 
     remote = StationCommands(running.station, session=lambda: 17)
     result = remote.handle("status", {})
     assert published and result["session"] == 17 and result["state"] == "ready"
+
+
+def test_replay_marks_delivered_events_for_sending_again_and_checks_its_range(
+    make_station,
+) -> None:
+    running = make_station(paused=True)
+    for n in (1, 2, 3):
+        running.store.intake.submit(payload(make_job(n)))
+    last = running.store.outbox.last_seq()
+    assert last >= 3
+    running.store.outbox.mark_delivered(list(range(1, last + 1)), running.station.clock.now())
+    told: list[int] = []
+    running.station.replay_listeners.append(told.append)
+
+    result = running.commands.handle("replay", {"from_seq": 2, "to_seq": 3})
+
+    assert result == {"from_seq": 2, "to_seq": 3, "replayed": 2} and told == [2]
+    assert [e.seq for e in running.store.outbox.pending()] == [2, 3]
+    assert running.commands.handle("replay", {"from_seq": 1})["to_seq"] == last
+    bad_ranges = [
+        {},
+        {"from_seq": 0},
+        {"from_seq": last + 1},
+        {"from_seq": 2, "to_seq": 1},
+        {"from_seq": 1, "to_seq": last + 1},
+        {"from_seq": "1"},
+        {"from_seq": True},
+    ]
+    for bad in bad_ranges:
+        with pytest.raises(CommandError) as refused:
+            running.commands.handle("replay", bad)
+        assert refused.value.code == "invalid_args", bad
