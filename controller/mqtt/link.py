@@ -281,12 +281,14 @@ class MqttLink:
             self._report_store_error(_as_store_error(exc))
 
     def _goodbye(self, connection: Connection) -> None:
-        """A clean stop: `offline` (retained) and its PUBACK, then DISCONNECT."""
+        """A clean stop: the events still in the outbox (the last card's, say), then `offline`
+        (retained) and its PUBACK, then DISCONNECT; within `stop_timeout_s` in all."""
+        deadline = time.monotonic() + self._timing.stop_timeout_s
+        self._drain(connection, deadline)
         if connection.up:
             info = connection.publish(
                 self._topics.status, self._status.offline(self._session), retain=True
             )
-            deadline = time.monotonic() + self._timing.stop_timeout_s
             while (
                 info is not None
                 and not info.is_published()
@@ -297,6 +299,22 @@ class MqttLink:
             acked = info is not None and info.is_published()
             log.info("mqtt offline status published", acked=acked)
         connection.disconnect()
+
+    def _drain(self, connection: Connection, deadline: float) -> None:
+        """Publish what the outbox holds and wait for the PUBACKs, until the deadline."""
+        try:
+            while connection.up and time.monotonic() < deadline:
+                self._take_acks(connection)
+                self._pump.fill(lambda topic, payload: connection.publish(topic, payload))
+                if not self._pump.in_flight:
+                    self._pump.flush()
+                    if not self._store.outbox.pending_count():
+                        break
+                self._kick.wait(0.05)
+                self._kick.clear()
+        except (StoreError, sqlite3.Error) as exc:
+            self._report_store_error(_as_store_error(exc))
+        self._flush_delivered()
 
     # -- shared by both threads ------------------------------------------------------------
 

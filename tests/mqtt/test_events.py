@@ -115,3 +115,28 @@ def test_a_replay_publishes_delivered_events_again_in_order_with_the_same_bytes(
     replayed = central.received(f"{ST}/event/")[len(first) :]
     assert all(m.payload == first[m.json()["seq"]] for m in replayed), "a replay differs"
     wait_until(lambda: store.outbox.pending_count() == 0, 10, "the replay marked delivered")
+
+
+def test_a_clean_stop_publishes_the_outbox_before_going_offline(
+    broker: Broker,
+    central: Peer,
+    store: Store,
+    clock: ManualClock,
+    make_station: Callable[..., Station],
+) -> None:
+    # The last card of the evening: its event is written just before the station stops.
+    slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
+    station = make_station(mqtt_settings(broker.port), timing=slow_poll)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    central.wait_for(f"{ST}/status")
+    write_events(store, clock, 30)  # no wake(): only the stop can send them
+
+    station.link.stop()
+
+    assert store.outbox.pending_count() == 0
+    central.wait_for(f"{ST}/status", lambda body: body["state"] == "offline")
+    received = central.received(ST)
+    assert [m.json()["seq"] for m in received if "/event/" in m.topic] == list(range(1, 31))
+    last_event = max(i for i, m in enumerate(received) if "/event/" in m.topic)
+    offline = [i for i, m in enumerate(received) if m.topic.endswith("/status")][-1]
+    assert offline > last_event, "offline before the last event"
