@@ -21,6 +21,17 @@ def write_events(store: Store, clock: ManualClock, count: int) -> None:
             emit(tx, "alert.raised", None, data, clock.now())
 
 
+def slow_polling_station(
+    make_station: Callable[..., Station], broker: Broker, central: Peer
+) -> Station:
+    """A connected station whose outbox poll is a minute: only wake() or a stop sends soon."""
+    slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
+    station = make_station(mqtt_settings(broker.port), timing=slow_poll)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    central.wait_for(f"{ST}/status")
+    return station
+
+
 def test_events_written_offline_all_arrive_in_order_through_two_broker_crashes(
     broker: Broker, store: Store, clock: ManualClock, make_station: Callable[..., Station]
 ) -> None:
@@ -77,10 +88,7 @@ def test_wake_publishes_new_events_without_waiting_for_the_poll(
     clock: ManualClock,
     make_station: Callable[..., Station],
 ) -> None:
-    slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
-    station = make_station(mqtt_settings(broker.port), timing=slow_poll)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
-    central.wait_for(f"{ST}/status")
+    station = slow_polling_station(make_station, broker, central)
 
     write_events(store, clock, 3)
     station.link.wake()
@@ -125,10 +133,7 @@ def test_a_clean_stop_publishes_the_outbox_before_going_offline(
     make_station: Callable[..., Station],
 ) -> None:
     # The last card of the evening: its event is written just before the station stops.
-    slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
-    station = make_station(mqtt_settings(broker.port), timing=slow_poll)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
-    central.wait_for(f"{ST}/status")
+    station = slow_polling_station(make_station, broker, central)
     write_events(store, clock, 30)  # no wake(): only the stop can send them
 
     station.link.stop()
