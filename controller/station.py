@@ -267,7 +267,8 @@ class Station:
         return self._evaluation.state.state
 
     def latest_status(self) -> dict[str, Any]:
-        """The status as of the last tick; safe from any thread (the MQTT link's provider)."""
+        """The status as of the last tick, one consistent document (state and alerts from the
+        same tick); safe from any thread (the MQTT link's provider)."""
         status = self._status
         if status is None:
             return {
@@ -275,7 +276,7 @@ class Station:
                 "station": self.config.station.id,
                 "state": "starting",
             }
-        return {**status, "state": self.state}
+        return status
 
     def status(self, publish: bool = False) -> dict[str, Any]:
         """The status document, brought up to date now (core loop only); with `publish`, the
