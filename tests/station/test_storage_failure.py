@@ -97,3 +97,21 @@ def test_no_printer_count_is_adopted_while_a_card_outcome_waits_in_memory(make_s
         balances = running.store.ledger.balances(conn)
     assert adjustments[0] == 0
     assert balances["cards"].remaining == 49 and balances["cards"].holds
+
+
+def test_the_status_never_says_error_without_the_storage_alert(make_station) -> None:
+    # Found as a flaky test: the status took the live state with the last tick's alerts.
+    running = make_station()
+    station = running.station
+    wait_until(lambda: station.latest_status()["state"] == "ready", timeout=10)
+
+    def fail_then_look() -> dict:  # on the loop: a write fails, then someone reads the status
+        station.storage_failed(StoreError("cannot write the station database: disk I/O error"))
+        return station.latest_status()
+
+    with read_only(running.store):
+        before_the_tick = station.call(fail_then_look)
+        after = wait_until(lambda: (s := station.latest_status())["state"] == "error" and s)
+    codes = [alert["code"] for alert in before_the_tick["alerts"]]
+    assert before_the_tick["state"] != "error" or "storage_error" in codes, before_the_tick
+    assert "storage_error" in [alert["code"] for alert in after["alerts"]]
