@@ -4,7 +4,7 @@ mosquitto forwards a QoS 1 message to the subscribers connected at that moment, 
 it to the publisher, and saves its state afterwards; a SIGKILL before the subscriber's PUBACK
 and before a finished save loses the message after the publisher has done its part. The log
 names no payload, only topic and size, so a message is known by that shape; the kill run
-excuses a missing event only where the broker's log shows such a message of its shape.
+replays a missing event, and requires the broker's log to show such a message of its shape.
 """
 
 from __future__ import annotations

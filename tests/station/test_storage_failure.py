@@ -14,16 +14,20 @@ from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
 
 
+def set_read_only(store: Store, on: bool) -> None:
+    """Every write fails (or works again), as on a read-only file system."""
+    with store.db._lock:
+        store.db._conn.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+
+
 @contextmanager
 def read_only(store: Store) -> Iterator[None]:
     """Every write fails as on a read-only file system, until the block ends."""
-    with store.db._lock:
-        store.db._conn.execute("PRAGMA query_only = ON")
+    set_read_only(store, True)
     try:
         yield
     finally:
-        with store.db._lock:
-            store.db._conn.execute("PRAGMA query_only = OFF")
+        set_read_only(store, False)
 
 
 def test_intake_refuses_what_it_cannot_store(store: Store) -> None:
@@ -85,9 +89,7 @@ def test_no_printer_count_is_adopted_while_a_card_outcome_waits_in_memory(make_s
         wait_until(printer_reports_the_blank_used, timeout=10)
 
         def storage_back_then_a_printer_report() -> None:  # on the loop, before its next tick
-            store = running.store
-            with store.db._lock:
-                store.db._conn.execute("PRAGMA query_only = OFF")
+            set_read_only(running.store, False)
             station._on_printer_report(station._printer)
 
         station.call(storage_back_then_a_printer_report)
