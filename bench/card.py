@@ -38,14 +38,14 @@ from bench.common import (
     station_logging,
     timed_ms,
 )
-from controller.cardpanels import CardPanels, Panel, panel_size
 from controller.clock import SystemClock
+from controller.core.printer_worker import CardResult, PrinterWorker
 from controller.devices.evolis import EvolisDriver, EvolisSettings, frame
 from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
-from controller.printer_worker import CardResult, PrinterWorker
 from controller.queue.store import Store
 from controller.render import encode_panels, render_card
+from controller.render.card_panels import CardPanels, PrintPanel, panel_size
 from firmware.head import HeadModel
 from firmware.usb_backend import Handle, VirtualBackend
 from firmware.virtual_printer import VirtualPrinter
@@ -59,8 +59,8 @@ def random_panels() -> CardPanels:
     """Panels of the right sizes filled with noise (the transfer does not look at them)."""
     rng = random.Random(42)
 
-    def panel(name: str, levels: int) -> Panel:
-        return Panel(name, levels, rng.randbytes(panel_size(levels)))
+    def panel(name: str, levels: int) -> PrintPanel:
+        return PrintPanel(name, levels, rng.randbytes(panel_size(levels)))
 
     front = (panel("y", 32), panel("m", 32), panel("c", 32), panel("k", 2), panel("o", 2))
     return CardPanels(front=front, back=(panel("k", 2),))

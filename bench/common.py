@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from controller.app.logsetup import configure_logging
 from controller.clock import Clock
-from controller.jobspec import JobSpec, parse_job
-from controller.logsetup import configure_logging
+from controller.contract.jobspec import JobSpec, parse_job
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload, station_today
 

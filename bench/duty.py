@@ -30,10 +30,10 @@ from typing import Any
 
 from bench.common import Context, Measure, job_payloads, open_store, station_logging
 from controller.clock import ManualClock
+from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig
 from controller.queue.store import Store
-from controller.scheduler import PrinterView, Scheduler
 
 OPEN = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
 DAY = timedelta(hours=8)  # closes at 16:00, the same local day

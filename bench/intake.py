@@ -40,10 +40,10 @@ from bench.common import (
     open_store,
     station_logging,
 )
+from controller.app.config import MqttSection
 from controller.clock import SystemClock
-from controller.config import MqttSection
+from controller.contract.topics import Topics
 from controller.mqtt import MqttLink
-from controller.mqtt.topics import Topics
 from controller.queue.intake import IntakeResult
 
 ROOT = "ektp/v1"

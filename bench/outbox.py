@@ -25,10 +25,10 @@ from typing import Any
 
 from bench.broker import client, close, connect, running_broker
 from bench.common import STATION, Context, Measure, median, open_store, station_logging
+from controller.app.config import MqttSection
 from controller.clock import SystemClock
-from controller.config import MqttSection
+from controller.contract.topics import Topics
 from controller.mqtt import MqttLink
-from controller.mqtt.topics import Topics
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 

@@ -35,8 +35,8 @@ from bench.common import (
     timed_ms,
 )
 from controller.clock import SystemClock
+from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.duty import DutyConfig
-from controller.scheduler import PrinterView, Scheduler
 
 SIZES = (1_000, 100_000, 1_000_000)
 CALLS = 300

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from controller.cardpanels import (
+from controller.render.card_panels import (
     BITPLANE_BYTES,
     BITPLANE_IMAGE_BYTES,
     BITS_PER_LEVELS,

@@ -18,8 +18,8 @@ from typing import Any
 
 import structlog
 
-from controller.cardpanels import PANEL_NAMES
 from controller.clock import Clock, rfc3339
+from controller.render.card_panels import PANEL_NAMES
 
 from . import replies as r
 from .faults import BEFORE_CARD, ON_CARD, FaultLike, FaultPlan, FaultSpec

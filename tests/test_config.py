@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.config import ConfigError, load_config
+from controller.app.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{dir}"\n'

@@ -6,8 +6,8 @@ import io
 import socket
 from pathlib import Path
 
-from controller.config import load_config
-from controller.doctor import run_doctor
+from controller.app.config import load_config
+from controller.app.doctor import run_doctor
 
 TOML = """[station]
 id = "3271-bogor-timur-01"

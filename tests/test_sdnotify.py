@@ -6,7 +6,7 @@ import socket
 import threading
 from pathlib import Path
 
-from controller.sdnotify import Notifier
+from controller.app.sdnotify import Notifier
 
 
 def test_messages_arrive_and_a_full_socket_does_not_block(tmp_path: Path) -> None:

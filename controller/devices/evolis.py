@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from controller.cardpanels import CardPanels, Panel
+from controller.render.card_panels import CardPanels, PrintPanel
 
 from .printer import (
     ConsumableName,
@@ -150,7 +150,7 @@ class EvolisDriver:
     # Card job -------------------------------------------------------------------------------
 
     def _job_commands(self, panels: CardPanels) -> list[bytes]:
-        def download(panel: Panel) -> bytes:
+        def download(panel: PrintPanel) -> bytes:
             return frame("Db", panel.name, str(panel.levels), payload=panel.data)
 
         commands = [frame("Pr", self.settings.ribbon_type), frame("Ss"), frame("Sr")]

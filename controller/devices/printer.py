@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-from controller.cardpanels import CardPanels
+from controller.render.card_panels import CardPanels
 
 ConsumableName = Literal["cards", "ribbon", "film"]
 FaultKind = Literal[

@@ -1,6 +1,6 @@
 """The station's MQTT link to the central office (CONTRACT.md, docs/mqtt.md)."""
 
-from controller.mqtt.commands import CommandError, CommandHandler
 from controller.mqtt.link import LinkTiming, MqttLink
+from controller.mqtt.requests import CommandHandler
 
-__all__ = ["CommandError", "CommandHandler", "LinkTiming", "MqttLink"]
+__all__ = ["CommandHandler", "LinkTiming", "MqttLink"]

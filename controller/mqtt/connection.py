@@ -24,7 +24,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from controller.config import MqttSection
+from controller.app.config import MqttSection
 
 log = structlog.get_logger(__name__)
 

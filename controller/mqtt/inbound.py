@@ -22,10 +22,10 @@ import structlog
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from controller.jobspec import JobSpec, Rejection
-from controller.mqtt.commands import CommandProcessor, Reply
+from controller.contract.jobspec import JobSpec, Rejection
+from controller.contract.topics import Topics
 from controller.mqtt.connection import Connection
-from controller.mqtt.topics import Topics
+from controller.mqtt.requests import CommandProcessor, Reply
 from controller.queue.db import StoreError
 from controller.queue.intake import Intake, IntakeResult
 

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 import paho.mqtt.client as mqtt
 import structlog
 
+from controller.app.config import MqttSection
 from controller.clock import Clock
-from controller.config import MqttSection
+from controller.contract.topics import Topics
 from controller.mqtt.backoff import Backoff
-from controller.mqtt.commands import CommandHandler, CommandProcessor
 from controller.mqtt.connection import Connection, Will
 from controller.mqtt.inbound import Inbound
 from controller.mqtt.outbox_pump import OutboxPump
-from controller.mqtt.status import StatusProvider, StatusReport, next_session
-from controller.mqtt.topics import Topics
+from controller.mqtt.requests import CommandHandler, CommandProcessor
+from controller.mqtt.retained import StatusProvider, StatusReport, next_session
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult
 from controller.queue.store import Store

@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 import structlog
 
 from controller.clock import Clock
-from controller.mqtt.topics import Topics
+from controller.contract.topics import Topics
 from controller.queue.outbox import Outbox
 
 log = structlog.get_logger(__name__)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from controller.clock import Clock, rfc3339
-from controller.jobspec import JobSpec, Rejection, parse_job
+from controller.contract.jobspec import JobSpec, Rejection, parse_job
 from controller.queue.db import Database
 from controller.queue.jobs import JobStore
 from controller.queue.outbox import emit

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from controller.clock import Clock, parse_rfc3339, rfc3339, rfc3339_us
-from controller.jobspec import JobSpec, mask_nik
+from controller.contract.jobspec import JobSpec, mask_nik
 from controller.queue.db import Database
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit

@@ -26,14 +26,14 @@ from functools import cache
 
 from PIL import Image, ImageChops
 
-from controller.cardpanels import (
+from controller.render.card_panels import (
     BITPLANE_BYTES,
     BITPLANE_IMAGE_BYTES,
     BITS_PER_LEVELS,
     PANEL_HEIGHT,
     PANEL_WIDTH,
     CardPanels,
-    Panel,
+    PrintPanel,
 )
 
 from .card import CardImages
@@ -83,16 +83,16 @@ def encode_panels(images: CardImages) -> CardPanels:
     """The printer panels for a rendered card (see the module docstring for the format)."""
     red, green, blue = to_panel(images.front).split()
     colour = tuple(
-        Panel(name, COLOUR_LEVELS, _pack(channel, COLOUR_LEVELS))
+        PrintPanel(name, COLOUR_LEVELS, _pack(channel, COLOUR_LEVELS))
         for name, channel in (("y", blue), ("m", green), ("c", red))
     )
     text = ImageChops.invert(to_panel(images.front_black))
-    front_k = Panel("k", 2, _pack(text, 2))
-    back_k = Panel("k", 2, _pack(to_panel(images.back), 2))
-    return CardPanels(front=(*colour, front_k, Panel("o", 2, _overlay())), back=(back_k,))
+    front_k = PrintPanel("k", 2, _pack(text, 2))
+    back_k = PrintPanel("k", 2, _pack(to_panel(images.back), 2))
+    return CardPanels(front=(*colour, front_k, PrintPanel("o", 2, _overlay())), back=(back_k,))
 
 
-def decode_panel(panel: Panel) -> Image.Image:
+def decode_panel(panel: PrintPanel) -> Image.Image:
     """A panel as a portrait L image of its ink levels (0 … `panel.levels - 1`)."""
     size = (PANEL_WIDTH, PANEL_HEIGHT)
     levels = Image.new("L", size, 0)

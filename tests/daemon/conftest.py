@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from controller.control import DaemonNotRunning, request
+from controller.local.client import DaemonNotRunning, request
 from tests.support.broker import free_port
 from tests.support.waiting import wait_until
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from controller.cardpanels import CardPanels, Panel, panel_size
 from controller.clock import ManualClock
 from controller.devices.evolis import EvolisDriver, EvolisSettings
 from controller.devices.usb_transport import UsbTarget, UsbTransport
+from controller.render.card_panels import CardPanels, PrintPanel, panel_size
 from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter
 
@@ -75,8 +75,8 @@ def make_rig(make_printer: Callable[..., VirtualPrinter]) -> Iterator[Callable[.
         driver.close()
 
 
-def _panel(rng: random.Random, name: str, levels: int) -> Panel:
-    return Panel(name, levels, rng.randbytes(panel_size(levels)))
+def _panel(rng: random.Random, name: str, levels: int) -> PrintPanel:
+    return PrintPanel(name, levels, rng.randbytes(panel_size(levels)))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.cardpanels import panel_size
+from controller.render.card_panels import panel_size
 from firmware.faults import FaultSpec
 from firmware.virtual_printer import VirtualPrinter
 

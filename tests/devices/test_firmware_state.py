@@ -6,7 +6,12 @@ import json
 
 from PIL import Image
 
-from controller.cardpanels import BITPLANE_BYTES, BITPLANE_IMAGE_BYTES, PANEL_WIDTH, panel_size
+from controller.render.card_panels import (
+    BITPLANE_BYTES,
+    BITPLANE_IMAGE_BYTES,
+    PANEL_WIDTH,
+    panel_size,
+)
 from firmware.state import CardRecord, PrinterState, StateStore
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from controller.app.config import MqttSection
 from controller.clock import ManualClock
-from controller.config import MqttSection
 from controller.mqtt import LinkTiming
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer

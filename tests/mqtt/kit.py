@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from controller.app.config import MqttSection
 from controller.clock import Clock
-from controller.config import MqttSection
-from controller.mqtt import CommandError, LinkTiming, MqttLink
+from controller.contract.errors import CommandError
+from controller.mqtt import LinkTiming, MqttLink
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult
 from controller.queue.store import Store

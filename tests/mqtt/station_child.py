@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+from controller.app.logsetup import configure_logging
 from controller.clock import SystemClock
-from controller.logsetup import configure_logging
 from controller.queue.store import Store
 from tests.mqtt.kit import LOADED, LOW, STATION, build_station, mqtt_settings
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.mqtt.status import SESSION_KEY
+from controller.mqtt.retained import SESSION_KEY
 from controller.queue.db import get_meta
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from controller.contract.topics import Topics
 from controller.mqtt.backoff import Backoff
-from controller.mqtt.topics import Topics
 
 TOPICS = Topics("ektp/v1", "3271-bogor-timur-01")
 ST = "ektp/v1/3271-bogor-timur-01"

@@ -13,7 +13,7 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from controller.config import PanelSection
+from controller.app.config import PanelSection
 from controller.devices.panel import Panel
 
 CONTRACT_STATES = [

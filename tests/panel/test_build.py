@@ -8,9 +8,9 @@ import pytest
 from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
-from controller.config import PanelSection
-from controller.devices import panel_factory
+from controller.app.config import PanelSection
 from controller.devices.panel import Panel, PanelError
+from controller.devices.panel import factory as panel_factory
 
 from .conftest import CONTRACT_STATES, PINS, Recorder
 

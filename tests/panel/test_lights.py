@@ -9,7 +9,7 @@ from gpiozero import LED, Buzzer, DigitalOutputDevice
 from gpiozero.pins.mock import MockFactory
 
 from controller.devices.panel import Panel
-from controller.devices.panel_lights import Lamp, Light
+from controller.devices.panel.lights import Lamp, Light
 
 from .conftest import CONTRACT_STATES, wait_until
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from controller.jobspec import JobSpec, Rejection, mask_nik, parse_job
+from controller.contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
 from tests.support.jobs import make_job, nik_for, payload
 
 TODAY = date(2026, 11, 22)

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from controller.clock import ManualClock, parse_rfc3339
-from controller.jobspec import parse_job
+from controller.contract.jobspec import parse_job
 from controller.policy.thermal import ThermalModel
 from controller.queue.jobs import ENDED
 from controller.queue.outbox import OutboxEvent

@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from controller.app.config import Config, load_config
 from controller.clock import SystemClock
-from controller.commands import StationCommands
-from controller.config import Config, load_config
+from controller.core.commands import StationCommands
+from controller.core.loop import Station, run_in_thread
 from controller.devices.factory import virtual_driver, virtual_printer
-from controller.mqtt.commands import CommandProcessor
+from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
-from controller.station import Station, run_in_thread
 from tests.reliability.people import encode, valid_job
 from tests.support.jobs import station_today
 

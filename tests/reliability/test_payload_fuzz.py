@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from controller.clock import ManualClock
-from controller.control_server import _answer
-from controller.jobspec import JobSpec, Rejection, parse_job
+from controller.contract.jobspec import JobSpec, Rejection, parse_job
+from controller.local.server import _answer
 from controller.policy.budget import BudgetLimits
 from controller.queue.store import Store
 from tests.reliability.conftest import Report, session_scale

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from controller.app.config import ConfigError, load_config
 from controller.clock import ManualClock
-from controller.config import ConfigError, load_config
-from controller.control import request
-from controller.control_server import ControlServer, _answer
-from controller.jobspec import Rejection, parse_job
-from controller.mqtt.commands import CommandProcessor
+from controller.contract.jobspec import Rejection, parse_job
+from controller.core.loop import note_printer_reload
+from controller.local.client import request
+from controller.local.server import ControlServer, _answer
+from controller.mqtt.requests import CommandProcessor
 from controller.queue.db import StoreError
 from controller.queue.store import Store
-from controller.station import note_printer_reload
 from firmware.state import CardRecord, PrinterState, StateStore
 from tests.reliability.harness import Fault, StationProcess, StationSettings
 from tests.reliability.inprocess import LocalStation, local_station

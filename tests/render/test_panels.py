@@ -5,13 +5,6 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from controller.cardpanels import (
-    BITPLANE_BYTES,
-    BITPLANE_IMAGE_BYTES,
-    PANEL_HEIGHT,
-    PANEL_WIDTH,
-    panel_size,
-)
 from controller.render import (
     CardImages,
     decode_panel,
@@ -19,6 +12,13 @@ from controller.render import (
     preview_back,
     preview_front,
     render_card,
+)
+from controller.render.card_panels import (
+    BITPLANE_BYTES,
+    BITPLANE_IMAGE_BYTES,
+    PANEL_HEIGHT,
+    PANEL_WIDTH,
+    panel_size,
 )
 from controller.render.panels import ink_level, to_panel
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from controller.app.config import Config, load_config
 from controller.clock import SystemClock
-from controller.commands import StationCommands
-from controller.config import Config, load_config
+from controller.core.commands import StationCommands
+from controller.core.loop import Station, run_in_thread
 from controller.devices.factory import virtual_driver, virtual_printer
 from controller.queue.store import Store
-from controller.station import Station, run_in_thread
 from firmware.virtual_printer import VirtualPrinter
 
 STATION_TOML = """

@@ -10,9 +10,9 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
-from controller.config import PanelSection
+from controller.app.config import PanelSection
+from controller.core.panel_bridge import StationPanelActions, attach_panel
 from controller.devices.panel import Panel
-from controller.panel_bridge import StationPanelActions, attach_panel
 from tests.panel.conftest import PINS, HeldLowPin
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.commands import StationCommands
-from controller.mqtt.commands import CommandError
+from controller.contract.errors import CommandError
+from controller.core.commands import StationCommands
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
 

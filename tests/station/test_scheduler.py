@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from controller.clock import ManualClock
+from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig
 from controller.policy.thermal import ThermalModel
 from controller.queue.store import Store
-from controller.scheduler import PrinterView, Scheduler
 from tests.support.jobs import make_job, payload
 
 STATION = "3271-bogor-timur-01"

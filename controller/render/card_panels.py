@@ -30,7 +30,7 @@ def panel_size(levels: int) -> int:
 
 
 @dataclass(frozen=True)
-class Panel:
+class PrintPanel:
     name: str
     levels: int
     data: bytes
@@ -49,8 +49,8 @@ class Panel:
 
 @dataclass(frozen=True)
 class CardPanels:
-    front: tuple[Panel, ...]
-    back: tuple[Panel, ...]
+    front: tuple[PrintPanel, ...]
+    back: tuple[PrintPanel, ...]
 
     def front_sha256(self) -> str:
         digest = hashlib.sha256()

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import structlog
 
 from controller.clock import Clock, rfc3339
+from controller.contract.errors import CommandError
 from controller.queue.db import Database, StoreError
 
 log = structlog.get_logger(__name__)
@@ -32,15 +33,6 @@ INTERRUPTED = (
     "the station stopped while it ran this command, so its effect is unknown: check the status"
     " and send a new command (with a new cmd_id) if it is still needed"
 )
-
-
-class CommandError(Exception):
-    """A refused command: `code` is one of the contract's error codes (`unknown_command`,
-    `invalid_args`, `unknown_job`, `invalid_state`), `message` says why, for a person."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message = code, message
 
 
 class CommandHandler(Protocol):

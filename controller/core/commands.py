@@ -13,11 +13,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from controller.jobspec import JOB_ID
-from controller.mqtt.commands import CommandError
+from controller.contract.errors import CommandError
+from controller.contract.jobspec import JOB_ID
+from controller.core.loop import Station, note_printer_reload
 from controller.queue.jobs import RESOLUTIONS, IllegalTransition, UnknownJob, job_summary
 from controller.queue.ledger import CONSUMABLES
-from controller.station import Station, note_printer_reload
 
 MAX_RELOAD = 100_000
 MAX_REPLAY = 10_000  # events per replay command

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import structlog
 
+from controller.core.loop import Station
 from controller.devices.panel import Panel
-from controller.station import Station
 
 log = structlog.get_logger(__name__)
 

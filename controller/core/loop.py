@@ -18,16 +18,16 @@ from typing import Any, TypeVar
 
 import structlog
 
-from controller.alerts import REASON_ALERTS, Alert, AlertBook
+from controller.app.config import Config
 from controller.clock import Clock, rfc3339
-from controller.config import Config
+from controller.core.alerts import REASON_ALERTS, Alert, AlertBook
+from controller.core.printer_worker import CardResult, PrinterReport, PrinterWorker
+from controller.core.scheduler import Evaluation, PrinterView, Scheduler
+from controller.core.status import build_status, same_status
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
-from controller.printer_worker import CardResult, PrinterReport, PrinterWorker
 from controller.queue.db import StoreError, get_meta, set_meta
 from controller.queue.recovery import recover_interrupted
 from controller.queue.store import Store
-from controller.scheduler import Evaluation, PrinterView, Scheduler
-from controller.status import build_status, same_status
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")

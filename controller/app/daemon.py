@@ -15,19 +15,19 @@ from types import FrameType
 
 import structlog
 
+from controller.app.config import Config
+from controller.app.logsetup import configure_logging
+from controller.app.sdnotify import Notifier
 from controller.clock import Clock, SystemClock
-from controller.commands import StationCommands
-from controller.config import Config
-from controller.control_server import ControlServer
+from controller.core.commands import StationCommands
+from controller.core.loop import Station, run_in_thread
+from controller.core.panel_bridge import StationPanelActions, attach_panel
 from controller.devices.factory import usb_driver, virtual_driver, virtual_printer
 from controller.devices.panel import Panel
 from controller.devices.printer import PrinterDriver
-from controller.logsetup import configure_logging
+from controller.local.server import ControlServer
 from controller.mqtt.link import MqttLink
-from controller.panel_bridge import StationPanelActions, attach_panel
 from controller.queue.store import Store
-from controller.sdnotify import Notifier
-from controller.station import Station, run_in_thread
 
 log = structlog.get_logger(__name__)
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from controller.config import Config
-from controller.control import DaemonNotRunning, request
+from controller.app.config import Config
+from controller.local.client import DaemonNotRunning, request
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 

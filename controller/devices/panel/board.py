@@ -15,12 +15,12 @@ from typing import Protocol, TypeVar
 import structlog
 from gpiozero import LED, Button, Buzzer, CPUTemperature, Device, DigitalInputDevice, OutputDevice
 
-from controller.config import PanelSection
+from controller.app.config import PanelSection
 
-from .panel_factory import PanelError, check_factory_name, open_factory
-from .panel_fan import FanControl
-from .panel_inputs import CoverWatch, PowerFailLatch, ReviewGesture, guarded
-from .panel_lights import ATTENTION_STATES, LIGHTS, Beeper, Chirp, Lamp, Light, lights_for
+from .factory import PanelError, check_factory_name, open_factory
+from .fan import FanControl
+from .inputs import CoverWatch, PowerFailLatch, ReviewGesture, guarded
+from .lights import ATTENTION_STATES, LIGHTS, Beeper, Chirp, Lamp, Light, lights_for
 
 __all__ = ["Panel", "PanelActions", "PanelError"]
 

@@ -1,4 +1,4 @@
-"""The daemon's side of the local control socket (see controller/control.py for the protocol)."""
+"""The daemon's side of the local control socket (the protocol: controller/local/client.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import structlog
 
-from controller.commands import StationCommands
-from controller.control import MAX_REQUEST_BYTES
-from controller.mqtt.commands import CommandError
+from controller.contract.errors import CommandError
+from controller.core.commands import StationCommands
+from controller.local.client import MAX_REQUEST_BYTES
 
 log = structlog.get_logger(__name__)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from controller import __version__
-from controller.config import ConfigError, load_config
-from controller.control import DaemonNotRunning, request
+from controller.app.config import ConfigError, load_config
+from controller.local.client import DaemonNotRunning, request
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
 EXIT_USAGE, EXIT_CONFIG, EXIT_NOT_RUNNING, EXIT_REFUSED = 2, 3, 4, 5
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"printstation: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "run":
-        from controller.daemon import run_daemon
-        from controller.devices.panel_factory import PanelError
+        from controller.app.daemon import run_daemon
+        from controller.devices.panel.factory import PanelError
         from controller.queue.db import StoreError
 
         try:
@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"printstation: cannot start: {exc}", file=sys.stderr)
             return EXIT_CONFIG
     if args.command == "doctor":
-        from controller.doctor import run_doctor
-        from controller.logsetup import configure_logging
+        from controller.app.doctor import run_doctor
+        from controller.app.logsetup import configure_logging
 
         configure_logging("warning", "console")
         return run_doctor(config)

@@ -10,8 +10,8 @@ from typing import Any
 
 from controller import __version__
 from controller.clock import rfc3339
-from controller.printer_worker import PrinterReport
-from controller.scheduler import Evaluation
+from controller.core.printer_worker import PrinterReport
+from controller.core.scheduler import Evaluation
 
 STATUS_SCHEMA = "ektp.status/1"
 
