@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Protocol, cast
 
-FaultKind = Literal["jam", "ribbon_break", "cover_open", "unplug", "overheat"]
-FAULT_KINDS: tuple[FaultKind, ...] = ("jam", "ribbon_break", "cover_open", "unplug", "overheat")
+from controller.contract.vocabulary import FaultKind
 
 # Faults that act when the host starts card N (before it is fed) and those that act on card N
-# itself, once it is fed.
-BEFORE_CARD: frozenset[FaultKind] = frozenset({"cover_open", "overheat"})
-ON_CARD: frozenset[FaultKind] = frozenset({"jam", "ribbon_break", "unplug"})
+# itself, once it is fed; of these, the ones that spoil it (the first one present is the
+# card's logged `fault`).
+BEFORE_CARD = frozenset({FaultKind.COVER_OPEN, FaultKind.OVERHEAT})
+ON_CARD = frozenset({FaultKind.JAM, FaultKind.RIBBON_BREAK, FaultKind.UNPLUG})
+SPOILING = (FaultKind.JAM, FaultKind.RIBBON_BREAK)
 
 
 class FaultLike(Protocol):
@@ -35,8 +36,11 @@ class FaultSpec:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
+        try:
+            object.__setattr__(self, "kind", FaultKind(self.kind))
+        except ValueError:
+            kinds = ", ".join(FaultKind)
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {kinds}") from None
         if self.at_card < 1:
             raise ValueError(f"fault at_card must be 1 or more, got {self.at_card}")
         if self.seconds < 0:

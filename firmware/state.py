@@ -21,14 +21,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Literal
 
 import structlog
 
-log = structlog.get_logger(__name__)
+from controller.contract.vocabulary import CardResult, Consumable, FaultKind
 
-CardResult = Literal["printed", "spoiled"]
-CONSUMABLES = ("cards", "ribbon", "film")
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,16 +66,18 @@ class PrinterState:
             film=max(0, self.film - 1),
         )
 
-    def reloaded(self, consumable: str, count: int, capacity: int | None) -> PrinterState:
-        """The state after a person loads `count` of `consumable` (capacity grows to fit)."""
-        if consumable not in CONSUMABLES:
-            raise ValueError(f"unknown consumable {consumable!r}")
+    def reloaded(self, name: str, count: int, capacity: int | None) -> PrinterState:
+        """The state after a person loads `count` of consumable `name` (capacity grows to fit)."""
+        try:
+            consumable = Consumable(name)
+        except ValueError:
+            raise ValueError(f"unknown consumable {name!r}") from None
         if count < 0 or (capacity is not None and capacity < count):
             raise ValueError("reload count must be 0 or more and at most the capacity")
         old_capacity = getattr(self, f"{consumable}_capacity")
         new_capacity = capacity if capacity is not None else max(old_capacity, count)
         changes: dict[str, int | bool] = {consumable: count, f"{consumable}_capacity": new_capacity}
-        if consumable == "ribbon":
+        if consumable is Consumable.RIBBON:
             changes["ribbon_broken"] = False
         return replace(self, **changes)
 
@@ -89,7 +89,7 @@ class CardRecord:
     front_sha256: str
     time: str
     panels: int
-    fault: str | None = None  # "jam" or "ribbon_break": the printer stops until it is cleared
+    fault: FaultKind | None = None  # JAM or RIBBON_BREAK: the printer stops until it is cleared
 
     def line(self) -> bytes:
         fields = {key: value for key, value in asdict(self).items() if value is not None}
@@ -116,11 +116,11 @@ class StateStore:
         for record in self.records():
             if record.counter > replayed.card_counter:
                 replayed = replayed.fed(record.panels)
-                if record.fault == "jam":  # still in the printer: the reject tray gets it later
+                if record.fault == FaultKind.JAM:  # still in the printer: rejected later
                     replayed = replace(replayed, jammed=True)
-                elif record.result == "spoiled":
+                elif record.result == CardResult.SPOILED:
                     replayed = replace(replayed, reject_box=replayed.reject_box + 1)
-                if record.fault == "ribbon_break":
+                if record.fault == FaultKind.RIBBON_BREAK:
                     replayed = replace(replayed, ribbon_broken=True)
         if replayed != state:
             log.warning("virtual_printer.log_replayed", counter=replayed.card_counter)

@@ -19,10 +19,11 @@ from typing import Any
 import structlog
 
 from controller.clock import Clock, rfc3339
+from controller.contract.vocabulary import CardResult, FaultKind
 from controller.render.card_panels import PANEL_NAMES
 
 from . import replies as r
-from .faults import BEFORE_CARD, ON_CARD, FaultLike, FaultPlan, FaultSpec
+from .faults import BEFORE_CARD, ON_CARD, SPOILING, FaultLike, FaultPlan, FaultSpec
 from .head import Head, HeadModel
 from .images import save_card
 from .protocol import Command, CommandParser, FramingError
@@ -31,6 +32,16 @@ from .state import CardRecord, PrinterState, StateStore
 log = structlog.get_logger(__name__)
 
 PORT_NO_ERROR, PORT_SELECTED, PORT_PAPER_EMPTY = 0x08, 0x10, 0x20
+
+
+def printer_directory(state_dir: Path | str) -> Path:
+    """The printer's own directory below the station's state directory (`state.py`)."""
+    return Path(state_dir) / "virtual-printer"
+
+
+def pictures_directory(state_dir: Path | str) -> Path:
+    """Where the pictures of the cards go when they are saved (`save_cards`)."""
+    return printer_directory(state_dir) / "cards"
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class VirtualPrinter:
             raise ValueError("seconds_per_card must be 0 or more")
         self.clock = clock
         self.info = info or PrinterInfo()
-        self.directory = Path(state_dir) / "virtual-printer"
+        self.directory = printer_directory(state_dir)
         self.seconds_per_card = seconds_per_card
         self.extensions = extensions
         self._store = StateStore(self.directory)
@@ -274,7 +285,7 @@ class VirtualPrinter:
         now = self.clock.monotonic()
         for fault in self._plan.fire(self.state.card_counter + 1, BEFORE_CARD):
             log.info("virtual_printer.fault", kind=fault.kind, at_card=fault.at_card)
-            if fault.kind == "cover_open":
+            if fault.kind is FaultKind.COVER_OPEN:
                 self._cover_until = max(self._cover_until, now + fault.seconds)
             else:
                 self._cooling_until = max(self._cooling_until, now + fault.seconds)
@@ -309,23 +320,23 @@ class VirtualPrinter:
         counter = self.state.card_counter + 1
         fired = self._plan.fire(counter, ON_CARD)
         kinds = {fault.kind for fault in fired}
-        spoiled = bool(kinds & {"jam", "ribbon_break"})
+        spoiled_by = next((kind for kind in SPOILING if kind in kinds), None)
         digest = hashlib.sha256()
         for _, _, data in job.front:
             digest.update(data)
         record = CardRecord(
             counter=counter,
-            result="spoiled" if spoiled else "printed",
+            result=CardResult.PRINTED if spoiled_by is None else CardResult.SPOILED,
             front_sha256=digest.hexdigest(),
             time=rfc3339(self.clock.now()),
             panels=len(job.front) + len(job.back),
-            fault=next((kind for kind in ("jam", "ribbon_break") if kind in kinds), None),
+            fault=spoiled_by,
         )
         self._store.append(record)
         state = self.state.fed(record.panels)
-        if "jam" in kinds:
+        if FaultKind.JAM in kinds:
             state = replace(state, jammed=True)
-        elif "ribbon_break" in kinds:
+        elif FaultKind.RIBBON_BREAK in kinds:
             state = replace(state, ribbon_broken=True, reject_box=state.reject_box + 1)
         self._commit(state)
         now = self.clock.monotonic()
@@ -335,12 +346,12 @@ class VirtualPrinter:
         if self._save_dir is not None:
             self._save_pictures(counter, job)
         for fault in fired:
-            if fault.kind == "unplug":
+            if fault.kind is FaultKind.UNPLUG:
                 self.disconnect(fault.seconds)
                 return None
-        if "jam" in kinds:
+        if FaultKind.JAM in kinds:
             raise r.Refused(r.JAM)
-        if "ribbon_break" in kinds:
+        if FaultKind.RIBBON_BREAK in kinds:
             raise r.Refused(r.RIBBON_BROKEN)
         return self._ok()
 

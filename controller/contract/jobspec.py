@@ -1,4 +1,4 @@
-"""Validation of a print job message against CONTRACT.md, with no I/O.
+"""Validation of a print job message against docs/interface.md, with no I/O.
 
 `parse_job` turns raw bytes into a `JobSpec` or a `Rejection` carrying the contract's code. The
 messages name the field and the rule, never the value: a rejection is published, and must not
@@ -17,9 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 from controller.clock import parse_rfc3339
+from controller.contract.vocabulary import JobReason, RejectCode, Schema
 from controller.render import field_problems, image_problems
 
-JOB_SCHEMA = "ektp.job/1"
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_PHOTO_BYTES = 64 * 1024
 MAX_SIGNATURE_BYTES = 32 * 1024
@@ -27,7 +27,6 @@ JOB_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 NIK = re.compile(r"^[0-9]{16}$")
 RT_RW = re.compile(r"^[0-9]{3}/[0-9]{3}$")
 PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
-REASONS = ("new", "damaged", "lost", "data_change")
 SEXES = ("L", "P")
 BLOOD_TYPES = ("A", "B", "AB", "O", "-")
 TEXT_FIELDS = (
@@ -60,7 +59,7 @@ CARD_FIELDS = (
 
 @dataclass(frozen=True)
 class Rejection:
-    code: str
+    code: RejectCode
     message: str
     job_id: str | None = None
 
@@ -68,7 +67,7 @@ class Rejection:
 @dataclass(frozen=True)
 class JobSpec:
     job_id: str
-    reason: str
+    reason: JobReason
     not_after: datetime | None
     card: dict[str, str]  # text fields only
     photo: bytes
@@ -81,7 +80,7 @@ class JobSpec:
 
 
 class _Reject(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: RejectCode, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -89,13 +88,15 @@ class _Reject(Exception):
 def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
     """Validate one job message. `today` bounds the birth date (no one is born tomorrow)."""
     if len(payload) > MAX_MESSAGE_BYTES:
-        return Rejection("too_large", f"message is {len(payload)} bytes, limit {MAX_MESSAGE_BYTES}")
+        return Rejection(
+            RejectCode.TOO_LARGE, f"message is {len(payload)} bytes, limit {MAX_MESSAGE_BYTES}"
+        )
     try:
         document = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return Rejection("invalid_json", "message is not UTF-8 JSON")
+        return Rejection(RejectCode.INVALID_JSON, "message is not UTF-8 JSON")
     if not isinstance(document, dict):
-        return Rejection("invalid_schema", "message is not a JSON object")
+        return Rejection(RejectCode.INVALID_SCHEMA, "message is not a JSON object")
     job_id = document.get("job_id")
     readable_id = job_id if isinstance(job_id, str) and JOB_ID.fullmatch(job_id) else None
     try:
@@ -105,16 +106,19 @@ def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
 
 
 def _spec(document: dict[str, Any], today: date) -> JobSpec:
-    if document.get("schema") != JOB_SCHEMA:
-        raise _Reject("invalid_schema", f"schema must be {JOB_SCHEMA!r}")
+    if document.get("schema") != Schema.JOB:
+        raise _Reject(RejectCode.INVALID_SCHEMA, f"schema must be {Schema.JOB.value!r}")
     job_id = _required(document, "job_id", str)
     if not JOB_ID.fullmatch(job_id):
-        raise _Reject("invalid_field", "job_id must be 1-64 characters of [A-Za-z0-9._:-]")
-    reason = _required(document, "reason", str)
-    if reason not in REASONS:
-        raise _Reject("invalid_field", f"reason must be one of {', '.join(REASONS)}")
+        raise _Reject(RejectCode.INVALID_FIELD, "job_id must be 1-64 characters of [A-Za-z0-9._:-]")
+    try:
+        reason = JobReason(_required(document, "reason", str))
+    except ValueError:
+        raise _Reject(
+            RejectCode.INVALID_FIELD, f"reason must be one of {', '.join(JobReason)}"
+        ) from None
     if _required(document, "prr", bool) is not True:
-        raise _Reject("not_prr", "prr is false: the record is not print ready")
+        raise _Reject(RejectCode.NOT_PRR, "prr is false: the record is not print ready")
     not_after = _not_after(document.get("not_after"))
     card = _required(document, "card", dict)
     text = _card_text(card, today)
@@ -123,7 +127,7 @@ def _spec(document: dict[str, Any], today: date) -> JobSpec:
     problems = field_problems(text) + image_problems(card)
     if problems:
         field, problem = problems[0]
-        raise _Reject("invalid_field", f"card.{field}: {problem}")
+        raise _Reject(RejectCode.INVALID_FIELD, f"card.{field}: {problem}")
     canonical = _canonical(document)
     return JobSpec(
         job_id=job_id,
@@ -143,15 +147,17 @@ def _canonical(document: dict[str, Any]) -> bytes:
         text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return text.encode()
     except (UnicodeEncodeError, RecursionError):
-        raise _Reject("invalid_json", "message has a string that is not valid Unicode") from None
+        raise _Reject(
+            RejectCode.INVALID_JSON, "message has a string that is not valid Unicode"
+        ) from None
 
 
 def _required(container: dict[str, Any], key: str, kind: type, prefix: str = "") -> Any:
     if key not in container:
-        raise _Reject("invalid_schema", f"{prefix}{key} is missing")
+        raise _Reject(RejectCode.INVALID_SCHEMA, f"{prefix}{key} is missing")
     value = container[key]
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise _Reject("invalid_schema", f"{prefix}{key} must be a {_json_type(kind)}")
+        raise _Reject(RejectCode.INVALID_SCHEMA, f"{prefix}{key} must be a {_json_type(kind)}")
     return value
 
 
@@ -159,12 +165,12 @@ def _not_after(value: Any) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _Reject("invalid_schema", "not_after must be a string")
+        raise _Reject(RejectCode.INVALID_SCHEMA, "not_after must be a string")
     try:
         return parse_rfc3339(value)
     except ValueError:
         raise _Reject(
-            "invalid_field", "not_after must be an RFC 3339 time with an offset"
+            RejectCode.INVALID_FIELD, "not_after must be an RFC 3339 time with an offset"
         ) from None
 
 
@@ -172,16 +178,20 @@ def _card_text(card: dict[str, Any], today: date) -> dict[str, str]:
     text = {key: _required(card, key, str, "card.") for key in CARD_FIELDS}
     for key in TEXT_FIELDS:
         if not PRINTABLE.fullmatch(text[key]) or not text[key].strip():
-            raise _Reject("invalid_field", f"card.{key} must be printable text, not blank")
+            raise _Reject(RejectCode.INVALID_FIELD, f"card.{key} must be printable text, not blank")
     if text["sex"] not in SEXES:
-        raise _Reject("invalid_field", "card.sex must be L or P")
+        raise _Reject(RejectCode.INVALID_FIELD, "card.sex must be L or P")
     if text["blood_type"] not in BLOOD_TYPES:
-        raise _Reject("invalid_field", f"card.blood_type must be one of {', '.join(BLOOD_TYPES)}")
+        raise _Reject(
+            RejectCode.INVALID_FIELD, f"card.blood_type must be one of {', '.join(BLOOD_TYPES)}"
+        )
     if not RT_RW.fullmatch(text["rt_rw"]):
-        raise _Reject("invalid_field", "card.rt_rw must look like 001/002")
+        raise _Reject(RejectCode.INVALID_FIELD, "card.rt_rw must look like 001/002")
     dates = {key: _date(text[key], key) for key in DATE_FIELDS}
     if not date(1900, 1, 1) <= dates["birth_date"] <= today:
-        raise _Reject("invalid_field", "card.birth_date must be between 1900-01-01 and today")
+        raise _Reject(
+            RejectCode.INVALID_FIELD, "card.birth_date must be between 1900-01-01 and today"
+        )
     _check_nik(text["nik"], dates["birth_date"], text["sex"])
     for key in ("photo_jpeg", "signature_png"):
         del text[key]
@@ -194,29 +204,33 @@ def _date(value: str, key: str) -> date:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise _Reject("invalid_field", f"card.{key} must be a date YYYY-MM-DD") from None
+        raise _Reject(RejectCode.INVALID_FIELD, f"card.{key} must be a date YYYY-MM-DD") from None
 
 
 def _check_nik(nik: str, birth: date, sex: str) -> None:
     """16 digits; a province code 11-94; digits 7-12 the birth date DDMMYY, DD + 40 for women."""
     if not NIK.fullmatch(nik):
-        raise _Reject("invalid_nik", "nik must be 16 digits")
+        raise _Reject(RejectCode.INVALID_NIK, "nik must be 16 digits")
     if not 11 <= int(nik[0:2]) <= 94:
-        raise _Reject("invalid_nik", "nik digits 1-2 must be a province code 11-94")
+        raise _Reject(RejectCode.INVALID_NIK, "nik digits 1-2 must be a province code 11-94")
     day = birth.day + (40 if sex == "P" else 0)
     if nik[6:12] != f"{day:02d}{birth.month:02d}{birth.year % 100:02d}":
-        raise _Reject("invalid_nik", "nik digits 7-12 do not agree with birth_date and sex")
+        raise _Reject(
+            RejectCode.INVALID_NIK, "nik digits 7-12 do not agree with birth_date and sex"
+        )
 
 
 def _image(card: dict[str, Any], key: str, limit: int) -> bytes:
     try:
         data = base64.b64decode(card[key], validate=True)
     except (binascii.Error, ValueError):
-        raise _Reject("invalid_field", f"card.{key} is not valid base64") from None
+        raise _Reject(RejectCode.INVALID_FIELD, f"card.{key} is not valid base64") from None
     if len(data) > limit:
-        raise _Reject("too_large", f"card.{key} is {len(data)} bytes decoded, limit {limit}")
+        raise _Reject(
+            RejectCode.TOO_LARGE, f"card.{key} is {len(data)} bytes decoded, limit {limit}"
+        )
     if not data:
-        raise _Reject("invalid_field", f"card.{key} is empty")
+        raise _Reject(RejectCode.INVALID_FIELD, f"card.{key} is empty")
     return data
 
 

@@ -1,4 +1,4 @@
-"""The station's MQTT topics (CONTRACT.md), all below `{root}/{station}/`."""
+"""The station's MQTT topics (docs/interface.md), all below `{root}/{station}/`."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class Topics:
     def accepts_response_topic(self, topic: str) -> bool:
         """Whether the station may answer on `topic`: only below `{st}/reply/`, no wildcards.
 
-        A station never publishes outside its own subtree (CONTRACT.md), and the broker's ACL
+        A station never publishes outside its own subtree (docs/interface.md), and the broker's ACL
         would refuse it anyway; a requester picks e.g. `{st}/reply/{requester-id}`.
         """
         prefix = f"{self.reply}/"

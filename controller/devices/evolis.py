@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import structlog
 
+from controller.contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from controller.render.card_panels import CardPanels, PrintPanel
 
 from .printer import (
-    ConsumableName,
     Fault,
-    FaultKind,
     Identity,
     Level,
     NotSupported,
@@ -27,7 +26,6 @@ from .printer import (
     PrinterStatus,
     PrinterUnavailable,
     PrintOutcome,
-    SpoilCause,
     Spoiled,
     Unknown,
 )
@@ -37,19 +35,23 @@ log = structlog.get_logger(__name__)
 
 OK_REPLIES = ("OK",)
 # `ERR <reason>` before a card is fed: the printer refuses it, no blank is used.
-REFUSALS: dict[str, FaultKind] = {
-    "COVER OPEN": "cover_open",
-    "FEEDER EMPTY": "feeder_empty",
-    "RIBBON ENDED": "ribbon_out",
-    "RIBBON ERROR": "ribbon_out",
-    "FILM ENDED": "film_out",
-    "COOLING": "cooling",
-    "HEAD TEMP": "head_temp",
-    "MECHANICAL": "jam",
+REFUSALS: dict[str, PrinterFault] = {
+    "COVER OPEN": PrinterFault.COVER_OPEN,
+    "FEEDER EMPTY": PrinterFault.FEEDER_EMPTY,
+    "RIBBON ENDED": PrinterFault.RIBBON_OUT,
+    "RIBBON ERROR": PrinterFault.RIBBON_OUT,
+    "FILM ENDED": PrinterFault.FILM_OUT,
+    "COOLING": PrinterFault.COOLING,
+    "HEAD TEMP": PrinterFault.HEAD_TEMP,
+    "MECHANICAL": PrinterFault.JAM,
 }
 # `ERR <reason>` answering `Se`: the card was fed and spoiled.
-SPOILS: dict[str, SpoilCause] = {"JAM": "jam", "RIBBON BROKEN": "ribbon_break"}
-CONSUMABLE_KEYS: dict[str, ConsumableName] = {"CARDS": "cards", "RIBBON": "ribbon", "FILM": "film"}
+SPOILS: dict[str, SpoilCause] = {"JAM": SpoilCause.JAM, "RIBBON BROKEN": SpoilCause.RIBBON_BREAK}
+CONSUMABLE_KEYS: dict[str, Consumable] = {
+    "CARDS": Consumable.CARDS,
+    "RIBBON": Consumable.RIBBON,
+    "FILM": Consumable.FILM,
+}
 
 
 def frame(*fields: str, payload: bytes | None = None) -> bytes:
@@ -114,9 +116,9 @@ class EvolisDriver:
             try:
                 before = self._number("Rco", "c")
             except PrinterUnavailable as error:
-                return Fault("disconnected", str(error))
+                return Fault(PrinterFault.DISCONNECTED, str(error))
             except PrinterError as error:
-                return Fault("printer_error", str(error))
+                return Fault(PrinterFault.PRINTER_ERROR, str(error))
             log.info("printer.card_start", counter_before=before)
             try:
                 for command in self._job_commands(panels):
@@ -133,7 +135,7 @@ class EvolisDriver:
         with self._lock:
             self._expect_ok(self._query("Ser"), "Ser")
 
-    def reload(self, consumable: ConsumableName, count: int, capacity: int | None = None) -> None:
+    def reload(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
         with self._lock:
             fields = ["Xrl", consumable, str(count)]
             if capacity is not None:
@@ -162,7 +164,7 @@ class EvolisDriver:
 
     def _refused(self, reply: str) -> Fault:
         reason = _error_reason(reply) or reply
-        kind = REFUSALS.get(reason, "printer_error")
+        kind = REFUSALS.get(reason, PrinterFault.PRINTER_ERROR)
         log.warning("printer.card_refused", reply=reply, fault=kind)
         return Fault(kind, reply)
 
@@ -171,7 +173,7 @@ class EvolisDriver:
         if reply in OK_REPLIES:
             outcome: PrintOutcome = Printed(self._counter_after(before))
         elif reason in SPOILS:
-            if SPOILS[reason] == "jam":
+            if SPOILS[reason] is SpoilCause.JAM:
                 self._clear_jam()
             outcome = Spoiled(SPOILS[reason], self._counter_after(before))
         elif reason in REFUSALS:
@@ -255,7 +257,7 @@ class EvolisDriver:
             checks.append(("WAR_RIBBON_ENDED", True))
         return PrinterStatus(
             flags=frozenset(name for name, active in checks if active),
-            consumables={"ribbon": ribbon},
+            consumables={Consumable.RIBBON: ribbon},
             card_counter=self._number("Rco", "c"),
         )
 

@@ -9,7 +9,7 @@ from typing import Any
 from controller.clock import Clock
 from firmware.faults import FaultLike, FaultSpec
 from firmware.usb_backend import VirtualBackend
-from firmware.virtual_printer import VirtualPrinter
+from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
 from .usb_transport import TransportSettings, UsbTarget, UsbTransport
@@ -42,7 +42,6 @@ def virtual_printer(
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
     `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/`."""
-    directory = Path(state_dir) / "virtual-printer"
     return VirtualPrinter(
         state_dir,
         clock=clock,
@@ -51,7 +50,7 @@ def virtual_printer(
         ribbon=ribbon,
         film=film,
         faults=faults,
-        save_cards=directory / "cards" if save_cards else None,
+        save_cards=pictures_directory(state_dir) if save_cards else None,
     )
 
 

@@ -16,23 +16,12 @@ Methods other than `print_card` raise `PrinterUnavailable` when the printer cann
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from controller.contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from controller.render.card_panels import CardPanels
 
-ConsumableName = Literal["cards", "ribbon", "film"]
-FaultKind = Literal[
-    "cover_open",
-    "feeder_empty",
-    "ribbon_out",
-    "film_out",
-    "cooling",
-    "head_temp",
-    "jam",
-    "disconnected",
-    "printer_error",
-]
-SpoilCause = Literal["jam", "ribbon_break"]
+# The name core/printer_worker.py imports; the type is the vocabulary's `Consumable`.
 
 
 class PrinterError(Exception):
@@ -54,13 +43,13 @@ class Printed:
 
 @dataclass(frozen=True)
 class Spoiled:
-    cause: SpoilCause
+    cause: SpoilCause  # JAM or RIBBON_BREAK
     card_counter: int
 
 
 @dataclass(frozen=True)
 class Fault:
-    kind: FaultKind
+    kind: PrinterFault
     detail: str = ""
 
 
@@ -94,7 +83,7 @@ class PrinterStatus:
     consumables; a level is None where the printer cannot tell."""
 
     flags: frozenset[str] = frozenset()
-    consumables: dict[ConsumableName, Level] = field(default_factory=dict)
+    consumables: dict[Consumable, Level] = field(default_factory=dict)
     card_counter: int | None = None
     head_temp_c: float | None = None
 
@@ -127,7 +116,7 @@ class PrinterDriver(Protocol):
     def reject(self) -> None:
         """Eject a card left in the printer into the reject box."""
 
-    def reload(self, consumable: ConsumableName, count: int, capacity: int | None = None) -> None:
+    def reload(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
         """Tell the printer a person loaded `count` of `consumable` (NotSupported if it can't)."""
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 
 from controller.contract.errors import CommandError
+from controller.contract.vocabulary import CommandErrorCode
 from controller.core.commands import StationCommands
 from controller.local.client import MAX_REQUEST_BYTES
 
@@ -56,19 +57,19 @@ def _handler_for(commands: StationCommands) -> type[socketserver.StreamRequestHa
 
 def _answer(commands: StationCommands, raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_REQUEST_BYTES:
-        return _error("invalid_args", "request too large")
+        return _error(CommandErrorCode.INVALID_ARGS, "request too large")
     try:
         request = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply
-        return _error("invalid_json", "request is not JSON")
+        return _error(CommandErrorCode.INVALID_JSON, "request is not JSON")
     if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
-        return _error("invalid_schema", "request needs a cmd")
+        return _error(CommandErrorCode.INVALID_SCHEMA, "request needs a cmd")
     try:
         result = commands.handle(request["cmd"], request.get("args", {}))
     except CommandError as exc:
         return _error(exc.code, exc.message)
     except TimeoutError:
-        return _error("invalid_state", "the station did not answer in time")
+        return _error(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
     log.info("local command", cmd=request["cmd"])
     return {"ok": True, "result": result}
 

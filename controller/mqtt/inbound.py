@@ -24,6 +24,7 @@ from paho.mqtt.properties import Properties
 
 from controller.contract.jobspec import JobSpec, Rejection
 from controller.contract.topics import Topics
+from controller.contract.vocabulary import Requester
 from controller.mqtt.connection import Connection
 from controller.mqtt.requests import CommandProcessor, Reply
 from controller.queue.db import StoreError
@@ -116,7 +117,9 @@ class Inbound:
             self._guarded(self._jobs, jobs)
 
     def _jobs(self, jobs: list[_Received]) -> None:
-        results = self._intake.store([r.job for r in jobs if r.job is not None], source="mqtt")
+        results = self._intake.store(
+            [r.job for r in jobs if r.job is not None], source=Requester.MQTT
+        )
         for received, result in zip(jobs, results, strict=True):
             received.connection.ack(received.message.mid, received.message.qos)
             self._on_job(result)

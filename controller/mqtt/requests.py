@@ -20,12 +20,11 @@ import structlog
 
 from controller.clock import Clock, rfc3339
 from controller.contract.errors import CommandError
+from controller.contract.vocabulary import CommandErrorCode, Schema
 from controller.queue.db import Database, StoreError
 
 log = structlog.get_logger(__name__)
 
-CMD_SCHEMA = "ektp.cmd/1"
-REPLY_SCHEMA = "ektp.reply/1"
 MAX_CMD_ID_LENGTH = 128
 REPLY_RETENTION = timedelta(days=30)
 BEGUN = b""  # the stored "reply" of a command being run: its reply is not stored yet
@@ -59,17 +58,21 @@ class CommandProcessor:
         try:
             request = json.loads(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
-            return Reply(None, _error(None, "invalid_json", "the request is not UTF-8 JSON"), False)
+            return Reply(
+                None,
+                _error(None, CommandErrorCode.INVALID_JSON, "the request is not UTF-8 JSON"),
+                False,
+            )
         cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
         if not _usable_cmd_id(cmd_id):
             message = f"cmd_id must be a string of 1 to {MAX_CMD_ID_LENGTH} characters"
-            return Reply(None, _error(None, "invalid_schema", message), False)
+            return Reply(None, _error(None, CommandErrorCode.INVALID_SCHEMA, message), False)
         stored = self._stored(cmd_id)
         if stored == BEGUN:
             # An earlier delivery began to run it and the station stopped before its reply was
             # stored: its effect may have happened. Never run a command twice.
             log.warning("command interrupted by a stop; not run again", cmd_id=cmd_id, name=name)
-            reply = _error(cmd_id, "invalid_state", INTERRUPTED)
+            reply = _error(cmd_id, CommandErrorCode.INVALID_STATE, INTERRUPTED)
             self._store(cmd_id, name, reply)
             return Reply(cmd_id, reply, False)
         if stored is not None:
@@ -77,7 +80,7 @@ class CommandProcessor:
             return Reply(cmd_id, stored, True)
         problem = _schema_problem(request)
         if problem:
-            reply = _error(cmd_id, "invalid_schema", problem)
+            reply = _error(cmd_id, CommandErrorCode.INVALID_SCHEMA, problem)
         else:
             self._store(cmd_id, name, BEGUN)
             reply = self._run(name, cmd_id, request.get("args", {}))
@@ -87,14 +90,16 @@ class CommandProcessor:
     def _run(self, name: str, cmd_id: str, args: dict[str, Any]) -> bytes:
         try:
             result = self._handler.handle(name, args)
-            body = {"schema": REPLY_SCHEMA, "cmd_id": cmd_id, "ok": True, "result": result}
+            body = {"schema": Schema.REPLY, "cmd_id": cmd_id, "ok": True, "result": result}
             reply = _encode(body)
         except CommandError as exc:
             log.info("command refused", cmd_id=cmd_id, name=name, code=exc.code)
             return _error(cmd_id, exc.code, exc.message)
         except Exception:
             log.exception("command handler failed", cmd_id=cmd_id, name=name)
-            return _error(cmd_id, "internal_error", "the station failed to run the command")
+            return _error(
+                cmd_id, CommandErrorCode.INTERNAL_ERROR, "the station failed to run the command"
+            )
         log.info("command done", cmd_id=cmd_id, name=name)
         return reply
 
@@ -138,8 +143,8 @@ def _usable_cmd_id(cmd_id: Any) -> bool:
 
 
 def _schema_problem(request: dict[str, Any]) -> str | None:
-    if request.get("schema") != CMD_SCHEMA:
-        return f"schema must be {CMD_SCHEMA!r}"
+    if request.get("schema") != Schema.COMMAND:
+        return f"schema must be {Schema.COMMAND.value!r}"
     if not isinstance(request.get("args", {}), dict):
         return "args must be an object"
     return None
@@ -148,7 +153,7 @@ def _schema_problem(request: dict[str, Any]) -> str | None:
 def _error(cmd_id: str | None, code: str, message: str) -> bytes:
     return _encode(
         {
-            "schema": REPLY_SCHEMA,
+            "schema": Schema.REPLY,
             "cmd_id": cmd_id,
             "ok": False,
             "error": {"code": code, "message": message},

@@ -18,11 +18,11 @@ import structlog
 
 from controller import __version__
 from controller.clock import Clock, rfc3339
+from controller.contract.vocabulary import Schema, StationState
 from controller.queue.db import Database, get_meta, set_meta
 
 log = structlog.get_logger(__name__)
 
-STATUS_SCHEMA = "ektp.status/1"
 SESSION_KEY = "mqtt.session"
 
 StatusProvider = Callable[[], dict[str, Any]]
@@ -69,7 +69,7 @@ class StatusReport:
             log.exception("status provider failed; status not published")
             return None
         body.update(
-            schema=STATUS_SCHEMA,
+            schema=Schema.STATUS,
             station=self._station,
             session=session,
             time=rfc3339(self._clock.now()),
@@ -81,9 +81,9 @@ class StatusReport:
         """The Last Will, and what a clean stop publishes."""
         return _encode(
             {
-                "schema": STATUS_SCHEMA,
+                "schema": Schema.STATUS,
                 "station": self._station,
-                "state": "offline",
+                "state": StationState.OFFLINE,
                 "session": session,
                 "time": rfc3339(self._clock.now()),
                 "version": __version__,

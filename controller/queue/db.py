@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 
 import structlog
@@ -158,3 +159,15 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def sql_literals(names: Iterable[StrEnum]) -> str:
+    """`'queued', 'printing'`: names of the vocabulary quoted for SQL text. A bound parameter
+    is the rule; this is for a condition the query planner must see, as in `state IN (...)`
+    matching a partial index's WHERE (`jobs_one_active_per_nik`)."""
+    quoted = []
+    for name in names:
+        if "'" in name:
+            raise ValueError(f"{name!r} cannot be quoted for SQL")
+        quoted.append(f"'{name}'")
+    return ", ".join(quoted)

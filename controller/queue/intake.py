@@ -17,11 +17,17 @@ import structlog
 
 from controller.clock import Clock, rfc3339
 from controller.contract.jobspec import JobSpec, Rejection, parse_job
-from controller.queue.db import Database
+from controller.contract.vocabulary import ACTIVE_STATES, EventType, RejectCode, Requester
+from controller.queue.db import Database, sql_literals
 from controller.queue.jobs import JobStore
 from controller.queue.outbox import emit
 
 log = structlog.get_logger(__name__)
+
+# The states written out, so that the planner takes the partial index on active NIKs.
+ACTIVE_JOB_OF_NIK = (
+    f"SELECT job_id FROM jobs WHERE nik = ? AND state IN ({sql_literals(ACTIVE_STATES)})"
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Intake:
         self._db, self._jobs, self._clock = db, jobs, clock
         self._tz = ZoneInfo(timezone)
 
-    def submit(self, payload: bytes, source: str = "mqtt") -> IntakeResult:
+    def submit(self, payload: bytes, source: str = Requester.MQTT) -> IntakeResult:
         return self.store([self.check(payload)], source)[0]
 
     def check(self, payload: bytes) -> JobSpec | Rejection:
@@ -53,7 +59,7 @@ class Intake:
         return parse_job(payload, today=self._clock.now().astimezone(self._tz).date())
 
     def store(
-        self, checked: Sequence[JobSpec | Rejection], source: str = "mqtt"
+        self, checked: Sequence[JobSpec | Rejection], source: str = Requester.MQTT
     ) -> list[IntakeResult]:
         """Store checked messages in order, each job or rejection with its event, in one
         transaction: one fsync for them all, and all of them on disk when this returns."""
@@ -79,26 +85,26 @@ class Intake:
             return self._reject(
                 tx,
                 Rejection(
-                    "conflict", "job_id already used for a job with other content", spec.job_id
+                    RejectCode.CONFLICT,
+                    "job_id already used for a job with other content",
+                    spec.job_id,
                 ),
             )
         if spec.not_after is not None and spec.not_after < now:
             return self._reject(
                 tx,
                 Rejection(
-                    "expired", f"not_after {rfc3339(spec.not_after)} has passed", spec.job_id
+                    RejectCode.EXPIRED,
+                    f"not_after {rfc3339(spec.not_after)} has passed",
+                    spec.job_id,
                 ),
             )
-        active = tx.execute(
-            "SELECT job_id FROM jobs WHERE nik = ? AND state IN ('queued', 'printing',"
-            " 'needs_review')",
-            (spec.nik,),
-        ).fetchone()
+        active = tx.execute(ACTIVE_JOB_OF_NIK, (spec.nik,)).fetchone()
         if active is not None:
             return self._reject(
                 tx,
                 Rejection(
-                    "duplicate_nik",
+                    RejectCode.DUPLICATE_NIK,
                     f"job {active[0]} for the same NIK is still active",
                     spec.job_id,
                 ),
@@ -109,7 +115,7 @@ class Intake:
     def _reject(self, tx: sqlite3.Connection, rejection: Rejection) -> IntakeResult:
         emit(
             tx,
-            "job.rejected",
+            EventType.JOB_REJECTED,
             rejection.job_id,
             {"code": rejection.code, "message": rejection.message},
             self._clock.now(),

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from controller.clock import rfc3339
+from controller.contract.vocabulary import AttemptOutcome, Consumable, EventType
 from controller.policy.consumables import empty_alert, low_alert
 from controller.queue.outbox import emit
 
-CONSUMABLES = ("cards", "ribbon", "film")
 # A reload replaces a ribbon or a film (what was left of the old one is taken out); blanks are
 # topped up in the feeder.
-REPLACED_ON_RELOAD = ("ribbon", "film")
+REPLACED_ON_RELOAD = frozenset({Consumable.RIBBON, Consumable.FILM})
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Ledger:
 
     def initialise(self, tx: sqlite3.Connection, loaded: dict[str, int], at: datetime) -> None:
         """Record the first load of a new station (what was in the printer when it came)."""
-        for consumable in CONSUMABLES:
+        for consumable in Consumable:
             exists = tx.execute(
                 "SELECT 1 FROM consumables WHERE consumable = ?", (consumable,)
             ).fetchone()
@@ -59,9 +59,11 @@ class Ledger:
             )
             self._change(tx, consumable, "load", count, at, note="initial")
 
-    def use(self, tx: sqlite3.Connection, outcome: str, job_id: str, at: datetime) -> None:
+    def use(
+        self, tx: sqlite3.Connection, outcome: AttemptOutcome, job_id: str, at: datetime
+    ) -> None:
         """One card attempt, printed or spoiled, uses one of each consumable."""
-        for consumable in CONSUMABLES:
+        for consumable in Consumable:
             remaining = self.remaining(tx, consumable)
             if remaining == 0:
                 # The printer used something the ledger thought empty: the count was wrong.
@@ -105,7 +107,7 @@ class Ledger:
         )
         emit(
             tx,
-            "consumable.reloaded",
+            EventType.CONSUMABLE_RELOADED,
             None,
             {"consumable": consumable, "count": count, "capacity": new_capacity, "lot": lot},
             at,
@@ -138,8 +140,8 @@ class Ledger:
             result[name] = Balance(
                 consumable=name,
                 loaded=sums.get((name, "load"), 0),
-                printed=-sums.get((name, "printed"), 0),
-                spoiled=-sums.get((name, "spoiled"), 0),
+                printed=-sums.get((name, AttemptOutcome.PRINTED), 0),
+                spoiled=-sums.get((name, AttemptOutcome.SPOILED), 0),
                 adjustments=sums.get((name, "adjust"), 0),
                 remaining=row["remaining"],
                 capacity=row["capacity"],
@@ -176,10 +178,10 @@ class Ledger:
         if emit_low:
             emit(
                 tx,
-                "consumable.low",
+                EventType.CONSUMABLE_LOW,
                 None,
                 {"consumable": consumable, "remaining": after, "threshold": threshold},
                 at,
             )
         if empty_alert(before, after):
-            emit(tx, "consumable.empty", None, {"consumable": consumable}, at)
+            emit(tx, EventType.CONSUMABLE_EMPTY, None, {"consumable": consumable}, at)

@@ -14,26 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from controller.clock import rfc3339
+from controller.contract.vocabulary import EventType, Schema
 from controller.queue.db import Database
-
-EVENT_SCHEMA = "ektp.event/1"
-EVENT_TYPES = frozenset(
-    {
-        "job.accepted",
-        "job.rejected",
-        "card.printed",
-        "card.spoiled",
-        "job.needs_review",
-        "job.failed",
-        "job.cancelled",
-        "job.expired",
-        "consumable.low",
-        "consumable.empty",
-        "consumable.reloaded",
-        "alert.raised",
-        "alert.cleared",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -47,7 +29,7 @@ class OutboxEvent:
     def message(self, station: str) -> dict[str, Any]:
         """The event as the contract publishes it."""
         return {
-            "schema": EVENT_SCHEMA,
+            "schema": Schema.EVENT,
             "event_id": f"{station}:{self.seq}",
             "seq": self.seq,
             "station": station,
@@ -63,14 +45,16 @@ class OutboxEvent:
 
 def emit(
     tx: sqlite3.Connection,
-    event_type: str,
+    event_type: EventType,
     job_id: str | None,
     data: dict[str, Any],
     at: datetime,
 ) -> int:
     """Append one event inside the caller's transaction; returns its `seq`."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type!r}")
+    try:
+        event_type = EventType(event_type)
+    except ValueError:
+        raise ValueError(f"unknown event type {event_type!r}") from None
     cursor = tx.execute(
         "INSERT INTO outbox (type, job_id, time, data) VALUES (?, ?, ?, ?)",
         (event_type, job_id, rfc3339(at), json.dumps(data, separators=(",", ":"))),

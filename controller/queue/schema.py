@@ -1,13 +1,13 @@
 """The station database's schema, as an ordered list of migrations.
 
 Each migration runs once, in its own transaction, and `PRAGMA user_version` records how far a
-database has come. Never edit a released migration: append a new one.
+database has come. Never edit a released migration: append a new one. The migrations are history,
+so they spell out the vocabulary's names; tests/contract/test_vocabulary.py checks that the
+`CHECK (... IN (...))` lists of the migrated schema still agree with
+controller/contract/vocabulary.py.
 """
 
 from __future__ import annotations
-
-JOB_STATES = ("queued", "printing", "needs_review", "printed", "failed", "cancelled", "expired")
-ACTIVE_STATES = ("queued", "printing", "needs_review")
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: jobs, their print attempts, the event outbox, the consumables ledger.

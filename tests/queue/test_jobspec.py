@@ -1,4 +1,4 @@
-"""Every rejection code of CONTRACT.md, each with a realistic bad payload."""
+"""Every rejection code of docs/interface.md, each with a realistic bad payload."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ PHOTO_B64 = base64.b64encode(_photo_jpeg()).decode()
 SIGNATURE_B64 = base64.b64encode(_signature_png()).decode()
 
 
-# The text fields of CONTRACT.md's example job.
+# The text fields of docs/interface.md's example job.
 CONTRACT_CARD_TEXT: dict[str, str] = {
     "nik": "3271046301900002",
     "name": "SITI RAHAYU",

@@ -14,8 +14,10 @@ from typing import Protocol, TypeVar
 
 import structlog
 from gpiozero import LED, Button, Buzzer, CPUTemperature, Device, DigitalInputDevice, OutputDevice
+from gpiozero.pins import Factory
 
 from controller.app.config import PanelSection
+from controller.contract.vocabulary import Resolution, StationState
 
 from .factory import PanelError, check_factory_name, open_factory
 from .fan import FanControl
@@ -26,17 +28,6 @@ __all__ = ["Panel", "PanelActions", "PanelError"]
 
 log = structlog.get_logger(__name__)
 
-PIN_OPTIONS = (
-    "ready_led",
-    "busy_led",
-    "fault_led",
-    "buzzer",
-    "pause_button",
-    "review_button",
-    "cover_switch",
-    "fan",
-    "power_fail",
-)
 BUTTON_BOUNCE_S = 0.05
 COVER_BOUNCE_S = 0.05
 POWER_FAIL_BOUNCE_S = 0.1
@@ -49,7 +40,7 @@ class PanelActions(Protocol):
 
     def toggle_pause(self) -> None: ...
 
-    def resolve_review(self, outcome: str) -> None:
+    def resolve_review(self, outcome: Resolution) -> None:
         """`outcome` is "printed" (short press) or "spoiled" (held)."""
 
     def cabinet_changed(self, is_open: bool) -> None: ...
@@ -72,8 +63,8 @@ class Panel:
         self._closed = False
         self._state = ""
         self._head_c: float | None = None
-        fitted = any(getattr(section, option) for option in PIN_OPTIONS)
-        self._factory = open_factory(section.pin_factory) if fitted else None
+        self._factory: Factory | None = None
+        self._factory_opened = False  # at the first pin fitted: a panel without pins needs none
         try:
             self._build(actions)
         except BaseException:
@@ -101,7 +92,7 @@ class Panel:
         blocked or error, the fan re-evaluated."""
         if state not in LIGHTS:
             log.warning("panel.unknown_state", state=state)
-            state = "error"
+            state = StationState.ERROR
         with self._lock:
             if self._closed:
                 return
@@ -109,7 +100,7 @@ class Panel:
             for lamp, light in zip(lamps, lights_for(state, needs_person), strict=True):
                 lamp.show(light)
             if state != self._state and state in ATTENTION_STATES:
-                self._beeper.chirp("attention")
+                self._beeper.chirp(Chirp.ATTENTION)
             self._state, self._head_c = state, head_temp_c
             self._fan.update(head_temp_c)
 
@@ -141,48 +132,48 @@ class Panel:
         log.info("panel.closed")
 
     def _build(self, actions: PanelActions) -> None:
-        section, factory = self._section, self._factory
-        self._ready = Lamp(self._fit("ready_led", lambda pin: LED(pin, pin_factory=factory)))
-        self._busy = Lamp(self._fit("busy_led", lambda pin: LED(pin, pin_factory=factory)))
-        self._fault = Lamp(self._fit("fault_led", lambda pin: LED(pin, pin_factory=factory)))
-        self._beeper = Beeper(self._fit("buzzer", lambda pin: Buzzer(pin, pin_factory=factory)))
-        fan = self._fit("fan", lambda pin: OutputDevice(pin, pin_factory=factory))
+        section = self._section
+
+        def led(pin: int) -> LED:
+            return LED(pin, pin_factory=self._factory)
+
+        def button(pin: int, **hold: float) -> Button:
+            return Button(pin, bounce_time=BUTTON_BOUNCE_S, pin_factory=self._factory, **hold)
+
+        self._ready = Lamp(self._fit(ready_led=led))
+        self._busy = Lamp(self._fit(busy_led=led))
+        self._fault = Lamp(self._fit(fault_led=led))
+        self._beeper = Beeper(self._fit(buzzer=lambda pin: Buzzer(pin, pin_factory=self._factory)))
+        fan = self._fit(fan=lambda pin: OutputDevice(pin, pin_factory=self._factory))
         self._fan = FanControl(
             fan,
             self._cpu_sensor() if fan is not None else None,
             on_c=section.fan_on_c,
             off_c=section.fan_off_c,
         )
-        pause = self._fit(
-            "pause_button",
-            lambda pin: Button(pin, bounce_time=BUTTON_BOUNCE_S, pin_factory=factory),
-        )
+        pause = self._fit(pause_button=button)
         if pause is not None:
             pause.when_pressed = guarded("pause_button", actions.toggle_pause)
-        review = self._fit(
-            "review_button",
-            lambda pin: Button(
-                pin,
-                bounce_time=BUTTON_BOUNCE_S,
-                hold_time=section.review_hold_s,
-                pin_factory=factory,
-            ),
-        )
+        review = self._fit(review_button=lambda pin: button(pin, hold_time=section.review_hold_s))
         self._review = ReviewGesture(review, actions.resolve_review) if review is not None else None
-        cover = self._fit("cover_switch", lambda pin: self._low_active(pin, COVER_BOUNCE_S))
+        cover = self._fit(cover_switch=lambda pin: self._low_active(pin, COVER_BOUNCE_S))
         self._cover = CoverWatch(cover, actions.cabinet_changed) if cover is not None else None
-        power = self._fit("power_fail", lambda pin: self._low_active(pin, POWER_FAIL_BOUNCE_S))
+        power = self._fit(power_fail=lambda pin: self._low_active(pin, POWER_FAIL_BOUNCE_S))
         self._power = None
         if power is not None:
             self._power = PowerFailLatch(power, self._power_failed(actions))
 
-    def _fit(self, option: str, build: Callable[[int], D]) -> D | None:
-        """Build the device on `option`'s pin, or nothing for pin 0."""
+    def _fit(self, **build: Callable[[int], D]) -> D | None:
+        """Build the device on one option's pin (`_fit(fan=builder)`), or nothing for pin 0."""
+        ((option, make),) = build.items()
         pin = int(getattr(self._section, option))
         if not pin:
             return None
+        if not self._factory_opened:
+            self._factory = open_factory(self._section.pin_factory)
+            self._factory_opened = True
         try:
-            device = build(pin)
+            device = make(pin)
         except Exception as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise PanelError(f"[panel] {option}: cannot use GPIO{pin}: {reason}") from exc
@@ -206,7 +197,7 @@ class Panel:
 
     def _power_failed(self, actions: PanelActions) -> Callable[[], None]:
         def failed() -> None:
-            guarded("power_fail_chirp", self.chirp, "power_fail")()
+            guarded("power_fail_chirp", self.chirp, Chirp.POWER_FAIL)()
             actions.power_failed()
 
         return failed

@@ -13,6 +13,8 @@ from typing import Any
 import structlog
 from gpiozero import Button, DigitalInputDevice
 
+from controller.contract.vocabulary import Resolution
+
 log = structlog.get_logger(__name__)
 
 
@@ -33,7 +35,7 @@ class ReviewGesture:
     the button's `hold_time` is "spoiled" (reported while still held; its release reports
     nothing)."""
 
-    def __init__(self, button: Button, resolve: Callable[[str], None]) -> None:
+    def __init__(self, button: Button, resolve: Callable[[Resolution], None]) -> None:
         self.button = button
         self._resolve = resolve
         self._lock = threading.Lock()
@@ -47,12 +49,12 @@ class ReviewGesture:
             self._open = True
 
     def _held(self) -> None:
-        self._finish("spoiled")
+        self._finish(Resolution.SPOILED)
 
     def _released(self) -> None:
-        self._finish("printed")
+        self._finish(Resolution.PRINTED)
 
-    def _finish(self, outcome: str) -> None:
+    def _finish(self, outcome: Resolution) -> None:
         with self._lock:
             # The first of hold and release closes the gesture; the other reports nothing.
             if not self._open:
@@ -105,4 +107,4 @@ class PowerFailLatch:
                 return
             self.fired = True
         log.warning("panel.power_fail")
-        guarded("power_fail", self._failed)()
+        guarded("power_fail_line", self._failed)()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import threading
-from typing import Literal
 
 from gpiozero import LED, Buzzer
+
+from controller.contract.vocabulary import AlertCode, AttemptOutcome, StationState
 
 
 class Light(enum.Enum):
@@ -22,20 +23,19 @@ BLINK_S: dict[Light, tuple[float, float]] = {Light.SLOW: (1.0, 1.0), Light.FAST:
 
 _OFF, _ON, _SLOW, _FAST = Light.OFF, Light.ON, Light.SLOW, Light.FAST
 
-LIGHTS: dict[str, tuple[Light, Light, Light]] = {
+LIGHTS: dict[StationState, tuple[Light, Light, Light]] = {
     # state: (ready, busy, fault)
-    "starting": (_ON, _ON, _ON),  # lamp test while the station starts
-    "ready": (_ON, _OFF, _OFF),
-    "printing": (_OFF, _ON, _OFF),
-    "cooling": (_OFF, _SLOW, _OFF),
-    "paused": (_SLOW, _OFF, _OFF),
-    "blocked": (_OFF, _OFF, _FAST),
-    "error": (_OFF, _OFF, _ON),
-    "stopping": (_OFF, _FAST, _OFF),
-    "offline": (_OFF, _OFF, _OFF),
+    StationState.STARTING: (_ON, _ON, _ON),  # lamp test while the station starts
+    StationState.READY: (_ON, _OFF, _OFF),
+    StationState.PRINTING: (_OFF, _ON, _OFF),
+    StationState.COOLING: (_OFF, _SLOW, _OFF),
+    StationState.PAUSED: (_SLOW, _OFF, _OFF),
+    StationState.BLOCKED: (_OFF, _OFF, _FAST),
+    StationState.ERROR: (_OFF, _OFF, _ON),
+    StationState.STOPPING: (_OFF, _FAST, _OFF),
+    StationState.OFFLINE: (_OFF, _OFF, _OFF),
 }
-STATES = tuple(LIGHTS)
-ATTENTION_STATES = frozenset({"blocked", "error"})
+ATTENTION_STATES = frozenset({StationState.BLOCKED, StationState.ERROR})
 
 
 def lights_for(state: str, needs_person: bool) -> tuple[Light, Light, Light]:
@@ -68,13 +68,19 @@ class Lamp:
             self.led.blink(on_time=on_s, off_time=off_s)
 
 
-Chirp = Literal["printed", "attention", "power_fail"]
+class Chirp(enum.StrEnum):
+    """The buzzer's patterns, named after what they announce."""
 
-CHIRPS: dict[str, tuple[float, float, int]] = {
+    PRINTED = AttemptOutcome.PRINTED  # a good card came out
+    ATTENTION = "attention"  # the station entered blocked or error
+    POWER_FAIL = AlertCode.POWER_FAIL  # the UPS reported mains lost
+
+
+CHIRPS: dict[Chirp, tuple[float, float, int]] = {
     # kind: (seconds on, seconds off, beeps)
-    "printed": (0.08, 0.05, 1),
-    "attention": (0.15, 0.1, 3),
-    "power_fail": (0.6, 0.3, 3),
+    Chirp.PRINTED: (0.08, 0.05, 1),
+    Chirp.ATTENTION: (0.15, 0.1, 3),
+    Chirp.POWER_FAIL: (0.6, 0.3, 3),
 }
 
 

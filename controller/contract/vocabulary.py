@@ -1,0 +1,258 @@
+"""Every name of the interface (docs/interface.md), typed, in one place.
+
+The members are `StrEnum`s, so each one is its own string on the wire, in JSON, in SQL
+parameters and in log lines. No other module of `controller/` writes one of these values as a
+literal (tests/test_vocabulary.py fails if one does).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Schema(StrEnum):
+    """The `schema` string each payload carries."""
+
+    JOB = "ektp.job/1"
+    EVENT = "ektp.event/1"
+    STATUS = "ektp.status/1"
+    COMMAND = "ektp.cmd/1"
+    REPLY = "ektp.reply/1"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    PRINTING = "printing"
+    NEEDS_REVIEW = "needs_review"
+    PRINTED = "printed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+# A job that is not over yet: a NIK has at most one (the `jobs_one_active_per_nik` index).
+ACTIVE_STATES = (JobState.QUEUED, JobState.PRINTING, JobState.NEEDS_REVIEW)
+
+
+class JobReason(StrEnum):
+    """Why a card is printed: a first card, or a replacement."""
+
+    NEW = "new"
+    DAMAGED = "damaged"
+    LOST = "lost"
+    DATA_CHANGE = "data_change"
+
+
+REPLACEMENT_REASONS = frozenset(reason for reason in JobReason if reason is not JobReason.NEW)
+
+
+class EventType(StrEnum):
+    JOB_ACCEPTED = "job.accepted"
+    JOB_REJECTED = "job.rejected"
+    CARD_PRINTED = "card.printed"
+    CARD_SPOILED = "card.spoiled"
+    JOB_NEEDS_REVIEW = "job.needs_review"
+    JOB_FAILED = "job.failed"
+    JOB_CANCELLED = "job.cancelled"
+    JOB_EXPIRED = "job.expired"
+    CONSUMABLE_LOW = "consumable.low"
+    CONSUMABLE_EMPTY = "consumable.empty"
+    CONSUMABLE_RELOADED = "consumable.reloaded"
+    ALERT_RAISED = "alert.raised"
+    ALERT_CLEARED = "alert.cleared"
+
+
+class RejectCode(StrEnum):
+    """`job.rejected`'s `code`."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_SCHEMA = "invalid_schema"
+    INVALID_FIELD = "invalid_field"
+    INVALID_NIK = "invalid_nik"
+    NOT_PRR = "not_prr"
+    TOO_LARGE = "too_large"
+    CONFLICT = "conflict"
+    DUPLICATE_NIK = "duplicate_nik"
+    EXPIRED = "expired"
+
+
+class FailCode(StrEnum):
+    """`job.failed`'s `code` (an addition: the contract leaves these to the station)."""
+
+    TOO_MANY_SPOILED = "too_many_spoiled"
+    RENDER_FAILED = "render_failed"
+
+
+class CommandName(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    RESOLVE = "resolve"
+    RELOAD = "reload"
+    STATUS = "status"
+    REPLAY = "replay"  # an addition: publish a range of events again
+    JOBS = "jobs"  # the local control socket only
+    SUBMIT = "submit"  # the local control socket only
+
+
+REMOTE_COMMANDS = frozenset(set(CommandName) - {CommandName.JOBS, CommandName.SUBMIT})
+
+
+class CommandErrorCode(StrEnum):
+    INVALID_JSON = "invalid_json"
+    INVALID_SCHEMA = "invalid_schema"
+    UNKNOWN_COMMAND = "unknown_command"
+    INVALID_ARGS = "invalid_args"
+    UNKNOWN_JOB = "unknown_job"
+    INVALID_STATE = "invalid_state"
+    INTERNAL_ERROR = "internal_error"  # an addition: the station failed to run it
+
+
+class Consumable(StrEnum):
+    CARDS = "cards"  # blanks in the feeder
+    RIBBON = "ribbon"
+    FILM = "film"  # retransfer film
+
+
+class Resolution(StrEnum):
+    """`resolve`'s `outcome`: what a person found of a `needs_review` card."""
+
+    PRINTED = "printed"
+    SPOILED = "spoiled"
+    NOT_PRINTED = "not_printed"
+
+
+class AttemptOutcome(StrEnum):
+    """How one attempt at a card ended, as the station stores it."""
+
+    PRINTED = "printed"
+    SPOILED = "spoiled"
+    NOT_PRINTED = "not_printed"  # the counter proved no blank was used
+    UNKNOWN = "unknown"  # a person decides (needs_review)
+
+
+class CardResult(StrEnum):
+    """The virtual printer's `cards.jsonl` `result`."""
+
+    PRINTED = "printed"
+    SPOILED = "spoiled"
+
+
+class FaultKind(StrEnum):
+    """Faults a virtual printer can be given (`[printer.virtual] faults`); what the driver
+    reports of them is a `PrinterFault`."""
+
+    JAM = "jam"
+    RIBBON_BREAK = "ribbon_break"
+    COVER_OPEN = "cover_open"
+    UNPLUG = "unplug"
+    OVERHEAT = "overheat"
+
+
+class PrinterFault(StrEnum):
+    """Why the printer refused a card (the driver's `Fault.kind`, docs/printer-protocol.md):
+    the attempt's cause, and `job.needs_review`'s if the card counter moved all the same."""
+
+    COVER_OPEN = "cover_open"
+    FEEDER_EMPTY = "feeder_empty"
+    RIBBON_OUT = "ribbon_out"
+    FILM_OUT = "film_out"
+    COOLING = "cooling"
+    HEAD_TEMP = "head_temp"
+    JAM = "jam"
+    DISCONNECTED = "disconnected"
+    PRINTER_ERROR = "printer_error"
+
+
+class SpoilCause(StrEnum):
+    """`card.spoiled`'s `cause`."""
+
+    JAM = "jam"
+    RIBBON_BREAK = "ribbon_break"
+    RESOLVED_SPOILED = "resolved_spoiled"  # a person said so (`resolve ... spoiled`)
+
+
+class ReviewCause(StrEnum):
+    """`job.needs_review`'s `cause`, besides a fault kind the printer reported."""
+
+    INTERRUPTED = "interrupted"  # the station stopped mid-card
+    UNKNOWN = "unknown"
+
+
+class StationState(StrEnum):
+    STARTING = "starting"
+    READY = "ready"
+    PRINTING = "printing"
+    COOLING = "cooling"
+    PAUSED = "paused"
+    BLOCKED = "blocked"
+    ERROR = "error"
+    STOPPING = "stopping"
+    OFFLINE = "offline"
+
+
+class Reason(StrEnum):
+    """The status's `reasons`: every condition in force, in the order of the state's
+    precedence (an addition to the contract's status)."""
+
+    PRINTER_MISSING = "printer_missing"
+    COVER_OPEN = "cover_open"
+    CARDS_EMPTY = "cards_empty"
+    RIBBON_EMPTY = "ribbon_empty"
+    FILM_EMPTY = "film_empty"
+    REVIEW_PENDING = "review_pending"
+    PRINTER_ERROR = "printer_error"
+    DAILY_LIMIT = "daily_limit"
+    HOURLY_LIMIT = "hourly_limit"
+    HEAD_COOLING = "head_cooling"
+    PRINTER_COOLING = "printer_cooling"
+
+
+EMPTY_REASONS = {
+    Consumable.CARDS: Reason.CARDS_EMPTY,
+    Consumable.RIBBON: Reason.RIBBON_EMPTY,
+    Consumable.FILM: Reason.FILM_EMPTY,
+}
+
+
+class AlertCode(StrEnum):
+    """`alert.raised`'s `code` besides the reasons a person must see (`ALERT_REASONS`)."""
+
+    STORAGE_ERROR = "storage_error"
+    POWER_FAIL = "power_fail"
+
+
+ALERT_REASONS = frozenset(
+    {
+        Reason.PRINTER_MISSING,
+        Reason.COVER_OPEN,
+        Reason.CARDS_EMPTY,
+        Reason.RIBBON_EMPTY,
+        Reason.FILM_EMPTY,
+        Reason.REVIEW_PENDING,
+        Reason.PRINTER_ERROR,
+    }
+)
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Requester(StrEnum):
+    """Who asked (`job.cancelled`'s `by`, a job's source)."""
+
+    LOCAL = "local"  # the kiosk's control socket or panel
+    REMOTE = "remote"  # a command over MQTT
+    MQTT = "mqtt"  # a job from the central office
+
+
+class LogLevel(StrEnum):
+    """`[log] level`."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
