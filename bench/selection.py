@@ -7,10 +7,11 @@ mix for the query: 90 % `new`, the rest `lost` or `damaged`, two thirds with a `
 the future; card fields are a fixed ~400-byte JSON and the photo and signature small blobs,
 so that a million rows stay around half a gigabyte. Each database is deleted once measured.
 
-Measured on the store as the daemon opens it: `store.jobs.next_queued(now, new_first)` with
-`new_first` false and true, one call at a time. Baseline: a primary-key look-up of one job
-row through the same connection and lock. Context only: `Scheduler.evaluate`, the whole
-per-tick decision (it also counts the jobs per state, which grows with the table).
+Measured on the store as the daemon opens it: `store.jobs.next_queued(now, scarce)` with
+`scarce` false and true (blanks above, then at or below the reserve), one call at a time.
+Baseline: a primary-key look-up of one job row through the same connection and lock. Context
+only: `Scheduler.evaluate`, the whole per-tick decision (it also counts the jobs per state,
+which grows with the table).
 
 Target: the median at 1 million no more than twice the median at 1 thousand.
 """
@@ -35,6 +36,7 @@ from bench.common import (
     timed_ms,
 )
 from controller.clock import SystemClock
+from controller.contract.vocabulary import JobReason, JobState, Requester
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.duty import DutyConfig
 
@@ -73,9 +75,9 @@ SELECT i,
        printf('JOB-2026-%07d', i),
        printf('%064x', i),
        printf('%016d', 3271000000000000 + i),
-       CASE WHEN i % 10 = 0 THEN 'lost' WHEN i % 25 = 0 THEN 'damaged' ELSE 'new' END,
+       CASE WHEN i % 10 = 0 THEN :lost WHEN i % 25 = 0 THEN :damaged ELSE :new END,
        CASE WHEN i % 3 = 0 THEN NULL ELSE '2099-12-31T00:00:00Z' END,
-       'queued', 0, :card, zeroblob(64), zeroblob(32), 'mqtt', :at, :at
+       :queued, 0, :card, zeroblob(64), zeroblob(32), :source, :at, :at
 FROM n
 """
 
@@ -89,7 +91,19 @@ def build(path: Path, count: int) -> float:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-65536"):
             conn.execute(f"PRAGMA {pragma}")
         conn.execute("BEGIN")
-        conn.execute(FILL, {"count": count, "card": CARD_JSON, "at": "2026-11-22T01:00:00Z"})
+        conn.execute(
+            FILL,
+            {
+                "count": count,
+                "card": CARD_JSON,
+                "at": "2026-11-22T01:00:00Z",
+                "new": JobReason.NEW,
+                "lost": JobReason.LOST,
+                "damaged": JobReason.DAMAGED,
+                "queued": JobState.QUEUED,
+                "source": Requester.MQTT,
+            },
+        )
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
@@ -103,12 +117,12 @@ def measure(path: Path, count: int, calls: int) -> dict[str, Any]:
     try:
         now = clock.now()
         first = time.perf_counter()
-        job = store.jobs.next_queued(now, new_first=False)
+        job = store.jobs.next_queued(now, scarce=False)
         first_ms = (time.perf_counter() - first) * 1000
         if job is None or job.seq != 1:
             raise RuntimeError(f"next_queued chose {job}, not the oldest job")
-        any_reason = timed_ms(calls, lambda: store.jobs.next_queued(now, new_first=False))
-        new_first = timed_ms(calls, lambda: store.jobs.next_queued(now, new_first=True))
+        any_reason = timed_ms(calls, lambda: store.jobs.next_queued(now, scarce=False))
+        scarce = timed_ms(calls, lambda: store.jobs.next_queued(now, scarce=True))
 
         def lookup() -> None:
             with store.db.reading() as conn:
@@ -129,7 +143,7 @@ def measure(path: Path, count: int, calls: int) -> dict[str, Any]:
     return {
         "median_ms": median(any_reason),
         "p99_ms": percentile(any_reason, 99),
-        "new_first_median_ms": median(new_first),
+        "scarce_median_ms": median(scarce),
         "first_call_ms": first_ms,
         "pk_lookup_median_ms": median(baseline),
         "evaluate_median_ms": median(evaluate),
@@ -143,7 +157,8 @@ def run(ctx: Context) -> list[Measure]:
     results: dict[int, dict[str, Any]] = {}
     with station_logging(base / "station.log"):
         for count in SIZES:
-            path = base / f"jobs-{count}.db"
+            path = base / f"jobs-{count}" / "station.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
             seconds = build(path, count)
             results[count] = {"build_s": round(seconds, 2), **measure(path, count, calls)}
             for leftover in base.glob(f"jobs-{count}.db*"):

@@ -9,21 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from controller.contract.vocabulary import Consumable, JobState
 from controller.devices.printer import PrinterStatus
-from controller.policy import duty
+from controller.policy import duty, selection
 from controller.policy.duty import DutyConfig, DutyDecision
-from controller.policy.station_state import StationInputs, StationState, derive_state
+from controller.policy.station_state import (
+    StationInputs,
+    StationState,
+    derive_state,
+    may_start_card,
+)
 from controller.queue.jobs import Job
 from controller.queue.store import Store
 
 COOLING_FLAGS = frozenset({"WAR_COOLING", "ERR_HEAD_TEMP", "ERR_RET_TEMPERATURE"})
 COVER_FLAGS = frozenset({"WAR_COVER_OPEN"})
 EMPTY_FLAGS = {
-    "WAR_FEEDER_EMPTY": "cards",
-    "WAR_RIBBON_ENDED": "ribbon",
-    "WAR_NO_RIBBON": "ribbon",
-    "ERR_RIBBON_ERROR": "ribbon",
-    "WAR_FILM_ENDED": "film",
+    "WAR_FEEDER_EMPTY": Consumable.CARDS,
+    "WAR_RIBBON_ENDED": Consumable.RIBBON,
+    "WAR_NO_RIBBON": Consumable.RIBBON,
+    "ERR_RIBBON_ERROR": Consumable.RIBBON,
+    "WAR_FILM_ENDED": Consumable.FILM,
 }
 
 
@@ -90,21 +96,18 @@ class Scheduler:
         # Where the printer says empty, it is empty, whatever the ledger counted.
         seen = {name: 0 if name in printer.empty else count for name, count in remaining.items()}
         counts = self._store.jobs.counts()
-        state = derive_state(
-            StationInputs(
-                paused=paused,
-                printing=printing,
-                printer_connected=printer.connected,
-                cover_open=printer.cover_open or cabinet_open,
-                printer_error=printer.error,
-                remaining=seen,
-                needs_review=counts["needs_review"],
-                duty=decision,
-            )
+        inputs = StationInputs(
+            paused=paused,
+            printing=printing,
+            printer_connected=printer.connected,
+            cover_open=printer.cover_open or cabinet_open,
+            printer_error=printer.error,
+            remaining=seen,
+            needs_review=counts[JobState.NEEDS_REVIEW],
+            duty=decision,
         )
         next_job = None
-        if state.state == "ready":
-            next_job = self._store.jobs.next_queued(
-                now, new_first=remaining.get("cards", 0) <= self._reserve
-            )
-        return Evaluation(state, decision, next_job, counts, remaining, capacity)
+        if may_start_card(inputs)[0]:
+            scarce = selection.blanks_scarce(remaining.get(Consumable.CARDS, 0), self._reserve)
+            next_job = self._store.jobs.next_queued(now, scarce=scarce)
+        return Evaluation(derive_state(inputs), decision, next_job, counts, remaining, capacity)

@@ -1,4 +1,4 @@
-"""Hard print budgets: cards per local day and per rolling hour (DESIGN.md, "Heat").
+"""Hard print budgets: cards per local day and per rolling hour (docs/design.md, "Heat").
 
 What counts: every card start that used a blank, whether it came out printed or spoiled (and a
 card whose outcome went to review once the printer's counter shows a blank was used). Wear and
@@ -38,8 +38,8 @@ class BudgetLimits:
     timezone: str = "Asia/Jakarta"
 
     def __post_init__(self) -> None:
-        for name in ("daily_limit", "hourly_limit"):
-            value = getattr(self, name)
+        limits = {"daily_limit": self.daily_limit, "hourly_limit": self.hourly_limit}
+        for name, value in limits.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of cards, at least 1")
         try:

@@ -1,26 +1,19 @@
-"""Consumables: names, the low/empty alert rules and the "can this card finish" check.
+"""Consumables: the low/empty alert rules and the "can this card finish" check.
 
-The ledger itself (loaded = printed + spoiled + remaining, invariant 4) lives in the store;
-these rules only look at counts.
+Each card uses one of each `Consumable`: one blank, one ribbon panel set, one film print. The
+ledger itself (loaded = printed + spoiled + remaining, invariant 4) lives in the store; these
+rules only look at counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
+
+from controller.contract.vocabulary import EMPTY_REASONS, Consumable, Reason
 
 LOW_HYSTERESIS = 5
 """A low alert re-arms only above threshold + this, so a recount that wobbles by a few units
 around the threshold does not repeat `consumable.low`."""
-
-
-class Consumable(StrEnum):
-    """What the contract calls `consumable`: one blank, one ribbon panel set, one film print
-    per card."""
-
-    CARDS = "cards"
-    RIBBON = "ribbon"
-    FILM = "film"
 
 
 def low_alert(
@@ -43,12 +36,12 @@ def empty_alert(previous_remaining: int, remaining: int) -> bool:
     return remaining <= 0 < previous_remaining
 
 
-def empty_reasons(remaining: Mapping[str, int]) -> list[str]:
+def empty_reasons(remaining: Mapping[str, int]) -> list[Reason]:
     """Blocking reason codes (`cards_empty`, ...) for every consumable below one card's worth.
 
     A consumable missing from `remaining` counts as empty: unknown is not enough to start.
     """
-    return [f"{c.value}_empty" for c in Consumable if remaining.get(c.value, 0) < 1]
+    return [EMPTY_REASONS[c] for c in Consumable if remaining.get(c, 0) < 1]
 
 
 def can_finish_card(remaining: Mapping[str, int]) -> bool:

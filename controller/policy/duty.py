@@ -10,14 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from controller.contract.vocabulary import Reason
 from controller.policy import budget
 from controller.policy.budget import BudgetLimits
 from controller.policy.thermal import ThermalModel
-
-DAILY_LIMIT = "daily_limit"
-HOURLY_LIMIT = "hourly_limit"
-HEAD_COOLING = "head_cooling"
-PRINTER_COOLING = "printer_cooling"
 
 
 @dataclass(frozen=True)
@@ -63,14 +59,14 @@ def decide(
     """Decide from the card starts that used a blank and the printer's cooling flag."""
     head_temp_c, head_cool_at = config.thermal.outlook(card_starts, now)
     waits = {
-        DAILY_LIMIT: budget.daily_earliest(card_starts, now, config.budget),
-        HOURLY_LIMIT: budget.hourly_earliest(card_starts, now, config.budget),
-        HEAD_COOLING: head_cool_at,
+        Reason.DAILY_LIMIT: budget.daily_earliest(card_starts, now, config.budget),
+        Reason.HOURLY_LIMIT: budget.hourly_earliest(card_starts, now, config.budget),
+        Reason.HEAD_COOLING: head_cool_at,
     }
     blocking = [code for code, until in waits.items() if until > now]
     blocking.sort(key=waits.__getitem__, reverse=True)  # stable: ties keep the order above
     if printer_cooling:
-        blocking.append(PRINTER_COOLING)
+        blocking.append(Reason.PRINTER_COOLING)
     latest = max(waits.values())
     return DutyDecision(
         allowed_now=not blocking,

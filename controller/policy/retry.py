@@ -1,4 +1,4 @@
-"""The retry rule for spoiled cards (DESIGN.md, "The job's life")."""
+"""The retry rule for spoiled cards (docs/design.md, "The job's life")."""
 
 from __future__ import annotations
 

@@ -1,20 +1,17 @@
-"""Which queued job prints next (DESIGN.md, "The job's life": selection).
+"""Which queued job prints next (docs/design.md, "The job's life": selection).
 
-The rule, which the store's SQL mirrors (`ELIGIBLE_WHERE`, `ORDER_BY`) so that it fetches one
-candidate instead of the whole queue:
+The order is a list of tiers, tried in turn; each one takes the oldest eligible job
+(`received_seq`, FIFO) of its reason, or of any reason:
 
-    SELECT ... WHERE state = 'queued' AND (not_after IS NULL OR not_after >= :now)
-    ORDER BY CASE WHEN :scarce AND reason <> 'new' THEN 1 ELSE 0 END, received_seq LIMIT 1
-
-with `:scarce` = (cards_remaining <= reserve_cards) and `not_after`, `:now` in one sortable form
-(epoch microseconds, or fixed-width UTC text). That is:
-
+- Blanks scarce (at or below the reserve, `blanks_scarce`): `new` jobs, then any job; so every
+  eligible `new` job goes before every replacement (`damaged`, `lost`, `data_change`).
+- Otherwise: any job, FIFO alone.
 - A job is eligible while now ≤ `not_after` (a job may start at its `not_after` instant, as
-  "not after" reads); later it is expired by the caller (`expired`), never printed.
-- Blanks scarce (at or below the reserve): every eligible `new` job before every replacement
-  (`damaged`, `lost`, `data_change`); FIFO by `received_seq` within each group.
-- Otherwise: FIFO by `received_seq` alone.
+  "not after" reads); later it is expired (`expired`), never printed.
 - A job put back after a spoiled card keeps its `received_seq`, so it is retried first.
+
+`choose_next` applies the tiers to a list; the store runs the same tiers as SQL (`Tier.where`,
+`EXPIRED_WHERE`), one indexed look-up each, instead of ordering the whole queue.
 
 Replacements still print at or below the reserve when no `new` job is eligible: the contract
 defines the reserve as an order ("`new` cards go first"), not a hold-back. Holding blanks idle
@@ -29,10 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-NEW = "new"
+from controller.contract.vocabulary import JobReason
+
+# `is_expired` and its negation over the store's `jobs` columns; `:now` in `not_after`'s form.
 ELIGIBLE_WHERE = "(not_after IS NULL OR not_after >= :now)"
-ORDER_BY = "CASE WHEN :scarce AND reason <> 'new' THEN 1 ELSE 0 END, received_seq"
-REPLACEMENT_REASONS = frozenset({"damaged", "lost", "data_change"})
+EXPIRED_WHERE = "not_after < :now"
 
 
 @dataclass(frozen=True)
@@ -40,14 +38,46 @@ class QueuedJob:
     """What selection needs to know of a queued job."""
 
     job_id: str
-    reason: str
+    reason: JobReason
     received_seq: int
     not_after: datetime | None
     attempts: int = 0
 
     def __post_init__(self) -> None:
-        if self.reason != NEW and self.reason not in REPLACEMENT_REASONS:
-            raise ValueError(f"unknown job reason {self.reason!r}")
+        try:
+            JobReason(self.reason)
+        except ValueError:
+            raise ValueError(f"unknown job reason {self.reason!r}") from None
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One step of the order: the oldest eligible job of `reason`, or of any reason (None)."""
+
+    reason: JobReason | None = None
+
+    def admits(self, job: QueuedJob, now: datetime) -> bool:
+        return not is_expired(job, now) and self.reason in (None, job.reason)
+
+    def where(self) -> tuple[str, dict[str, str]]:
+        """`admits` as an SQL condition and its parameters; `:now` is the caller's to bind."""
+        if self.reason is None:
+            return ELIGIBLE_WHERE, {}
+        return f"{ELIGIBLE_WHERE} AND reason = :reason", {"reason": self.reason}
+
+
+SCARCE_ORDER = (Tier(JobReason.NEW), Tier())
+PLENTY_ORDER = (Tier(),)
+
+
+def blanks_scarce(remaining_cards: int, reserve_cards: int) -> bool:
+    """The reserve rule's test: blanks at or below the reserve."""
+    return remaining_cards <= reserve_cards
+
+
+def order(scarce: bool) -> tuple[Tier, ...]:
+    """The tiers to try, in turn."""
+    return SCARCE_ORDER if scarce else PLENTY_ORDER
 
 
 def is_expired(job: QueuedJob, now: datetime) -> bool:
@@ -60,11 +90,6 @@ def expired(queued: Sequence[QueuedJob], now: datetime) -> list[QueuedJob]:
     return sorted((j for j in queued if is_expired(j, now)), key=lambda j: j.received_seq)
 
 
-def sort_key(job: QueuedJob, scarce: bool) -> tuple[int, int]:
-    """The ORDER BY above, as a key: smaller prints first."""
-    return (1 if scarce and job.reason != NEW else 0, job.received_seq)
-
-
 def choose_next(
     queued: Sequence[QueuedJob], now: datetime, cards_remaining: int, reserve_cards: int
 ) -> QueuedJob | None:
@@ -73,6 +98,8 @@ def choose_next(
     Only the order: whether a card may start at all (blanks, duty, printer) is
     `station_state.may_start_card`.
     """
-    scarce = cards_remaining <= reserve_cards
-    eligible = [j for j in queued if not is_expired(j, now)]
-    return min(eligible, key=lambda j: sort_key(j, scarce), default=None)
+    for tier in order(blanks_scarce(cards_remaining, reserve_cards)):
+        admitted = [j for j in queued if tier.admits(j, now)]
+        if admitted:
+            return min(admitted, key=lambda j: j.received_seq)
+    return None

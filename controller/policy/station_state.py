@@ -22,20 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from controller.contract.vocabulary import Reason
+from controller.contract.vocabulary import StationState as State
 from controller.policy.consumables import empty_reasons
 from controller.policy.duty import DutyDecision
-
-READY = "ready"
-PRINTING = "printing"
-COOLING = "cooling"
-PAUSED = "paused"
-BLOCKED = "blocked"
-ERROR = "error"
-
-PRINTER_MISSING = "printer_missing"
-COVER_OPEN = "cover_open"
-REVIEW_PENDING = "review_pending"
-PRINTER_ERROR = "printer_error"
 
 
 @dataclass(frozen=True)
@@ -61,32 +51,32 @@ class StationState:
 
 def blocking_reasons(inputs: StationInputs) -> list[str]:
     """The codes that need a person or a part."""
-    reasons = [PRINTER_MISSING] if not inputs.printer_connected else []
+    reasons = [Reason.PRINTER_MISSING] if not inputs.printer_connected else []
     if inputs.printer_connected and inputs.cover_open:
-        reasons.append(COVER_OPEN)
+        reasons.append(Reason.COVER_OPEN)
     reasons += empty_reasons(inputs.remaining)
     if inputs.needs_review > 0:
-        reasons.append(REVIEW_PENDING)
+        reasons.append(Reason.REVIEW_PENDING)
     return reasons
 
 
 def derive_state(inputs: StationInputs) -> StationState:
     """The contract's `state`, every reason code in force, and the duty's `next_print_at`."""
     blocking = blocking_reasons(inputs)
-    errors = [PRINTER_ERROR] if inputs.printer_connected and inputs.printer_error else []
+    errors = [Reason.PRINTER_ERROR] if inputs.printer_connected and inputs.printer_error else []
     cooling = list(inputs.duty.reasons)
     if inputs.printing:
-        state = PRINTING
+        state = State.PRINTING
     elif inputs.paused:
-        state = PAUSED
+        state = State.PAUSED
     elif blocking:
-        state = BLOCKED
+        state = State.BLOCKED
     elif errors:
-        state = ERROR
+        state = State.ERROR
     elif cooling:
-        state = COOLING
+        state = State.COOLING
     else:
-        state = READY
+        state = State.READY
     return StationState(state, tuple(blocking + errors + cooling), inputs.duty.next_print_at)
 
 
@@ -97,8 +87,8 @@ def may_start_card(inputs: StationInputs) -> tuple[bool, str | None]:
     paused, no card printing, no review pending, cover closed, printer present and without error.
     """
     derived = derive_state(inputs)
-    if derived.state == READY:
+    if derived.state == State.READY:
         return True, None
-    if derived.state in (PRINTING, PAUSED):
+    if derived.state in (State.PRINTING, State.PAUSED):
         return False, derived.state
     return False, derived.reasons[0]

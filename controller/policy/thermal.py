@@ -1,4 +1,4 @@
-"""First-order thermal model of the print head (DESIGN.md, "Heat: the duty cycle").
+"""First-order thermal model of the print head (docs/design.md, "Heat: the duty cycle").
 
 Each card start adds `heat_per_card_c` at once (conservative: the whole card's heat counts from
 its first instant); between cards the head cools toward `ambient_c`:

@@ -1,4 +1,4 @@
-"""The job's life (DESIGN.md): every transition, with its events, in one transaction.
+"""The job's life (docs/design.md): every transition, with its events, in one transaction.
 
     queued ──▶ printing ──▶ printed
        │           ├──▶ queued (spoiled, retried; or no blank used) ──▶ … failed at the limit
@@ -19,21 +19,35 @@ from typing import Any
 
 from controller.clock import Clock, parse_rfc3339, rfc3339, rfc3339_us
 from controller.contract.jobspec import JobSpec, mask_nik
+from controller.contract.vocabulary import (
+    AttemptOutcome,
+    EventType,
+    FailCode,
+    JobState,
+    Resolution,
+    SpoilCause,
+)
+from controller.policy import selection
+from controller.policy.retry import MAX_ATTEMPTS, after_spoil
 from controller.queue.db import Database
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "queued": frozenset({"printing", "cancelled", "expired", "failed"}),
-    "printing": frozenset({"printed", "queued", "failed", "needs_review"}),
-    "needs_review": frozenset({"printed", "queued"}),
-    "printed": frozenset(),
-    "failed": frozenset(),
-    "cancelled": frozenset(),
-    "expired": frozenset(),
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.QUEUED: frozenset(
+        {JobState.PRINTING, JobState.CANCELLED, JobState.EXPIRED, JobState.FAILED}
+    ),
+    JobState.PRINTING: frozenset(
+        {JobState.PRINTED, JobState.QUEUED, JobState.FAILED, JobState.NEEDS_REVIEW}
+    ),
+    JobState.NEEDS_REVIEW: frozenset({JobState.PRINTED, JobState.QUEUED}),
+    JobState.PRINTED: frozenset(),
+    JobState.FAILED: frozenset(),
+    JobState.CANCELLED: frozenset(),
+    JobState.EXPIRED: frozenset(),
 }
 ENDED = frozenset(state for state, onward in TRANSITIONS.items() if not onward)
-RESOLUTIONS = ("printed", "spoiled", "not_printed")
+RESOLUTIONS = tuple(Resolution)
 
 
 class IllegalTransition(Exception):
@@ -74,7 +88,9 @@ class PrintableJob:
 
 
 class JobStore:
-    def __init__(self, db: Database, clock: Clock, ledger: Ledger, max_attempts: int = 3) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, ledger: Ledger, max_attempts: int = MAX_ATTEMPTS
+    ) -> None:
         self._db, self._clock, self._ledger = db, clock, ledger
         self._max_attempts = max_attempts
 
@@ -85,13 +101,14 @@ class JobStore:
         tx.execute(
             "INSERT INTO jobs (job_id, content_sha256, nik, reason, not_after, state, card_json,"
             " photo, signature, source, received_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 spec.job_id,
                 spec.content_sha256,
                 spec.nik,
                 spec.reason,
                 rfc3339(spec.not_after) if spec.not_after else None,
+                JobState.QUEUED,
                 json.dumps(spec.card, sort_keys=True),
                 spec.photo,
                 spec.signature,
@@ -102,9 +119,9 @@ class JobStore:
         )
         emit(
             tx,
-            "job.accepted",
+            EventType.JOB_ACCEPTED,
             spec.job_id,
-            {"reason": spec.reason, "queued": _count(tx, "queued")},
+            {"reason": spec.reason, "queued": _count(tx, JobState.QUEUED)},
             at,
         )
 
@@ -113,7 +130,7 @@ class JobStore:
         """The card is about to start: the printer's counter is stored before any byte is sent."""
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._move(tx, job_id, "printing", now)
+            self._move(tx, job_id, JobState.PRINTING, now)
             tx.execute(
                 "INSERT INTO attempts (job_id, started_at, counter_before) VALUES (?, ?, ?)",
                 (job_id, rfc3339_us(now), counter_before),
@@ -122,66 +139,72 @@ class JobStore:
     def printed(self, job_id: str, card_counter: int, printer_serial: str) -> None:
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._close_attempt(tx, job_id, "printed", None, card_counter, now)
+            self._close_attempt(tx, job_id, AttemptOutcome.PRINTED, None, card_counter, now)
             self._card_printed(tx, job_id, card_counter, printer_serial, now)
 
-    def spoiled(self, job_id: str, cause: str, card_counter: int) -> str:
+    def spoiled(self, job_id: str, cause: str, card_counter: int) -> JobState:
         """The printer reports the blank spoiled: retry, or fail at the limit. Returns the state."""
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._close_attempt(tx, job_id, "spoiled", cause, card_counter, now)
+            self._close_attempt(tx, job_id, AttemptOutcome.SPOILED, cause, card_counter, now)
             return self._card_spoiled(tx, job_id, cause, now, retry_limit=True)
 
     def not_printed(self, job_id: str, card_counter: int, cause: str) -> None:
         """The card did not start and the counter proves no blank was used: queue it again."""
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._close_attempt(tx, job_id, "not_printed", cause, card_counter, now)
-            self._move(tx, job_id, "queued", now)
+            self._close_attempt(tx, job_id, AttemptOutcome.NOT_PRINTED, cause, card_counter, now)
+            self._move(tx, job_id, JobState.QUEUED, now)
 
     def needs_review(self, job_id: str, cause: str, card_counter: int | None) -> None:
         """The card's outcome is unknown and a blank may have been used: a person decides."""
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._close_attempt(tx, job_id, "unknown", cause, card_counter, now)
-            self._move(tx, job_id, "needs_review", now)
+            self._close_attempt(tx, job_id, AttemptOutcome.UNKNOWN, cause, card_counter, now)
+            self._move(tx, job_id, JobState.NEEDS_REVIEW, now)
             emit(
-                tx, "job.needs_review", job_id, {"cause": cause, "card_counter": card_counter}, now
+                tx,
+                EventType.JOB_NEEDS_REVIEW,
+                job_id,
+                {"cause": cause, "card_counter": card_counter},
+                now,
             )
 
     def fail(self, job_id: str, code: str, message: str) -> None:
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._move(tx, job_id, "failed", now)
-            emit(tx, "job.failed", job_id, {"code": code, "message": message}, now)
+            self._move(tx, job_id, JobState.FAILED, now)
+            emit(tx, EventType.JOB_FAILED, job_id, {"code": code, "message": message}, now)
 
     # -- people ----------------------------------------------------------------------------
-    def resolve(self, job_id: str, outcome: str, printer_serial: str = "") -> str:
+    def resolve(self, job_id: str, outcome: str, printer_serial: str = "") -> JobState:
         """A person decides a `needs_review` job. Returns the job's new state."""
         if outcome not in RESOLUTIONS:
             raise ValueError(f"outcome must be one of {', '.join(RESOLUTIONS)}")
         now = self._clock.now()
         with self._db.transaction() as tx:
             job = self._job(tx, job_id)
-            if job.state != "needs_review":
+            if job.state != JobState.NEEDS_REVIEW:
                 raise IllegalTransition(job_id, job.state, f"resolved {outcome}")
             counter = tx.execute(
                 "SELECT counter_after FROM attempts WHERE job_id = ? ORDER BY id DESC LIMIT 1",
                 (job_id,),
             ).fetchone()[0]
-            if outcome == "printed":
+            if outcome == Resolution.PRINTED:
                 self._card_printed(tx, job_id, counter, printer_serial, now)
-                return "printed"
-            if outcome == "spoiled":
-                return self._card_spoiled(tx, job_id, "resolved_spoiled", now, retry_limit=False)
-            self._move(tx, job_id, "queued", now)
-            return "queued"
+                return JobState.PRINTED
+            if outcome == Resolution.SPOILED:
+                return self._card_spoiled(
+                    tx, job_id, SpoilCause.RESOLVED_SPOILED, now, retry_limit=False
+                )
+            self._move(tx, job_id, JobState.QUEUED, now)
+            return JobState.QUEUED
 
     def cancel(self, job_id: str, by: str) -> None:
         now = self._clock.now()
         with self._db.transaction() as tx:
-            self._move(tx, job_id, "cancelled", now)
-            emit(tx, "job.cancelled", job_id, {"by": by}, now)
+            self._move(tx, job_id, JobState.CANCELLED, now)
+            emit(tx, EventType.JOB_CANCELLED, job_id, {"by": by}, now)
 
     def expire_due(self) -> list[str]:
         """End every queued job whose `not_after` has passed as `job.expired`.
@@ -190,17 +213,18 @@ class JobStore:
         """
         now = self._clock.now()
         due_sql = (
-            "SELECT job_id, not_after FROM jobs WHERE state = 'queued' AND not_after < ?"
-            " ORDER BY seq"
+            "SELECT job_id, not_after FROM jobs"
+            f" WHERE state = :state AND {selection.EXPIRED_WHERE} ORDER BY seq"
         )
+        params = {"state": JobState.QUEUED, "now": rfc3339(now)}
         with self._db.reading() as conn:  # the usual case: none due, nothing to write
-            if conn.execute(due_sql + " LIMIT 1", (rfc3339(now),)).fetchone() is None:
+            if conn.execute(due_sql + " LIMIT 1", params).fetchone() is None:
                 return []
         with self._db.transaction() as tx:
-            due = tx.execute(due_sql, (rfc3339(now),)).fetchall()
+            due = tx.execute(due_sql, params).fetchall()
             for row in due:
-                self._move(tx, row["job_id"], "expired", now)
-                emit(tx, "job.expired", row["job_id"], {"not_after": row["not_after"]}, now)
+                self._move(tx, row["job_id"], JobState.EXPIRED, now)
+                emit(tx, EventType.JOB_EXPIRED, row["job_id"], {"not_after": row["not_after"]}, now)
         return [row["job_id"] for row in due]
 
     # -- queries ---------------------------------------------------------------------------
@@ -229,7 +253,7 @@ class JobStore:
         with self._db.reading() as conn:
             rows = conn.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall()
         found = {row[0]: int(row[1]) for row in rows}
-        return {state: found.get(state, 0) for state in TRANSITIONS}
+        return {state: found.get(state, 0) for state in JobState}
 
     def open_attempt(self, job_id: str) -> tuple[int, str] | None:
         """(counter_before, started_at) of the attempt in progress, if there is one."""
@@ -241,28 +265,23 @@ class JobStore:
             ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
-    def next_queued(self, now: datetime, new_first: bool) -> Job | None:
-        """The job that prints next (controller.policy.selection's order, in SQL).
+    def next_queued(self, now: datetime, scarce: bool) -> Job | None:
+        """The job that prints next: `selection.order(scarce)`, tier by tier.
 
-        Two indexed look-ups instead of one ORDER BY over the whole queue: with blanks at or
-        below the reserve, the oldest eligible `new` job; otherwise, or when there is none, the
-        oldest eligible job of any reason.
+        `scarce` is `selection.blanks_scarce(...)`. Each tier is one indexed look-up of its
+        oldest eligible job, instead of one ORDER BY over the whole queue.
         """
-        eligible = "state = 'queued' AND (not_after IS NULL OR not_after >= ?)"
         with self._db.reading() as conn:
-            row = None
-            if new_first:
+            for tier in selection.order(scarce):
+                where, params = tier.where()
                 row = conn.execute(
-                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {eligible} AND reason = 'new'"
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state = :state AND {where}"
                     " ORDER BY seq LIMIT 1",
-                    (rfc3339(now),),
+                    {"state": JobState.QUEUED, "now": rfc3339(now), **params},
                 ).fetchone()
-            if row is None:
-                row = conn.execute(
-                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {eligible} ORDER BY seq LIMIT 1",
-                    (rfc3339(now),),
-                ).fetchone()
-        return None if row is None else _job(row)
+                if row is not None:
+                    return _job(row)
+        return None
 
     def card_starts(self, since: datetime) -> list[datetime]:
         """Start times of every card since `since` that used, or may have used, a blank.
@@ -273,15 +292,15 @@ class JobStore:
         with self._db.reading() as conn:
             rows = conn.execute(
                 "SELECT started_at FROM attempts WHERE started_at >= ?"
-                " AND coalesce(outcome, '') <> 'not_printed' ORDER BY started_at",
-                (rfc3339_us(since),),
+                " AND coalesce(outcome, '') <> ? ORDER BY started_at",
+                (rfc3339_us(since), AttemptOutcome.NOT_PRINTED),
             ).fetchall()
         return [parse_rfc3339(row[0]) for row in rows]
 
     # -- internals -------------------------------------------------------------------------
-    def _move(self, tx: sqlite3.Connection, job_id: str, to: str, now: datetime) -> Job:
+    def _move(self, tx: sqlite3.Connection, job_id: str, to: JobState, now: datetime) -> Job:
         job = self._job(tx, job_id)
-        if to not in TRANSITIONS[job.state]:
+        if to not in TRANSITIONS[JobState(job.state)]:
             raise IllegalTransition(job_id, job.state, to)
         stamp = rfc3339(now)
         if to in ENDED:
@@ -309,7 +328,7 @@ class JobStore:
         self,
         tx: sqlite3.Connection,
         job_id: str,
-        outcome: str,
+        outcome: AttemptOutcome,
         cause: str | None,
         counter: int | None,
         now: datetime,
@@ -326,13 +345,13 @@ class JobStore:
     def _card_printed(
         self, tx: sqlite3.Connection, job_id: str, counter: int | None, serial: str, now: datetime
     ) -> None:
-        job = self._move(tx, job_id, "printed", now)
+        job = self._move(tx, job_id, JobState.PRINTED, now)
         attempts = job.attempts + 1
         tx.execute("UPDATE jobs SET attempts = ? WHERE job_id = ?", (attempts, job_id))
-        self._ledger.use(tx, "printed", job_id, now)
+        self._ledger.use(tx, AttemptOutcome.PRINTED, job_id, now)
         emit(
             tx,
-            "card.printed",
+            EventType.CARD_PRINTED,
             job_id,
             {
                 "reason": job.reason,
@@ -346,27 +365,28 @@ class JobStore:
 
     def _card_spoiled(
         self, tx: sqlite3.Connection, job_id: str, cause: str, now: datetime, retry_limit: bool
-    ) -> str:
+    ) -> JobState:
+        """Count the spoiled blank; `retry.after_spoil` decides, unless a person did."""
         job = self._job(tx, job_id)
         attempts = job.attempts + 1
         tx.execute("UPDATE jobs SET attempts = ? WHERE job_id = ?", (attempts, job_id))
-        self._ledger.use(tx, "spoiled", job_id, now)
-        emit(tx, "card.spoiled", job_id, {"cause": cause, "attempt": attempts}, now)
-        if retry_limit and attempts >= self._max_attempts:
-            self._move(tx, job_id, "failed", now)
+        self._ledger.use(tx, AttemptOutcome.SPOILED, job_id, now)
+        emit(tx, EventType.CARD_SPOILED, job_id, {"cause": cause, "attempt": attempts}, now)
+        if retry_limit and after_spoil(attempts, self._max_attempts) == "fail":
+            self._move(tx, job_id, JobState.FAILED, now)
             emit(
                 tx,
-                "job.failed",
+                EventType.JOB_FAILED,
                 job_id,
                 {
-                    "code": "too_many_spoiled",
+                    "code": FailCode.TOO_MANY_SPOILED,
                     "message": f"{attempts} blanks spoiled; the limit is {self._max_attempts}",
                 },
                 now,
             )
-            return "failed"
-        self._move(tx, job_id, "queued", now)
-        return "queued"
+            return JobState.FAILED
+        self._move(tx, job_id, JobState.QUEUED, now)
+        return JobState.QUEUED
 
 
 _JOB_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, received_at, updated_at"

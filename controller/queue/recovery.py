@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from controller.contract.vocabulary import JobState, ReviewCause
 from controller.queue.jobs import JobStore
 
 log = structlog.get_logger(__name__)
@@ -19,25 +20,25 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True)
 class Recovered:
     job_id: str
-    state: str  # "queued" or "needs_review"
+    state: JobState  # queued or needs_review
     counter_before: int
     counter_now: int
 
 
 def recover_interrupted(
-    jobs: JobStore, card_counter: int, cause: str = "interrupted"
+    jobs: JobStore, card_counter: int, cause: str = ReviewCause.INTERRUPTED
 ) -> list[Recovered]:
     """Settle every job left `printing`, given the printer's card counter read now."""
     settled = []
-    for job in jobs.in_state("printing"):
+    for job in jobs.in_state(JobState.PRINTING):
         attempt = jobs.open_attempt(job.job_id)
         counter_before = attempt[0] if attempt else -1
         if counter_before == card_counter:
             jobs.not_printed(job.job_id, card_counter, cause)
-            state = "queued"
+            state = JobState.QUEUED
         else:
             jobs.needs_review(job.job_id, cause, card_counter)
-            state = "needs_review"
+            state = JobState.NEEDS_REVIEW
         log.warning(
             "interrupted card settled",
             job_id=job.job_id,

@@ -5,13 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from controller.policy.consumables import (
-    Consumable,
-    can_finish_card,
-    empty_alert,
-    empty_reasons,
-    low_alert,
-)
+from controller.contract.vocabulary import Consumable
+from controller.policy.consumables import can_finish_card, empty_alert, empty_reasons, low_alert
 
 
 def test_names_are_the_contract_names() -> None:

@@ -1,22 +1,15 @@
-"""Which job prints next: FIFO, the reserve rule, expiry, and the SQL mirror of the rule."""
+"""Which job prints next: FIFO, the reserve rule, expiry (the store's SQL: tests/queue)."""
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.policy.selection import (
-    ELIGIBLE_WHERE,
-    ORDER_BY,
-    QueuedJob,
-    choose_next,
-    expired,
-)
+from controller.policy.selection import QueuedJob, blanks_scarce, choose_next, expired
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -72,6 +65,10 @@ def test_an_unknown_reason_is_refused() -> None:
         job(1, "vip")
 
 
+def test_blanks_are_scarce_at_or_below_the_reserve() -> None:
+    assert [blanks_scarce(r, reserve_cards=20) for r in (0, 20, 21)] == [True, True, False]
+
+
 reasons = st.sampled_from(["new", "damaged", "lost", "data_change"])
 deadlines = st.none() | st.integers(min_value=-5, max_value=5).map(
     lambda m: NOW + timedelta(minutes=m)
@@ -85,25 +82,17 @@ deadlines = st.none() | st.integers(min_value=-5, max_value=5).map(
     st.integers(min_value=0, max_value=40),
     st.randoms(use_true_random=False),
 )
-def test_the_sql_rule_picks_the_same_job(
+def test_the_tiers_are_the_documented_order(
     specs: list[tuple[str, datetime | None]], remaining: int, reserve: int, rnd: random.Random
 ) -> None:
+    """One sort key, as the module docstring states the rule: scarce replacements last, FIFO."""
     queue = [QueuedJob(f"J{i}", r, i * 3 + 1, na, 0) for i, (r, na) in enumerate(specs)]
     rnd.shuffle(queue)
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE jobs (job_id, state, reason, received_seq, not_after)")
-    db.executemany(
-        "INSERT INTO jobs VALUES (?, 'queued', ?, ?, ?)",
-        [(j.job_id, j.reason, j.received_seq, _text(j.not_after)) for j in queue],
+    eligible = [j for j in queue if j.not_after is None or j.not_after >= NOW]
+    scarce = remaining <= reserve
+    documented = min(
+        eligible,
+        key=lambda j: (scarce and j.reason != "new", j.received_seq),
+        default=None,
     )
-    row = db.execute(
-        f"SELECT job_id FROM jobs WHERE state = 'queued' AND {ELIGIBLE_WHERE} "
-        f"ORDER BY {ORDER_BY} LIMIT 1",
-        {"now": _text(NOW), "scarce": remaining <= reserve},
-    ).fetchone()
-    chosen = choose_next(queue, NOW, remaining, reserve)
-    assert (row[0] if row else None) == (chosen.job_id if chosen else None)
-
-
-def _text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
+    assert choose_next(queue, NOW, remaining, reserve) == documented

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from controller.contract.vocabulary import Consumable
 from controller.policy.budget import BudgetLimits
-from controller.policy.consumables import Consumable
 from controller.policy.duty import DutyConfig, decide, history_since
 from controller.policy.retry import after_spoil
 from controller.policy.selection import QueuedJob, choose_next, expired

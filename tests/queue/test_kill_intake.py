@@ -15,9 +15,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from controller.clock import ManualClock
 from controller.queue.store import Store
 from tests.support.intake_child import STATION
+
+pytestmark = pytest.mark.slow  # 110 SIGKILLed child processes: ~16-20 s
 
 KILLS = 110
 ROOT = Path(__file__).resolve().parents[2]

@@ -173,6 +173,28 @@ def test_spoiled_up_to_the_limit_then_failed(store: Store, clock) -> None:
     assert store.outbox.all_events()[-1].data["code"] == "too_many_spoiled"
 
 
+def test_the_configured_limit_decides_and_a_person_may_go_past_it(tmp_path, clock) -> None:
+    store = Store.open(
+        tmp_path / "one-try.db",
+        "3271-bogor-timur-01",
+        clock,
+        low_thresholds={"cards": 0, "ribbon": 0, "film": 0},
+        initial_load={"cards": 10, "ribbon": 10, "film": 10},
+        max_attempts=1,
+    )
+    try:
+        prepare(store, clock, "printing")
+        assert store.jobs.spoiled(JOB, "jam", COUNTER + 1) == "failed"
+        other = "JOB-2026-000002"
+        assert store.intake.submit(payload(make_job(2))).outcome == "accepted"
+        store.jobs.start(other, COUNTER + 1)
+        store.jobs.needs_review(other, "usb_lost", COUNTER + 2)
+        assert store.jobs.resolve(other, "spoiled") == "queued"
+        assert store.jobs.get(other).attempts == 1
+    finally:
+        store.close()
+
+
 def test_attempts_count_across_review(store: Store, clock) -> None:
     prepare(store, clock, "needs_review")
     store.jobs.resolve(JOB, "spoiled")

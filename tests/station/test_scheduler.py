@@ -98,6 +98,34 @@ def test_a_day_with_restarts_prints_the_budget_and_no_more(tmp_path: Path) -> No
     assert elapsed < 5, f"a simulated day took {elapsed:.2f} s"
 
 
+def test_at_or_below_the_reserve_a_new_job_goes_before_an_older_replacement(
+    tmp_path: Path,
+) -> None:
+    for cards, first in ((20, "JOB-2026-000002"), (21, "JOB-2026-000001")):
+        kiosk = Kiosk(tmp_path / f"{cards}.db", ManualClock(OPENING), DutyConfig(), cards=cards)
+        for job in (make_job(1, reason="lost"), make_job(2)):
+            assert kiosk.store.intake.submit(payload(job)).outcome == "accepted"
+        assert kiosk.evaluate().next_job.job_id == first
+        kiosk.store.close()
+
+
+def test_no_job_is_offered_unless_a_card_may_start(tmp_path: Path) -> None:
+    clock = ManualClock(OPENING)
+    kiosk = Kiosk(tmp_path / "station.db", clock, DutyConfig())
+    fill(kiosk.store, 1)
+    cases = [
+        ({"paused": True, "printing": False, "printer": PrinterView(True)}, "paused"),
+        ({"paused": False, "printing": True, "printer": PrinterView(True)}, "printing"),
+        ({"paused": False, "printing": False, "printer": PrinterView(False)}, "blocked"),
+        ({"paused": False, "printing": False, "printer": PrinterView(True)}, "ready"),
+    ]
+    for flags, state in cases:
+        evaluation = kiosk.scheduler.evaluate(clock.now(), **flags)
+        assert evaluation.state.state == state
+        assert (evaluation.next_job is not None) == (state == "ready")
+    kiosk.store.close()
+
+
 def check_one_card(kiosk: Kiosk, duty: DutyConfig, spoil: bool) -> None:
     """Print the next card if the rules allow; the head must stay within its maximum."""
     starts_before = kiosk.store.jobs.card_starts(OPENING - timedelta(days=1))
