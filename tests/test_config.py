@@ -1,14 +1,16 @@
-"""Config: typed and validated; a wrong file stops start-up with one line naming file and key."""
+"""Config: typed and validated; a wrong file stops start-up with one line per problem, naming
+file and key."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from controller.app.config import ConfigError, load_config
+from controller.app.config import CHECKS, ConfigError, MqttSection, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{dir}"\n'
@@ -81,6 +83,12 @@ def test_virtual_faults_are_typed(tmp_path: Path) -> None:
         ("[dutty]\ndaily_limit = 5\n", "[dutty]", "did you mean 'duty'"),
         ("[printer]\nvirtual = 5\n", "[printer] virtual", "must be a table"),
         ("[consumables]\nreserve_cards = -1\n", "[consumables] reserve_cards", "0 or more"),
+        (
+            '[printer.virtual]\nfaults = [{ kind = "jam" }]\n',
+            "[printer.virtual] faults[0].at_card",
+            "is required",
+        ),
+        ("[panel]\nbuzzer = 12\nfan = 12\n", "[panel] fan", "pin 12 is already used by buzzer"),
     ],
 )
 def test_wrong_values_name_file_key_and_problem(tmp_path, text, key, problem) -> None:
@@ -107,6 +115,46 @@ def test_bad_station_and_syntax(tmp_path: Path, text: str, key: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.key == key
+
+
+def test_every_problem_of_a_file_is_reported_in_file_order(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[printer]\nmax_attempts = "3"\n[mqtt]\nprot = 1883\nkeepalive_s = 1\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}: [printer] max_attempts: must be an integer, got str '3'",
+        f"{path}: [mqtt] prot: unknown key (did you mean 'port'?)",
+        f"{path}: [mqtt] keepalive_s: must be from 5 to 600, got 1",
+    ]
+    assert [str(error) for error in caught.value.errors] == str(caught.value).splitlines()
+    assert (caught.value.key, caught.value.problem) == (
+        "[printer] max_attempts",
+        "must be an integer, got str '3'",
+    )
+
+
+def test_a_wrong_value_does_not_hide_a_rule_of_its_section(tmp_path: Path) -> None:
+    path = write(tmp_path, "[panel]\nfan = 40\nready_led = 5\nbusy_led = 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert [(error.key, error.problem) for error in caught.value.errors] == [
+        ("[panel] fan", "must be a BCM pin 1-27 or 0, got 40"),
+        ("[panel] busy_led", "pin 5 is already used by ready_led"),
+    ]
+
+
+def test_the_bound_declared_on_a_field_is_the_one_enforced(tmp_path: Path) -> None:
+    port_field = next(each for each in dataclasses.fields(MqttSection) if each.name == "port")
+    (bound,) = port_field.metadata[CHECKS]
+    for port in (bound.low, bound.high):
+        assert load_config(write(tmp_path, f"[mqtt]\nport = {port}\n")).mqtt.port == port
+    for port in (bound.low - 1, bound.high + 1):
+        with pytest.raises(ConfigError) as caught:
+            load_config(write(tmp_path, f"[mqtt]\nport = {port}\n"))
+        assert caught.value.problem == f"must be from {bound.low} to {bound.high}, got {port}"
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -147,6 +195,17 @@ def test_cli_wrong_config_is_one_line_naming_file_and_key(tmp_path: Path) -> Non
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [
         f"printstation: config error: {path}: [mqtt] port: must be an integer, got str 'abc'"
+    ]
+
+
+def test_cli_prints_every_problem_of_a_config(tmp_path: Path) -> None:
+    path = write(tmp_path, '[mqtt]\nport = 70000\n[log]\nlevel = "loud"\n')
+    result = cli("status", "--config", str(path))
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"printstation: config error: {path}: [mqtt] port: must be from 1 to 65535, got 70000",
+        f"printstation: config error: {path}: [log] level: "
+        'must be one of "debug", "info", "warning" or "error", got \'loud\'',
     ]
 
 

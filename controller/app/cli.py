@@ -11,6 +11,12 @@ from typing import Any
 
 from controller import __version__
 from controller.app.config import ConfigError, load_config
+from controller.contract.vocabulary import (
+    CommandName,
+    Consumable,
+    LogLevel,
+    Resolution,
+)
 from controller.local.client import DaemonNotRunning, request
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
@@ -32,22 +38,22 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("run", "run the daemon in the foreground")
-    command("status", "show the running station's status")
-    command("jobs", "list active jobs (queued, printing, needs review)")
-    command("pause", "finish the card in progress, start no new one")
-    command("resume", "undo pause")
+    command(CommandName.STATUS, "show the running station's status")
+    command(CommandName.JOBS, "list active jobs (queued, printing, needs review)")
+    command(CommandName.PAUSE, "finish the card in progress, start no new one")
+    command(CommandName.RESUME, "undo pause")
     command("doctor", "check config, state directory, printer, broker and GPIO")
-    resolve = command("resolve", "decide a card whose outcome is unknown")
+    resolve = command(CommandName.RESOLVE, "decide a card whose outcome is unknown")
     resolve.add_argument("job_id")
-    resolve.add_argument("outcome", choices=("printed", "spoiled", "not_printed"))
-    reload = command("reload", "record blanks, a ribbon or a film loaded by a person")
-    reload.add_argument("consumable", choices=("cards", "ribbon", "film"))
+    resolve.add_argument("outcome", choices=[outcome.value for outcome in Resolution])
+    reload = command(CommandName.RELOAD, "record blanks, a ribbon or a film loaded by a person")
+    reload.add_argument("consumable", choices=[consumable.value for consumable in Consumable])
     reload.add_argument("count", type=int)
     reload.add_argument("--capacity", type=int)
     reload.add_argument("--lot")
-    cancel = command("cancel", "cancel a queued job")
+    cancel = command(CommandName.CANCEL, "cancel a queued job")
     cancel.add_argument("job_id")
-    submit = command("submit", "queue a job file (ektp.job/1 JSON) without the network")
+    submit = command(CommandName.SUBMIT, "queue a job file (ektp.job/1 JSON) without the network")
     submit.add_argument("job_file", type=Path)
     return parser
 
@@ -57,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"printstation: config error: {exc}", file=sys.stderr)
+        for error in exc.errors:
+            print(f"printstation: config error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "run":
         from controller.app.daemon import run_daemon
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         from controller.app.doctor import run_doctor
         from controller.app.logsetup import configure_logging
 
-        configure_logging("warning", "console")
+        configure_logging(LogLevel.WARNING, "console")
         return run_doctor(config)
     try:
         cmd, cmd_args = _local_request(args)
@@ -89,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_NOT_RUNNING
     if not reply.get("ok"):
-        error = reply.get("error", {})
+        error = reply.get("error") or {}
         print(f"printstation: {error.get('code')}: {error.get('message')}", file=sys.stderr)
         return EXIT_REFUSED
     print(json.dumps(reply.get("result"), indent=2, ensure_ascii=False))
@@ -97,18 +104,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _local_request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    if args.command == "resolve":
-        return "resolve", {"job_id": args.job_id, "outcome": args.outcome}
-    if args.command == "reload":
+    if args.command == CommandName.RESOLVE:
+        return CommandName.RESOLVE, {"job_id": args.job_id, "outcome": args.outcome}
+    if args.command == CommandName.RELOAD:
         extra = {
             key: value for key in ("capacity", "lot") if (value := getattr(args, key)) is not None
         }
-        return "reload", {"consumable": args.consumable, "count": args.count, **extra}
-    if args.command == "cancel":
-        return "cancel", {"job_id": args.job_id}
-    if args.command == "submit":
+        return CommandName.RELOAD, {"consumable": args.consumable, "count": args.count, **extra}
+    if args.command == CommandName.CANCEL:
+        return CommandName.CANCEL, {"job_id": args.job_id}
+    if args.command == CommandName.SUBMIT:
         raw = args.job_file.read_bytes()
-        return "submit", {"payload_b64": base64.b64encode(raw).decode()}
+        return CommandName.SUBMIT, {"payload_b64": base64.b64encode(raw).decode()}
     return args.command, {}
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from controller.app.config import Config
+from controller.contract.vocabulary import CommandName
 from controller.local.client import DaemonNotRunning, request
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -48,13 +49,13 @@ def run_doctor(config: Config, out: TextIO = sys.stdout) -> int:
     for check in checks:
         out.write(f"{check.verdict:<5} {check.name:<9} {check.detail}\n")
     failed = [check.name for check in checks if check.verdict == FAIL]
-    out.write(f"verdict: {'problems with ' + ', '.join(failed) if failed else 'ready'}\n")
+    out.write(f"verdict: problems with {', '.join(failed)}\n" if failed else "verdict: ready\n")
     return 1 if failed else 0
 
 
 def _daemon_status(config: Config) -> dict[str, Any] | None:
     try:
-        reply = request(config.control_socket, "status")
+        reply = request(config.control_socket, CommandName.STATUS)
     except (DaemonNotRunning, OSError):
         return None
     return reply.get("result") if reply.get("ok") else None

@@ -8,8 +8,12 @@ from typing import TextIO
 
 import structlog
 
+from controller.contract.vocabulary import LogLevel
 
-def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
+
+def configure_logging(
+    level: str = LogLevel.INFO, fmt: str = "auto", stream: TextIO | None = None
+) -> None:
     """Route structlog and the standard library's logging (paho, tenacity) to one stream."""
     stream = stream or sys.stderr
     use_console = fmt == "console" or (fmt == "auto" and stream.isatty())
