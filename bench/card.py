@@ -39,7 +39,7 @@ from bench.common import (
     timed_ms,
 )
 from controller.clock import SystemClock
-from controller.core.printer_worker import CardResult, PrinterWorker
+from controller.core.printer_worker import CardAttempt, PrinterWorker
 from controller.devices.evolis import EvolisDriver, EvolisSettings, frame
 from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
@@ -153,7 +153,7 @@ def bench_station_card(directory: Path, runs: int) -> tuple[list[float], dict[st
     done = threading.Event()
     failures: list[str] = []
 
-    def on_done(result: CardResult) -> None:  # what the core loop does with the result
+    def on_done(result: CardAttempt) -> None:  # what the core loop does with the result
         if isinstance(result.outcome, Printed):
             store.jobs.printed(result.job_id, result.outcome.card_counter, serial)
         else:
@@ -167,7 +167,7 @@ def bench_station_card(directory: Path, runs: int) -> tuple[list[float], dict[st
     worker.start()
 
     def one() -> None:
-        job = store.jobs.next_queued(clock.now(), new_first=False)
+        job = store.jobs.next_queued(clock.now(), scarce=False)
         if job is None:
             raise RuntimeError("no queued job left")
         done.clear()
@@ -199,7 +199,7 @@ def stage_breakdown(store: Store, driver: EvolisDriver, serial: str) -> dict[str
 
     for _ in range(STAGE_RUNS):
         t = time.perf_counter()
-        job = store.jobs.next_queued(clock.now(), new_first=False)
+        job = store.jobs.next_queued(clock.now(), scarce=False)
         assert job is not None
         printable = store.jobs.printable(job.job_id)
         t = lap("store_read", t)

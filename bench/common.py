@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from controller.app import assembly
+from controller.app.config import load_config
 from controller.app.logsetup import configure_logging
 from controller.clock import Clock
 from controller.contract.jobspec import JobSpec, parse_job
@@ -110,15 +112,35 @@ def station_logging(path: Path) -> Iterator[None]:
             logging.getLogger().handlers.clear()
 
 
+BENCH_CONFIG = """
+[station]
+id = "{station}"
+state_dir = "{state_dir}"
+[printer]
+driver = "virtual"
+[printer.virtual]
+cards = {cards}
+ribbon = {cards}
+film = {cards}
+[consumables]
+low_cards = {low[cards]}
+low_ribbon = {low[ribbon]}
+low_film = {low[film]}
+"""
+
+
 def open_store(path: Path, clock: Clock, cards: int = 100_000) -> Store:
-    """A station store as the daemon opens it (WAL, synchronous=FULL), with blanks loaded."""
-    return Store.open(
-        path,
-        STATION,
-        clock,
-        low_thresholds=LOW,
-        initial_load={"cards": cards, "ribbon": cards, "film": cards},
+    """A station store at `path` as the daemon opens it (the daemon's own assembly: WAL,
+    synchronous=FULL), with `cards` of each consumable loaded."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config_path = path.with_suffix(".toml")
+    config_path.write_text(
+        BENCH_CONFIG.format(station=STATION, state_dir=path.parent, cards=cards, low=LOW)
     )
+    config = load_config(config_path)
+    if config.db_path != path:
+        raise ValueError(f"a bench store is named station.db, not {path.name}")
+    return assembly.open_store(config, clock)
 
 
 FIRST = ("SITI", "BUDI", "DEWI", "AGUS", "RINA", "HENDRA", "NUR", "ANDI", "PUTRI", "EKO")

@@ -15,67 +15,19 @@ from types import FrameType
 
 import structlog
 
+from controller.app.assembly import build_station, open_store
 from controller.app.config import Config
 from controller.app.logsetup import configure_logging
 from controller.app.sdnotify import Notifier
-from controller.clock import Clock, SystemClock
+from controller.clock import SystemClock
 from controller.core.commands import StationCommands
-from controller.core.loop import Station, run_in_thread
+from controller.core.loop import run_in_thread
 from controller.core.panel_bridge import StationPanelActions, attach_panel
-from controller.devices.factory import usb_driver, virtual_driver, virtual_printer
 from controller.devices.panel import Panel
-from controller.devices.printer import PrinterDriver
 from controller.local.server import ControlServer
 from controller.mqtt.link import MqttLink
-from controller.queue.store import Store
 
 log = structlog.get_logger(__name__)
-
-
-def open_store(config: Config, clock: Clock) -> Store:
-    consumables = config.consumables
-    virtual = config.printer.virtual
-    initial = (
-        {"cards": virtual.cards, "ribbon": virtual.ribbon, "film": virtual.film}
-        if config.printer.driver == "virtual"
-        else {}
-    )
-    return Store.open(
-        config.db_path,
-        config.station.id,
-        clock,
-        low_thresholds={
-            "cards": consumables.low_cards,
-            "ribbon": consumables.low_ribbon,
-            "film": consumables.low_film,
-        },
-        initial_load=initial,
-        max_attempts=config.printer.max_attempts,
-        timezone=config.duty.timezone,
-    )
-
-
-def build_driver(config: Config, clock: Clock) -> PrinterDriver:
-    printer = config.printer
-    if printer.driver == "usb":
-        return usb_driver(
-            clock=clock,
-            vendor_id=printer.vendor_id,
-            product_id=printer.product_id,
-            card_timeout_s=printer.card_timeout_s,
-        )
-    virtual = printer.virtual
-    machine = virtual_printer(
-        config.state_dir,
-        clock=clock,
-        seconds_per_card=virtual.seconds_per_card,
-        cards=virtual.cards,
-        ribbon=virtual.ribbon,
-        film=virtual.film,
-        faults=virtual.faults,
-        save_cards=virtual.save_cards,
-    )
-    return virtual_driver(machine, card_timeout_s=printer.card_timeout_s)
 
 
 def run_daemon(config: Config) -> int:
@@ -86,9 +38,7 @@ def run_daemon(config: Config) -> int:
     store = open_store(config, clock)  # StoreError: the CLI says why, in one line
     # Wake often enough to ping systemd's watchdog at half its interval, or at least every 1 s.
     beat_every_s = min(1.0, notifier.watchdog_interval_s or 1.0)
-    station = Station(
-        config, store, build_driver(config, clock), clock, max_wait_s=beat_every_s / 2
-    )
+    station = build_station(config, clock, store=store, max_wait_s=beat_every_s / 2)
     link = MqttLink(
         config.mqtt,
         config.station.id,

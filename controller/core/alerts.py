@@ -11,29 +11,36 @@ from datetime import datetime
 from typing import Any
 
 from controller.clock import rfc3339
-from controller.queue.db import Database
+from controller.contract.vocabulary import ALERT_REASONS, AlertCode, EventType, Reason, Severity
+from controller.queue.db import Database, StoreError
 from controller.queue.outbox import emit
 
 
 @dataclass(frozen=True)
 class Alert:
-    code: str
-    severity: str  # info, warning, error
+    code: Reason | AlertCode  # a reason of ALERT_REASONS, or the station's own
+    severity: Severity
     message: str
 
 
 # Station reasons (controller/policy/station_state.py) that a person must see.
-REASON_ALERTS = {
-    "printer_missing": Alert("printer_missing", "error", "the printer is not connected"),
-    "cover_open": Alert("cover_open", "error", "a cover is open"),
-    "cards_empty": Alert("cards_empty", "error", "no blank cards left: reload the feeder"),
-    "ribbon_empty": Alert("ribbon_empty", "error", "the ribbon is used up or broken: reload it"),
-    "film_empty": Alert("film_empty", "error", "the retransfer film is used up: reload it"),
-    "review_pending": Alert(
-        "review_pending", "warning", "a card's outcome is unknown: check it and resolve the job"
-    ),
-    "printer_error": Alert("printer_error", "error", "the printer reports an error"),
+REASON_ALERTS: dict[str, Alert] = {
+    alert.code: alert
+    for alert in (
+        Alert(Reason.PRINTER_MISSING, Severity.ERROR, "the printer is not connected"),
+        Alert(Reason.COVER_OPEN, Severity.ERROR, "a cover is open"),
+        Alert(Reason.CARDS_EMPTY, Severity.ERROR, "no blank cards left: reload the feeder"),
+        Alert(Reason.RIBBON_EMPTY, Severity.ERROR, "the ribbon is used up or broken: reload it"),
+        Alert(Reason.FILM_EMPTY, Severity.ERROR, "the retransfer film is used up: reload it"),
+        Alert(
+            Reason.REVIEW_PENDING,
+            Severity.WARNING,
+            "a card's outcome is unknown: check it and resolve the job",
+        ),
+        Alert(Reason.PRINTER_ERROR, Severity.ERROR, "the printer reports an error"),
+    )
 }
+assert set(REASON_ALERTS) == ALERT_REASONS
 
 
 class AlertBook:
@@ -50,7 +57,7 @@ class AlertBook:
             stored = {row[0] for row in tx.execute("SELECT code FROM alerts")}
             for code in sorted(stored - set(by_code)):
                 tx.execute("DELETE FROM alerts WHERE code = ?", (code,))
-                emit(tx, "alert.cleared", None, {"code": code}, now)
+                emit(tx, EventType.ALERT_CLEARED, None, {"code": code}, now)
             for code in sorted(set(by_code) - stored):
                 alert = by_code[code]
                 tx.execute(
@@ -59,13 +66,28 @@ class AlertBook:
                 )
                 emit(
                     tx,
-                    "alert.raised",
+                    EventType.ALERT_RAISED,
                     None,
                     {"code": code, "severity": alert.severity, "message": alert.message},
                     now,
                 )
         self._known = set(by_code)
         return stored != set(by_code)
+
+    def in_force(self, unstored: list[Alert], now: datetime) -> list[dict[str, Any]]:
+        """The status's `alerts`: those stored, and those in force that storage could not take
+        (shown since `now`)."""
+        try:
+            stored = self.current()
+        except StoreError:
+            stored = []
+        known = {alert["code"] for alert in stored}
+        since = rfc3339(now)
+        return stored + [
+            {"code": alert.code, "severity": alert.severity, "since": since}
+            for alert in unstored
+            if alert.code not in known
+        ]
 
     def current(self) -> list[dict[str, Any]]:
         with self._db.reading() as conn:

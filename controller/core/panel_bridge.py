@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import structlog
 
+from controller.contract.vocabulary import AttemptOutcome, Resolution
 from controller.core.loop import Station
+from controller.core.operations import Operations
 from controller.devices.panel import Panel
 
 log = structlog.get_logger(__name__)
@@ -14,14 +16,14 @@ class StationPanelActions:
     """`PanelActions` for the station: every gesture becomes a message to the core loop."""
 
     def __init__(self, station: Station) -> None:
-        self._station = station
+        self._station, self._operations = station, Operations(station)
 
     def toggle_pause(self) -> None:
         station = self._station
         station.post(lambda: station.set_paused(not station.paused))
 
     def resolve_review(self, outcome: str) -> None:
-        self._station.post(lambda: self._station.resolve_oldest_review(outcome))
+        self._station.post(lambda: self._operations.resolve_oldest_review(Resolution(outcome)))
 
     def cabinet_changed(self, is_open: bool) -> None:
         self._station.post(lambda: self._station.set_cabinet_open(is_open))
@@ -37,9 +39,9 @@ def attach_panel(station: Station, panel: Panel) -> None:
         panel.show(station.state, station.head_temp_c, station.needs_person)
         panel.tick()
 
-    def on_card(outcome: str) -> None:
-        if outcome == "printed":
-            panel.chirp("printed")
+    def on_card(outcome: AttemptOutcome) -> None:
+        if outcome is AttemptOutcome.PRINTED:
+            panel.chirp(AttemptOutcome.PRINTED)
 
     station.status_listeners.append(show)
-    station.card_listeners.append(on_card)
+    station.lane.card_listeners.append(on_card)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import structlog
 
+from controller.contract.vocabulary import Consumable
 from controller.devices.printer import (
-    ConsumableName,
     Identity,
     PrinterDriver,
     PrinterError,
@@ -34,7 +34,7 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
-class CardResult:
+class CardAttempt:
     job_id: str
     counter_before: int | None  # None: the card never started (no counter could be read)
     outcome: PrintOutcome | None  # None with counter_before None: nothing was sent
@@ -78,7 +78,7 @@ class PrinterWorker:
         self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
-    def print_card(self, job: PrintableJob, on_done: Callable[[CardResult], None]) -> None:
+    def print_card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         self._tasks.put(lambda: self._card(job, on_done))
 
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
@@ -86,13 +86,21 @@ class PrinterWorker:
 
     def reload(
         self,
-        consumable: ConsumableName,
+        consumable: Consumable,
         count: int,
         capacity: int | None,
         on_done: Callable[[], None],
     ) -> None:
         """Tell the printer of a reload; `on_done` is posted once it has been told (or not)."""
-        self._tasks.put(lambda: self._reload(consumable, count, capacity, on_done))
+
+        def tell() -> None:
+            try:
+                self._driver.reload(consumable, count, capacity)
+            except PrinterError as exc:
+                log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
+            self._post(on_done)
+
+        self._tasks.put(tell)
 
     def poll(self) -> None:
         """Report the printer's state now rather than at the next idle poll."""
@@ -117,7 +125,7 @@ class PrinterWorker:
                 log.exception("printer task failed")
         self._driver.close()
 
-    def _card(self, job: PrintableJob, on_done: Callable[[CardResult], None]) -> None:
+    def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
             card = {
                 **job.card,
@@ -126,24 +134,24 @@ class PrinterWorker:
             }
             panels = encode_panels(render_card(card))
         except RenderError as exc:
-            self._finish(on_done, CardResult(job.job_id, None, None, f"render: {exc}"))
+            self._finish(on_done, CardAttempt(job.job_id, None, None, f"render: {exc}"))
             return
         try:
             counter = self._driver.card_counter()
         except PrinterError as exc:
-            self._finish(on_done, CardResult(job.job_id, None, None, f"printer: {exc}"))
+            self._finish(on_done, CardAttempt(job.job_id, None, None, f"printer: {exc}"))
             return
         try:
             self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
         except StoreError as exc:
-            self._finish(on_done, CardResult(job.job_id, None, None, f"storage: {exc}"))
+            self._finish(on_done, CardAttempt(job.job_id, None, None, f"storage: {exc}"))
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
         outcome = self._driver.print_card(panels)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
-        self._finish(on_done, CardResult(job.job_id, counter, outcome))
+        self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
 
-    def _finish(self, on_done: Callable[[CardResult], None], result: CardResult) -> None:
+    def _finish(self, on_done: Callable[[CardAttempt], None], result: CardAttempt) -> None:
         self._post(lambda: on_done(result))
 
     def _counter(self, on_done: Callable[[int | None], None]) -> None:
@@ -152,19 +160,6 @@ class PrinterWorker:
         except PrinterError:
             counter = None
         self._post(lambda: on_done(counter))
-
-    def _reload(
-        self,
-        consumable: ConsumableName,
-        count: int,
-        capacity: int | None,
-        on_done: Callable[[], None],
-    ) -> None:
-        try:
-            self._driver.reload(consumable, count, capacity)
-        except PrinterError as exc:
-            log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
-        self._post(on_done)
 
     def _eject(self) -> None:
         try:

@@ -1,19 +1,20 @@
-"""The `ektp.status/1` document (CONTRACT.md), built from what the core loop knows.
+"""The `ektp.status/1` document (docs/interface.md), built from what the core loop knows.
 
 The MQTT link adds `session`; everything else is here. No personal data: counts and codes only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from controller import __version__
 from controller.clock import rfc3339
+from controller.contract.vocabulary import JobState, Schema, StationState
+from controller.core.alerts import REASON_ALERTS, Alert, AlertBook
 from controller.core.printer_worker import PrinterReport
 from controller.core.scheduler import Evaluation
-
-STATUS_SCHEMA = "ektp.status/1"
 
 
 def build_status(
@@ -29,7 +30,7 @@ def build_status(
     status = printer.status
     duty = evaluation.duty
     return {
-        "schema": STATUS_SCHEMA,
+        "schema": Schema.STATUS,
         "station": station,
         "state": state,
         "time": rfc3339(now),
@@ -42,9 +43,9 @@ def build_status(
             "flags": sorted(status.flags) if status and printer.connected else [],
         },
         "queue": {
-            "queued": evaluation.counts["queued"],
-            "printing": evaluation.counts["printing"],
-            "needs_review": evaluation.counts["needs_review"],
+            "queued": evaluation.counts[JobState.QUEUED],
+            "printing": evaluation.counts[JobState.PRINTING],
+            "needs_review": evaluation.counts[JobState.NEEDS_REVIEW],
         },
         "duty": {
             "printed_today": duty.printed_today,
@@ -59,6 +60,47 @@ def build_status(
         "alerts": alerts,
         "reasons": list(evaluation.state.reasons),
     }
+
+
+class StatusBoard:
+    """The status document of the last tick, and the stored alerts it shows."""
+
+    def __init__(self, station: str, daily_limit: int, alerts: AlertBook) -> None:
+        self._station, self._daily_limit, self._alerts = station, daily_limit, alerts
+        self._status: dict[str, Any] | None = None
+
+    def sync_alerts(self, reasons: Iterable[str], extra: list[Alert], now: datetime) -> None:
+        """Store the alerts in force: those of the station's reasons, and `extra`."""
+        derived = [REASON_ALERTS[reason] for reason in reasons if reason in REASON_ALERTS]
+        self._alerts.sync(derived + extra, now)
+
+    def update(
+        self,
+        now: datetime,
+        state: str,
+        evaluation: Evaluation,
+        printer: PrinterReport,
+        extra: list[Alert],
+    ) -> bool:
+        """Build this tick's document; returns whether it changed (worth publishing)."""
+        alerts = self._alerts.in_force(extra, now)
+        status = build_status(
+            self._station, now, state, evaluation, printer, alerts, self._daily_limit
+        )
+        if same_status(self._status, status):
+            return False
+        self._status = status
+        return True
+
+    def latest(self) -> dict[str, Any]:
+        """The last tick's document, whole (state and alerts from one tick)."""
+        if self._status is None:
+            return {
+                "schema": Schema.STATUS,
+                "station": self._station,
+                "state": StationState.STARTING,
+            }
+        return self._status
 
 
 def same_status(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from tests.support.broker import free_port
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+HANGING = "tests.daemon.hanging_daemon"
 CONFIG = """
 [station]
 id = "3271-bogor-timur-01"
@@ -85,7 +86,9 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
         faults: str = "",
         card_timeout_s: float = 30,
         mqtt_port: int | None = None,
+        with_hang_command: bool = False,
     ) -> Daemon:
+        """`with_hang_command`: the daemon of tests/daemon/hanging_daemon.py (the watchdog test)."""
         state_dir = tmp_path / "state"
         config_path = tmp_path / "station.toml"
         config_path.write_text(
@@ -104,12 +107,12 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
             **os.environ,
             "NOTIFY_SOCKET": str(notify_path),
             "WATCHDOG_USEC": "1000000",
-            "PRINTSTATION_DEBUG_COMMANDS": "1",
             "PYTHONPATH": str(ROOT),
         }
         log = (tmp_path / f"daemon-{len(daemons)}.log").open("wb")
+        program = HANGING if with_hang_command else "controller"
         process = subprocess.Popen(
-            [sys.executable, "-m", "controller", "run", "--config", str(config_path)],
+            [sys.executable, "-m", program, "run", "--config", str(config_path)],
             cwd=ROOT,
             env=env,
             stdout=log,

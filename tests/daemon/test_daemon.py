@@ -8,10 +8,15 @@ import signal
 import threading
 import time
 
+import pytest
+
 from controller.clock import ManualClock
 from controller.queue.store import Store
+from tests.daemon.hanging_daemon import HANG
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # the daemon as a child process: ~2-7 s a test
 
 
 def submit(daemon, n: int, **overrides) -> dict:
@@ -30,13 +35,13 @@ def open_store(daemon) -> Store:
 
 
 def test_ready_then_watchdog_which_stops_when_the_loop_hangs(start_daemon) -> None:
-    daemon = start_daemon()
+    daemon = start_daemon(with_hang_command=True)
     daemon.wait_ready()
     before = len([m for m in daemon.messages() if m == "WATCHDOG=1"])
     time.sleep(2.5)  # observing a heartbeat: it must keep coming on its own
     alive = len([m for m in daemon.messages() if m == "WATCHDOG=1"])
     assert alive - before >= 2
-    hang = threading.Thread(target=lambda: daemon.command("debug_hang"), daemon=True)
+    hang = threading.Thread(target=lambda: daemon.command(HANG), daemon=True)
     hang.start()
     time.sleep(0.5)
     hung_from = len([m for m in daemon.messages() if m == "WATCHDOG=1"])

@@ -12,7 +12,7 @@ from controller.clock import ManualClock
 from controller.mqtt import LinkTiming
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.kit import FAST, ROOT, Station, build_station
+from tests.mqtt.kit import FAST, ROOT, LinkedStation, linked_station
 from tests.support.broker import Broker
 
 
@@ -25,12 +25,14 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 
 @pytest.fixture
-def make_station(store: Store, clock: ManualClock) -> Iterator[Callable[..., Station]]:
+def make_station(store: Store, clock: ManualClock) -> Iterator[Callable[..., LinkedStation]]:
     """Build and start a link on the test's store; every link is stopped at teardown."""
-    made: list[Station] = []
+    made: list[LinkedStation] = []
 
-    def make(settings: MqttSection, *, timing: LinkTiming = FAST, start: bool = True) -> Station:
-        station = build_station(settings, store, clock, timing)
+    def make(
+        settings: MqttSection, *, timing: LinkTiming = FAST, start: bool = True
+    ) -> LinkedStation:
+        station = linked_station(settings, store, clock, timing)
         made.append(station)
         if start:
             station.link.start()

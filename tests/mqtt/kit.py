@@ -58,7 +58,7 @@ class RecordingHandler:
 
 
 @dataclasses.dataclass
-class Station:
+class LinkedStation:
     """A link under test, with what the daemon would give it and what it reported back."""
 
     link: MqttLink
@@ -74,9 +74,9 @@ def mqtt_settings(port: int, **overrides: Any) -> MqttSection:
     return dataclasses.replace(base, **overrides)
 
 
-def build_station(
+def linked_station(
     settings: MqttSection, store: Store, clock: Clock, timing: LinkTiming = FAST
-) -> Station:
+) -> LinkedStation:
     handler = RecordingHandler()
     status: dict[str, Any] = {"state": "ready", "queue": {"queued": 0, "printing": 0}}
     store_errors: list[StoreError] = []
@@ -99,4 +99,4 @@ def build_station(
         on_job=jobs.append,
         timing=timing,
     )
-    return Station(link, store, handler, status, store_errors, jobs)
+    return LinkedStation(link, store, handler, status, store_errors, jobs)

@@ -13,7 +13,7 @@ from pathlib import Path
 from controller.app.logsetup import configure_logging
 from controller.clock import SystemClock
 from controller.queue.store import Store
-from tests.mqtt.kit import LOADED, LOW, STATION, build_station, mqtt_settings
+from tests.mqtt.kit import LOADED, LOW, STATION, linked_station, mqtt_settings
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
     configure_logging("warning", "json")
     clock = SystemClock()
     store = Store.open(database, STATION, clock, low_thresholds=LOW, initial_load=LOADED)
-    build_station(mqtt_settings(port), store, clock).link.start()
+    linked_station(mqtt_settings(port), store, clock).link.start()
     threading.Event().wait()
 
 

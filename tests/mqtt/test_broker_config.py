@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.mqtt.clients import Peer
-from tests.mqtt.kit import ROOT, ST, STATION, Station, mqtt_settings
+from tests.mqtt.kit import ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki
 from tests.support.broker import Broker, adapt_config, free_port, write_password_file
 from tests.support.jobs import make_job, payload
@@ -152,7 +152,7 @@ def test_no_client_can_take_over_another_stations_session(password_broker: Secur
 
 
 def test_the_link_works_with_a_password_over_tls(
-    password_broker: SecureBroker, make_station: Callable[..., Station]
+    password_broker: SecureBroker, make_station: Callable[..., LinkedStation]
 ) -> None:
     central = user(
         password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+", f"{ROOT}/+/status")
@@ -176,7 +176,7 @@ def test_the_link_works_with_a_password_over_tls(
 
 
 def test_the_link_works_with_a_client_certificate(
-    certificate_broker: SecureBroker, make_station: Callable[..., Station]
+    certificate_broker: SecureBroker, make_station: Callable[..., LinkedStation]
 ) -> None:
     pki = certificate_broker.pki
     office = pki.issue("central.office", central=True)

@@ -11,7 +11,7 @@ from paho.mqtt.properties import Properties
 
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.kit import ST, Station, mqtt_settings
+from tests.mqtt.kit import ST, LinkedStation, mqtt_settings
 from tests.support.broker import Broker
 from tests.support.waiting import wait_until
 
@@ -24,14 +24,14 @@ def reply_to(cmd_id: str | None) -> Callable[[dict], bool]:
     return lambda reply: reply["cmd_id"] == cmd_id
 
 
-def connected_station(make_station: Callable[..., Station], broker: Broker) -> Station:
+def connected_station(make_station: Callable[..., LinkedStation], broker: Broker) -> LinkedStation:
     station = make_station(mqtt_settings(broker.port))
     wait_until(lambda: station.link.connected, 5, "the link to connect")
     return station
 
 
 def test_a_command_runs_and_is_answered_on_the_reply_topic(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     station = connected_station(make_station, broker)
 
@@ -48,7 +48,7 @@ def test_a_command_runs_and_is_answered_on_the_reply_topic(
 
 
 def test_a_repeated_cmd_id_gets_the_stored_reply_and_runs_once(
-    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     first = connected_station(make_station, broker)
     central.publish_json(f"{ST}/cmd/pause", request("c-2"))
@@ -70,7 +70,7 @@ def test_a_repeated_cmd_id_gets_the_stored_reply_and_runs_once(
 
 
 def test_bad_requests_get_the_contract_error_codes(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     station = connected_station(make_station, broker)
 
@@ -100,7 +100,7 @@ def test_bad_requests_get_the_contract_error_codes(
 
 
 def test_retained_commands_are_ignored(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     central.publish_json(f"{ST}/cmd/pause", request("c-old"), retain=True)
     station = connected_station(make_station, broker)
@@ -113,7 +113,7 @@ def test_retained_commands_are_ignored(
 
 
 def test_response_topic_and_correlation_data_are_honoured_below_the_reply_topic(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     connected_station(make_station, broker)
     assert central.subscribe("central/inbox")[0].value == 1

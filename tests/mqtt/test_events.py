@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import pytest
+
 from controller.clock import ManualClock
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.kit import FAST, ROOT, ST, STATION, Station, mqtt_settings
+from tests.mqtt.kit import FAST, ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.support.broker import Broker
 from tests.support.waiting import wait_until
 
@@ -22,8 +24,8 @@ def write_events(store: Store, clock: ManualClock, count: int) -> None:
 
 
 def slow_polling_station(
-    make_station: Callable[..., Station], broker: Broker, central: Peer
-) -> Station:
+    make_station: Callable[..., LinkedStation], broker: Broker, central: Peer
+) -> LinkedStation:
     """A connected station whose outbox poll is a minute: only wake() or a stop sends soon."""
     slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
     station = make_station(mqtt_settings(broker.port), timing=slow_poll)
@@ -32,8 +34,9 @@ def slow_polling_station(
     return station
 
 
+@pytest.mark.slow
 def test_events_written_offline_all_arrive_in_order_through_two_broker_crashes(
-    broker: Broker, store: Store, clock: ManualClock, make_station: Callable[..., Station]
+    broker: Broker, store: Store, clock: ManualClock, make_station: Callable[..., LinkedStation]
 ) -> None:
     central = Peer(
         broker.port,
@@ -86,7 +89,7 @@ def test_wake_publishes_new_events_without_waiting_for_the_poll(
     central: Peer,
     store: Store,
     clock: ManualClock,
-    make_station: Callable[..., Station],
+    make_station: Callable[..., LinkedStation],
 ) -> None:
     station = slow_polling_station(make_station, broker, central)
 
@@ -101,7 +104,7 @@ def test_a_replay_publishes_delivered_events_again_in_order_with_the_same_bytes(
     central: Peer,
     store: Store,
     clock: ManualClock,
-    make_station: Callable[..., Station],
+    make_station: Callable[..., LinkedStation],
 ) -> None:
     # A consumer that found a gap (a broker lost what it had acknowledged) asks for a replay.
     station = make_station(mqtt_settings(broker.port))
@@ -130,7 +133,7 @@ def test_a_clean_stop_publishes_the_outbox_before_going_offline(
     central: Peer,
     store: Store,
     clock: ManualClock,
-    make_station: Callable[..., Station],
+    make_station: Callable[..., LinkedStation],
 ) -> None:
     # The last card of the evening: its event is written just before the station stops.
     station = slow_polling_station(make_station, broker, central)

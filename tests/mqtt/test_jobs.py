@@ -9,7 +9,7 @@ import pytest
 from controller.queue.db import StoreError
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.kit import ST, Station, mqtt_settings
+from tests.mqtt.kit import ST, LinkedStation, mqtt_settings
 from tests.support.broker import Broker
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
@@ -20,7 +20,7 @@ def accepted(job_id: str) -> Callable[[dict], bool]:
 
 
 def test_job_is_stored_acknowledged_and_answered(
-    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     station = make_station(mqtt_settings(broker.port))
     wait_until(lambda: station.link.connected, 5, "the link to connect")
@@ -42,7 +42,7 @@ def test_job_is_stored_acknowledged_and_answered(
 
 
 def test_malformed_job_is_rejected_and_the_link_goes_on(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     station = make_station(mqtt_settings(broker.port))
     wait_until(lambda: station.link.connected, 5, "the link to connect")
@@ -63,7 +63,7 @@ def test_malformed_job_is_rejected_and_the_link_goes_on(
 def test_store_failure_leaves_the_job_unacknowledged_until_it_can_be_stored(
     broker: Broker,
     central: Peer,
-    make_station: Callable[..., Station],
+    make_station: Callable[..., LinkedStation],
     store: Store,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -92,7 +92,7 @@ def test_store_failure_leaves_the_job_unacknowledged_until_it_can_be_stored(
 
 
 def test_jobs_published_while_the_station_is_stopped_arrive_when_it_starts(
-    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     first = make_station(mqtt_settings(broker.port))
     wait_until(lambda: first.link.connected, 5, "the link to connect")

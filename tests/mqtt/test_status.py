@@ -19,7 +19,7 @@ from controller.mqtt.retained import SESSION_KEY
 from controller.queue.db import get_meta
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
-from tests.mqtt.kit import FAST, ST, STATION, Station, mqtt_settings
+from tests.mqtt.kit import FAST, ST, STATION, LinkedStation, mqtt_settings
 from tests.support.broker import Broker
 from tests.support.waiting import wait_until
 
@@ -44,7 +44,7 @@ def retained_status(broker: Broker) -> dict:
 
 
 def test_status_on_connect_carries_the_contract_fields_and_is_retained(
-    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     station = make_station(mqtt_settings(broker.port))
 
@@ -60,8 +60,9 @@ def test_status_on_connect_carries_the_contract_fields_and_is_retained(
     assert retained_status(broker)["session"] == 1
 
 
+@pytest.mark.slow
 def test_changes_are_coalesced_and_a_heartbeat_follows(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     timing = dataclasses.replace(FAST, status_coalesce_s=0.3, status_heartbeat_s=0.8)
     station = make_station(mqtt_settings(broker.port), timing=timing)
@@ -83,7 +84,7 @@ def test_changes_are_coalesced_and_a_heartbeat_follows(
 
 
 def test_a_failing_status_provider_delays_the_status_but_not_the_link(
-    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     station = make_station(mqtt_settings(broker.port), start=False)
     station.status["broken"] = "core loop busy"
@@ -99,7 +100,7 @@ def test_a_failing_status_provider_delays_the_status_but_not_the_link(
 
 
 def test_clean_stop_publishes_offline_and_the_next_start_counts_on(
-    broker: Broker, central: Peer, make_station: Callable[..., Station], store: Store
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     first = make_station(mqtt_settings(broker.port))
     central.wait_for(f"{ST}/status", lambda s: s["state"] == "ready")
@@ -115,7 +116,7 @@ def test_clean_stop_publishes_offline_and_the_next_start_counts_on(
 
 
 def test_each_attempt_is_counted_durably_before_it_is_made(
-    tmp_path: Path, make_station: Callable[..., Station], store: Store
+    tmp_path: Path, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     offline_broker = Broker.plain(tmp_path / "down")  # never started: nothing listens
     station = make_station(mqtt_settings(offline_broker.port))
@@ -156,8 +157,9 @@ def test_last_will_says_offline_with_the_same_session_when_the_station_dies(
     assert retained_status(broker)["state"] == "offline"
 
 
+@pytest.mark.slow
 def test_half_open_connection_is_found_by_keepalive_and_the_link_comes_back(
-    broker: Broker, central: Peer, make_station: Callable[..., Station]
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     station = make_station(mqtt_settings(broker.port, keepalive_s=2))
     wait_until(lambda: station.link.connected, 5, "the link to connect")

@@ -1,6 +1,6 @@
 """The final checks of a run: each reads the evidence (the station's database after a clean
 stop, the virtual printer's own log, everything the recorder received) and asserts one
-invariant of DESIGN.md; each returns figures for the summary."""
+invariant of docs/design.md; each returns figures for the summary."""
 
 from __future__ import annotations
 

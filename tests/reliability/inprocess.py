@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from controller.app.assembly import build_station
 from controller.app.config import Config, load_config
 from controller.clock import SystemClock
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
-from controller.devices.factory import virtual_driver, virtual_printer
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
 from tests.reliability.people import encode, valid_job
@@ -34,6 +34,10 @@ faults = [{faults}]
 [duty]
 daily_limit = 500
 hourly_limit = 500
+[consumables]
+low_cards = 3
+low_ribbon = 3
+low_film = 3
 """
 
 
@@ -60,26 +64,8 @@ def local_station(
     path.write_text(TOML.format(state_dir=state_dir, faults=faults))
     config = load_config(path)
     clock = SystemClock()
-    vp = config.printer.virtual
-    store = Store.open(
-        config.db_path,
-        config.station.id,
-        clock,
-        low_thresholds={"cards": 3, "ribbon": 3, "film": 3},
-        initial_load={"cards": vp.cards, "ribbon": vp.ribbon, "film": vp.film},
-    )
-    printer = virtual_printer(
-        config.state_dir,
-        clock=clock,
-        seconds_per_card=0,
-        cards=vp.cards,
-        ribbon=vp.ribbon,
-        film=vp.film,
-        faults=[{"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults],
-    )
-    station = Station(
-        config, store, virtual_driver(printer, card_timeout_s=5), clock, poll_interval_s=0.05
-    )
+    station = build_station(config, clock, poll_interval_s=0.05)
+    store = station.store
     station.set_paused(paused)
     today = station_today()
     queued, ended = valid_job(1, "lc", today=today), valid_job(2, "lc", today=today)

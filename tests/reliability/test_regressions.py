@@ -18,7 +18,7 @@ import pytest
 from controller.app.config import ConfigError, load_config
 from controller.clock import ManualClock
 from controller.contract.jobspec import Rejection, parse_job
-from controller.core.loop import note_printer_reload
+from controller.core.reloads import note_untold_reload
 from controller.local.client import request
 from controller.local.server import ControlServer, _answer
 from controller.mqtt.requests import CommandProcessor
@@ -323,7 +323,7 @@ def test_a_reload_booked_before_a_stop_reaches_the_printer_at_the_next_start(
     )  # fmt: skip
     with store.db.transaction() as tx:
         store.ledger.reload(tx, "cards", 300, None, "LOT-1", ManualClock().now())
-        note_printer_reload(tx, "cards", 300, None)
+        note_untold_reload(tx, "cards", 300, None)
     store.close()
     with local_station(tmp_path, with_jobs=False) as second:
         state = tmp_path / "virtual-printer" / "state.json"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from controller.app.assembly import build_station, open_store
 from controller.app.config import Config, load_config
 from controller.clock import SystemClock
 from controller.core.commands import StationCommands
@@ -38,6 +39,8 @@ max_head_c = 95.0
 [consumables]
 reserve_cards = 5
 low_cards = 3
+low_ribbon = 3
+low_film = 3
 """
 
 
@@ -73,13 +76,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         config = load_config(path)
         clock = SystemClock()
         vp = config.printer.virtual
-        store = Store.open(
-            config.db_path,
-            config.station.id,
-            clock,
-            low_thresholds={"cards": 3, "ribbon": 3, "film": 3},
-            initial_load={"cards": vp.cards, "ribbon": vp.ribbon, "film": vp.film},
-        )
+        store = open_store(config, clock)
         printer = virtual_printer(
             config.state_dir,
             clock=clock,
@@ -91,8 +88,12 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
                 {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
             ],
         )
-        station = Station(
-            config, store, virtual_driver(printer, card_timeout_s=10), clock, poll_interval_s=0.05
+        station = build_station(
+            config,
+            clock,
+            store=store,
+            driver=virtual_driver(printer, card_timeout_s=10),
+            poll_interval_s=0.05,
         )
         if paused:
             station.set_paused(True)

@@ -81,7 +81,7 @@ def test_no_printer_count_is_adopted_while_a_card_outcome_waits_in_memory(make_s
     station = running.station
 
     def printer_reports_the_blank_used() -> bool:
-        report = station._printer
+        report = station.lane.printer
         return bool(report.status and report.status.consumables["cards"].remaining == 49)
 
     with read_only(running.store):
@@ -90,7 +90,7 @@ def test_no_printer_count_is_adopted_while_a_card_outcome_waits_in_memory(make_s
 
         def storage_back_then_a_printer_report() -> None:  # on the loop, before its next tick
             set_read_only(running.store, False)
-            station._on_printer_report(station._printer)
+            station.lane.take_report(station.lane.printer)
 
         station.call(storage_back_then_a_printer_report)
     wait_until(lambda: running.states()["printed"] == 1, timeout=15)

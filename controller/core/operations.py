@@ -1,0 +1,76 @@
+"""What people and the central office ask of the station: the core loop's operations on jobs,
+consumables and events (run on the loop: `Station.call`). Commands check their arguments and
+call these; none of them touches the store by itself."""
+
+from __future__ import annotations
+
+import structlog
+
+from controller.contract.errors import CommandError
+from controller.contract.vocabulary import (
+    CommandErrorCode,
+    Consumable,
+    JobState,
+    Requester,
+    Resolution,
+)
+from controller.core.loop import Station
+from controller.queue.intake import IntakeResult
+from controller.queue.jobs import Job
+
+log = structlog.get_logger(__name__)
+
+
+class Operations:
+    def __init__(self, station: Station) -> None:
+        self._station, self._store = station, station.store
+
+    def cancel_job(self, job_id: str, by: Requester) -> Job:
+        jobs = self._store.jobs
+        job = jobs.get(job_id)
+        if job.state != JobState.QUEUED:
+            raise CommandError(
+                CommandErrorCode.INVALID_STATE,
+                f"job {job_id} is {job.state}; only a queued job can be cancelled",
+            )
+        jobs.cancel(job_id, by=by)
+        return jobs.get(job_id)
+
+    def resolve_job(self, job_id: str, outcome: Resolution) -> Job:
+        self._store.jobs.resolve(job_id, outcome, self._station.lane.serial())
+        return self._store.jobs.get(job_id)
+
+    def resolve_oldest_review(self, outcome: Resolution) -> str | None:
+        """The review button: decide the oldest `needs_review` job; returns its id."""
+        waiting = self._store.jobs.in_state(JobState.NEEDS_REVIEW, limit=1)
+        if not waiting:
+            log.info("review button pressed with no card to review")
+            return None
+        self.resolve_job(waiting[0].job_id, outcome)
+        log.info("card resolved at the panel", job_id=waiting[0].job_id, outcome=outcome)
+        return waiting[0].job_id
+
+    def reload(
+        self, consumable: Consumable, count: int, capacity: int | None, lot: str | None
+    ) -> dict[str, int]:
+        """Book a reload and tell the printer; returns the consumable's status entry."""
+        self._station.reloads.book(consumable, count, capacity, lot)
+        result: dict[str, int] = self._station.status()["consumables"][consumable]
+        return result
+
+    def replay_events(self, from_seq: int, to_seq: int) -> int:
+        """Send events `from_seq`..`to_seq` again (a consumer lost them); returns how many."""
+        count = self._store.outbox.replay(from_seq, to_seq)
+        log.info("events to be sent again", from_seq=from_seq, to_seq=to_seq, count=count)
+        for listener in self._station.replay_listeners:
+            listener(from_seq)
+        return count
+
+    def active_jobs(self, limit: int = 200) -> list[Job]:
+        """Jobs not yet ended: printing, then waiting for review, then queued."""
+        states = (JobState.PRINTING, JobState.NEEDS_REVIEW, JobState.QUEUED)
+        return [job for state in states for job in self._store.jobs.in_state(state, limit=limit)]
+
+    def submit_job(self, payload: bytes) -> IntakeResult:
+        """A job handed in at the kiosk (the local command line)."""
+        return self._store.intake.submit(payload, source=Requester.LOCAL)

@@ -1,0 +1,104 @@
+"""Reloads, and the printer's own counts: how the ledger and the printer agree on what is loaded.
+
+A reload is booked in the ledger and noted as "untold" in one transaction; then the printer is
+told (by its worker). If the station stops before that, the next start tells it before taking
+any count from the printer, which would otherwise undo the reload in the ledger. Where the
+printer counts a consumable itself, its count wins (a ribbon sold for 200 may give 125): the
+ledger books the difference as an adjustment, but only when the report cannot be stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import structlog
+
+from controller.clock import Clock
+from controller.contract.vocabulary import Consumable, JobState
+from controller.core.printer_lane import PrinterLane
+from controller.core.printer_worker import PrinterReport
+from controller.core.scheduler import Evaluation
+from controller.core.storage_health import StorageHealth
+from controller.queue.db import get_meta, set_meta
+from controller.queue.store import Store
+
+log = structlog.get_logger(__name__)
+UNTOLD_RELOADS = "printer_reloads_pending"  # meta: reloads booked, the printer not yet told
+
+
+class Reloads:
+    def __init__(
+        self, store: Store, clock: Clock, lane: PrinterLane, storage: StorageHealth
+    ) -> None:
+        self._store, self._clock, self._lane, self._storage = store, clock, lane, storage
+        self._in_flight = 0  # reloads the printer has not yet been told of
+        with store.db.reading() as conn:
+            self._untold: dict[str, list[int | None]] = json.loads(
+                get_meta(conn, UNTOLD_RELOADS) or "{}"
+            )
+
+    def tell_untold(self) -> None:
+        """At start: tell the printer of reloads booked before the station stopped."""
+        for consumable, (count, capacity) in self._untold.items():
+            log.info("telling the printer of a reload booked before a stop", consumable=consumable)
+            assert count is not None
+            self._tell(Consumable(consumable), count, capacity)
+
+    def book(
+        self, consumable: Consumable, count: int, capacity: int | None, lot: str | None
+    ) -> None:
+        """A person loaded `count` (a ribbon or a film: replaced; blanks: the feeder's count)."""
+        store = self._store
+        in_review = store.jobs.counts()[JobState.NEEDS_REVIEW]  # changes on the core loop only
+        with store.db.transaction() as tx:
+            store.ledger.reload(tx, consumable, count, capacity, lot, self._clock.now(), in_review)
+            note_untold_reload(tx, consumable, count, capacity)
+        self._tell(consumable, count, capacity)
+
+    def adopt_printer_counts(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
+        """Take the printer's counts into the ledger: only between cards and after every reload
+        has reached the printer, and not while the printer has counted a blank the ledger has
+        yet to book (a card waiting for review, or an outcome storage could not take)."""
+        reviewing = evaluation is not None and evaluation.counts[JobState.NEEDS_REVIEW] > 0
+        if self._in_flight or reviewing or self._lane.busy:
+            return
+        if not report.connected or report.status is None:
+            return
+        counted = evaluation.remaining if evaluation else {}
+        differ = {
+            name: level.remaining
+            for name, level in report.status.consumables.items()
+            if counted.get(name) != level.remaining
+        }
+        if not differ:
+            return
+        ledger = self._store.ledger
+        with self._store.db.transaction() as tx:
+            for name, remaining in differ.items():
+                if remaining != ledger.remaining(tx, name):
+                    log.info("printer count adopted", consumable=name, count=remaining)
+                    ledger.adopt(tx, name, remaining, self._clock.now())
+
+    def _tell(self, consumable: Consumable, count: int, capacity: int | None) -> None:
+        self._in_flight += 1
+        self._lane.worker.reload(consumable, count, capacity, self._told)
+        self._lane.worker.poll()
+
+    def _told(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._storage.guarded(self._forget_untold)
+
+    def _forget_untold(self) -> None:
+        with self._store.db.transaction() as tx:
+            set_meta(tx, UNTOLD_RELOADS, "{}")
+
+
+def note_untold_reload(
+    tx: sqlite3.Connection, consumable: Consumable, count: int, capacity: int | None
+) -> None:
+    """In the transaction that books a reload: the printer is still to be told of it."""
+    pending = json.loads(get_meta(tx, UNTOLD_RELOADS) or "{}")
+    pending[consumable] = [count, capacity]
+    set_meta(tx, UNTOLD_RELOADS, json.dumps(pending))
