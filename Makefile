@@ -1,9 +1,10 @@
-# printstation: make test (lint + all tests), make demo, make bench, make reliability-long.
+# printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
+# without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test lint reliability-long demo bench clean
+.PHONY: test test-fast lint reliability-long demo bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +17,11 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# Day-to-day: everything but the reliability suite (also ignored by path, marked or not) and
+# tests marked slow (subprocess daemons, SIGKILL runs, real broker waits).
+test-fast: lint
+	$(BIN)/pytest -m "not reliability and not slow" --ignore=tests/reliability
 
 # The reliability suite at about five times CI's counts (docs/reliability.md): about 15 minutes.
 reliability-long: $(BIN)/.installed
