@@ -1,9 +1,8 @@
 """Turning the panels a card was printed with back into pictures (the `save_cards` option).
 
-Panel format (the one controller/render/panels.py writes): portrait 648 × 1016; a panel at L
-levels is log2(L) bit-planes of `BITPLANE_BYTES`, least significant plane first; in a plane,
-pixels run row-major from the top-left, first pixel in the most significant bit; a set bit is
-ink. y, m, c take ink off blue, green, red; k prints black on top; o (overlay) is not drawn.
+Panel format (controller/render/card_panels.py): portrait 648 × 1016, pixels packed at
+log2(levels) bits each, most significant bit first, a value is an ink level. y, m, c take ink
+off blue, green, red; k prints black on top; o (overlay) is not drawn.
 The saved picture is landscape (the panel turned a quarter turn anticlockwise).
 """
 
@@ -14,13 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from controller.render.card_panels import (
-    BITPLANE_BYTES,
-    BITPLANE_IMAGE_BYTES,
-    BITS_PER_LEVELS,
-    PANEL_HEIGHT,
-    PANEL_WIDTH,
-)
+from controller.render.card_panels import PANEL_HEIGHT, PANEL_WIDTH
+from controller.render.panels import decode_levels
 
 SIZE = (PANEL_WIDTH, PANEL_HEIGHT)
 SidePanels = Sequence[tuple[str, int, bytes]]
@@ -28,14 +22,8 @@ SidePanels = Sequence[tuple[str, int, bytes]]
 
 def ink(levels: int, data: bytes) -> Image.Image:
     """A panel as an L image of ink coverage, 0 (none) to 255 (full)."""
-    bits = BITS_PER_LEVELS[levels]
-    total = Image.new("L", SIZE, 0)
-    for bit in range(bits):
-        start = bit * BITPLANE_BYTES
-        plane = Image.frombytes("1", SIZE, data[start : start + BITPLANE_IMAGE_BYTES])
-        total = ImageChops.add(total, plane.convert("L").point(lambda v, b=bit: v and 1 << b))
     top = levels - 1
-    return total.point(lambda level: round(level * 255 / top))
+    return decode_levels(levels, data).point(lambda level: round(level * 255 / top))
 
 
 def picture(panels: SidePanels) -> Image.Image:

@@ -29,6 +29,7 @@ from controller.devices.printer import (
 from controller.queue.db import StoreError
 from controller.queue.jobs import JobStore, PrintableJob
 from controller.render import RenderError, encode_panels, render_card
+from controller.render.card_panels import colour_levels
 
 log = structlog.get_logger(__name__)
 
@@ -132,9 +133,12 @@ class PrinterWorker:
                 "photo_jpeg": base64.b64encode(job.photo).decode(),
                 "signature_png": base64.b64encode(job.signature).decode(),
             }
-            panels = encode_panels(render_card(card))
+            panels = encode_panels(render_card(card), self._colour_levels())
         except RenderError as exc:
             self._finish(on_done, CardAttempt(job.job_id, None, None, f"render: {exc}"))
+            return
+        except PrinterError as exc:
+            self._finish(on_done, CardAttempt(job.job_id, None, None, f"printer: {exc}"))
             return
         try:
             counter = self._driver.card_counter()
@@ -150,6 +154,12 @@ class PrinterWorker:
         outcome = self._driver.print_card(panels)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
         self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
+
+    def _colour_levels(self) -> int:
+        """The colour depth the printer's model takes (its identity is read once)."""
+        if self._identity is None:
+            self._identity = self._driver.identity()
+        return colour_levels(self._identity.model)
 
     def _finish(self, on_done: Callable[[CardAttempt], None], result: CardAttempt) -> None:
         self._post(lambda: on_done(result))

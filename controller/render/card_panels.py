@@ -1,8 +1,22 @@
-"""The panels of one card, as the printer receives them.
+"""The panels of one card, as the printer receives them, and how their pixels are packed.
 
 The renderer produces a `CardPanels`; a printer driver sends it. The front panels' bytes, in
 order, identify the card: the virtual printer logs their SHA-256 so that two good cards for one
 person can be found.
+
+Size: a panel is 648 × 1016 pixels; at `levels` levels each pixel takes log2(levels) bits, so a
+panel is `PLANE_BYTES` (648 × 1016 / 8 = 82,296) bytes per bit of depth, with no padding: 82,296
+at 2 levels, 576,072 at 128, 658,368 at 256. (Evolis' programming guide A5013 states this
+formula; its table of sizes, 84,624 bytes per bit, counts 676,992 pixels and is wrong. Evolis'
+own library, libevolis, sends the formula's sizes.)
+
+Packing: pixels run row-major from the panel's top-left, one after another, each
+log2(levels) bits, most significant bit first: at 2 levels eight pixels to a byte (81 bytes a
+row), at 128 levels 7 bits a pixel (567 bytes a row), at 256 levels one byte a pixel. A value
+is the pixel's ink level, 0 = no ink.
+
+Depth per printer model: colour panels (y, m, c) at 256 levels for the Primacy, Primacy 2,
+Elypso and KC200, at 128 for the Zenius; k and o always at 2.
 """
 
 from __future__ import annotations
@@ -12,21 +26,54 @@ from dataclasses import dataclass
 
 PANEL_WIDTH = 648
 PANEL_HEIGHT = 1016
+PANEL_PIXELS = PANEL_WIDTH * PANEL_HEIGHT
 PANEL_NAMES = ("y", "m", "c", "k", "o")
-PANEL_LEVELS = (2, 32, 64, 128)
+BITS_PER_LEVELS = {2: 1, 32: 5, 64: 6, 128: 7, 256: 8}
+PANEL_LEVELS = tuple(BITS_PER_LEVELS)
+PLANE_BYTES = PANEL_PIXELS // 8
 
-
-# Evolis guide A5013 gives a panel at 2 levels as 84,624 bytes and deeper panels as that many
-# bytes per bit (423,120 at 32 levels). The image itself needs 648 × 1016 / 8 = 82,296 bytes per
-# bit-plane; each plane is padded with zero bytes to the guide's size.
-BITPLANE_BYTES = 84_624
-BITPLANE_IMAGE_BYTES = PANEL_WIDTH * PANEL_HEIGHT // 8
-BITS_PER_LEVELS = {2: 1, 32: 5, 64: 6, 128: 7}
+# Colour depth by model name (the printer's `Rtp;d`, or `Rtp` without the maker).
+COLOUR_LEVELS_BY_MODEL = {
+    "primacy": 256,
+    "primacy 2": 256,
+    "elypso": 256,
+    "kc200": 256,
+    "zenius": 128,
+}
+DEFAULT_COLOUR_LEVELS = 256
 
 
 def panel_size(levels: int) -> int:
-    """Bytes in one panel at `levels` grey levels, as the Evolis guide gives them."""
-    return BITPLANE_BYTES * BITS_PER_LEVELS[levels]
+    """Bytes in one panel at `levels` levels: 82,296 per bit of depth."""
+    return PLANE_BYTES * BITS_PER_LEVELS[levels]
+
+
+def colour_levels(model: str) -> int:
+    """The colour panels' levels for a model name (`Primacy`, `Evolis Zenius`, ...)."""
+    name = model.strip().lower().removeprefix("evolis ").strip()
+    return COLOUR_LEVELS_BY_MODEL.get(name, DEFAULT_COLOUR_LEVELS)
+
+
+_BITS = tuple(format(value, "08b") for value in range(256))
+
+
+def pack_levels(levels_bytes: bytes, levels: int) -> bytes:
+    """Pack one byte per pixel (each below `levels`) into the panel's bit packing."""
+    bits = BITS_PER_LEVELS[levels]
+    if bits == 8:
+        return bytes(levels_bytes)
+    table = tuple(text[8 - bits :] for text in _BITS)
+    stream = "".join(table[value] for value in levels_bytes)
+    return int(stream, 2).to_bytes(len(stream) // 8, "big")
+
+
+def unpack_levels(data: bytes, levels: int) -> bytes:
+    """One byte per pixel (its level) from a packed panel."""
+    bits = BITS_PER_LEVELS[levels]
+    if bits == 8:
+        return bytes(data)
+    stream = format(int.from_bytes(data, "big"), f"0{len(data) * 8}b")
+    return bytes(int(stream[i : i + bits], 2) for i in range(0, len(stream), bits))
 
 
 @dataclass(frozen=True)

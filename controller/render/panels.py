@@ -2,22 +2,19 @@
 
 Orientation: panels are portrait, 648 wide × 1016 high. The landscape card is turned a quarter
 turn clockwise (`Image.Transpose.ROTATE_270`): the card's top edge becomes the panel's right
-edge, and the card's left edge the panel's top row.
+edge, and the card's left edge the panel's top row (the panel starts at the card's bottom-left
+corner and runs up its left edge, as Evolis' own library sends it).
 
 Levels: a panel pixel holds an ink level from 0 (no ink) to `levels - 1` (full ink). The front's
-y, m and c panels take 32 levels of the inks complementary to blue, green and red: a pixel with
-red value `r` gets cyan level `round((255 - r) × 31 / 255)`, likewise m from green and y from
-blue. Black text is also printed in colour (a rich black under the K panel).
+y, m and c panels take the inks complementary to blue, green and red at the depth of the
+printer's model (`card_panels.colour_levels`: 256 levels for the Primacy family, 128 for the
+Zenius): a pixel with red value `r` gets cyan level `round((255 - r) × (levels - 1) / 255)`,
+likewise m from green and y from blue. Black text is also printed in colour (a rich black
+under the K panel). Pixels are packed as `card_panels` describes.
 
-Bit-planes: a panel at `levels` levels is `BITS_PER_LEVELS[levels]` bit-planes, each
-`BITPLANE_BYTES` bytes. Plane b (b = 0 first) holds bit b of every pixel's level, pixels in
-row-major order from the panel's top-left, eight to a byte with the first pixel in the most
-significant bit (648 pixels make 81 whole bytes a row, so rows need no padding). The
-`BITPLANE_IMAGE_BYTES` of the image are followed by zero bytes up to `BITPLANE_BYTES`.
-
-Panels per card: the front is y, m, c (32 levels), k (2 levels: the front's black text, set
-where its coverage is at least half) and o (2 levels, every pixel set: overlay everywhere);
-the back is a single k panel (2 levels: pixels darker than mid-grey).
+Panels per card: the front is y, m, c, k (2 levels: the front's black text, set where its
+coverage is at least half) and o (2 levels, every pixel set: overlay everywhere); the back is a
+single k panel (2 levels: pixels darker than mid-grey).
 """
 
 from __future__ import annotations
@@ -27,21 +24,21 @@ from functools import cache
 from PIL import Image, ImageChops
 
 from controller.render.card_panels import (
-    BITPLANE_BYTES,
-    BITPLANE_IMAGE_BYTES,
-    BITS_PER_LEVELS,
+    DEFAULT_COLOUR_LEVELS,
     PANEL_HEIGHT,
     PANEL_WIDTH,
+    PLANE_BYTES,
     CardPanels,
     PrintPanel,
+    pack_levels,
+    unpack_levels,
 )
 
 from .card import CardImages
 
 TO_PANEL = Image.Transpose.ROTATE_270
 FROM_PANEL = Image.Transpose.ROTATE_90
-COLOUR_LEVELS = 32
-_PADDING = bytes(BITPLANE_BYTES - BITPLANE_IMAGE_BYTES)
+SIZE = (PANEL_WIDTH, PANEL_HEIGHT)
 
 
 def to_panel(image: Image.Image) -> Image.Image:
@@ -60,48 +57,48 @@ def ink_level(value: int, levels: int) -> int:
 
 
 @cache
-def _plane_table(levels: int, bit: int) -> tuple[int, ...]:
-    """Channel value → 255 where bit `bit` of its ink level is set, else 0."""
-    return tuple(255 if ink_level(value, levels) >> bit & 1 else 0 for value in range(256))
+def _level_table(levels: int) -> tuple[int, ...]:
+    """Channel value → its ink level (for 2 levels: 255 where inked, for a "1" image)."""
+    if levels == 2:
+        return tuple(255 if ink_level(value, 2) else 0 for value in range(256))
+    return tuple(ink_level(value, levels) for value in range(256))
 
 
-def _pack(channel: Image.Image, levels: int) -> bytes:
-    """Pack a panel-oriented L channel (255 = no ink) into bit-planes of ink levels."""
-    planes = []
-    for bit in range(BITS_PER_LEVELS[levels]):
-        planes.append(channel.point(_plane_table(levels, bit), "1").tobytes())
-        planes.append(_PADDING)
-    return b"".join(planes)
+def pack(channel: Image.Image, levels: int) -> bytes:
+    """A panel-oriented L channel (255 = no ink) as a panel's bytes at `levels` levels."""
+    if levels == 2:
+        return channel.point(_level_table(2), "1").tobytes()
+    return pack_levels(channel.point(_level_table(levels)).tobytes(), levels)
 
 
 @cache
 def _overlay() -> bytes:
-    return b"\xff" * BITPLANE_IMAGE_BYTES + _PADDING
+    return b"\xff" * PLANE_BYTES
 
 
-def encode_panels(images: CardImages) -> CardPanels:
-    """The printer panels for a rendered card (see the module docstring for the format)."""
+def encode_panels(images: CardImages, colour_levels: int = DEFAULT_COLOUR_LEVELS) -> CardPanels:
+    """The printer panels for a rendered card, colour at `colour_levels` (see the docstring)."""
     red, green, blue = to_panel(images.front).split()
     colour = tuple(
-        PrintPanel(name, COLOUR_LEVELS, _pack(channel, COLOUR_LEVELS))
+        PrintPanel(name, colour_levels, pack(channel, colour_levels))
         for name, channel in (("y", blue), ("m", green), ("c", red))
     )
     text = ImageChops.invert(to_panel(images.front_black))
-    front_k = PrintPanel("k", 2, _pack(text, 2))
-    back_k = PrintPanel("k", 2, _pack(to_panel(images.back), 2))
+    front_k = PrintPanel("k", 2, pack(text, 2))
+    back_k = PrintPanel("k", 2, pack(to_panel(images.back), 2))
     return CardPanels(front=(*colour, front_k, PrintPanel("o", 2, _overlay())), back=(back_k,))
 
 
 def decode_panel(panel: PrintPanel) -> Image.Image:
     """A panel as a portrait L image of its ink levels (0 … `panel.levels - 1`)."""
-    size = (PANEL_WIDTH, PANEL_HEIGHT)
-    levels = Image.new("L", size, 0)
-    for bit in range(BITS_PER_LEVELS[panel.levels]):
-        start = bit * BITPLANE_BYTES
-        plane = Image.frombytes("1", size, panel.data[start : start + BITPLANE_IMAGE_BYTES])
-        weight = plane.convert("L").point(lambda value, b=bit: value and 1 << b)
-        levels = ImageChops.add(levels, weight)
-    return levels
+    return decode_levels(panel.levels, panel.data)
+
+
+def decode_levels(levels: int, data: bytes) -> Image.Image:
+    """Panel bytes at `levels` levels as a portrait L image of ink levels."""
+    if levels == 2:
+        return Image.frombytes("1", SIZE, data).convert("L").point(lambda value: value and 1)
+    return Image.frombytes("L", SIZE, unpack_levels(data, levels))
 
 
 def _ink_to_channel(levels_image: Image.Image, levels: int) -> Image.Image:

@@ -81,11 +81,11 @@ def _panel(rng: random.Random, name: str, levels: int) -> PrintPanel:
 
 @pytest.fixture
 def make_panels() -> Callable[..., CardPanels]:
-    """Deterministic panels of the right sizes: y, m, c at 32 levels, k and o at 2; back k."""
+    """Deterministic panels of the right sizes: y, m, c at 256 levels, k and o at 2; back k."""
 
     def make(seed: int = 0, back: bool = True) -> CardPanels:
         rng = random.Random(seed)
-        front = tuple(_panel(rng, name, 32) for name in "ymc")
+        front = tuple(_panel(rng, name, 256) for name in "ymc")
         front += (_panel(rng, "k", 2), _panel(rng, "o", 2))
         return CardPanels(front=front, back=(_panel(rng, "k", 2),) if back else ())
 

@@ -38,10 +38,10 @@ def test_commands_fed_one_byte_at_a_time():
 
 def test_a_header_split_before_its_last_semicolon_still_waits_for_the_payload():
     parser = CommandParser()
-    assert parser.feed(b"\x1bDb;y;3") == []
-    assert parser.feed(b"2;") == []
-    payload = bytes(panel_size(32))
-    assert parser.feed(payload + b"\r") == [Command("Db", ("y", "32"), payload)]
+    assert parser.feed(b"\x1bDb;y;25") == []
+    assert parser.feed(b"6;") == []
+    payload = bytes(panel_size(256))
+    assert parser.feed(payload + b"\r") == [Command("Db", ("y", "256"), payload)]
 
 
 def test_unsupported_levels_and_a_missing_terminator_are_framing_errors():

@@ -6,12 +6,7 @@ import json
 
 from PIL import Image
 
-from controller.render.card_panels import (
-    BITPLANE_BYTES,
-    BITPLANE_IMAGE_BYTES,
-    PANEL_WIDTH,
-    panel_size,
-)
+from controller.render.card_panels import PANEL_WIDTH, PLANE_BYTES, panel_size
 from firmware.state import CardRecord, PrinterState, StateStore
 
 
@@ -77,16 +72,15 @@ def _plane(pixel_on) -> bytes:
         [1 if pixel_on(i % PANEL_WIDTH, i // PANEL_WIDTH) else 0 for i in range(PANEL_WIDTH * 1016)]
     )
     data = image.tobytes()
-    assert len(data) == BITPLANE_IMAGE_BYTES
-    return data + bytes(BITPLANE_BYTES - BITPLANE_IMAGE_BYTES)
+    assert len(data) == PLANE_BYTES
+    return data
 
 
 def test_saved_pictures_show_the_panels(make_printer, tmp_path):
     printer = make_printer(save_cards=tmp_path / "cards")
     left_half = _plane(lambda x, y: x < PANEL_WIDTH // 2)
-    # Cyan at 32 levels, level 31 everywhere (all five planes set), on the front.
-    cyan = b"\xff" * BITPLANE_IMAGE_BYTES + bytes(BITPLANE_BYTES - BITPLANE_IMAGE_BYTES)
-    commands = [b"Ss", b"Sr", b"Db;c;32;" + cyan * 5, b"Db;k;2;" + left_half]
+    # Cyan at 256 levels, level 255 everywhere, on the front.
+    commands = [b"Ss", b"Sr", b"Db;c;256;" + b"\xff" * panel_size(256), b"Db;k;2;" + left_half]
     commands += [b"Sv", b"Db;k;2;" + left_half, b"Se"]
     for command in commands:
         printer.receive(b"\x1b" + command + b"\r")

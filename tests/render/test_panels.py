@@ -1,4 +1,4 @@
-"""Panel encoding: sizes, bit-plane packing, orientation, and decoding back."""
+"""Panel encoding: sizes and depths per printer model, pixel packing, orientation, decoding."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from controller.render import (
     render_card,
 )
 from controller.render.card_panels import (
-    BITPLANE_BYTES,
-    BITPLANE_IMAGE_BYTES,
     PANEL_HEIGHT,
     PANEL_WIDTH,
+    PLANE_BYTES,
+    colour_levels,
     panel_size,
 )
 from controller.render.panels import ink_level, to_panel
@@ -43,45 +43,71 @@ def _gradient() -> Image.Image:
     return Image.merge("RGB", (red, green, blue))
 
 
-def test_panels_are_named_sized_and_deep_as_the_printer_expects() -> None:
-    panels = encode_panels(render_card(sample_card()))
-    assert [(p.name, p.levels) for p in panels.front] == [
-        ("y", 32),
-        ("m", 32),
-        ("c", 32),
-        ("k", 2),
-        ("o", 2),
+@pytest.mark.parametrize(
+    ("model", "levels", "colour_bytes"),
+    [
+        ("Evolis Primacy", 256, 658_368),
+        ("Primacy 2", 256, 658_368),
+        ("Evolis Zenius", 128, 576_072),
+    ],
+)
+def test_panels_are_sized_and_deep_as_the_model_takes_them(
+    model: str, levels: int, colour_bytes: int
+) -> None:
+    assert colour_levels(model) == levels
+    panels = encode_panels(render_card(sample_card()), colour_levels(model))
+    assert [(p.name, p.levels, len(p.data)) for p in panels.front] == [
+        ("y", levels, colour_bytes),
+        ("m", levels, colour_bytes),
+        ("c", levels, colour_bytes),
+        ("k", 2, 82_296),
+        ("o", 2, 82_296),
     ]
-    assert [(p.name, p.levels) for p in panels.back] == [("k", 2)]
-    for panel in (*panels.front, *panels.back):
-        assert len(panel.data) == panel_size(panel.levels)
+    assert [(p.name, p.levels, len(p.data)) for p in panels.back] == [("k", 2, 82_296)]
+
+
+def test_a_panel_is_82296_bytes_per_bit_of_depth() -> None:
+    assert PLANE_BYTES == PANEL_WIDTH * PANEL_HEIGHT // 8 == 82_296
+    assert [panel_size(levels) for levels in (2, 128, 256)] == [82_296, 576_072, 658_368]
 
 
 def test_ink_levels_span_none_to_full() -> None:
-    assert [ink_level(v, 32) for v in (255, 0, 128)] == [0, 31, 15]
+    assert [ink_level(v, 256) for v in (255, 0, 128)] == [0, 255, 127]
+    assert [ink_level(v, 128) for v in (255, 0, 128)] == [0, 127, 63]
 
 
+@pytest.mark.parametrize("levels", [256, 128])
 @pytest.mark.parametrize(("name", "channel"), [("y", 2), ("m", 1), ("c", 0)])
-def test_decoding_a_colour_panel_gives_back_the_quantised_channel(name: str, channel: int) -> None:
+def test_decoding_a_colour_panel_gives_back_the_quantised_channel(
+    name: str, channel: int, levels: int
+) -> None:
     image = _gradient()
-    panel = next(p for p in encode_panels(_images(image)).front if p.name == name)
-    expected = to_panel(image.getchannel(channel)).point(lambda v: ink_level(v, 32))
+    panel = next(p for p in encode_panels(_images(image), levels).front if p.name == name)
+    expected = to_panel(image.getchannel(channel)).point(lambda v: ink_level(v, levels))
     assert decode_panel(panel).tobytes() == expected.tobytes()
 
 
-def test_one_pixel_lands_in_the_documented_bit_of_each_plane() -> None:
+def _one_pixel_cyan(levels: int) -> bytes:
     image = Image.new("RGB", SIZE, (255, 255, 255))
-    # Card pixel (0, 10) turns to panel column 647 - 10 = 637, row 0: byte 79, bit 2 from the top.
+    # Card pixel (0, 10) turns to panel row 0, column 647 - 10 = 637.
     image.putpixel((0, 10), (74, 255, 255))
-    level = ink_level(74, 32)
-    assert level == 0b10110
-    cyan = next(p for p in encode_panels(_images(image)).front if p.name == "c")
-    for bit in range(5):
-        plane = cyan.data[bit * BITPLANE_BYTES : (bit + 1) * BITPLANE_BYTES]
-        expected = bytearray(BITPLANE_BYTES)
-        if level >> bit & 1:
-            expected[79] = 0b00000100
-        assert plane == bytes(expected), bit
+    return next(p for p in encode_panels(_images(image), levels).front if p.name == "c").data
+
+
+def test_at_256_levels_a_pixel_is_one_byte() -> None:
+    expected = bytearray(658_368)
+    expected[637] = ink_level(74, 256)
+    assert expected[637] == 181
+    assert _one_pixel_cyan(256) == bytes(expected)
+
+
+def test_at_128_levels_pixels_are_packed_7_bits_most_significant_first() -> None:
+    level = ink_level(74, 128)
+    assert level == 0b1011010
+    # Pixel 637 starts at bit 637 × 7 = 4459 = byte 557, bit 3 from the top.
+    expected = bytearray(576_072)
+    expected[557], expected[558] = 0b00010110, 0b10000000
+    assert _one_pixel_cyan(128) == bytes(expected)
 
 
 def test_the_card_top_left_is_the_panel_top_right() -> None:
@@ -105,19 +131,9 @@ def from_card_box(panel_image: Image.Image) -> tuple[int, int, int, int] | None:
     return panel_image.transpose(Image.Transpose.ROTATE_90).getbbox()
 
 
-def test_overlay_covers_the_whole_card_and_padding_stays_zero() -> None:
+def test_overlay_covers_the_whole_card() -> None:
     overlay = encode_panels(render_card(sample_card())).front[-1]
-    assert overlay.name == "o"
-    assert overlay.data == b"\xff" * BITPLANE_IMAGE_BYTES + bytes(
-        BITPLANE_BYTES - BITPLANE_IMAGE_BYTES
-    )
-
-
-def test_every_plane_is_padded_with_zeros() -> None:
-    panels = encode_panels(render_card(sample_card()))
-    for panel in (*panels.front, *panels.back):
-        for start in range(BITPLANE_IMAGE_BYTES, len(panel.data), BITPLANE_BYTES):
-            assert not any(panel.data[start : start + BITPLANE_BYTES - BITPLANE_IMAGE_BYTES])
+    assert (overlay.name, overlay.data) == ("o", b"\xff" * 82_296)
 
 
 def test_the_back_is_its_black_text() -> None:
