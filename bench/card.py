@@ -2,7 +2,7 @@
 
 The measured path is the station's own: the job read from the store (`printable`), then the
 printer worker's card procedure (render with Pillow, encode the panels, read the printer's
-counter, the job's move to `printing` stored, the Evolis commands over pyusb to the virtual
+counter, the job's move to `printing` stored, the streamed Evolis job over pyusb to the virtual
 printer), then the `printed` transition with its `card.printed` event written to the outbox.
 The virtual printer takes no mechanical time and does not heat its head, so what is left is
 the host side and the printer's parsing, hashing and fsynced state.
@@ -40,7 +40,8 @@ from bench.common import (
 )
 from controller.clock import SystemClock
 from controller.core.printer_worker import CardAttempt, PrinterWorker
-from controller.devices.evolis import EvolisDriver, EvolisSettings, frame
+from controller.devices.evolis import EvolisDriver, EvolisSettings
+from controller.devices.evolis_job import card_job, release
 from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
 from controller.queue.store import Store
@@ -62,17 +63,13 @@ def random_panels() -> CardPanels:
     def panel(name: str, levels: int) -> PrintPanel:
         return PrintPanel(name, levels, rng.randbytes(panel_size(levels)))
 
-    front = (panel("y", 32), panel("m", 32), panel("c", 32), panel("k", 2), panel("o", 2))
+    front = (panel("y", 256), panel("m", 256), panel("c", 256), panel("k", 2), panel("o", 2))
     return CardPanels(front=front, back=(panel("k", 2),))
 
 
 def job_bytes(panels: CardPanels) -> list[bytes]:
-    """The commands of one card, as the driver sends them."""
-    commands = [frame("Pr", "ymcko"), frame("Ss"), frame("Sr")]
-    commands += [frame("Db", p.name, str(p.levels), payload=p.data) for p in panels.front]
-    commands.append(frame("Sv"))
-    commands += [frame("Db", p.name, str(p.levels), payload=p.data) for p in panels.back]
-    return [*commands, frame("Se")]
+    """The two parts of one streamed card, as the driver sends them (neither is answered)."""
+    return [card_job(panels, "ymcko", 0), release()]
 
 
 def new_printer(directory: Path, cards: int) -> VirtualPrinter:
@@ -93,12 +90,10 @@ def bench_raw(directory: Path, runs: int, panels: CardPanels) -> list[float]:
     handle = Handle(backend.printer.plug_generation)
     backend.claim_interface(handle, 0)
     commands = [array.array("B", command) for command in job_bytes(panels)]
-    reply = array.array("B", bytes(64))
 
     def one() -> None:
         for command in commands:
             backend.bulk_write(handle, 0x01, 0, command, 5000)
-            backend.bulk_read(handle, 0x82, 0, reply, 5000)
 
     return timed_ms(runs, one)
 
@@ -111,7 +106,6 @@ def bench_pyusb(directory: Path, runs: int, panels: CardPanels) -> list[float]:
     def one() -> None:
         for command in commands:
             dev.write(0x01, command, 5000)
-            dev.read(0x82, 64, 5000)
 
     return timed_ms(runs, one)
 

@@ -1,21 +1,25 @@
-"""What the virtual printer answers: errors in both error modes, and its own status line.
+"""What the virtual printer answers: reply texts in each error mode, and its own level line.
 
-Every command gets exactly one reply, ASCII, terminated by CR. In error mode 2 (`Pem;2`, the
-default) a failure is `ERR <reason>`; in mode 4 (`Pem;4`) it is `NACK;<code>` with the guide's
-codes (1 command, 2 parameter, T timeout/mechanical, C cover, F feeder, R ribbon) and a command
-with nothing to report answers `ACK` instead of `OK`.
+A command outside a card job gets one reply (framed by `controller/devices/evolis_wire.py`: text,
+NUL, and the status block while status is on). A failure reads `ERROR <reason>` (the form Evolis'
+library tests for; `OPT NOT AVAILABLE` for a command this printer does not have an option for)
+in error modes 0 to 2; in mode 4 (`Pem;4`, ACK/NACK) it is `NACK;<code>` with the programming
+guide's codes (1 command, 2 parameter, T timeout/mechanical, C cover, F feeder, R ribbon) and a
+command with nothing to report answers `ACK` instead of `OK`. The commands of a card job get no
+reply of their own: the job's progress and result show in the status flags.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-TERMINATOR = b"\r"
+ACK_NACK_MODE = 4
+ERROR_MODES = (0, 1, 2, ACK_NACK_MODE)
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why the printer refuses a command: `reason` in mode 2, `nack` in mode 4."""
+    """Why the printer refuses a command: `reason` in modes 0-2, `nack` in mode 4."""
 
     reason: str
     nack: str
@@ -31,41 +35,31 @@ class Refused(Exception):
 
 UNKNOWN_COMMAND = Refusal("CMD", "1")
 BAD_PARAMETER = Refusal("PARAM", "2")
-OUT_OF_SEQUENCE = Refusal("SEQUENCE", "2")
+NO_OPTION = Refusal("OPT NOT AVAILABLE", "2")
 COVER_OPEN = Refusal("COVER OPEN", "C")
 MECHANICAL = Refusal("MECHANICAL", "T")
-RIBBON_ERROR = Refusal("RIBBON ERROR", "R")
-COOLING = Refusal("COOLING", "T")
-FEEDER_EMPTY = Refusal("FEEDER EMPTY", "F")
-RIBBON_ENDED = Refusal("RIBBON ENDED", "R")
-FILM_ENDED = Refusal("FILM ENDED", "R")
-# Answers to `Se` for a card that was fed and spoiled.
-JAM = Refusal("JAM", "T")
-RIBBON_BROKEN = Refusal("RIBBON BROKEN", "R")
-
-
-def encode(text: str) -> bytes:
-    return text.encode("ascii") + TERMINATOR
+FEEDER_EMPTY = Refusal("FEEDER", "F")
 
 
 def success(mode: int) -> str:
-    return "ACK" if mode == 4 else "OK"
+    return "ACK" if mode == ACK_NACK_MODE else "OK"
 
 
 def failure(error: Refusal, mode: int) -> str:
-    return f"NACK;{error.nack}" if mode == 4 else f"ERR {error.reason}"
+    if mode == ACK_NACK_MODE:
+        return f"NACK;{error.nack}"
+    return error.reason if error.reason.startswith("OPT NOT ") else f"ERROR {error.reason}"
 
 
 @dataclass(frozen=True)
-class StatusLine:
-    """The reply to the virtual printer's `Xst` command (see docs/printer-protocol.md)."""
+class LevelLine:
+    """The reply to the virtual printer's own `Xst` command: what no real printer reports
+    (cards and film left, head temperature, reject box); see docs/printer-protocol.md."""
 
-    flags: tuple[str, ...]
     cards: tuple[int, int]
     ribbon: tuple[int, int]
     film: tuple[int, int]
     head_c: float
-    counter: int
     reject: int
 
     def text(self) -> str:
@@ -73,7 +67,6 @@ class StatusLine:
             return f"{value[0]}/{value[1]}"
 
         return (
-            f"FLAGS={','.join(self.flags)};CARDS={pair(self.cards)};RIBBON={pair(self.ribbon)};"
-            f"FILM={pair(self.film)};HEAD={self.head_c:.1f};COUNTER={self.counter};"
-            f"REJECT={self.reject}"
+            f"CARDS={pair(self.cards)};RIBBON={pair(self.ribbon)};FILM={pair(self.film)};"
+            f"HEAD={self.head_c:.1f};REJECT={self.reject}"
         )

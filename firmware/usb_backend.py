@@ -7,8 +7,11 @@ Simulated like a Linux host with libusb: while the printer is unplugged it is no
 and every call on a handle raises `USBError` with errno ENODEV; a replugged printer is a new
 device (new address), old handles stay dead. With `usblp=True` the kernel's printer driver
 holds the interface after every plug-in: claiming fails with EBUSY until the host detaches it.
-A read with no reply pending waits out its timeout and raises `USBTimeoutError` (with a
-timeout of 0, meaning "forever", it raises at once: this printer only speaks when spoken to).
+The printer is reached only through its byte interface: what the host writes goes to
+`VirtualPrinter.feed`, and the reply frames it returns are queued here; a bulk read returns (at
+most) one frame, as Evolis' library reads them. A read with no reply pending waits out its
+timeout and raises `USBTimeoutError` (with a timeout of 0, meaning "forever", it raises at
+once: this printer only speaks when spoken to).
 
 Fault knobs for tests: `inject_short_writes`, `inject_write_timeouts`, `inject_read_timeouts`.
 """
@@ -17,21 +20,21 @@ from __future__ import annotations
 
 import array
 import errno
+from collections import deque
 from dataclasses import dataclass
 
 import structlog
 import usb.backend
 import usb.core
 
+from .models import EVOLIS_VENDOR_ID
 from .usb_descriptors import (
-    DEVICE_ID,
-    EVOLIS_VENDOR_ID,
-    VIRTUAL_PRODUCT_ID,
     ConfigurationDescriptor,
     DeviceDescriptor,
     EndpointDescriptor,
     InterfaceDescriptor,
     device_id_block,
+    device_id_string,
     langid_descriptor,
     string_descriptor,
 )
@@ -68,20 +71,23 @@ class VirtualBackend(usb.backend.IBackend):
         printer: VirtualPrinter,
         *,
         vendor_id: int = EVOLIS_VENDOR_ID,
-        product_id: int = VIRTUAL_PRODUCT_ID,
+        product_id: int | None = None,
         ep_out: int = 0x01,
         ep_in: int = 0x82,
         usblp: bool = False,
         configured: bool = True,
-        device_id: str = DEVICE_ID,
+        device_id: str | None = None,
         device_id_little_endian: bool = False,
     ) -> None:
         if ep_out & 0x80 or not ep_in & 0x80 or not (ep_out & 0x0F and ep_in & 0x0F):
             raise ValueError("ep_out must be an OUT and ep_in an IN endpoint, neither 0")
         self.printer = printer
-        self.vendor_id, self.product_id = vendor_id, product_id
+        self.vendor_id = vendor_id
+        self.product_id = printer.info.product_id if product_id is None else product_id
         self.ep_out, self.ep_in = ep_out, ep_in
-        self.device_id, self.device_id_little_endian = device_id, device_id_little_endian
+        self.device_id = device_id_string(printer.info) if device_id is None else device_id
+        self.device_id_little_endian = device_id_little_endian
+        self._outbox: deque[bytearray] = deque()
         self.usblp, self.configured = usblp, configured
         self.set_configuration_calls = 0
         self.soft_resets = 0
@@ -111,6 +117,7 @@ class VirtualBackend(usb.backend.IBackend):
     def _plug_in(self) -> None:
         """A (re)enumeration: fresh address, default configuration, usblp bound again."""
         self._generation = self.printer.plug_generation
+        self._outbox.clear()
         self.kernel_driver_active = self.usblp
         self._active_config = 1 if self.configured else 0
         self._claimed: set[int] = set()
@@ -241,23 +248,24 @@ class VirtualBackend(usb.backend.IBackend):
         limit = self._short_writes.pop(0) if self._short_writes else -1
         if limit >= 0:
             size = min(size, limit)
-        self.printer.receive(data[:size].tobytes())
+        frames = self.printer.feed(data[:size].tobytes())
+        if self._present() and self._generation == dev_handle.generation:
+            self._outbox.extend(bytearray(frame) for frame in frames)
         return size
 
     def bulk_read(
         self, dev_handle: Handle, ep: int, intf: int, buff: array.array, timeout: int
     ) -> int:
         self._check_io(dev_handle, ep, self.ep_in)
-        clock = self.printer.clock
-        ready_at = self.printer.next_output_at()
-        wait = None if ready_at is None else max(0.0, ready_at - clock.monotonic())
         injected = bool(self._read_timeouts) and self._read_timeouts.pop(0)
-        if injected or wait is None or (timeout and wait > timeout / 1000):
-            clock.sleep(timeout / 1000)
+        if injected or not self._outbox:
+            self.printer.clock.sleep(timeout / 1000)
             raise usb.core.USBTimeoutError("Operation timed out", errno=errno.ETIMEDOUT)
-        clock.sleep(wait)
-        self._check(dev_handle)
-        data = self.printer.take_output(len(buff))
+        frame = self._outbox[0]
+        data = bytes(frame[: len(buff)])
+        del frame[: len(data)]
+        if not frame:
+            self._outbox.popleft()
         buff[: len(data)] = array.array("B", data)
         return len(data)
 
@@ -282,14 +290,16 @@ class VirtualBackend(usb.backend.IBackend):
             return _fill(data, bytes([self.printer.port_status()]))
         if bRequest == SOFT_RESET and bmRequestType in (CLASS_OUT_INTERFACE, CLASS_OUT_OTHER):
             self.soft_resets += 1
-            self.printer.usb_reset()
+            self._outbox.clear()
+            self.printer.link_reset()
             return 0
         raise _error(errno.EPIPE, "Pipe error (request not supported)")
 
     def _string(self, index: int) -> bytes:
         if index == 0:
             return langid_descriptor()
-        strings = {1: "Evolis", 2: self.printer.info.model, 3: self.printer.info.serial}
+        info = self.printer.info
+        strings = {1: info.maker, 2: info.full_name, 3: info.serial}
         if index not in strings:
             raise _error(errno.EPIPE, f"Pipe error (no string {index})")
         return string_descriptor(strings[index])

@@ -1,16 +1,16 @@
 """USB descriptors of the virtual printer: one configuration, one printer-class interface.
 
-Vendor 0x0F49 is believed to be Evolis' USB vendor id (not verified); product 0x5A01 is this
-project's own choice for the virtual printer and matches no real product.
+The ids are the model's (`models.py`: vendor 0x0F49, Primacy 0x0B00, Zenius 0x0A00, as in Evolis'
+own library's model table). Evolis' library matches a printer by these ids and its USB strings;
+the IEEE 1284 device id below is the virtual printer's own (no real printer's id was seen).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EVOLIS_VENDOR_ID = 0x0F49
-VIRTUAL_PRODUCT_ID = 0x5A01
-DEVICE_ID = "MFG:Evolis;CMD:EVOLIS;MDL:Avansia;CLS:PRINTER;DES:Evolis Avansia (virtual);"
+from .models import PrinterInfo
+
 PRINTER_CLASS, PRINTER_SUBCLASS, PRINTER_BIDIRECTIONAL = 7, 1, 2
 BULK = 0x02
 
@@ -94,3 +94,8 @@ def device_id_block(device_id: str, little_endian: bool = False) -> bytes:
     body = device_id.encode("ascii")
     length = (len(body) + 2).to_bytes(2, "little" if little_endian else "big")
     return length + body
+
+
+def device_id_string(info: PrinterInfo) -> str:
+    """The IEEE 1284 device id of a model: maker, command set, model, class, description."""
+    return f"MFG:{info.maker};CMD:EVOLIS;MDL:{info.model};CLS:PRINTER;DES:{info.full_name};"

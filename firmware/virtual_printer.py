@@ -1,16 +1,29 @@
 """The virtual card printer: the printer side of the Evolis command language.
 
 It keeps a card counter and consumables on disk (see `state.py`), takes mechanical time per
-card on an injected clock, heats its head, and plays the configured faults. The USB side
-(`usb_backend.py`) hands it the bytes the host writes and reads its replies back; replies to
-`Se` become readable only when the card's mechanical time has passed.
+card on an injected clock, heats its head, and plays the configured faults. It presents as an
+Evolis Primacy or Zenius (`models.py`).
+
+Byte interface (used by the USB backend, the network server and any other link):
+`feed(data) -> list[bytes]` takes bytes the host wrote, in any split, and returns the reply
+frames of the commands completed in them; `exchange(request) -> bytes` answers one whole network
+request with one frame; `status_frame()` is the frame a bare status poll gets. Frames are
+`evolis_wire.encode_reply`: text, NUL and (status on) two bytes and the status block.
+
+A card job (libevolis' PRN, or the same commands without the text tags) is streamed: `Ss`,
+`Sr`, `Db` panels, `Sv` and the back's panels, `Se`, with `Psync`, `Pcla` and the header's
+settings around them. None of these is answered. At `Se` the card is fed: the printer is busy
+(`INF_BUSY`, `INF_PRINTING_RUNNING`, `INF_CARD_PRINT`) for its mechanical time; a job opened
+with `Pcla;1` raises `INF_CLAIM` until the host sends `Pcla;0`. A job the printer cannot take
+(cover open, cooling, a consumable out, a jam or broken ribbon not cleared) is dropped, and the
+flag that stops it shows; a jam (`ERR_MECHANICAL`) or a broken ribbon (`ERR_RIBBON_ERROR`) on a
+fed card spoils it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,18 +33,25 @@ import structlog
 
 from controller.clock import Clock, rfc3339
 from controller.contract.vocabulary import CardResult, FaultKind
+from controller.devices.evolis_wire import StatusBlock, encode_reply
 from controller.render.card_panels import PANEL_NAMES
 
 from . import replies as r
 from .faults import BEFORE_CARD, ON_CARD, SPOILING, FaultLike, FaultPlan, FaultSpec
 from .head import Head, HeadModel
 from .images import save_card
+from .models import PrinterInfo
 from .protocol import Command, CommandParser, FramingError
 from .state import CardRecord, PrinterState, StateStore
 
 log = structlog.get_logger(__name__)
 
 PORT_NO_ERROR, PORT_SELECTED, PORT_PAPER_EMPTY = 0x08, 0x10, 0x20
+# The commands of a streamed card job: never answered one by one.
+JOB_COMMANDS = frozenset(
+    {"Ss", "Sr", "Sv", "Db", "Se", "Pr", "Psync", "Pcla", "Psmgr", "Ppws", "Ppmode", "Pwres"}
+    | {"Psk", "Piqla", "Pmc", "Peoic", "Pc", "Pl", "Pida", "Mr"}
+)
 
 
 def printer_directory(state_dir: Path | str) -> Path:
@@ -44,19 +64,8 @@ def pictures_directory(state_dir: Path | str) -> Path:
     return printer_directory(state_dir) / "cards"
 
 
-@dataclass(frozen=True)
-class PrinterInfo:
-    """What the printer says about itself (values of the virtual printer, not a real one)."""
-
-    model: str = "Evolis Avansia (virtual)"
-    serial: str = "VP0000001"
-    firmware: str = "VP-1.0.0"
-    head_kit: str = "VK-0001"
-
-
 @dataclass
 class _Job:
-    ribbon: str
     side: str = "front"
     front: list[tuple[str, int, bytes]] = field(default_factory=list)
     back: list[tuple[str, int, bytes]] = field(default_factory=list)
@@ -94,84 +103,100 @@ class VirtualPrinter:
         self._head = Head(head or HeadModel(), clock.monotonic())
         self._lock = threading.RLock()
         self._parser = CommandParser()
-        self._outbox: deque[tuple[float, bytearray]] = deque()
-        self._mode = 2
-        self._ribbon = "ymcko"
+        self._mode = 0
+        self._status_on = True
+        self._session, self._session_until = 0, 0.0
         self._job: _Job | None = None
+        self._claiming = False  # the job began with `Pcla;1`
+        self._claim = False  # INF_CLAIM: a claimed job's card is fed, waiting for `Pcla;0`
         self._busy_until = clock.monotonic()
         self._cover_until = 0.0
         self._cooling_until = 0.0
         self._detached_until = 0.0
         self.plug_generation = 0
-        self._handlers: dict[tuple[str, str | None], Callable[[Command], str | None]] = {
-            ("Rtp", None): lambda _: self.info.model,
-            ("Rsn", None): lambda _: self.info.serial,
-            ("Rfv", None): lambda _: self.info.firmware,
-            ("Rkn", None): lambda _: self.info.head_kit,
-            ("Rco", "c"): lambda _: str(self.state.card_counter),
-            ("Rco", "p"): lambda _: str(self.state.panels_printed),
-            ("Rrt", "count"): lambda _: str(self.state.ribbon),
-            ("Rrt", "qty"): lambda _: str(self.state.ribbon_capacity),
+        self._handlers = self._command_table()
+
+    def _command_table(self) -> dict[tuple[str, str | None], Callable[[Command], str | None]]:
+        s = self
+        return {
+            ("Rtp", None): lambda _: s.info.full_name,
+            ("Rtp", "d"): lambda _: s.info.model,
+            ("Roem", None): lambda _: s.info.maker,
+            ("Rsn", None): lambda _: s.info.serial,
+            ("Rfv", None): lambda _: s.info.firmware,
+            ("Rkn", None): lambda _: s.info.head_kit,
+            ("Rzp", None): lambda _: s.info.zone,
+            ("Rok", None): lambda _: "OK",
+            ("Rpst", None): lambda _: s.status_block().hex(),
+            ("Pps", None): self._status_mode,
+            ("Psid", None): self._reserve,
+            ("Rco", "c"): lambda _: str(s.state.card_counter),
+            ("Rco", "p"): lambda _: str(s.state.panels_printed),
+            ("Rrt", "all"): self._ribbon_info,
+            ("Rrt", "progress"): lambda _: str(s._ribbon_used_percent()),
+            ("Rrt", "count"): lambda _: str(s.state.ribbon),
+            ("Rrt", "qty"): lambda _: str(s.state.ribbon_capacity),
             ("Rlr", "p"): self._card_position,
-            ("Sk", "f"): lambda _: "EMPTY" if self.state.cards == 0 else "OK",
-            ("Rse", "o"): lambda _: "OPEN" if self._cover_open() else "CLOSED",
+            ("Sk", "f"): lambda _: "EMPTY" if s.state.cards == 0 else "OK",
+            ("Rse", "o"): lambda _: "OPEN" if s._cover_open() else "CLOSED",
+            ("Rem", None): lambda _: str(s._mode),
             ("Pem", None): self._error_mode,
-            ("Pr", None): self._ribbon_type,
+            ("Scs", None): self._clear_errors,
+            ("Ser", None): self._clear_errors,
+            ("Seb", None): self._clear_errors,
+            ("Sce", None): self._eject,
+            ("Srs", None): self._reset,
+            ("Xst", None): self._level_line,
+            ("Xrl", None): self._reload,
+            # The card job (not answered)
             ("Ss", None): self._start,
-            ("Sr", None): lambda _: self._side("front"),
-            ("Sv", None): lambda _: self._side("back"),
+            ("Sr", None): lambda _: s._side("front"),
+            ("Sv", None): lambda _: s._side("back"),
             ("Db", None): self._download,
             ("Se", None): self._end,
-            ("Ser", None): self._eject_reject,
-            ("Seb", None): self._eject_reject,
-            ("Srs", None): self._reset,
-            ("Xst", None): self._status_line,
-            ("Xrl", None): self._reload,
+            ("Pcla", None): self._claim_mode,
         }
 
-    # USB side -------------------------------------------------------------------------------
+    # The byte interface -----------------------------------------------------------------------
 
     @property
     def attached(self) -> bool:
-        """False while the USB cable is (virtually) out."""
+        """False while the link is (virtually) unplugged."""
         return self.clock.monotonic() >= self._detached_until
 
-    def receive(self, data: bytes) -> None:
-        """Bytes the host wrote; each complete command is executed and answered."""
-        with self._lock:
-            for item in self._parser.feed(data):
-                self._execute(item)
+    def feed(self, data: bytes) -> list[bytes]:
+        """Bytes the host wrote; each complete command is run; the reply frames, in order."""
+        return [self.frame(text) for text in self._run(data)[1]]
 
-    def next_output_at(self) -> float | None:
-        """Monotonic time at which the next reply is readable, or None if none is pending."""
+    def exchange(self, request: bytes) -> bytes:
+        """One network exchange: the whole request, one reply frame. The frame's text is the
+        last answered command's, `OK` for a request of job commands only, empty for a request
+        with no command (a bare status poll)."""
         with self._lock:
-            return self._outbox[0][0] if self._outbox else None
+            commands, texts = self._run(request)
+            if texts:
+                return self.frame(texts[-1])
+            return self.frame(r.success(self._mode) if commands else "")
 
-    def take_output(self, size: int) -> bytes:
-        """Up to `size` bytes of the replies that are ready now."""
+    def status_frame(self) -> bytes:
+        """The answer to a bare status poll: an empty text and the status."""
+        return self.frame("")
+
+    def frame(self, text: str) -> bytes:
         with self._lock:
-            out = bytearray()
-            now = self.clock.monotonic()
-            while self._outbox and self._outbox[0][0] <= now and len(out) < size:
-                _, data = self._outbox[0]
-                chunk = data[: size - len(out)]
-                out += chunk
-                del data[: len(chunk)]
-                if not data:
-                    self._outbox.popleft()
-            return bytes(out)
+            return encode_reply(text, self.status_block() if self._status_on else None)
 
-    def usb_reset(self) -> None:
-        """A USB port reset: partial commands and unread replies are dropped."""
+    def link_reset(self) -> None:
+        """The link was reset (USB SOFT_RESET): a partial command is dropped."""
         with self._lock:
             self._parser.reset()
-            self._outbox.clear()
             self._job = None
 
     def disconnect(self, seconds: float) -> None:
-        """The USB link goes away for `seconds`; the mechanics carry on."""
+        """The link goes away for `seconds`; the mechanics carry on."""
         with self._lock:
-            self.usb_reset()
+            self.link_reset()
+            self._claim = False
             self.plug_generation += 1
             self._detached_until = self.clock.monotonic() + seconds
             log.info("virtual_printer.unplugged", seconds=seconds)
@@ -186,24 +211,41 @@ class VirtualPrinter:
                 status |= PORT_PAPER_EMPTY
             return status
 
+    def _run(self, data: bytes) -> tuple[int, list[str]]:
+        with self._lock:
+            items = self._parser.feed(data)
+            texts = [text for item in items if (text := self._execute(item)) is not None]
+            return len(items), texts
+
     # State ----------------------------------------------------------------------------------
 
     def flags(self) -> list[str]:
-        """Status flags, named like the Evolis SDK's."""
+        """Status flags, named and (in the block) placed as Evolis' library reads them."""
         with self._lock:
             now, s = self.clock.monotonic(), self.state
+            busy = now < self._busy_until
             checks = [
-                ("INF_BUSY", now < self._busy_until),
+                ("CFG_X01", True),
+                ("INF_CLAIM", self._claim),
+                ("INF_BUSY", busy),
+                ("INF_PRINTING_RUNNING", busy),
+                ("INF_CARD_PRINT", busy),
                 ("WAR_COOLING", self._cooling()),
                 ("WAR_COVER_OPEN", self._cover_open()),
                 ("WAR_FEEDER_EMPTY", s.cards == 0),
                 ("WAR_RIBBON_ENDED", s.ribbon == 0),
                 ("INF_RIBBON_LOW", s.ribbon > 0 and s.ribbon * 10 <= s.ribbon_capacity),
                 ("ERR_RIBBON_ERROR", s.ribbon_broken),
-                ("WAR_FILM_ENDED", s.film == 0),
+                ("WAR_CLEAR_END", s.film == 0),
                 ("ERR_MECHANICAL", s.jammed),
             ]
             return [name for name, active in checks if active]
+
+    def status_block(self) -> StatusBlock:
+        with self._lock:
+            if self._session and self.clock.monotonic() >= self._session_until:
+                self._session = 0
+            return StatusBlock.of(self.flags(), self._session)
 
     def _cover_open(self) -> bool:
         return self.clock.monotonic() < self._cover_until
@@ -212,41 +254,37 @@ class VirtualPrinter:
         now = self.clock.monotonic()
         return now < self._cooling_until or self._head.cooling(now)
 
-    def _check_ready(self) -> None:
-        """Refuse to take a card while anything stops the printer."""
+    def _blocked(self) -> bool:
+        """Whether anything stops the printer taking a card (its flag shows why)."""
         s = self.state
-        for blocked, refusal in (
-            (self._cover_open(), r.COVER_OPEN),
-            (s.jammed, r.MECHANICAL),
-            (s.ribbon_broken, r.RIBBON_ERROR),
-            (self._cooling(), r.COOLING),
-            (s.cards == 0, r.FEEDER_EMPTY),
-            (s.ribbon == 0, r.RIBBON_ENDED),
-            (s.film == 0, r.FILM_ENDED),
-        ):
-            if blocked:
-                raise r.Refused(refusal)
+        return (
+            self._cover_open()
+            or s.jammed
+            or s.ribbon_broken
+            or self._cooling()
+            or 0 in (s.cards, s.ribbon, s.film)
+        )
 
     def _commit(self, state: PrinterState) -> None:
         self._store.save(state)
         self.state = state
 
+    def _ribbon_used_percent(self) -> int:
+        s = self.state
+        return 100 - (100 * s.ribbon // s.ribbon_capacity) if s.ribbon_capacity else 100
+
     # Commands -------------------------------------------------------------------------------
 
-    def _execute(self, item: Command | FramingError) -> None:
-        ready_at = self.clock.monotonic()
+    def _execute(self, item: Command | FramingError) -> str | None:
         if isinstance(item, FramingError):
             log.warning("virtual_printer.framing_error", reason=item.reason)
-            text: str | None = r.failure(r.BAD_PARAMETER, self._mode)
-        else:
-            try:
-                text = self._handler(item)(item)
-            except r.Refused as refused:
-                text = r.failure(refused.refusal, self._mode)
-            if item.name == "Se":
-                ready_at = self._busy_until
-        if text is not None:
-            self._outbox.append((ready_at, bytearray(r.encode(text))))
+            self._job = None  # a job with a broken command is not printed
+            return None
+        try:
+            text = self._handler(item)(item)
+        except r.Refused as refused:
+            text = r.failure(refused.refusal, self._mode)
+        return None if item.name in JOB_COMMANDS else text
 
     def _handler(self, command: Command) -> Callable[[Command], str | None]:
         if command.name.startswith("X") and not self.extensions:
@@ -257,6 +295,8 @@ class VirtualPrinter:
         )
         if handler is not None:
             return handler
+        if command.name in JOB_COMMANDS:
+            return lambda _: None  # a job setting this printer takes as it comes
         if any(name == command.name for name, _ in self._handlers):
             raise r.Refused(r.BAD_PARAMETER)
         raise r.Refused(r.UNKNOWN_COMMAND)
@@ -269,19 +309,55 @@ class VirtualPrinter:
             return "ERR CARD"
         return "CARD" if self.clock.monotonic() < self._busy_until else "NO CARD"
 
+    def _status_mode(self, command: Command) -> str:
+        if command.params not in (("0",), ("1",)):
+            raise r.Refused(r.BAD_PARAMETER)
+        self._status_on = command.params == ("1",)
+        return self._ok()
+
+    def _reserve(self, command: Command) -> str:
+        """`Psid;<session>;<timeout s>`: reserve the printer for a session (0 releases)."""
+        params = command.params
+        if len(params) != 2 or not all(p.isdigit() for p in params) or int(params[0]) > 0xFFFF:
+            raise r.Refused(r.BAD_PARAMETER)
+        self._session = int(params[0])
+        self._session_until = self.clock.monotonic() + int(params[1])
+        return self._ok()
+
     def _error_mode(self, command: Command) -> str:
-        if command.params not in (("2",), ("4",)):
+        if len(command.params) != 1 or not command.params[0].isdigit():
             raise r.Refused(r.BAD_PARAMETER)
-        self._mode = int(command.params[0])
+        mode = int(command.params[0])
+        if mode not in r.ERROR_MODES:
+            raise r.Refused(r.BAD_PARAMETER)
+        self._mode = mode
         return self._ok()
 
-    def _ribbon_type(self, command: Command) -> str:
-        if len(command.params) != 1 or not command.params[0].isalpha():
-            raise r.Refused(r.BAD_PARAMETER)
-        self._ribbon = command.params[0]
-        return self._ok()
+    def _ribbon_info(self, _: Command) -> str:
+        s = self.state
+        lines = {
+            "label": "YMCKO",
+            "zone": self.info.zone,
+            "type": "YMCKO",
+            "ref": "R5F008S14",
+            "qty": s.ribbon_capacity,
+            "count": s.ribbon,
+            "date": 0,
+            "evosn": self.info.serial,
+            "m3": "",
+            "k7": "",
+        }
+        return "\n".join(f"{key}: {value}" for key, value in lines.items())
 
-    def _start(self, _: Command) -> str:
+    # The card job ---------------------------------------------------------------------------
+
+    def _claim_mode(self, command: Command) -> None:
+        if command.params == ("1",):
+            self._claiming = True
+        elif command.params == ("0",):
+            self._claiming = self._claim = False
+
+    def _start(self, _: Command) -> None:
         now = self.clock.monotonic()
         for fault in self._plan.fire(self.state.card_counter + 1, BEFORE_CARD):
             log.info("virtual_printer.fault", kind=fault.kind, at_card=fault.at_card)
@@ -289,34 +365,29 @@ class VirtualPrinter:
                 self._cover_until = max(self._cover_until, now + fault.seconds)
             else:
                 self._cooling_until = max(self._cooling_until, now + fault.seconds)
-        self._job = None
-        self._check_ready()
-        self._job = _Job(ribbon=self._ribbon)
-        return self._ok()
-
-    def _side(self, side: str) -> str:
+        self._job = None if self._blocked() else _Job()
         if self._job is None:
-            raise r.Refused(r.OUT_OF_SEQUENCE)
-        self._job.side = side
-        return self._ok()
+            log.info("virtual_printer.job_refused", flags=self.flags())
 
-    def _download(self, command: Command) -> str:
+    def _side(self, side: str) -> None:
+        if self._job is not None:
+            self._job.side = side
+
+    def _download(self, command: Command) -> None:
         panel, levels = command.params[0], int(command.params[1])
-        if panel not in PANEL_NAMES or command.payload is None:
-            raise r.Refused(r.BAD_PARAMETER)
         if self._job is None:
-            raise r.Refused(r.OUT_OF_SEQUENCE)
-        if panel not in self._job.ribbon:  # no such colour on the loaded ribbon type
-            raise r.Refused(r.BAD_PARAMETER)
+            return
+        if panel not in PANEL_NAMES or command.payload is None:
+            log.warning("virtual_printer.bad_panel", panel=panel)
+            self._job = None
+            return
         side = self._job.front if self._job.side == "front" else self._job.back
         side.append((panel, levels, command.payload))
-        return self._ok()
 
-    def _end(self, _: Command) -> str | None:
+    def _end(self, _: Command) -> None:
         job, self._job = self._job, None
-        if job is None or not job.front:
-            raise r.Refused(r.OUT_OF_SEQUENCE)
-        self._check_ready()
+        if job is None or not job.front or self._blocked():
+            return
         counter = self.state.card_counter + 1
         fired = self._plan.fire(counter, ON_CARD)
         kinds = {fault.kind for fault in fired}
@@ -342,18 +413,13 @@ class VirtualPrinter:
         now = self.clock.monotonic()
         self._head.heat(now)
         self._busy_until = max(now, self._busy_until) + self.seconds_per_card
+        self._claim = self._claiming and spoiled_by is None
         log.info("virtual_printer.card", counter=counter, result=record.result, faults=list(kinds))
         if self._save_dir is not None:
             self._save_pictures(counter, job)
         for fault in fired:
             if fault.kind is FaultKind.UNPLUG:
                 self.disconnect(fault.seconds)
-                return None
-        if FaultKind.JAM in kinds:
-            raise r.Refused(r.JAM)
-        if FaultKind.RIBBON_BREAK in kinds:
-            raise r.Refused(r.RIBBON_BROKEN)
-        return self._ok()
 
     def _save_pictures(self, counter: int, job: _Job) -> None:
         assert self._save_dir is not None
@@ -362,24 +428,31 @@ class VirtualPrinter:
         except OSError as error:
             log.error("virtual_printer.save_card_failed", counter=counter, error=str(error))
 
-    def _eject_reject(self, _: Command) -> str:
+    # Maintenance ----------------------------------------------------------------------------
+
+    def _clear_errors(self, _: Command) -> str:
+        """`Scs` clears a mechanical error, `Ser`/`Seb` reject the card: a jammed card goes to
+        the reject box either way."""
         if self.state.jammed:
             self._commit(replace(self.state, jammed=False, reject_box=self.state.reject_box + 1))
         return self._ok()
 
-    def _reset(self, command: Command) -> str:
-        self._job = None
-        return self._eject_reject(command)
+    def _eject(self, _: Command) -> str:
+        if self.state.jammed:
+            raise r.Refused(r.MECHANICAL)
+        return self._ok()
 
-    def _status_line(self, _: Command) -> str:
+    def _reset(self, command: Command) -> str:
+        self._job, self._claim, self._claiming = None, False, False
+        return self._clear_errors(command)
+
+    def _level_line(self, _: Command) -> str:
         s = self.state
-        return r.StatusLine(
-            flags=tuple(self.flags()),
+        return r.LevelLine(
             cards=(s.cards, s.cards_capacity),
             ribbon=(s.ribbon, s.ribbon_capacity),
             film=(s.film, s.film_capacity),
             head_c=self._head.temperature(self.clock.monotonic()),
-            counter=s.card_counter,
             reject=s.reject_box,
         ).text()
 

@@ -29,7 +29,7 @@ EMPTY_FLAGS = {
     "WAR_RIBBON_ENDED": Consumable.RIBBON,
     "WAR_NO_RIBBON": Consumable.RIBBON,
     "ERR_RIBBON_ERROR": Consumable.RIBBON,
-    "WAR_FILM_ENDED": Consumable.FILM,
+    "WAR_CLEAR_END": Consumable.FILM,  # Evolis calls the retransfer film "clear"
 }
 
 

@@ -1,21 +1,39 @@
 """The Evolis driver: the station's printer interface over the Evolis command language.
 
-Commands are `ESC name;params CR`; the driver works in error mode 2 (`Pem;2`, sent again after
-every reconnect), where a refusal reads `ERR <reason>`. A card is `Pr;<ribbon>`, `Ss`, `Sr`,
-one `Db;<panel>;<levels>;<data>` per front panel, `Sv` and the back panels when there are any,
-then `Se`, whose answer comes once the card is out. See docs/printer-protocol.md.
+Every command is answered by one frame (`evolis_wire`): its text and the printer's status block.
+After every (re)connect the driver turns the status on (`Pps;1`) and puts the printer in error
+mode 2 (`Pem;2`). A card is streamed (`evolis_job`): the whole card in one write, with no reply
+awaited for any of its commands; the driver then follows it through the status flags (polling
+with `Rpst`) and the card counter (`Rco;c`):
+
+- `INF_CLAIM` raised: the printer holds the fed card's job; the driver sends the release and
+  waits for the claim and `INF_BUSY` to clear: `Printed(counter)`.
+- the counter moved and `ERR_MECHANICAL` / `ERR_RIBBON_ERROR` is raised: the card was fed and
+  spoiled by a jam (cleared with `Scs`) or a broken ribbon: `Spoiled`.
+- the counter did not move and a flag that stops the printer is raised: `Fault(kind)`.
+- the link lost, or no result by `card_timeout_s`: `Unknown(counter_before)`.
+
+`Xst` and `Xrl` are the virtual printer's own commands (its consumable levels, and a person's
+reload); the driver sends them only with `virtual_extensions` on, never to a real printer,
+which is told nothing of reloads (the station's ledger is the truth). See
+docs/printer-protocol.md.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 
+from controller.clock import Clock
 from controller.contract.vocabulary import Consumable, PrinterFault, SpoilCause
-from controller.render.card_panels import CardPanels, PrintPanel
+from controller.render.card_panels import CardPanels
 
+from .evolis_job import card_job, release, request
+from .evolis_wire import FrameError, Reply, StatusBlock, is_error
 from .printer import (
     Fault,
     Identity,
@@ -29,24 +47,31 @@ from .printer import (
     Spoiled,
     Unknown,
 )
-from .usb_transport import LinkLost, UsbTransport
+from .usb_transport import LinkLost
 
 log = structlog.get_logger(__name__)
 
-OK_REPLIES = ("OK",)
-# `ERR <reason>` before a card is fed: the printer refuses it, no blank is used.
-REFUSALS: dict[str, PrinterFault] = {
-    "COVER OPEN": PrinterFault.COVER_OPEN,
-    "FEEDER EMPTY": PrinterFault.FEEDER_EMPTY,
-    "RIBBON ENDED": PrinterFault.RIBBON_OUT,
-    "RIBBON ERROR": PrinterFault.RIBBON_OUT,
-    "FILM ENDED": PrinterFault.FILM_OUT,
-    "COOLING": PrinterFault.COOLING,
-    "HEAD TEMP": PrinterFault.HEAD_TEMP,
-    "MECHANICAL": PrinterFault.JAM,
+# Flags that stop the printer taking a card, and what the driver calls each.
+BLOCKING: dict[str, PrinterFault] = {
+    "WAR_COVER_OPEN": PrinterFault.COVER_OPEN,
+    "ERR_COVER_OPEN": PrinterFault.COVER_OPEN,
+    "WAR_FEEDER_EMPTY": PrinterFault.FEEDER_EMPTY,
+    "ERR_FEEDER_ERROR": PrinterFault.FEEDER_EMPTY,
+    "WAR_RIBBON_ENDED": PrinterFault.RIBBON_OUT,
+    "WAR_NO_RIBBON": PrinterFault.RIBBON_OUT,
+    "ERR_RIBBON_ENDED": PrinterFault.RIBBON_OUT,
+    "ERR_RIBBON_ERROR": PrinterFault.RIBBON_OUT,
+    "WAR_CLEAR_END": PrinterFault.FILM_OUT,
+    "WAR_COOLING": PrinterFault.COOLING,
+    "ERR_HEAD_TEMP": PrinterFault.HEAD_TEMP,
+    "ERR_MECHANICAL": PrinterFault.JAM,
 }
-# `ERR <reason>` answering `Se`: the card was fed and spoiled.
-SPOILS: dict[str, SpoilCause] = {"JAM": SpoilCause.JAM, "RIBBON BROKEN": SpoilCause.RIBBON_BREAK}
+# Flags raised on a card that was fed and spoiled (with the counter moved).
+SPOILING: dict[str, SpoilCause] = {
+    "ERR_MECHANICAL": SpoilCause.JAM,
+    "ERR_RIBBON_ERROR": SpoilCause.RIBBON_BREAK,
+}
+RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
     "RIBBON": Consumable.RIBBON,
@@ -54,38 +79,43 @@ CONSUMABLE_KEYS: dict[str, Consumable] = {
 }
 
 
-def frame(*fields: str, payload: bytes | None = None) -> bytes:
-    """`ESC f1;f2... CR`, with a binary payload after the last `;` for `Db`."""
-    body = ";".join(fields).encode("ascii")
-    if payload is not None:
-        body += b";" + payload
-    return b"\x1b" + body + b"\r"
+class Transport(Protocol):
+    """A link to the printer: USB (`usb_transport`) or the network (`net_transport`)."""
 
+    session: int
 
-def _error_reason(reply: str) -> str | None:
-    return reply[4:].strip() if reply.startswith("ERR") else None
+    @property
+    def connected(self) -> bool: ...
 
+    @property
+    def clock(self) -> Clock: ...
 
-def _unsupported(reply: str) -> bool:
-    return reply == "ERR CMD"
+    def connect(self) -> None: ...
+
+    def request(self, command: bytes, timeout_s: float) -> Reply: ...
+
+    def stream(self, data: bytes, timeout_s: float) -> Reply | None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class EvolisSettings:
     command_timeout_s: float = 10.0
     card_timeout_s: float = 120.0
+    status_poll_s: float = 0.25
     ribbon_type: str = "ymcko"
+    virtual_extensions: bool = False  # the peer is the virtual printer: Xst and Xrl
 
 
 class EvolisDriver:
     """`PrinterDriver` for Evolis printers (and the virtual printer); calls are serialised."""
 
-    def __init__(self, transport: UsbTransport, settings: EvolisSettings | None = None) -> None:
+    def __init__(self, transport: Transport, settings: EvolisSettings | None = None) -> None:
         self.transport = transport
         self.settings = settings or EvolisSettings()
         self._lock = threading.RLock()
         self._session = -1
-        self._status_extension = True
 
     @property
     def connected(self) -> bool:
@@ -103,13 +133,13 @@ class EvolisDriver:
 
     def status(self) -> PrinterStatus:
         with self._lock:
-            if self._status_extension:
-                reply = self._query("Xst")
-                if not _unsupported(reply):
-                    return _parse_status_line(reply)
-                log.info("printer.status_extension_missing")
-                self._status_extension = False
-            return self._standard_status()
+            flags = frozenset(f for f in self._status().flags if not f.startswith("CFG_"))
+            counter = self._number("Rco", "c")
+            if self.settings.virtual_extensions:
+                return _parse_level_line(self._value("Xst"), flags, counter)
+            return PrinterStatus(
+                flags=flags, consumables=self._ribbon_level(), card_counter=counter
+            )
 
     def print_card(self, panels: CardPanels) -> PrintOutcome:
         with self._lock:
@@ -120,16 +150,15 @@ class EvolisDriver:
             except PrinterError as error:
                 return Fault(PrinterFault.PRINTER_ERROR, str(error))
             log.info("printer.card_start", counter_before=before)
+            job = card_job(panels, self.settings.ribbon_type, int(time.time()))
             try:
-                for command in self._job_commands(panels):
-                    reply = self.transport.request(command, self.settings.command_timeout_s)
-                    if reply not in OK_REPLIES:
-                        return self._refused(reply)
-                reply = self.transport.request(frame("Se"), self.settings.card_timeout_s)
+                self.transport.stream(job, self.settings.command_timeout_s)
+                outcome = self._follow(before)
             except (LinkLost, PrinterUnavailable) as error:
                 log.warning("printer.card_unknown", counter_before=before, error=str(error))
                 return Unknown(f"link lost during the card: {error}", before)
-            return self._card_end(reply, before)
+            log.info("printer.card_end", outcome=outcome)
+            return outcome
 
     def reject(self) -> None:
         with self._lock:
@@ -137,51 +166,53 @@ class EvolisDriver:
 
     def reload(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
         with self._lock:
+            if not self.settings.virtual_extensions:
+                raise NotSupported("an Evolis printer is not told about reloads")
             fields = ["Xrl", consumable, str(count)]
             if capacity is not None:
                 fields.append(str(capacity))
-            reply = self._query(*fields)
-            if _unsupported(reply):
-                raise NotSupported("this printer is not told about reloads")
-            self._expect_ok(reply, "Xrl")
+            self._expect_ok(self._query(*fields), "Xrl")
 
     def close(self) -> None:
         with self._lock:
             self.transport.close()
 
-    # Card job -------------------------------------------------------------------------------
+    # Following a card -----------------------------------------------------------------------
 
-    def _job_commands(self, panels: CardPanels) -> list[bytes]:
-        def download(panel: PrintPanel) -> bytes:
-            return frame("Db", panel.name, str(panel.levels), payload=panel.data)
+    def _follow(self, before: int) -> PrintOutcome:
+        """Poll the status until the card's result shows, or the card timeout passes."""
+        clock = self.transport.clock
+        deadline = clock.monotonic() + self.settings.card_timeout_s
+        released = False
+        while True:
+            flags = self._poll()
+            if "INF_CLAIM" in flags and not released:
+                self.transport.stream(release(), self.settings.command_timeout_s)
+                released = True
+                continue
+            outcome = self._result(flags, before, released)
+            if outcome is not None:
+                return outcome
+            if clock.monotonic() >= deadline:
+                return Unknown(f"no result within {self.settings.card_timeout_s} s", before)
+            clock.sleep(self.settings.status_poll_s)
 
-        commands = [frame("Pr", self.settings.ribbon_type), frame("Ss"), frame("Sr")]
-        commands += [download(panel) for panel in panels.front]
-        if panels.back:
-            commands.append(frame("Sv"))
-            commands += [download(panel) for panel in panels.back]
-        return commands
-
-    def _refused(self, reply: str) -> Fault:
-        reason = _error_reason(reply) or reply
-        kind = REFUSALS.get(reason, PrinterFault.PRINTER_ERROR)
-        log.warning("printer.card_refused", reply=reply, fault=kind)
-        return Fault(kind, reply)
-
-    def _card_end(self, reply: str, before: int) -> PrintOutcome:
-        reason = _error_reason(reply)
-        if reply in OK_REPLIES:
-            outcome: PrintOutcome = Printed(self._counter_after(before))
-        elif reason in SPOILS:
-            if SPOILS[reason] is SpoilCause.JAM:
+    def _result(self, flags: frozenset[str], before: int, released: bool) -> PrintOutcome | None:
+        spoil = next((SPOILING[flag] for flag in SPOILING if flag in flags), None)
+        blocked = next((BLOCKING[flag] for flag in BLOCKING if flag in flags), None)
+        if released and not flags & RUNNING:
+            return Printed(self._counter_after(before))
+        if released or flags & RUNNING or (spoil is None and blocked is None):
+            return None
+        after = self._number("Rco", "c")
+        if after > before and spoil is not None:
+            if spoil is SpoilCause.JAM:
                 self._clear_jam()
-            outcome = Spoiled(SPOILS[reason], self._counter_after(before))
-        elif reason in REFUSALS:
-            outcome = self._refused(reply)
-        else:
-            outcome = Unknown(f"unexpected answer to Se: {reply!r}", before)
-        log.info("printer.card_end", outcome=outcome)
-        return outcome
+            return Spoiled(spoil, after)
+        if after == before and blocked is not None:
+            log.warning("printer.card_refused", flags=sorted(flags), fault=blocked)
+            return Fault(blocked, ",".join(sorted(f for f in flags if f in BLOCKING)))
+        return Unknown(f"counter {before} -> {after} with flags {sorted(flags)}", before)
 
     def _counter_after(self, before: int) -> int:
         """The counter after a fed card; the printer adds one per card if it cannot be read."""
@@ -196,13 +227,20 @@ class EvolisDriver:
 
     def _clear_jam(self) -> None:
         try:
-            self._expect_ok(self._query("Ser"), "Ser")
+            self._expect_ok(self._query("Scs"), "Scs")
         except PrinterError as error:
             log.warning("printer.jam_not_cleared", error=str(error))
 
     # Queries --------------------------------------------------------------------------------
 
-    def _query(self, *fields: str) -> str:
+    def _poll(self) -> frozenset[str]:
+        """The flags now, inside a card: a lost link is not retried (`LinkLost`)."""
+        return _block(self._ask("Rpst")).flags
+
+    def _status(self) -> StatusBlock:
+        return _block(self._query("Rpst"))
+
+    def _query(self, *fields: str) -> Reply:
         """An idempotent command: after a lost link, reconnect and ask once more."""
         try:
             return self._ask(*fields)
@@ -213,23 +251,24 @@ class EvolisDriver:
         except LinkLost as error:
             raise PrinterUnavailable(str(error)) from error
 
-    def _ask(self, *fields: str) -> str:
+    def _ask(self, *fields: str) -> Reply:
         self._prepare()
-        return self.transport.request(frame(*fields), self.settings.command_timeout_s)
+        return self.transport.request(request(*fields), self.settings.command_timeout_s)
 
     def _prepare(self) -> None:
-        """Connect; after every (re)connect put the printer in error mode 2."""
+        """Connect; after every (re)connect turn the status on and set error mode 2."""
         self.transport.connect()
         if self._session != self.transport.session:
-            reply = self.transport.request(frame("Pem", "2"), self.settings.command_timeout_s)
-            self._expect_ok(reply, "Pem;2")
+            for fields in (("Pps", "1"), ("Pem", "2")):
+                reply = self.transport.request(request(*fields), self.settings.command_timeout_s)
+                self._expect_ok(reply, ";".join(fields))
             self._session = self.transport.session
 
     def _value(self, *fields: str) -> str:
         reply = self._query(*fields)
-        if reply.startswith("ERR"):
-            raise PrinterError(f"{';'.join(fields)} answered {reply!r}")
-        return reply
+        if is_error(reply.text):
+            raise PrinterError(f"{';'.join(fields)} answered {reply.text!r}")
+        return reply.text
 
     def _number(self, *fields: str) -> int:
         reply = self._value(*fields)
@@ -239,31 +278,35 @@ class EvolisDriver:
             raise PrinterError(f"{';'.join(fields)} answered {reply!r}") from error
 
     @staticmethod
-    def _expect_ok(reply: str, command: str) -> None:
-        if reply not in OK_REPLIES:
-            raise PrinterError(f"{command} answered {reply!r}")
+    def _expect_ok(reply: Reply, command: str) -> None:
+        if reply.text != "OK":
+            raise PrinterError(f"{command} answered {reply.text!r}")
 
-    def _standard_status(self) -> PrinterStatus:
-        """Status from the guide's commands, for printers without `Xst`."""
-        position = self._query("Rlr", "p")  # `ERR CARD` is an answer here, not a refusal
-        checks = [
-            ("WAR_COVER_OPEN", self._value("Rse", "o") == "OPEN"),
-            ("WAR_FEEDER_EMPTY", self._value("Sk", "f") == "EMPTY"),
-            ("ERR_MECHANICAL", position == "ERR CARD"),
-            ("INF_BUSY", position == "CARD"),
-        ]
-        ribbon = Level(self._number("Rrt", "count"), self._number("Rrt", "qty"))
-        if ribbon.remaining == 0:
-            checks.append(("WAR_RIBBON_ENDED", True))
-        return PrinterStatus(
-            flags=frozenset(name for name, active in checks if active),
-            consumables={Consumable.RIBBON: ribbon},
-            card_counter=self._number("Rco", "c"),
-        )
+    def _ribbon_level(self) -> dict[Consumable, Level]:
+        """The ribbon's capacity and what is left of it, from `Rrt;all` (`key: value` lines)."""
+        reply = self._query("Rrt", "all")
+        if is_error(reply.text):
+            return {}
+        fields = dict(line.partition(": ")[::2] for line in reply.text.splitlines())
+        try:
+            return {Consumable.RIBBON: Level(int(fields["count"]), int(fields["qty"]))}
+        except (KeyError, ValueError):
+            log.info("printer.ribbon_info_unread", reply=reply.text[:200])
+            return {}
 
 
-def _parse_status_line(reply: str) -> PrinterStatus:
-    """Parse `FLAGS=a,b;CARDS=r/c;RIBBON=r/c;FILM=r/c;HEAD=t;COUNTER=n;REJECT=n`."""
+def _block(reply: Reply) -> StatusBlock:
+    """The status of a reply: its block, or an `Rpst` answer's 64 hex digits."""
+    if reply.status is not None:
+        return reply.status
+    try:
+        return StatusBlock.from_hex(reply.text)
+    except FrameError as error:
+        raise PrinterError(str(error)) from error
+
+
+def _parse_level_line(reply: str, flags: frozenset[str], counter: int) -> PrinterStatus:
+    """The virtual printer's `Xst`: `CARDS=r/c;RIBBON=r/c;FILM=r/c;HEAD=t;REJECT=n`."""
     try:
         fields = dict(item.split("=", 1) for item in reply.split(";"))
         consumables = {}
@@ -272,9 +315,9 @@ def _parse_status_line(reply: str) -> PrinterStatus:
                 remaining, capacity = fields[key].split("/")
                 consumables[name] = Level(int(remaining), int(capacity))
         return PrinterStatus(
-            flags=frozenset(flag for flag in fields.get("FLAGS", "").split(",") if flag),
+            flags=flags,
             consumables=consumables,
-            card_counter=int(fields["COUNTER"]) if "COUNTER" in fields else None,
+            card_counter=counter,
             head_temp_c=float(fields["HEAD"]) if "HEAD" in fields else None,
         )
     except ValueError as error:

@@ -12,6 +12,7 @@ from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
+from .net_transport import NetworkSettings, NetworkTransport
 from .usb_transport import TransportSettings, UsbTarget, UsbTransport
 
 
@@ -27,6 +28,22 @@ def usb_driver(
     target = UsbTarget(vendor_id=vendor_id or None, product_id=product_id or None)
     transport = UsbTransport(target=target, clock=clock, settings=settings)
     return EvolisDriver(transport, EvolisSettings(card_timeout_s=card_timeout_s))
+
+
+def network_driver(
+    host: str,
+    port: int,
+    *,
+    clock: Clock,
+    card_timeout_s: float = 120.0,
+    virtual_extensions: bool = False,
+    settings: NetworkSettings | None = None,
+) -> EvolisDriver:
+    """The driver for an Evolis printer on the network (`socket://host:port`); with
+    `virtual_extensions`, the peer is the virtual printer served on the network."""
+    transport = NetworkTransport(host, port, clock=clock, settings=settings)
+    options = EvolisSettings(card_timeout_s=card_timeout_s, virtual_extensions=virtual_extensions)
+    return EvolisDriver(transport, options)
 
 
 def virtual_printer(
@@ -64,4 +81,5 @@ def virtual_driver(
     """The Evolis driver talking to `printer` through pyusb and a `VirtualBackend`."""
     backend = VirtualBackend(printer, **backend_options)
     transport = UsbTransport(backend=backend, clock=printer.clock, settings=settings)
-    return EvolisDriver(transport, EvolisSettings(card_timeout_s=card_timeout_s))
+    options = EvolisSettings(card_timeout_s=card_timeout_s, virtual_extensions=printer.extensions)
+    return EvolisDriver(transport, options)

@@ -9,7 +9,9 @@ active one; bulk endpoints come from the interface's descriptors.
 Writing: every write is checked. A short write (fewer bytes accepted than sent) is logged and the
 remainder is sent again, from where the printer stopped; `max_stalled_writes` writes in a row
 that accept nothing, or a write that times out (pyusb cannot say how much of it went), lose the
-link. Reading: a reply is ASCII up to CR, LF or NUL; reads poll until the request's deadline.
+link. Reading: a reply is a frame (`evolis_wire`: text, NUL, two bytes, the status block), read
+whole, so no part of its status block is left to be taken for the next reply; reads poll until
+the request's deadline. A streamed card job is written without waiting for any reply.
 
 Losing the link: ENODEV (unplugged) or any other USB error, a write timeout, or no reply by the
 deadline. The transport disposes the device, reports `connected=False` and raises `LinkLost`;
@@ -33,6 +35,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exp
 
 from controller.clock import Clock, SystemClock
 
+from .evolis_wire import FrameError, FrameReader, Reply
 from .printer import PrinterError, PrinterUnavailable
 
 log = structlog.get_logger(__name__)
@@ -41,7 +44,6 @@ PRINTER_CLASS = 7
 BIDIRECTIONAL = (2, 3)
 GET_DEVICE_ID, SOFT_RESET = 0, 2
 CLASS_IN, CLASS_OUT = 0xA1, 0x21
-TERMINATORS = b"\r\n\x00"
 
 
 class LinkLost(PrinterError):
@@ -116,7 +118,7 @@ class UsbTransport:
         self._settings = settings or TransportSettings()
         self._lock = threading.RLock()
         self._link: _Link | None = None
-        self._pending = bytearray()
+        self._reader = FrameReader()
         self._desynced = False
         self.session = 0
         self.device_id: dict[str, str] = {}
@@ -150,12 +152,23 @@ class UsbTransport:
                 log.error("printer.unavailable", error=str(error))
                 raise PrinterUnavailable(f"printer not reachable: {error}") from error
 
-    def request(self, command: bytes, timeout_s: float) -> str:
-        """Send one command and return its reply (without the terminator)."""
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def request(self, command: bytes, timeout_s: float) -> Reply:
+        """Send one command and return its reply frame."""
         with self._lock:
             self.connect()
             self._write(command)
             return self._read_reply(timeout_s)
+
+    def stream(self, data: bytes, timeout_s: float) -> Reply | None:
+        """Write a streamed job whole; on USB no reply is awaited (None)."""
+        with self._lock:
+            self.connect()
+            self._write(data)
+            return None
 
     def _write(self, data: bytes) -> None:
         """Send all of `data`, resuming after short writes."""
@@ -177,23 +190,24 @@ class UsbTransport:
                 raise self._lose(f"printer accepted nothing {stalled} times", desync=True)
             offset += sent
 
-    def _read_reply(self, timeout_s: float) -> str:
-        """The next reply, waiting up to `timeout_s` on the clock."""
+    def _read_reply(self, timeout_s: float) -> Reply:
+        """The next reply frame, waiting up to `timeout_s` on the clock."""
         link = self._require()
         deadline = self._clock.monotonic() + timeout_s
+        replies: list[Reply] = []
         while True:
-            self._pending = self._pending.lstrip(TERMINATORS)
-            end = _find_terminator(self._pending)
-            if end >= 0:
-                reply = bytes(self._pending[:end])
-                del self._pending[: end + 1]
-                return reply.decode("ascii", "replace")
+            if replies:
+                if len(replies) > 1 or self._reader.pending:
+                    raise self._lose("more than one reply to one command", desync=True)
+                return replies[0]
             remaining = deadline - self._clock.monotonic()
             if remaining <= 0:
                 raise self._lose(f"no reply within {timeout_s} s", desync=True)
             poll_ms = max(1, int(min(remaining, self._settings.read_poll_s) * 1000))
             try:
-                self._pending += link.dev.read(link.ep_in, 4096, poll_ms).tobytes()
+                replies = self._reader.feed(link.dev.read(link.ep_in, 4096, poll_ms).tobytes())
+            except FrameError as error:
+                raise self._lose(f"not a reply frame: {error}", desync=True) from error
             except usb.core.USBTimeoutError:
                 log.debug("usb.read_poll_timeout", remaining_s=round(remaining, 3))
             except usb.core.USBError as error:
@@ -234,7 +248,7 @@ class UsbTransport:
                 log.info("usb.other_printer", device=_name(dev), device_id=device_id)
                 _dispose(dev)
                 continue
-            self._pending.clear()
+            self._reader.clear()
             try:
                 if self._desynced:
                     self._soft_reset(link)
@@ -325,7 +339,7 @@ class UsbTransport:
     def _lose(self, reason: str, *, desync: bool) -> LinkLost:
         link, self._link = self._link, None
         self._desynced = self._desynced or desync
-        self._pending.clear()
+        self._reader.clear()
         if link is not None:
             _dispose(link.dev)
         log.warning("printer.disconnected", reason=reason, resync=self._desynced)
@@ -349,11 +363,6 @@ def _printer_link(dev: usb.core.Device) -> _Link | None:
                 pipes[usb.util.ENDPOINT_IN],
             )
     return None
-
-
-def _find_terminator(data: bytearray) -> int:
-    found = [index for index in (data.find(byte) for byte in TERMINATORS) if index >= 0]
-    return min(found) if found else -1
 
 
 def _dispose(dev: usb.core.Device) -> None:

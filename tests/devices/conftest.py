@@ -66,7 +66,7 @@ def make_rig(make_printer: Callable[..., VirtualPrinter]) -> Iterator[Callable[.
         printer = printer or make_printer(**printer_options)
         usb_backend = VirtualBackend(printer, **(backend or {}))
         transport = UsbTransport(backend=usb_backend, target=target, clock=printer.clock)
-        driver = EvolisDriver(transport, EvolisSettings())
+        driver = EvolisDriver(transport, EvolisSettings(virtual_extensions=printer.extensions))
         drivers.append(driver)
         return Rig(printer, usb_backend, driver)
 

@@ -22,7 +22,7 @@ def test_happy_path_prints_and_logs_the_front_hash(make_rig, make_panels):
     rig = make_rig(cards=10, ribbon=20, film=30)
     driver = rig.driver
     assert isinstance(driver, PrinterDriver)
-    assert driver.identity() == Identity("Evolis Avansia (virtual)", "VP0000001", "VP-1.0.0")
+    assert driver.identity() == Identity("Evolis Primacy", "VP0000001", "VP-1.0.0")
     assert driver.card_counter() == 0
 
     panels = make_panels(seed=7)
@@ -69,7 +69,7 @@ def test_ribbon_break_spoils_and_stops_until_a_ribbon_reload(make_rig, make_pane
     driver = rig.driver
     assert driver.print_card(make_panels()) == Spoiled("ribbon_break", 1)
     assert "ERR_RIBBON_ERROR" in driver.status().flags
-    assert driver.print_card(make_panels()) == Fault("ribbon_out", "ERR RIBBON ERROR")
+    assert driver.print_card(make_panels()) == Fault("ribbon_out", "ERR_RIBBON_ERROR")
     assert driver.card_counter() == 1
 
     driver.reload("ribbon", 200)
@@ -83,12 +83,12 @@ def test_cover_opens_before_the_card_and_closes_after_its_seconds(make_rig, make
     rig = make_rig(faults=[{"at_card": 2, "kind": "cover_open", "seconds": 30}])
     driver = rig.driver
     assert driver.print_card(make_panels()) == Printed(1)
-    assert driver.print_card(make_panels()) == Fault("cover_open", "ERR COVER OPEN")
+    assert driver.print_card(make_panels()) == Fault("cover_open", "WAR_COVER_OPEN")
     assert "WAR_COVER_OPEN" in driver.status().flags
     assert driver.card_counter() == 1 and len(rig.log_lines) == 1
 
     clock.advance(29)
-    assert driver.print_card(make_panels()) == Fault("cover_open", "ERR COVER OPEN")
+    assert driver.print_card(make_panels()) == Fault("cover_open", "WAR_COVER_OPEN")
     clock.advance(1)
     assert "WAR_COVER_OPEN" not in driver.status().flags
     assert driver.print_card(make_panels()) == Printed(2)
@@ -97,7 +97,7 @@ def test_cover_opens_before_the_card_and_closes_after_its_seconds(make_rig, make
 def test_overheat_reports_cooling_for_its_seconds(make_rig, make_panels, clock):
     rig = make_rig(faults=[{"at_card": 1, "kind": "overheat", "seconds": 60}])
     driver = rig.driver
-    assert driver.print_card(make_panels()) == Fault("cooling", "ERR COOLING")
+    assert driver.print_card(make_panels()) == Fault("cooling", "WAR_COOLING")
     assert "WAR_COOLING" in driver.status().flags
     clock.advance(60)
     assert driver.status().flags == frozenset()
@@ -109,7 +109,7 @@ def test_the_head_heats_per_card_and_cools_with_time(make_rig, make_panels, cloc
     rig = make_rig(head=head)
     driver = rig.driver
     outcomes = [driver.print_card(make_panels()) for _ in range(4)]
-    assert outcomes == [Printed(1), Printed(2), Printed(3), Fault("cooling", "ERR COOLING")]
+    assert outcomes == [Printed(1), Printed(2), Printed(3), Fault("cooling", "WAR_COOLING")]
     assert driver.status().head_temp_c == pytest.approx(85.0)
 
     clock.advance(100)  # 25 + 60/e = 47.1 °C: below resume
@@ -129,7 +129,7 @@ def test_mechanical_time_per_card_passes_on_the_clock(make_rig, make_panels, clo
     [
         ({"cards": 1}, "feeder_empty", "WAR_FEEDER_EMPTY"),
         ({"ribbon": 1}, "ribbon_out", "WAR_RIBBON_ENDED"),
-        ({"film": 1}, "film_out", "WAR_FILM_ENDED"),
+        ({"film": 1}, "film_out", "WAR_CLEAR_END"),
     ],
 )
 def test_an_empty_consumable_refuses_the_next_card(make_rig, make_panels, loaded, kind, flag):
@@ -153,7 +153,7 @@ def test_reject_ejects_a_card_left_jammed(make_rig, make_panels, clock):
     outcome = rig.driver.print_card(make_panels())
     assert isinstance(outcome, Unknown) and outcome.counter_before == 0
     assert "ERR_MECHANICAL" in rig.driver.status().flags
-    assert rig.driver.print_card(make_panels()) == Fault("jam", "ERR MECHANICAL")
+    assert rig.driver.print_card(make_panels()) == Fault("jam", "ERR_MECHANICAL")
 
     rig.driver.reject()
     assert "ERR_MECHANICAL" not in rig.driver.status().flags

@@ -1,4 +1,5 @@
-"""Persistence across re-instantiation, reloads, and status without the virtual extensions."""
+"""Persistence across re-instantiation, reloads, and status as a real printer gives it (without
+the virtual printer's own commands)."""
 
 from __future__ import annotations
 
@@ -35,13 +36,17 @@ def test_counter_consumables_and_log_survive_a_new_printer_instance(
     assert again.driver.print_card(make_panels(9)) == Printed(4)
 
 
-def test_reload_is_not_supported_without_the_virtual_extensions(make_rig):
+def test_a_real_printer_is_told_nothing_of_reloads(make_rig):
     rig = make_rig(extensions=False)
+    before = rig.printer.state
     with pytest.raises(NotSupported):
         rig.driver.reload("cards", 100)
+    assert rig.printer.state == before
 
 
-def test_status_from_the_guides_commands_without_the_extension(make_rig, make_panels, clock):
+def test_status_from_the_status_block_and_ribbon_info_without_the_extension(
+    make_rig, make_panels, clock
+):
     rig = make_rig(
         extensions=False,
         cards=1,
@@ -60,7 +65,7 @@ def test_status_from_the_guides_commands_without_the_extension(make_rig, make_pa
     assert driver.status().flags == frozenset({"WAR_FEEDER_EMPTY"})
 
 
-def test_status_fallback_reports_a_jammed_card(make_rig, make_panels):
+def test_status_block_reports_a_jammed_card(make_rig, make_panels):
     faults = [{"at_card": 1, "kind": "jam"}, {"at_card": 1, "kind": "unplug", "seconds": 1}]
     rig = make_rig(extensions=False, faults=faults)
     rig.driver.print_card(make_panels())
@@ -69,7 +74,7 @@ def test_status_fallback_reports_a_jammed_card(make_rig, make_panels):
     assert rig.driver.status().flags == frozenset()
 
 
-def test_status_fallback_reports_an_empty_ribbon(make_rig, make_panels):
+def test_status_block_reports_an_empty_ribbon(make_rig, make_panels):
     rig = make_rig(extensions=False, ribbon=1)
     assert rig.driver.print_card(make_panels()) == Printed(1)
     status = rig.driver.status()

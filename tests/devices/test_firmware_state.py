@@ -10,19 +10,19 @@ from controller.render.card_panels import PANEL_WIDTH, PLANE_BYTES, panel_size
 from firmware.state import CardRecord, PrinterState, StateStore
 
 
-def _print(printer, front: bytes, back: bytes | None = None) -> str:
+def _print(printer, front: bytes, back: bytes | None = None) -> int:
+    """Stream one card; the printer's card counter after it."""
     commands = [b"Ss", b"Sr", b"Db;k;2;" + front]
     if back is not None:
         commands += [b"Sv", b"Db;k;2;" + back]
-    for command in [*commands, b"Se"]:
-        printer.receive(b"\x1b" + command + b"\r")
-    return printer.take_output(1 << 16).decode().split("\r")[-2]
+    assert printer.feed(b"".join(b"\x1b" + c + b"\r" for c in [*commands, b"Se"])) == []
+    return printer.state.card_counter
 
 
 def test_first_start_loads_the_constructor_consumables_once(make_printer):
     first = make_printer(cards=10, ribbon=20, film=30)
     assert first.state == PrinterState.loaded(10, 20, 30)
-    assert _print(first, bytes(panel_size(2))) == "OK"
+    assert _print(first, bytes(panel_size(2))) == 1
     again = make_printer(cards=99, ribbon=99, film=99)
     assert (again.state.cards, again.state.ribbon, again.state.film) == (9, 19, 29)
     assert again.state.card_counter == 1
@@ -59,8 +59,7 @@ def test_a_torn_last_line_is_cut_before_appending(state_dir):
 
 def test_reloads_are_stored(make_printer):
     printer = make_printer(cards=3)
-    printer.receive(b"\x1bXrl;cards;100;200\r")
-    assert printer.take_output(10) == b"OK\r"
+    assert printer.feed(b"\x1bXrl;cards;100;200\r")[0].startswith(b"OK\x00")
     assert make_printer().state.cards == 100
     assert make_printer().state.cards_capacity == 200
 
@@ -82,8 +81,7 @@ def test_saved_pictures_show_the_panels(make_printer, tmp_path):
     # Cyan at 256 levels, level 255 everywhere, on the front.
     commands = [b"Ss", b"Sr", b"Db;c;256;" + b"\xff" * panel_size(256), b"Db;k;2;" + left_half]
     commands += [b"Sv", b"Db;k;2;" + left_half, b"Se"]
-    for command in commands:
-        printer.receive(b"\x1b" + command + b"\r")
+    printer.feed(b"".join(b"\x1b" + command + b"\r" for command in commands))
     front = Image.open(tmp_path / "cards" / "000001-front.png")
     back = Image.open(tmp_path / "cards" / "000001-back.png")
     assert front.size == back.size == (1016, PANEL_WIDTH)  # landscape

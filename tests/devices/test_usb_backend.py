@@ -23,14 +23,18 @@ def _is_printer(dev: usb.core.Device) -> bool:
 def test_descriptors_strings_and_device_id(printer):
     backend = VirtualBackend(printer, ep_out=0x03, ep_in=0x8E)
     dev = usb.core.find(backend=backend, custom_match=_is_printer)
-    assert (dev.idVendor, dev.idProduct) == (0x0F49, 0x5A01)
-    assert (dev.manufacturer, dev.serial_number) == ("Evolis", "VP0000001")
+    assert (dev.idVendor, dev.idProduct) == (0x0F49, 0x0B00)  # an Evolis Primacy
+    assert (dev.manufacturer, dev.product, dev.serial_number) == (
+        "Evolis",
+        "Evolis Primacy",
+        "VP0000001",
+    )
     intf = dev[0][(0, 0)]
     assert (intf.bInterfaceClass, intf.bInterfaceSubClass, intf.bInterfaceProtocol) == (7, 1, 2)
     assert sorted(ep.bEndpointAddress for ep in intf) == [0x03, 0x8E]
     raw = dev.ctrl_transfer(0xA1, 0, 0, 0, 1024).tobytes()
     assert int.from_bytes(raw[:2], "big") == len(raw)
-    assert raw[2:].startswith(b"MFG:Evolis;CMD:EVOLIS;")
+    assert raw[2:].startswith(b"MFG:Evolis;CMD:EVOLIS;MDL:Primacy;")
     assert dev.ctrl_transfer(0xA1, 1, 0, 0, 1).tobytes() == b"\x18"
     with pytest.raises(usb.core.USBError) as stalled:
         dev.ctrl_transfer(0xC0, 0x33, 0, 0, 4)
@@ -65,16 +69,17 @@ def test_bulk_exchange_and_timeouts(printer):
     with pytest.raises(usb.core.USBTimeoutError):
         dev.read(0x82, 64, 100)
     assert dev.write(0x01, b"\x1bRco;c\r", 100) == 7
-    assert dev.read(0x82, 64, 100).tobytes() == b"0\r"
+    assert dev.read(0x82, 64, 100).tobytes() == b"0\x00\x00\x00" + printer.status_block().encode()
     with pytest.raises(usb.core.USBTimeoutError):
         dev.read(0x82, 64, 0)
 
 
-def test_replies_can_be_read_in_pieces(printer):
+def test_a_read_returns_at_most_one_frame_and_frames_can_be_read_in_pieces(printer):
     dev = usb.core.find(backend=VirtualBackend(printer))
-    dev.write(0x01, b"\x1bRtp\r")
+    dev.write(0x01, b"\x1bRtp\r\x1bRok\r")
     assert dev.read(0x82, 6).tobytes() == b"Evolis"
-    assert dev.read(0x82, 64).tobytes() == b" Avansia (virtual)\r"
+    assert dev.read(0x82, 64).tobytes()[:9] == b" Primacy\x00"
+    assert dev.read(0x82, 64).tobytes()[:3] == b"OK\x00"
 
 
 def test_injected_short_writes_and_timeouts(printer, clock):
@@ -92,7 +97,8 @@ def test_injected_short_writes_and_timeouts(printer, clock):
     backend.inject_read_timeouts(1)
     with pytest.raises(usb.core.USBTimeoutError):
         dev.read(0x82, 64, 100)
-    assert dev.read(0x82, 64, 100).tobytes() == b"VP0000001\rVP0000001\r"
+    assert dev.read(0x82, 64, 100).tobytes()[:10] == b"VP0000001\x00"
+    assert dev.read(0x82, 64, 100).tobytes()[:10] == b"VP0000001\x00"
 
 
 def test_unplugged_the_device_is_gone_and_comes_back_as_a_new_one(printer, clock):
@@ -125,4 +131,4 @@ def test_soft_reset_drops_unread_replies(printer):
     with pytest.raises(usb.core.USBTimeoutError):
         dev.read(0x82, 64, 10)
     dev.write(0x01, b"\r\x1bRfv\r")
-    assert dev.read(0x82, 64, 10).tobytes() == b"VP-1.0.0\r"
+    assert dev.read(0x82, 64, 10).tobytes()[:9] == b"VP-1.0.0\x00"

@@ -1,0 +1,145 @@
+"""The network link to an Evolis printer: one TCP connection per exchange.
+
+As Evolis' own library speaks to a printer at `socket://host:port`: connect, write the whole
+request (one command, a whole streamed job, or nothing for a bare status poll), shut the write
+side, read the reply until the printer closes, close. The reply is one frame (`evolis_wire`).
+
+Losing the link: a refused or reset connection, a timeout, or a reply that is not a frame
+raises `LinkLost`; `connect()` (a bare status poll) retries with jittered exponential back-off
+(tenacity), every wait logged, and gives up with `PrinterUnavailable` after
+`reconnect_timeout_s`. Each time the printer answers again after a loss, `session` counts up,
+so that the driver sets the printer up again.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass
+
+import structlog
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
+
+from controller.clock import Clock, SystemClock
+
+from .evolis_wire import FrameError, Reply, decode_reply
+from .printer import PrinterUnavailable
+from .usb_transport import LinkLost
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    connect_timeout_s: float = 5.0
+    reconnect_timeout_s: float = 30.0
+    backoff_max_s: float = 8.0
+    backoff_jitter_s: float = 0.5
+    max_reply_bytes: int = 1 << 16
+
+
+class NetworkTransport:
+    """One printer at `host:port`; calls are serialised."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        clock: Clock | None = None,
+        settings: NetworkSettings | None = None,
+    ) -> None:
+        self.host, self.port = host, port
+        self._clock = clock or SystemClock()
+        self._settings = settings or NetworkSettings()
+        self._lock = threading.RLock()
+        self._up = False
+        self.session = 0
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def connected(self) -> bool:
+        return self._up
+
+    def connect(self) -> None:
+        """Make sure the printer answers (a bare status poll), retrying with back-off."""
+        with self._lock:
+            if self._up:
+                return
+            deadline = self._clock.monotonic() + self._settings.reconnect_timeout_s
+            retrying = Retrying(
+                retry=retry_if_exception_type(LinkLost),
+                wait=wait_exponential_jitter(
+                    max=self._settings.backoff_max_s, jitter=self._settings.backoff_jitter_s
+                ),
+                stop=lambda _: self._clock.monotonic() >= deadline,
+                sleep=self._clock.sleep,
+                before_sleep=self._log_wait,
+                reraise=True,
+            )
+            try:
+                retrying(self._exchange, b"", self._settings.connect_timeout_s)
+            except LinkLost as error:
+                log.error("printer.unavailable", error=str(error))
+                raise PrinterUnavailable(f"printer not reachable: {error}") from error
+            self._up = True
+            self.session += 1
+            log.info("printer.connected", host=self.host, port=self.port)
+
+    def request(self, command: bytes, timeout_s: float) -> Reply:
+        """One exchange: `command` (empty: a status poll) and its reply frame."""
+        with self._lock:
+            self.connect()
+            try:
+                return self._exchange(command, timeout_s)
+            except LinkLost:
+                self._up = False
+                raise
+
+    def stream(self, data: bytes, timeout_s: float) -> Reply | None:
+        """A streamed job is one exchange too: its one reply carries the status."""
+        return self.request(data, timeout_s)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._up:
+                log.info("printer.closed")
+            self._up = False
+
+    def _exchange(self, request: bytes, timeout_s: float) -> Reply:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=timeout_s) as sock:
+                sock.settimeout(timeout_s)
+                if request:
+                    sock.sendall(request)
+                sock.shutdown(socket.SHUT_WR)
+                data = self._read_all(sock)
+        except OSError as error:
+            log.warning("printer.disconnected", reason=str(error))
+            raise LinkLost(f"network exchange failed: {error}") from error
+        try:
+            return decode_reply(data)
+        except FrameError as error:
+            log.warning("printer.disconnected", reason=str(error))
+            raise LinkLost(f"not a reply frame: {error}") from error
+
+    def _read_all(self, sock: socket.socket) -> bytes:
+        data = bytearray()
+        while chunk := sock.recv(4096):
+            data += chunk
+            if len(data) > self._settings.max_reply_bytes:
+                raise OSError(f"reply longer than {self._settings.max_reply_bytes} bytes")
+        return bytes(data)
+
+    def _log_wait(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "printer.reconnect_wait",
+            attempt=state.attempt_number,
+            wait_s=round(delay, 2),
+            error=str(error),
+        )

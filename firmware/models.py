@@ -1,0 +1,36 @@
+"""Who the virtual printer says it is: an Evolis printer of the ESC command family.
+
+It presents as an Evolis Primacy (or Zenius): USB vendor 0x0F49 and the model's real product id,
+`Rtp` "Evolis <model>", `Rtp;d` "<model>", `Roem` "Evolis" (the ids are those of Evolis' own
+library's model table). The serial number and firmware version are the virtual printer's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVOLIS_VENDOR_ID = 0x0F49
+
+
+@dataclass(frozen=True)
+class PrinterInfo:
+    """What the printer says about itself."""
+
+    model: str = "Primacy"
+    product_id: int = 0x0B00
+    serial: str = "VP0000001"
+    firmware: str = "VP-1.0.0"
+    head_kit: str = "VK-0001"
+    zone: str = "0"
+    maker: str = "Evolis"
+
+    @property
+    def full_name(self) -> str:
+        """The `Rtp` answer and the USB product string: "<maker> <model>"."""
+        return f"{self.maker} {self.model}"
+
+
+MODELS = {
+    "primacy": PrinterInfo(),
+    "zenius": PrinterInfo(model="Zenius", product_id=0x0A00),
+}
