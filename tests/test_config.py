@@ -62,7 +62,10 @@ def test_virtual_faults_are_typed(tmp_path: Path) -> None:
         ('[mqtt]\ntls_ca = "/nonexistent/ca.pem"\n', "[mqtt] tls_ca", "no such file"),
         ("[mqtt]\nsession_expiry_s = 60\n", "[mqtt] session_expiry_s", "at least 604800"),
         ('[mqtt]\ntopic_root = "ektp/#"\n', "[mqtt] topic_root", "without wildcards"),
-        ('[printer]\ndriver = "serial"\n', "[printer] driver", '"usb" or "virtual"'),
+        ('[printer]\ndriver = "serial"\n', "[printer] driver", '"usb", "network" or "virtual"'),
+        ('[printer]\ndriver = "network"\n', "[printer] host", 'with driver = "network"'),
+        ("[printer]\nvirtual_extensions = true\n", "[printer] virtual_extensions", "only with"),
+        ("[printer]\nport = 0\n", "[printer] port", "from 1 to 65535"),
         (
             '[printer.virtual]\nfaults = [{ at_card = 1, kind = "fire" }]\n',
             "[printer.virtual] faults[0].kind",
@@ -185,6 +188,7 @@ def test_cli_help_lists_the_commands() -> None:
         "resolve",
         "reload",
         "submit",
+        "virtual-printer",
     ):
         assert command in result.stdout
 

@@ -8,12 +8,13 @@ from controller.clock import Clock
 from controller.contract.vocabulary import Consumable
 from controller.core.loop import Station
 from controller.core.scheduler import Scheduler
-from controller.devices.factory import usb_driver, virtual_driver, virtual_printer
+from controller.devices.factory import network_driver, usb_driver, virtual_driver, virtual_printer
 from controller.devices.printer import PrinterDriver
 from controller.queue.store import Store
 from firmware.virtual_printer import VirtualPrinter
 
 VIRTUAL = "virtual"  # [printer] driver: the built-in virtual printer
+NETWORK = "network"  # [printer] driver: a printer at socket://host:port
 
 
 def open_store(config: Config, clock: Clock) -> Store:
@@ -57,6 +58,14 @@ def configured_virtual_printer(config: Config, clock: Clock) -> VirtualPrinter:
 
 def build_driver(config: Config, clock: Clock) -> PrinterDriver:
     printer = config.printer
+    if printer.driver == NETWORK:
+        return network_driver(
+            printer.host,
+            printer.port,
+            clock=clock,
+            card_timeout_s=printer.card_timeout_s,
+            virtual_extensions=printer.virtual_extensions,
+        )
     if printer.driver != VIRTUAL:
         return usb_driver(
             clock=clock,

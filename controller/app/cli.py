@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from controller import __version__
+from controller.app import virtual_printer_cli
 from controller.app.config import ConfigError, load_config
 from controller.contract.vocabulary import (
     CommandName,
@@ -21,6 +22,7 @@ from controller.local.client import DaemonNotRunning, request
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
 EXIT_USAGE, EXIT_CONFIG, EXIT_NOT_RUNNING, EXIT_REFUSED = 2, 3, 4, 5
+VIRTUAL_PRINTER_COMMAND = "virtual-printer"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,11 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("job_id")
     submit = command(CommandName.SUBMIT, "queue a job file (ektp.job/1 JSON) without the network")
     submit.add_argument("job_file", type=Path)
+    served = commands.add_parser(
+        VIRTUAL_PRINTER_COMMAND,
+        help="serve the virtual printer on the network (socket://HOST:PORT)",
+        description="serve the virtual printer on the network (socket://HOST:PORT)",
+    )
+    virtual_printer_cli.add_arguments(served)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == VIRTUAL_PRINTER_COMMAND:
+        return virtual_printer_cli.run(args)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

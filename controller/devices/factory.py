@@ -8,6 +8,7 @@ from typing import Any
 
 from controller.clock import Clock
 from firmware.faults import FaultLike, FaultSpec
+from firmware.models import PrinterInfo
 from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
@@ -56,6 +57,7 @@ def virtual_printer(
     film: int,
     faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]] = (),
     save_cards: bool = False,
+    info: PrinterInfo | None = None,
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
     `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/`."""
@@ -68,6 +70,7 @@ def virtual_printer(
         film=film,
         faults=faults,
         save_cards=pictures_directory(state_dir) if save_cards else None,
+        info=info,
     )
 
 

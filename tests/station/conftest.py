@@ -14,8 +14,9 @@ from controller.app.config import Config, load_config
 from controller.clock import SystemClock
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
-from controller.devices.factory import virtual_driver, virtual_printer
+from controller.devices.factory import network_driver, virtual_driver, virtual_printer
 from controller.queue.store import Store
+from firmware.net_server import serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
 
 STATION_TOML = """
@@ -62,6 +63,7 @@ class Running:
 @pytest.fixture
 def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     started: list[tuple[Station, Any, Store]] = []
+    servers: list[Any] = []
 
     def start(
         cards: int = 50,
@@ -69,8 +71,10 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         paused: bool = False,
         printer_ribbon: int | None = None,
         seconds_per_card: float = 0,
+        network: bool = False,
     ) -> Running:
-        """`printer_ribbon`: what the printer itself counts, when it differs from the ledger."""
+        """`printer_ribbon`: what the printer itself counts, when it differs from the ledger;
+        `network`: the printer served on loopback TCP and the network driver, not pyusb."""
         path = tmp_path / "station.toml"
         path.write_text(STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults))
         config = load_config(path)
@@ -88,13 +92,18 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
                 {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
             ],
         )
-        station = build_station(
-            config,
-            clock,
-            store=store,
-            driver=virtual_driver(printer, card_timeout_s=10),
-            poll_interval_s=0.05,
-        )
+        if network:
+            servers.append(serve_in_thread(printer))
+            driver = network_driver(
+                "127.0.0.1",
+                servers[-1].port,
+                clock=clock,
+                card_timeout_s=10,
+                virtual_extensions=True,
+            )
+        else:
+            driver = virtual_driver(printer, card_timeout_s=10)
+        station = build_station(config, clock, store=store, driver=driver, poll_interval_s=0.05)
         if paused:
             station.set_paused(True)
         thread = run_in_thread(station)
@@ -106,3 +115,6 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         station.request_stop()
         thread.join(15)
         store.close()
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -43,7 +43,7 @@ __all__ = ["CHECKS", "Config", "ConfigError", "load_config"]
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 TOPIC_ROOT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 WEEK_S = 7 * 24 * 3600
-DRIVERS = ("usb", "virtual")
+DRIVERS = ("usb", "network", "virtual")
 PIN_FACTORIES = ("", "lgpio", "rpigpio", "pigpio", "native", "mock")
 LOG_FORMATS = ("auto", "json", "console")
 
@@ -113,7 +113,22 @@ class PrinterSection:
     product_id: int = checked(Range(0, 0xFFFF), default=0)
     max_attempts: int = checked(Range(1, 10), default=3)
     card_timeout_s: float = checked(positive, default=120.0)
+    # driver = "network": the printer at socket://host:port
+    host: str = ""
+    port: int = checked(Range(1, 65535), default=9100)
+    # driver = "network" and the peer is `printstation virtual-printer`: tell it reloads
+    virtual_extensions: bool = False
     virtual: VirtualPrinterSection = field(default_factory=VirtualPrinterSection)
+
+    def _network_needs_a_host(self) -> Iterator[Finding]:
+        if self.driver == "network" and not self.host:
+            yield "host", 'must name the printer with driver = "network"'
+
+    def _extensions_only_over_the_network(self) -> Iterator[Finding]:
+        if self.virtual_extensions and self.driver != "network":
+            yield "virtual_extensions", 'applies only with driver = "network"'
+
+    RULES: ClassVar[Rules] = (_network_needs_a_host, _extensions_only_over_the_network)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""`printstation virtual-printer`: the virtual printer served on the network.
+
+The training set-up for an office without a spare printer, and a peer for Evolis' own tools
+(`socket://HOST:PORT`). Its state (card counter, consumables, `cards.jsonl`, pictures with
+`--save-cards`) lives in `--state-dir`/virtual-printer/, as in the station's own virtual printer.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import structlog
+
+from controller.app.logsetup import configure_logging
+from controller.clock import SystemClock
+from controller.contract.vocabulary import LogLevel
+from controller.devices.factory import virtual_printer
+from firmware.models import MODELS
+from firmware.net_server import PrinterServer
+
+log = structlog.get_logger(__name__)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` for argparse."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", type=listen_address, required=True, metavar="HOST:PORT")
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--model", choices=sorted(MODELS), default="primacy")
+    parser.add_argument("--seconds-per-card", type=float, default=20.0)
+    parser.add_argument("--cards", type=int, default=100, help="loaded on a first start")
+    parser.add_argument("--ribbon", type=int, default=250, help="loaded on a first start")
+    parser.add_argument("--film", type=int, default=500, help="loaded on a first start")
+    parser.add_argument("--save-cards", action="store_true", help="save a picture of each card")
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(LogLevel.INFO, "console")
+    printer = virtual_printer(
+        args.state_dir,
+        clock=SystemClock(),
+        seconds_per_card=args.seconds_per_card,
+        cards=args.cards,
+        ribbon=args.ribbon,
+        film=args.film,
+        save_cards=args.save_cards,
+        info=MODELS[args.model],
+    )
+    host, port = args.listen
+    with PrinterServer(printer, host, port) as server:
+        log.info("virtual_printer.listening", host=host, port=server.port, model=args.model)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            log.info("virtual_printer.stopped")
+    return 0

@@ -1,0 +1,27 @@
+"""The demo's cards (tools/demo.py) printed by the station through the virtual printer, over
+pyusb and over the network driver."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.waiting import wait_until
+from tools.demo import sample_jobs
+
+
+@pytest.mark.parametrize("network", [False, True], ids=["pyusb", "network"])
+def test_the_demo_cards_are_printed(make_station, network: bool) -> None:
+    running = make_station(network=network)
+    outcomes = [running.store.intake.submit(job).outcome for job in sample_jobs()]
+    assert outcomes == ["accepted"] * 4 + ["rejected"]  # the fifth job's NIK is wrong
+    wait_until(lambda: running.states()["printed"] == 4, 60, "the demo's cards")
+    log = running.config.state_dir / "virtual-printer" / "cards.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["counter"], r["result"], r["panels"]) for r in records] == [
+        (n, "printed", 6) for n in range(1, 5)
+    ]
+    printed = running.events("card.printed")
+    assert sorted(e.data["card_counter"] for e in printed) == [1, 2, 3, 4]
+    assert running.printer.state.cards == 46
