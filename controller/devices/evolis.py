@@ -22,7 +22,6 @@ docs/printer-protocol.md.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -150,7 +149,8 @@ class EvolisDriver:
             except PrinterError as error:
                 return Fault(PrinterFault.PRINTER_ERROR, str(error))
             log.info("printer.card_start", counter_before=before)
-            job = card_job(panels, self.settings.ribbon_type, int(time.time()))
+            epoch = int(self.transport.clock.now().timestamp())
+            job = card_job(panels, self.settings.ribbon_type, epoch)
             try:
                 self.transport.stream(job, self.settings.command_timeout_s)
                 outcome = self._follow(before)

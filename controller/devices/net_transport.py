@@ -18,12 +18,12 @@ import threading
 from dataclasses import dataclass
 
 import structlog
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from controller.clock import Clock, SystemClock
 
 from .evolis_wire import FrameError, Reply, decode_reply
 from .printer import PrinterUnavailable
+from .reconnect import reconnecting
 from .usb_transport import LinkLost
 
 log = structlog.get_logger(__name__)
@@ -69,16 +69,12 @@ class NetworkTransport:
         with self._lock:
             if self._up:
                 return
-            deadline = self._clock.monotonic() + self._settings.reconnect_timeout_s
-            retrying = Retrying(
-                retry=retry_if_exception_type(LinkLost),
-                wait=wait_exponential_jitter(
-                    max=self._settings.backoff_max_s, jitter=self._settings.backoff_jitter_s
-                ),
-                stop=lambda _: self._clock.monotonic() >= deadline,
-                sleep=self._clock.sleep,
-                before_sleep=self._log_wait,
-                reraise=True,
+            retrying = reconnecting(
+                self._clock,
+                timeout_s=self._settings.reconnect_timeout_s,
+                backoff_max_s=self._settings.backoff_max_s,
+                jitter_s=self._settings.backoff_jitter_s,
+                errors=(LinkLost,),
             )
             try:
                 retrying(self._exchange, b"", self._settings.connect_timeout_s)
@@ -133,13 +129,3 @@ class NetworkTransport:
             if len(data) > self._settings.max_reply_bytes:
                 raise OSError(f"reply longer than {self._settings.max_reply_bytes} bytes")
         return bytes(data)
-
-    def _log_wait(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "printer.reconnect_wait",
-            attempt=state.attempt_number,
-            wait_s=round(delay, 2),
-            error=str(error),
-        )

@@ -31,12 +31,12 @@ from typing import Any
 import structlog
 import usb.core
 import usb.util
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from controller.clock import Clock, SystemClock
 
 from .evolis_wire import FrameError, FrameReader, Reply
 from .printer import PrinterError, PrinterUnavailable
+from .reconnect import reconnecting
 
 log = structlog.get_logger(__name__)
 
@@ -132,16 +132,12 @@ class UsbTransport:
         with self._lock:
             if self._link is not None:
                 return
-            deadline = self._clock.monotonic() + self._settings.reconnect_timeout_s
-            retrying = Retrying(
-                retry=retry_if_exception_type((NotFound, usb.core.USBError)),
-                wait=wait_exponential_jitter(
-                    max=self._settings.backoff_max_s, jitter=self._settings.backoff_jitter_s
-                ),
-                stop=lambda _: self._clock.monotonic() >= deadline,
-                sleep=self._clock.sleep,
-                before_sleep=self._log_wait,
-                reraise=True,
+            retrying = reconnecting(
+                self._clock,
+                timeout_s=self._settings.reconnect_timeout_s,
+                backoff_max_s=self._settings.backoff_max_s,
+                jitter_s=self._settings.backoff_jitter_s,
+                errors=(NotFound, usb.core.USBError),
             )
             try:
                 retrying(self._open)
@@ -314,16 +310,6 @@ class UsbTransport:
             if not stale:
                 return
             log.warning("usb.stale_input_dropped", data=stale[:64])
-
-    def _log_wait(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "printer.reconnect_wait",
-            attempt=state.attempt_number,
-            wait_s=round(delay, 2),
-            error=str(error),
-        )
 
     # Losing the link --------------------------------------------------------------------------
 
