@@ -16,7 +16,8 @@ settings around them. None of these is answered. At `Se` the card is fed: the pr
 (`INF_BUSY`, `INF_PRINTING_RUNNING`, `INF_CARD_PRINT`) for its mechanical time; a job opened
 with `Pcla;1` raises `INF_CLAIM` until the host sends `Pcla;0`. A job the printer cannot take
 (cover open, cooling, a consumable out, a jam or broken ribbon not cleared) is dropped, and the
-flag that stops it shows; a jam (`ERR_MECHANICAL`) or a broken ribbon (`ERR_RIBBON_ERROR`) on a
+flag that stops it shows (so is a job with a panel at a depth the model does not take: colour
+at 256 levels on a Primacy, 128 on a Zenius; k and o at 2); a jam (`ERR_MECHANICAL`) or a broken ribbon (`ERR_RIBBON_ERROR`) on a
 fed card spoils it.
 """
 
@@ -34,7 +35,7 @@ import structlog
 from controller.clock import Clock, rfc3339
 from controller.contract.vocabulary import CardResult, FaultKind
 from controller.devices.evolis_wire import StatusBlock, encode_reply
-from controller.render.card_panels import PANEL_NAMES
+from controller.render.card_panels import PANEL_NAMES, colour_levels
 
 from . import replies as r
 from .faults import BEFORE_CARD, ON_CARD, SPOILING, FaultLike, FaultPlan, FaultSpec
@@ -377,8 +378,9 @@ class VirtualPrinter:
         panel, levels = command.params[0], int(command.params[1])
         if self._job is None:
             return
-        if panel not in PANEL_NAMES or command.payload is None:
-            log.warning("virtual_printer.bad_panel", panel=panel)
+        depth = 2 if panel in "ko" else colour_levels(self.info.model)
+        if panel not in PANEL_NAMES or command.payload is None or levels != depth:
+            log.warning("virtual_printer.bad_panel", panel=panel, levels=levels, takes=depth)
             self._job = None
             return
         side = self._job.front if self._job.side == "front" else self._job.back

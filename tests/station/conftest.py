@@ -16,6 +16,7 @@ from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.devices.factory import network_driver, virtual_driver, virtual_printer
 from controller.queue.store import Store
+from firmware.models import MODELS
 from firmware.net_server import serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
 
@@ -72,9 +73,11 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         printer_ribbon: int | None = None,
         seconds_per_card: float = 0,
         network: bool = False,
+        model: str = "primacy",
     ) -> Running:
         """`printer_ribbon`: what the printer itself counts, when it differs from the ledger;
-        `network`: the printer served on loopback TCP and the network driver, not pyusb."""
+        `network`: the printer served on loopback TCP and the network driver, not pyusb;
+        `model`: which Evolis model the virtual printer presents as."""
         path = tmp_path / "station.toml"
         path.write_text(STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults))
         config = load_config(path)
@@ -91,6 +94,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             faults=[
                 {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
             ],
+            info=MODELS[model],
         )
         if network:
             servers.append(serve_in_thread(printer))

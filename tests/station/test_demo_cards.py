@@ -11,9 +11,14 @@ from tests.support.waiting import wait_until
 from tools.demo import sample_jobs
 
 
-@pytest.mark.parametrize("network", [False, True], ids=["pyusb", "network"])
-def test_the_demo_cards_are_printed(make_station, network: bool) -> None:
-    running = make_station(network=network)
+@pytest.mark.parametrize(
+    ("network", "model"),
+    [(False, "primacy"), (True, "primacy"), (False, "zenius")],
+    ids=["pyusb", "network", "pyusb-zenius"],
+)
+def test_the_demo_cards_are_printed(make_station, network: bool, model: str) -> None:
+    """A Zenius takes colour at 128 levels, a Primacy at 256: the station asks which it is."""
+    running = make_station(network=network, model=model)
     outcomes = [running.store.intake.submit(job).outcome for job in sample_jobs()]
     assert outcomes == ["accepted"] * 4 + ["rejected"]  # the fifth job's NIK is wrong
     wait_until(lambda: running.states()["printed"] == 4, 60, "the demo's cards")
