@@ -17,8 +17,8 @@ settings around them. None of these is answered. At `Se` the card is fed: the pr
 with `Pcla;1` raises `INF_CLAIM` until the host sends `Pcla;0`. A job the printer cannot take
 (cover open, cooling, a consumable out, a jam or broken ribbon not cleared) is dropped, and the
 flag that stops it shows (so is a job with a panel at a depth the model does not take: colour
-at 256 levels on a Primacy, 128 on a Zenius; k and o at 2); a jam (`ERR_MECHANICAL`) or a broken ribbon (`ERR_RIBBON_ERROR`) on a
-fed card spoils it.
+at 256 levels on a Primacy, 128 on a Zenius; k and o at 2); a jam (`ERR_MECHANICAL`) or a
+broken ribbon (`ERR_RIBBON_ERROR`) on a fed card spoils it.
 """
 
 from __future__ import annotations
