@@ -48,6 +48,7 @@ from .state import CardRecord, PrinterState, StateStore
 log = structlog.get_logger(__name__)
 
 PORT_NO_ERROR, PORT_SELECTED, PORT_PAPER_EMPTY = 0x08, 0x10, 0x20
+RIBBON_TYPE_YMCKO = 0  # libevolis' ribbon type code, as `Pr;0;t` names it
 # The commands of a streamed card job: never answered one by one.
 JOB_COMMANDS = frozenset(
     {"Ss", "Sr", "Sv", "Db", "Se", "Pr", "Psync", "Pcla", "Psmgr", "Ppws", "Ppmode", "Pwres"}
@@ -339,7 +340,7 @@ class VirtualPrinter:
         lines = {
             "label": "YMCKO",
             "zone": self.info.zone,
-            "type": "YMCKO",
+            "type": RIBBON_TYPE_YMCKO,
             "ref": "R5F008S14",
             "qty": s.ribbon_capacity,
             "count": s.ribbon,

@@ -52,7 +52,7 @@ def test_counters_and_ribbon_queries(make_printer):
     assert ask(printer, b"Rco;c", b"Rco;p", b"Rrt;count", b"Rrt;qty") == ["1", "2", "79", "80"]
     (info,) = ask(printer, b"Rrt;all")
     lines = dict(line.split(": ", 1) for line in info.split("\n"))
-    assert (lines["qty"], lines["count"], lines["type"]) == ("80", "79", "YMCKO")
+    assert (lines["qty"], lines["count"], lines["type"]) == ("80", "79", "0")
     assert ask(printer, b"Rrt;progress") == ["2"]
 
 

@@ -120,7 +120,11 @@ def test_libevolis_reads_the_ribbon(open_printer, tmp_path):
     assert print_card(connection, tmp_path) == evolis.ReturnCode.OK
     ribbon = connection.get_ribbon_info()
     assert (ribbon.description, ribbon.capacity, ribbon.remaining) == ("YMCKO", 80, 79)
-    assert (ribbon.productCode, ribbon.progress) == ("R5F008S14", 2)
+    assert (ribbon.type, ribbon.productCode, ribbon.progress) == (
+        evolis.RibbonType.YMCKO,
+        "R5F008S14",
+        2,
+    )
 
 
 @pytest.mark.parametrize(
