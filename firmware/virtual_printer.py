@@ -376,16 +376,16 @@ class VirtualPrinter:
             self._job.side = side
 
     def _download(self, command: Command) -> None:
-        panel, levels = command.params[0], int(command.params[1])
         if self._job is None:
             return
-        depth = 2 if panel in "ko" else colour_levels(self.info.model)
-        if panel not in PANEL_NAMES or command.payload is None or levels != depth:
+        panel, levels = (*command.params, "", "")[:2]
+        depth = 2 if panel in ("k", "o") else colour_levels(self.info.model)
+        if panel not in PANEL_NAMES or command.payload is None or levels != str(depth):
             log.warning("virtual_printer.bad_panel", panel=panel, levels=levels, takes=depth)
             self._job = None
             return
         side = self._job.front if self._job.side == "front" else self._job.back
-        side.append((panel, levels, command.payload))
+        side.append((panel, depth, command.payload))
 
     def _end(self, _: Command) -> None:
         job, self._job = self._job, None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from controller.devices.evolis_wire import FrameReader, StatusBlock, decode_reply
 from controller.render.card_panels import panel_size
@@ -203,3 +205,25 @@ def test_bad_settings_are_refused(make_printer):
         make_printer(faults=[{"at_card": 1, "kind": "fire"}])
     with pytest.raises(ValueError):
         make_printer(faults=[{"at_card": 0, "kind": "jam"}])
+
+
+WORDS = [b"\x1b", b"\r", b"\x00", b";", b"Db", b"Ss", b"Se", b"Sr", b"Psid", b"Pem", b"Pps"]
+WORDS += [b"Pcla", b"1", b"0", b"y", b"k", b"256", b"2", b"Xrl", b"cards", b"Rrt", b"\xff", b"<"]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(WORDS), max_size=16).map(b"".join))
+def test_any_bytes_get_frames_or_nothing_never_a_crash(make_printer, data):
+    printer = make_printer()
+    reader = FrameReader()
+    for frame in [*printer.feed(data), printer.exchange(data)]:
+        reader.feed(frame)
+    assert reader.pending == 0
+
+
+def test_a_panel_without_its_fields_drops_the_job(make_printer):
+    printer = make_printer()
+    assert printer.feed(b"\x1bSs\r\x1bSr\r\x1bDb\r\x1bSe\r") == []
+    assert printer.state.card_counter == 0
