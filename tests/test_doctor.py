@@ -8,6 +8,9 @@ from pathlib import Path
 
 from controller.app.config import load_config
 from controller.app.doctor import run_doctor
+from controller.clock import ManualClock
+from firmware.net_server import serve_in_thread
+from firmware.virtual_printer import VirtualPrinter
 
 TOML = """[station]
 id = "3271-bogor-timur-01"
@@ -61,3 +64,19 @@ def test_unwritable_state_dir_fails(tmp_path: Path) -> None:
         listener.listen()
         code, text = doctor(tmp_path, listener.getsockname()[1])
     assert code == 1 and "FAIL  state_dir" in text
+
+
+def test_a_network_printer_is_probed_where_it_is(tmp_path: Path) -> None:
+    server = serve_in_thread(VirtualPrinter(tmp_path / "vp", clock=ManualClock()))
+    path = tmp_path / "station.toml"
+    text = TOML.format(state_dir=tmp_path / "state", port=1).replace(
+        'driver = "virtual"', f'driver = "network"\nhost = "127.0.0.1"\nport = {server.port}'
+    )
+    path.write_text(text)
+    out = io.StringIO()
+    try:
+        run_doctor(load_config(path), out)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f"Evolis Primacy serial VP0000001 at 127.0.0.1:{server.port}" in out.getvalue()

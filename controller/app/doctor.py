@@ -102,26 +102,38 @@ def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
         return Check("printer", FAIL, "the daemon cannot reach the printer")
     if config.printer.driver == "virtual":
         return Check("printer", OK, "virtual printer (training mode)")
-    return _probe("printer", _usb_printer, config)
+    return _probe("printer", _real_printer, config)
 
 
-def _usb_printer(config: Config) -> Check:
+def _real_printer(config: Config) -> Check:
     from controller.clock import SystemClock
-    from controller.devices.factory import usb_driver
+    from controller.devices.factory import network_driver, usb_driver
+    from controller.devices.net_transport import NetworkSettings
     from controller.devices.printer import PrinterError
     from controller.devices.usb_transport import TransportSettings
 
-    driver = usb_driver(
-        clock=SystemClock(),
-        vendor_id=config.printer.vendor_id,
-        product_id=config.printer.product_id,
-        settings=TransportSettings(reconnect_timeout_s=3),
-    )
+    printer = config.printer
+    if printer.driver == "network":
+        where = f"at {printer.host}:{printer.port}"
+        driver = network_driver(
+            printer.host,
+            printer.port,
+            clock=SystemClock(),
+            settings=NetworkSettings(connect_timeout_s=3, reconnect_timeout_s=3),
+        )
+    else:
+        where = "on USB"
+        driver = usb_driver(
+            clock=SystemClock(),
+            vendor_id=printer.vendor_id,
+            product_id=printer.product_id,
+            settings=TransportSettings(reconnect_timeout_s=3),
+        )
     try:
         identity = driver.identity()
-        return Check("printer", OK, f"{identity.model} serial {identity.serial} on USB")
+        return Check("printer", OK, f"{identity.model} serial {identity.serial} {where}")
     except PrinterError as exc:
-        return Check("printer", FAIL, f"not found or not permitted: {exc}")
+        return Check("printer", FAIL, f"not found or not permitted {where}: {exc}")
     finally:
         driver.close()
 
