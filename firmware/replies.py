@@ -1,10 +1,9 @@
 """What the virtual printer answers: reply texts in each error mode, and its own level line.
 
 A command outside a card job gets one reply (framed by `controller/devices/evolis_wire.py`: text,
-NUL, and the status block while status is on). A failure reads `ERROR <reason>` (the form Evolis'
-library tests for; `OPT NOT AVAILABLE` for a command this printer does not have an option for)
-in error modes 0 to 2; in mode 4 (`Pem;4`, ACK/NACK) it is `NACK;<code>` with the programming
-guide's codes (1 command, 2 parameter, T timeout/mechanical, C cover, F feeder, R ribbon) and a
+NUL, and the status block while status is on). A failure reads `ERROR <reason>` (a form
+Evolis' library tests for) in error modes 0 to 2; in mode 4 (`Pem;4`, ACK/NACK) it is
+`NACK;<code>` with the programming guide's codes (1 command, 2 parameter, T timeout/mechanical, C cover, F feeder, R ribbon) and a
 command with nothing to report answers `ACK` instead of `OK`. The commands of a card job get no
 reply of their own: the job's progress and result show in the status flags.
 """
@@ -35,10 +34,7 @@ class Refused(Exception):
 
 UNKNOWN_COMMAND = Refusal("CMD", "1")
 BAD_PARAMETER = Refusal("PARAM", "2")
-NO_OPTION = Refusal("OPT NOT AVAILABLE", "2")
-COVER_OPEN = Refusal("COVER OPEN", "C")
 MECHANICAL = Refusal("MECHANICAL", "T")
-FEEDER_EMPTY = Refusal("FEEDER", "F")
 
 
 def success(mode: int) -> str:
@@ -46,9 +42,7 @@ def success(mode: int) -> str:
 
 
 def failure(error: Refusal, mode: int) -> str:
-    if mode == ACK_NACK_MODE:
-        return f"NACK;{error.nack}"
-    return error.reason if error.reason.startswith("OPT NOT ") else f"ERROR {error.reason}"
+    return f"NACK;{error.nack}" if mode == ACK_NACK_MODE else f"ERROR {error.reason}"
 
 
 @dataclass(frozen=True)
