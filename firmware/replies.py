@@ -3,8 +3,9 @@
 A command outside a card job gets one reply (framed by `controller/devices/evolis_wire.py`: text,
 NUL, and the status block while status is on). A failure reads `ERROR <reason>` (a form
 Evolis' library tests for) in error modes 0 to 2; in mode 4 (`Pem;4`, ACK/NACK) it is
-`NACK;<code>` with the programming guide's codes (1 command, 2 parameter, T timeout/mechanical, C cover, F feeder, R ribbon) and a
-command with nothing to report answers `ACK` instead of `OK`. The commands of a card job get no
+`NACK;<code>` with the programming guide's codes (1 command, 2 parameter, T
+timeout/mechanical, C cover, F feeder, R ribbon) and a command with nothing to report
+answers `ACK` instead of `OK`. The commands of a card job get no
 reply of their own: the job's progress and result show in the status flags.
 """
 
