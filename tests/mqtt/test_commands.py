@@ -83,7 +83,7 @@ def test_bad_requests_get_the_contract_error_codes(
     central.publish_json(f"{ST}/cmd/cancel", request("c-8", job_id="JOB-X"))
     central.publish_json(f"{ST}/cmd/explode", request("c-9"))
 
-    wait_until(lambda: len(central.received(f"{ST}/reply")) == 8, 5, "eight replies")
+    wait_until(lambda: len(central.received(f"{ST}/reply")) == 8, 20, "eight replies")
     errors = [(r["cmd_id"], r["ok"], r["error"]["code"]) for r in central.bodies(f"{ST}/reply")]
     assert errors == [
         (None, False, "invalid_json"),
