@@ -49,6 +49,18 @@ class ConnectionListener(Protocol):
     def connection_ended(self, connection: Connection) -> None: ...
 
 
+def apply_credentials(client: mqtt.Client, settings: MqttSection) -> None:
+    """The station's user name and password, and its TLS files (CA, client certificate)."""
+    if settings.username:
+        client.username_pw_set(settings.username, settings.password or None)
+    if settings.tls_ca or settings.tls_cert:
+        client.tls_set(
+            ca_certs=settings.tls_ca or None,
+            certfile=settings.tls_cert or None,
+            keyfile=settings.tls_key or None,
+        )
+
+
 class Connection:
     """A single connection: `open()`, use while `up`, then `disconnect()`/`close()`."""
 
@@ -78,14 +90,7 @@ class Connection:
         # The link bounds what is in flight; paho must never hold messages back itself.
         client.max_inflight_messages_set(0)
         client.will_set(will.topic, will.payload, qos=1, retain=True)
-        if settings.username:
-            client.username_pw_set(settings.username, settings.password or None)
-        if settings.tls_ca or settings.tls_cert:
-            client.tls_set(
-                ca_certs=settings.tls_ca or None,
-                certfile=settings.tls_cert or None,
-                keyfile=settings.tls_key or None,
-            )
+        apply_credentials(client, settings)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
         client.on_publish = self._on_publish
