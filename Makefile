@@ -1,10 +1,11 @@
 # printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
-# without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long.
+# without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long,
+# make deb (the Debian package).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test test-fast lint reliability-long demo bench clean
+.PHONY: test test-fast lint reliability-long demo bench deb clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +34,9 @@ demo: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# The Debian package (dh-virtualenv): dist/printstation_<version>_<arch>.deb.
+deb:
+	tools/build-deb.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache demo-out
+	rm -rf $(VENV) .pytest_cache .ruff_cache demo-out build dist

@@ -6,6 +6,7 @@ import argparse
 import base64
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     command(CommandName.PAUSE, "finish the card in progress, start no new one")
     command(CommandName.RESUME, "undo pause")
     command("doctor", "check config, state directory, printer, broker and GPIO")
+    backup = command("backup", "copy the station's database (safe while the daemon runs)")
+    backup.add_argument("--to", type=Path, required=True, help="the new file")
     resolve = command(CommandName.RESOLVE, "decide a card whose outcome is unknown")
     resolve.add_argument("job_id")
     resolve.add_argument("outcome", choices=[outcome.value for outcome in Resolution])
@@ -81,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors:
             print(f"printstation: config error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command == "backup":
+        from controller.app.backup import backup_database
+
+        try:
+            backup_database(config.db_path, args.to)
+        except (OSError, sqlite3.Error) as exc:
+            print(f"printstation: backup failed: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"{config.db_path} backed up to {args.to}")
+        return 0
     if args.command == "run":
         from controller.app.daemon import run_daemon
         from controller.app.instance import StartupError

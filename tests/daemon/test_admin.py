@@ -152,3 +152,19 @@ def test_state_dir_problems_are_one_line_naming_the_directory_and_user() -> None
             assert result.returncode == 3, result.stderr
             lines = result.stderr.strip().splitlines()
             assert len(lines) == 1 and str(state_dir) in lines[0] and words in lines[0], lines
+
+
+def test_backup_while_the_daemon_runs_holds_every_job(start_daemon, tmp_path) -> None:
+    import sqlite3
+
+    daemon = start_daemon(seconds_per_card=30)
+    daemon.wait_ready()
+    for n in (1, 2, 3):
+        submit(daemon, n)
+    target = tmp_path / "copy.db"
+    result = run_cli("backup", "--to", str(target), "--config", str(daemon.config_path))
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM jobs").fetchone()[0] == 3
+    again = run_cli("backup", "--to", str(target), "--config", str(daemon.config_path))
+    assert again.returncode == 5 and "exists already" in again.stderr
