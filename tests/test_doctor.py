@@ -6,10 +6,7 @@ import getpass
 import io
 import socket
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from controller.app.doctor import run_doctor
 from tests.mqtt.pki import make_pki
@@ -35,14 +32,6 @@ def doctor(tmp_path: Path, port: int, extra: str = "") -> tuple[int, str]:
     out = io.StringIO()
     code = run_doctor(path, out)
     return code, out.getvalue()
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    running = Broker.plain(tmp_path / "broker")
-    running.start()
-    yield running
-    running.kill()
 
 
 def test_all_well_with_a_reachable_broker(tmp_path: Path, broker: Broker) -> None:

@@ -15,20 +15,10 @@ import pytest
 from tests.daemon.conftest import ROOT
 from tests.daemon.test_daemon import submit
 from tests.support.broker import Broker
+from tests.support.cli import run_cli
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # the daemon as a child process
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "controller", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=env,
-    )
 
 
 def test_a_second_daemon_refuses_and_leaves_the_first_ones_socket(start_daemon) -> None:
