@@ -18,6 +18,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 rm -rf build/deb && mkdir -p build/deb/src dist
 git ls-files -z | xargs -0 cp --parents -t build/deb/src
+# PRINTSTATION_DEB_VERSION=V builds the same tree as version V (the systemd rig's upgrade test).
+if [ -n "${PRINTSTATION_DEB_VERSION:-}" ]; then
+    log=build/deb/src/debian/changelog
+    { printf 'printstation (%s) bookworm; urgency=medium\n\n  * Rebuilt as %s.\n\n -- %s  %s\n\n' \
+        "$PRINTSTATION_DEB_VERSION" "$PRINTSTATION_DEB_VERSION" \
+        "printstation maintainers <printstation@localhost>" "$(date -uR)"; cat "$log"; } >"$log.new"
+    mv "$log.new" "$log"
+fi
 (cd build/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1) || {
     tail -40 build/deb/build.log >&2
     exit 1
