@@ -29,7 +29,7 @@ fi
 
 # Two builds: this tree's version, and the same tree as the next version (the upgrade).
 # PRINTSTATION_RIG_KEEP_DEBS=1 reuses the last run's (when only the rig changed).
-version=$(dpkg-parsechangelog -l debian/changelog -S Version)
+version=$(sed -n "1s/^printstation (\(.*\)).*/\1/p" debian/changelog)
 if [ -z "${PRINTSTATION_RIG_KEEP_DEBS:-}" ] || [ ! -e "$WORK/new.deb" ]; then
     tools/build-deb.sh >/dev/null
     cp "dist/printstation_${version}_amd64.deb" "$WORK/old.deb"
