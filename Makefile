@@ -1,10 +1,11 @@
 # printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
-# without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long.
+# without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long,
+# make deb (the Debian package), make systemd-rig (the package on a real systemd).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test test-fast lint reliability-long demo bench clean
+.PHONY: test test-fast lint reliability-long demo bench deb systemd-rig clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +34,13 @@ demo: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# The Debian package (dh-virtualenv): dist/printstation_<version>_<arch>.deb.
+deb:
+	tools/build-deb.sh
+
+# The package on a real systemd in a qemu guest (root; tools/systemd-rig/README.md).
+systemd-rig: $(BIN)/.installed
+	PRINTSTATION_RIG_PYTHON=$(BIN)/python tools/systemd-rig/run.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache demo-out
+	rm -rf $(VENV) .pytest_cache .ruff_cache demo-out build dist

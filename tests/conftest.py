@@ -7,6 +7,7 @@ import pytest
 
 from controller.clock import ManualClock
 from controller.queue.store import Store
+from tests.support.broker import Broker
 
 LOW = {"cards": 10, "ribbon": 10, "film": 20}
 LOADED = {"cards": 100, "ribbon": 200, "film": 400}
@@ -29,3 +30,12 @@ def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
     )
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A real mosquitto on a free port, without TLS (the MQTT and doctor tests)."""
+    running = Broker.plain(tmp_path / "broker")
+    running.start()
+    yield running
+    running.kill()

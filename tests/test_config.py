@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from controller.app.config import CHECKS, ConfigError, MqttSection, load_config
+from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{dir}"\n'
@@ -166,13 +166,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "controller", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    return run_cli(*args)
 
 
 def test_cli_help_lists_the_commands() -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import socket
+import sqlite3
 from pathlib import Path
 
-from controller.app.config import load_config
 from controller.app.doctor import run_doctor
 from controller.clock import ManualClock
 from firmware.net_server import serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
+from tests.mqtt.pki import make_pki
+from tests.support.broker import Broker, free_port
 
 TOML = """[station]
 id = "3271-bogor-timur-01"
@@ -26,44 +29,82 @@ ready_led = 17
 """
 
 
-def doctor(tmp_path: Path, port: int) -> tuple[int, str]:
+def doctor(tmp_path: Path, port: int, extra: str = "") -> tuple[int, str]:
     path = tmp_path / "station.toml"
-    path.write_text(TOML.format(state_dir=tmp_path / "state", port=port))
+    path.write_text(TOML.format(state_dir=tmp_path / "state", port=port) + extra)
     out = io.StringIO()
-    code = run_doctor(load_config(path), out)
+    code = run_doctor(path, out)
     return code, out.getvalue()
 
 
-def test_all_well_with_a_reachable_broker(tmp_path: Path) -> None:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        code, text = doctor(tmp_path, listener.getsockname()[1])
+def test_all_well_with_a_reachable_broker(tmp_path: Path, broker: Broker) -> None:
+    code, text = doctor(tmp_path, broker.port)
     assert code == 0, text
     names = {line.split()[1] for line in text.splitlines()[:-1]}
     assert names == {"config", "state_dir", "database", "daemon", "printer", "broker", "gpio"}
     assert text.splitlines()[-1] == "verdict: ready"
     assert "warn  database" in text and "warn  daemon" in text
+    assert "MQTT connect accepted, CONNACK Success" in text
 
 
-def test_broker_down_fails_and_says_where(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    code, text = doctor(tmp_path, port)
-    assert code == 1
-    assert f"FAIL  broker    127.0.0.1:{port}" in text
-    assert text.splitlines()[-1] == "verdict: problems with broker"
-
-
-def test_unwritable_state_dir_fails(tmp_path: Path) -> None:
-    blocker = tmp_path / "state"
-    blocker.write_text("a file where the directory should be")
+def test_a_tcp_listener_that_is_no_broker_fails(tmp_path: Path) -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         code, text = doctor(tmp_path, listener.getsockname()[1])
-    assert code == 1 and "FAIL  state_dir" in text
+    assert code == 1 and "FAIL  broker" in text
+
+
+def test_a_config_error_is_reported_and_the_other_checks_still_run(
+    tmp_path: Path, broker: Broker
+) -> None:
+    code, text = doctor(tmp_path, broker.port, "[duty]\ndaily_limit = -1\n")
+    assert code == 1
+    assert "FAIL  config    " in text and "[duty] daily_limit" in text
+    assert "ok    state_dir" in text and "ok    broker" in text
+    assert text.splitlines()[-1] == "verdict: problems with config"
+
+
+def test_a_database_newer_than_the_software_fails_as_run_refuses_it(
+    tmp_path: Path, broker: Broker
+) -> None:
+    (tmp_path / "state").mkdir()
+    with sqlite3.connect(tmp_path / "state" / "station.db") as conn:
+        conn.execute("PRAGMA user_version=999")
+    code, text = doctor(tmp_path, broker.port)
+    assert code == 1 and "FAIL  database" in text and "newer than this software" in text
+
+
+def test_tls_a_client_certificate_the_broker_rejects_fails(tmp_path: Path) -> None:
+    """The handshake succeeds under TLS 1.3 before the broker checks the client certificate:
+    only the MQTT connect finds that it is not accepted."""
+    trusted, other = make_pki(tmp_path / "pki"), make_pki(tmp_path / "other")
+    port = free_port()
+    broker = Broker(
+        tmp_path / "tls-broker",
+        f"user {getpass.getuser()}\nlistener {port} 127.0.0.1\n"
+        "allow_anonymous true\nrequire_certificate true\n"
+        f"cafile {trusted.stations_ca}\ncertfile {trusted.server.cert}\n"
+        f"keyfile {trusted.server.key}",
+        [port],
+    )
+    broker.start()
+    try:
+        for issuer, verdict in ((trusted, "ok    broker"), (other, "FAIL  broker")):
+            station = issuer.issue("3271-bogor-timur-01")
+            tls = (
+                f'tls_ca = "{trusted.stations_ca}"\n'
+                f'tls_cert = "{station.cert}"\ntls_key = "{station.key}"\n'
+            )
+            path = tmp_path / "station.toml"
+            text = TOML.format(state_dir=tmp_path / "state", port=port)
+            path.write_text(text.replace("[printer]", tls + "[printer]"))
+            out = io.StringIO()
+            run_doctor(path, out)
+            assert verdict in out.getvalue(), out.getvalue()
+            assert "warn  cert" in out.getvalue()  # the test PKI's certificates last two days
+    finally:
+        broker.kill()
 
 
 def test_a_network_printer_is_probed_where_it_is(tmp_path: Path) -> None:
@@ -75,7 +116,7 @@ def test_a_network_printer_is_probed_where_it_is(tmp_path: Path) -> None:
     path.write_text(text)
     out = io.StringIO()
     try:
-        run_doctor(load_config(path), out)
+        run_doctor(path, out)
     finally:
         server.shutdown()
         server.server_close()

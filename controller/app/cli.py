@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from controller import __version__
 from controller.app import virtual_printer_cli
-from controller.app.config import ConfigError, load_config
+from controller.app.config import Config, ConfigError, load_config
+from controller.app.tables import jobs_text, status_text
 from controller.contract.vocabulary import (
     CommandName,
     Consumable,
@@ -21,6 +25,7 @@ from controller.contract.vocabulary import (
 from controller.local.client import DaemonNotRunning, request
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
+CONFIG_ENV = "PRINTSTATION_CONFIG"  # the config when --config is not given
 EXIT_USAGE, EXIT_CONFIG, EXIT_NOT_RUNNING, EXIT_REFUSED = 2, 3, 4, 5
 VIRTUAL_PRINTER_COMMAND = "virtual-printer"
 
@@ -32,19 +37,29 @@ def build_parser() -> argparse.ArgumentParser:
         "talks MQTT to the central office.",
     )
     parser.add_argument("--version", action="version", version=f"printstation {__version__}")
+    config_help = f"station config (TOML); default ${CONFIG_ENV}, else {DEFAULT_CONFIG}"
+    parser.add_argument("--config", default=None, help=config_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--config", default=DEFAULT_CONFIG, help="station config (TOML)")
+        # Before or after the command: the one after wins; SUPPRESS keeps the one before.
+        sub.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
         return sub
 
     command("run", "run the daemon in the foreground")
-    command(CommandName.STATUS, "show the running station's status")
-    command(CommandName.JOBS, "list active jobs (queued, printing, needs review)")
+    for name, text in (
+        (CommandName.STATUS, "show the running station's status"),
+        (CommandName.JOBS, "list active jobs (queued, printing, needs review)"),
+    ):
+        command(name, text).add_argument(
+            "--json", action="store_true", help="print the daemon's JSON document (for scripts)"
+        )
     command(CommandName.PAUSE, "finish the card in progress, start no new one")
     command(CommandName.RESUME, "undo pause")
     command("doctor", "check config, state directory, printer, broker and GPIO")
+    backup = command("backup", "copy the station's database (safe while the daemon runs)")
+    backup.add_argument("--to", type=Path, required=True, help="the new file")
     resolve = command(CommandName.RESOLVE, "decide a card whose outcome is unknown")
     resolve.add_argument("job_id")
     resolve.add_argument("outcome", choices=[outcome.value for outcome in Resolution])
@@ -70,28 +85,36 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == VIRTUAL_PRINTER_COMMAND:
         return virtual_printer_cli.run(args)
+    args.config = args.config or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG
+    if args.command == "doctor":
+        return _doctor(args.config)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         for error in exc.errors:
             print(f"printstation: config error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command == "backup":
+        from controller.app.backup import backup_database
+
+        try:
+            backup_database(config.db_path, args.to)
+        except (OSError, sqlite3.Error) as exc:
+            print(f"printstation: backup failed: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"{config.db_path} backed up to {args.to}")
+        return 0
     if args.command == "run":
         from controller.app.daemon import run_daemon
+        from controller.app.instance import StartupError
         from controller.devices.panel.factory import PanelError
         from controller.queue.db import StoreError
 
         try:
             return run_daemon(config)
-        except (StoreError, PanelError) as exc:
+        except (StoreError, PanelError, StartupError) as exc:
             print(f"printstation: cannot start: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-    if args.command == "doctor":
-        from controller.app.doctor import run_doctor
-        from controller.app.logsetup import configure_logging
-
-        configure_logging(LogLevel.WARNING, "console")
-        return run_doctor(config)
     try:
         cmd, cmd_args = _local_request(args)
     except OSError as exc:
@@ -101,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         reply = request(config.control_socket, cmd, cmd_args)
     except DaemonNotRunning as exc:
         print(
-            f"printstation: {exc}; start it with 'printstation run --config {args.config}'",
+            f"printstation: {exc}; start it with 'systemctl start printstation' "
+            f"(or 'printstation --config {args.config} run' in the foreground)",
             file=sys.stderr,
         )
         return EXIT_NOT_RUNNING
@@ -109,7 +133,32 @@ def main(argv: list[str] | None = None) -> int:
         error = reply.get("error") or {}
         print(f"printstation: {error.get('code')}: {error.get('message')}", file=sys.stderr)
         return EXIT_REFUSED
-    print(json.dumps(reply.get("result"), indent=2, ensure_ascii=False))
+    return _show(args, config, reply.get("result") or {})
+
+
+def _doctor(config_path: str) -> int:
+    from controller.app.doctor import run_doctor
+    from controller.app.logsetup import configure_logging
+
+    configure_logging(LogLevel.WARNING, "console")
+    return run_doctor(config_path)
+
+
+def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> int:
+    """Print a command's result; a job the station refused (`submit`) exits non-zero."""
+    zone = ZoneInfo(config.duty.timezone)
+    if args.command == CommandName.STATUS and not args.json:
+        print(status_text(result, zone))
+    elif args.command == CommandName.JOBS and not args.json:
+        print(jobs_text(result, zone))
+    else:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    if args.command == CommandName.SUBMIT and result.get("code"):
+        print(
+            f"printstation: job refused: {result.get('code')}: {result.get('message')}",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     return 0
 
 

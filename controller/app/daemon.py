@@ -1,9 +1,12 @@
 """`printstation run`: assemble the station and run it until SIGTERM.
 
-Order of start-up: logging, the store (recovery happens in the core loop once the printer
+Order of start-up: logging, the state directory (created, writable) and its single-instance
+lock, the store (recovery happens in the core loop once the printer
 answers), the printer driver, the core loop, the control socket, the MQTT link; READY is sent to
 systemd when the loop has made its first decision. SIGTERM or SIGINT asks the loop to stop: the
 card in progress is finished (within `card_timeout_s`), then the link publishes `offline`.
+SIGHUP re-reads the config (controller/app/reload.py) without touching the card. Every change
+of the station's state is sent to systemd as `STATUS=`, which `systemctl status` shows.
 """
 
 from __future__ import annotations
@@ -12,16 +15,19 @@ import signal
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import structlog
 
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config
+from controller.app.instance import InstanceLock, prepare_state_dir
 from controller.app.logsetup import configure_logging
+from controller.app.reload import reload_config
 from controller.app.sdnotify import Notifier
 from controller.clock import SystemClock
 from controller.core.commands import StationCommands
-from controller.core.loop import run_in_thread
+from controller.core.loop import Station, run_in_thread
 from controller.core.panel_bridge import StationPanelActions, attach_panel
 from controller.devices.panel import Panel
 from controller.local.server import ControlServer
@@ -31,8 +37,20 @@ log = structlog.get_logger(__name__)
 
 
 def run_daemon(config: Config) -> int:
-    """Run the station in the foreground until SIGTERM or SIGINT; returns the exit code."""
+    """Run the station in the foreground until SIGTERM or SIGINT; returns the exit code.
+
+    Raises StartupError (state directory, another daemon), StoreError or PanelError."""
     configure_logging(config.log.level, config.log.format)
+    prepare_state_dir(config.state_dir)
+    lock = InstanceLock(config.state_dir)
+    lock.acquire()  # before anything touches the database or the control socket
+    try:
+        return _run(config)
+    finally:
+        lock.release()
+
+
+def _run(config: Config) -> int:
     clock = SystemClock()
     notifier = Notifier()
     store = open_store(config, clock)  # StoreError: the CLI says why, in one line
@@ -50,29 +68,36 @@ def run_daemon(config: Config) -> int:
     )
     panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start
     attach_panel(station, panel)
-    control = ControlServer(config.control_socket, StationCommands(station, local=True))
+    control = ControlServer(
+        config.control_socket, StationCommands(station, local=True, link=link.state)
+    )
     station.status_listeners.append(link.status_changed)
+    station.status_listeners.append(_systemd_status(notifier, station))
     station.event_listeners.append(link.wake)
     station.replay_listeners.append(link.replayed)
     station.heartbeat = _heartbeat(notifier, beat_every_s / 4)
 
-    stop_requested: list[int] = []
+    signals: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop_requested.append(signum)  # acted on below, outside the handler
+        signals.append(signum)  # acted on below, outside the handler
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     control.start()
     link.start()
     core = run_in_thread(station, on_ready=lambda: _ready(notifier, config))
     asked = False
     while core.is_alive():
-        if stop_requested and not asked:
-            asked = True
-            log.info("stop requested", signal=signal.Signals(stop_requested[0]).name)
-            notifier.stopping()
-            station.request_stop()
+        while signals:
+            signum = signals.pop(0)
+            if signum == signal.SIGHUP:
+                config = reload_config(config)
+            elif not asked:
+                asked = True
+                log.info("stop requested", signal=signal.Signals(signum).name)
+                notifier.stopping()
+                station.request_stop()
         core.join(0.2)
     link.stop()
     control.stop()
@@ -80,6 +105,33 @@ def run_daemon(config: Config) -> int:
     store.close()
     log.info("stopped")
     return 0
+
+
+def _systemd_status(notifier: Notifier, station: Station) -> Callable[[], None]:
+    """A status listener: `STATUS=` for systemd whenever the summary line changes."""
+    last = [""]
+
+    def send() -> None:
+        line = status_line(station.latest_status())
+        if line != last[0]:
+            last[0] = line
+            notifier.status(line)
+
+    return send
+
+
+def status_line(status: dict[str, Any]) -> str:
+    """The station's state in one line, as `systemctl status` shows it."""
+    queue = status.get("queue") or {}
+    duty = status.get("duty") or {}
+    parts = [f"state {status.get('state')}"]
+    if reasons := status.get("reasons"):
+        parts[0] += f" ({', '.join(reasons)})"
+    if queue:
+        parts.append(f"{queue.get('queued')} queued, {queue.get('needs_review')} to review")
+    if duty:
+        parts.append(f"{duty.get('printed_today')}/{duty.get('daily_limit')} printed today")
+    return "; ".join(parts)
 
 
 def _ready(notifier: Notifier, config: Config) -> None:

@@ -2,25 +2,29 @@
 
 It never takes anything from a running daemon: with the daemon up, the printer and the GPIO
 pins are its, so they are asked of the daemon instead of opened; the broker is checked up to
-the TLS handshake only (an MQTT connect with the station's client id would take over the
-daemon's session).
+a real MQTT connect up to the broker's CONNACK under a client id of its own (`<station>-doctor`)
+when the daemon is not running, and asked of the daemon's link when it is. A config with
+problems gets one FAIL line per problem, and the other checks still run on what is right in it.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import ssl
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
-from controller.app.config import Config
+from controller.app.certs import expiry_problem
+from controller.app.config import Config, ConfigError, load_config_for_checks
 from controller.contract.vocabulary import CommandName
 from controller.local.client import DaemonNotRunning, request
+from controller.queue.db import schema_too_new
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -32,25 +36,33 @@ class Check:
     detail: str
 
 
-def run_doctor(config: Config, out: TextIO = sys.stdout) -> int:
+def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
     """Print one line per check; exit 0 when nothing failed."""
+    config, error = load_config_for_checks(config_path)
     daemon = _daemon_status(config)
     checks = [
-        Check("config", OK, f"{config.path} (station {config.station.id})"),
+        *_config(config, error),
         _state_dir(config),
         _database(config),
         Check("daemon", OK, f"running, state {daemon['state']}")
         if daemon
         else Check("daemon", WARN, "not running"),
         _printer(config, daemon),
-        _broker(config),
+        _probe("broker", lambda config: _broker(config, daemon), config),
+        *_certificates(config),
         _gpio(config, daemon),
     ]
     for check in checks:
         out.write(f"{check.verdict:<5} {check.name:<9} {check.detail}\n")
-    failed = [check.name for check in checks if check.verdict == FAIL]
+    failed = sorted({check.name for check in checks if check.verdict == FAIL})
     out.write(f"verdict: problems with {', '.join(failed)}\n" if failed else "verdict: ready\n")
     return 1 if failed else 0
+
+
+def _config(config: Config, error: ConfigError | None) -> list[Check]:
+    if error is None:
+        return [Check("config", OK, f"{config.path} (station {config.station.id})")]
+    return [Check("config", FAIL, str(problem)) for problem in error.errors]
 
 
 def _daemon_status(config: Config) -> dict[str, Any] | None:
@@ -85,6 +97,8 @@ def _database(config: Config) -> Check:
             result = conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.Error as exc:
         return Check("database", FAIL, f"{config.db_path}: {exc}")
+    if problem := schema_too_new(config.db_path, version):
+        return Check("database", FAIL, f"{problem} (the daemon refuses it too)")
     verdict = OK if result == "ok" else FAIL
     return Check("database", verdict, f"schema {version}, integrity {result}")
 
@@ -138,20 +152,42 @@ def _real_printer(config: Config) -> Check:
         driver.close()
 
 
-def _broker(config: Config) -> Check:
+def _broker(config: Config, daemon: dict[str, Any] | None) -> Check:
+    from controller.mqtt.probe import probe_broker
+
     settings = config.mqtt
     where = f"{settings.host}:{settings.port}"
+    if daemon is not None:
+        link = daemon.get("link") or {}
+        if link.get("connected"):
+            return Check(
+                "broker", OK, f"{where}: the daemon is connected (session {link.get('session')})"
+            )
+        return Check(
+            "broker", FAIL, f"{where}: the daemon is not connected (see journalctl -u printstation)"
+        )
     try:
-        with socket.create_connection((settings.host, settings.port), timeout=5) as raw:
-            if not (settings.tls_ca or settings.tls_cert):
-                return Check("broker", OK, f"{where} reachable (no TLS configured)")
-            context = ssl.create_default_context(cafile=settings.tls_ca or None)
-            if settings.tls_cert:
-                context.load_cert_chain(settings.tls_cert, settings.tls_key)
-            with context.wrap_socket(raw, server_hostname=settings.host) as tls:
-                return Check("broker", OK, f"{where} reachable, TLS {tls.version()} verified")
-    except (OSError, ssl.SSLError) as exc:
+        result = probe_broker(settings, config.station.id)
+    except (OSError, ssl.SSLError, ValueError) as exc:
         return Check("broker", FAIL, f"{where}: {exc}")
+    security = "TLS" if settings.tls_ca or settings.tls_cert else "no TLS"
+    if result.accepted:
+        return Check("broker", OK, f"{where} ({security}): MQTT connect accepted, {result.detail}")
+    return Check("broker", FAIL, f"{where} ({security}): {result.detail}")
+
+
+def _certificates(config: Config) -> list[Check]:
+    now = datetime.now(UTC)
+    checks = []
+    for path in (config.mqtt.tls_ca, config.mqtt.tls_cert):
+        if not path:
+            continue
+        problem = expiry_problem(path, now)
+        if problem is None:
+            checks.append(Check("cert", OK, f"{path} valid for more than 30 days"))
+        else:
+            checks.append(Check("cert", FAIL if problem.unusable else WARN, problem.message))
+    return checks
 
 
 def _gpio(config: Config, daemon: dict[str, Any] | None) -> Check:

@@ -40,10 +40,12 @@ class StationCommands:
         *,
         local: bool = False,
         session: Callable[[], int | None] = lambda: None,
+        link: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
-        """`session`: the MQTT link's session number, for the status a command returns."""
+        """`session`: the MQTT link's session number, for the status a command returns;
+        `link`: the link's state (connected, unsent events), added to the local status."""
         self._station, self._operations = station, Operations(station)
-        self._session = session
+        self._session, self._link = session, link
         self._by = Requester.LOCAL if local else Requester.REMOTE
         self.commands: dict[str, Command] = {
             CommandName.PAUSE: self._pause,
@@ -109,7 +111,9 @@ class StationCommands:
         """Publish the status now, and return it."""
         status = self._station.status(publish=True)
         session = self._session()
-        return status if session is None else {**status, "session": session}
+        if session is not None:
+            status = {**status, "session": session}
+        return status if self._link is None else {**status, "link": self._link()}
 
     def _replay(self, args: dict[str, Any]) -> dict[str, Any]:
         """Publish events `from_seq`..`to_seq` (default: the last) again, for a consumer that

@@ -49,6 +49,35 @@ class ConnectionListener(Protocol):
     def connection_ended(self, connection: Connection) -> None: ...
 
 
+class _PahoLog:
+    """paho's logger, less one false alarm: once a connection has ended, paho's network thread
+    may run once more and log "Client is not connected" at ERROR (at every clean stop, paho
+    2.x); after the end that is expected, so it is logged at DEBUG. All else passes as it is."""
+
+    NOT_CONNECTED = "Client is not connected"
+
+    def __init__(self, ended: threading.Event) -> None:
+        self._logger = logging.getLogger("paho.mqtt.client")
+        self._ended = ended
+
+    def log(self, level: int, msg: str, *args: object) -> None:
+        if self._ended.is_set() and level >= logging.ERROR and msg.startswith(self.NOT_CONNECTED):
+            level = logging.DEBUG
+        self._logger.log(level, msg, *args)
+
+
+def apply_credentials(client: mqtt.Client, settings: MqttSection) -> None:
+    """The station's user name and password, and its TLS files (CA, client certificate)."""
+    if settings.username:
+        client.username_pw_set(settings.username, settings.password or None)
+    if settings.tls_ca or settings.tls_cert:
+        client.tls_set(
+            ca_certs=settings.tls_ca or None,
+            certfile=settings.tls_cert or None,
+            keyfile=settings.tls_key or None,
+        )
+
+
 class Connection:
     """A single connection: `open()`, use while `up`, then `disconnect()`/`close()`."""
 
@@ -73,19 +102,12 @@ class Connection:
             reconnect_on_failure=False,
             manual_ack=True,
         )
-        client.enable_logger(logging.getLogger("paho.mqtt.client"))
+        client.enable_logger(_PahoLog(self.ended))  # type: ignore[arg-type]
         client.connect_timeout = connect_timeout_s
         # The link bounds what is in flight; paho must never hold messages back itself.
         client.max_inflight_messages_set(0)
         client.will_set(will.topic, will.payload, qos=1, retain=True)
-        if settings.username:
-            client.username_pw_set(settings.username, settings.password or None)
-        if settings.tls_ca or settings.tls_cert:
-            client.tls_set(
-                ca_certs=settings.tls_ca or None,
-                certfile=settings.tls_cert or None,
-                keyfile=settings.tls_key or None,
-            )
+        apply_credentials(client, settings)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
         client.on_publish = self._on_publish

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import structlog
@@ -108,6 +109,15 @@ class MqttLink:
     def connected(self) -> bool:
         connection = self._connection
         return connection is not None and connection.up
+
+    def state(self) -> dict[str, Any]:
+        """For the kiosk: whether the link is up, its session, and the events not yet sent
+        (None when the database cannot say)."""
+        try:
+            unsent: int | None = self._store.outbox.pending_count()
+        except (StoreError, sqlite3.Error):
+            unsent = None
+        return {"connected": self.connected, "session": self._session, "unsent_events": unsent}
 
     @property
     def session(self) -> int:

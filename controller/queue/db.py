@@ -122,17 +122,24 @@ class Database:
 
     def _migrate(self) -> None:
         current = self.schema_version()
-        if current > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path} has schema version {current}, newer than this software "
-                f"({len(MIGRATIONS)}); refusing to touch it"
-            )
+        if problem := schema_too_new(self.path, current):
+            raise StoreError(problem)
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction() as tx:
                 for statement in _statements(script):
                     tx.execute(statement)
                 tx.execute(f"PRAGMA user_version={version}")
             log.info("database migrated", path=str(self.path), version=version)
+
+
+def schema_too_new(path: Path | str, version: int) -> str | None:
+    """Why a database of schema `version` must not be opened (a downgrade), or None."""
+    if version <= len(MIGRATIONS):
+        return None
+    return (
+        f"{path} has schema version {version}, newer than this software "
+        f"({len(MIGRATIONS)}); refusing to touch it"
+    )
 
 
 def _statements(script: str) -> list[str]:

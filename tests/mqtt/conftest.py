@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +13,6 @@ from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ROOT, LinkedStation, linked_station
 from tests.support.broker import Broker
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    running = Broker.plain(tmp_path / "broker")
-    running.start()
-    yield running
-    running.kill()
 
 
 @pytest.fixture

@@ -32,13 +32,13 @@ from controller.app.config.checks import (
     positive,
     time_zone,
 )
-from controller.app.config.reader import Reader, Where
+from controller.app.config.reader import INVALID, Reader, Where
 from controller.contract.vocabulary import FaultKind, LogLevel
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig
 from controller.policy.thermal import ThermalModel
 
-__all__ = ["CHECKS", "Config", "ConfigError", "load_config"]
+__all__ = ["CHECKS", "Config", "ConfigError", "load_config", "load_config_for_checks"]
 
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 TOPIC_ROOT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
@@ -256,3 +256,32 @@ def load_config(path: str | Path) -> Config:
         first, *more = reader.problems
         raise ConfigError(first.path, first.key, first.problem, *more)
     return typing.cast(Config, config)
+
+
+def load_config_for_checks(path: str | Path) -> tuple[Config, ConfigError | None]:
+    """The config for `doctor`: the file's own, or, when it has problems, one made of its
+    sections that are right and the defaults of those that are not (with the error), so that
+    the other checks still run."""
+    try:
+        return load_config(path), None
+    except ConfigError as exc:
+        error = exc
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = {}
+    sections: dict[str, Any] = {}
+    for name, hint in typing.get_type_hints(Config).items():
+        if name == "path" or not isinstance(raw.get(name), dict):
+            continue
+        reader = Reader(Path(path))
+        built = reader.value(hint, raw[name], Where(), name)
+        if built is not INVALID and not reader.problems:
+            sections[name] = built
+    if "station" not in sections:
+        given = raw.get("station")
+        state_dir = given.get("state_dir") if isinstance(given, dict) else None
+        if not (isinstance(state_dir, str) and state_dir):
+            state_dir = StationSection.state_dir
+        sections["station"] = StationSection(id="(unknown)", state_dir=state_dir)
+    return Config(path=str(path), **sections), error

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Build the Debian package from the committed tree: `make deb` (or this script) leaves
+# dist/printstation_<version>_<arch>.deb. A copy of the tree is built under build/deb so that
+# dpkg-buildpackage writes nothing outside the repository. For the Pi (arm64) run it on a Pi
+# with Raspberry Pi OS Bookworm, or in an arm64 Debian 12 chroot (docs/operations.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for tool in dpkg-buildpackage:dpkg-dev dh:debhelper dh_virtualenv:dh-virtualenv; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
+[ -e /usr/include/python3.11/Python.h ] || need+=(python3-dev)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+rm -rf build/deb && mkdir -p build/deb/src dist
+git ls-files -z | xargs -0 cp --parents -t build/deb/src
+# PRINTSTATION_DEB_VERSION=V builds the same tree as version V (the systemd rig's upgrade test).
+if [ -n "${PRINTSTATION_DEB_VERSION:-}" ]; then
+    log=build/deb/src/debian/changelog
+    { printf 'printstation (%s) bookworm; urgency=medium\n\n  * Rebuilt as %s.\n\n -- %s  %s\n\n' \
+        "$PRINTSTATION_DEB_VERSION" "$PRINTSTATION_DEB_VERSION" \
+        "printstation maintainers <printstation@localhost>" "$(date -uR)"; cat "$log"; } >"$log.new"
+    mv "$log.new" "$log"
+fi
+(cd build/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1) || {
+    tail -40 build/deb/build.log >&2
+    exit 1
+}
+mv build/deb/printstation_*.deb dist/
+ls dist/printstation_*.deb

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The package on a real systemd: two builds of the package (the second a newer version),
+# a fresh Debian 12 (debootstrap, cached), booted in a qemu guest with systemd as PID 1, and
+# the scenario of guest/rig-test.sh. Software emulation (TCG): this CI machine's KVM cannot boot
+# a stock kernel. Self-contained: nothing here is shared with other rigs in the repository.
+#
+#   tools/systemd-rig/run.sh            # exit 0 when every check passed; the log in build/systemd-rig
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+RIG=$REPO/tools/systemd-rig
+WORK=$REPO/build/systemd-rig
+CACHE=${PRINTSTATION_RIG_CACHE:-/var/cache/printstation-rig}
+KVER=${PRINTSTATION_RIG_KERNEL:-6.1.0-57-amd64}
+# Python with the project's test dependencies (make test's venv), for the job files.
+PYTHON=${PRINTSTATION_RIG_PYTHON:-$REPO/.venv/bin/python}
+PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps
+mkdir -p "$WORK" "$CACHE"
+
+need=()
+for tool in qemu-system-x86_64:qemu-system-x86 debootstrap:debootstrap busybox:busybox-static \
+    cpio:cpio modprobe:kmod mkfs.ext4:e2fsprogs; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${tool%%:*}" ] || need+=("${tool##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# Two builds: this tree's version, and the same tree as the next version (the upgrade).
+# PRINTSTATION_RIG_KEEP_DEBS=1 reuses the last run's (when only the rig changed).
+version=$(sed -n "1s/^printstation (\(.*\)).*/\1/p" debian/changelog)
+if [ -z "${PRINTSTATION_RIG_KEEP_DEBS:-}" ] || [ ! -e "$WORK/new.deb" ]; then
+    tools/build-deb.sh >/dev/null
+    cp "dist/printstation_${version}_amd64.deb" "$WORK/old.deb"
+    PRINTSTATION_DEB_VERSION="${version}+rig1" tools/build-deb.sh >/dev/null
+    cp "dist/printstation_${version}+rig1_amd64.deb" "$WORK/new.deb"
+fi
+
+# Debian's kernel, unpacked (not installed), and a busybox initramfs for virtio and ext4.
+kern=$CACHE/kernel-$KVER
+if [ ! -e "$kern/boot/vmlinuz-$KVER" ]; then
+    rm -rf "$kern" && mkdir -p "$kern"
+    (cd "$CACHE" && apt-get download "linux-image-$KVER" 2>/dev/null)
+    dpkg-deb -x "$CACHE"/linux-image-"$KVER"_*.deb "$kern"
+    depmod -b "$kern" "$KVER"
+fi
+"$RIG/mkinitrd.sh" "$kern" "$KVER" "$WORK/initrd.cpio.gz"
+
+# The fresh Debian 12, cached as a tarball keyed on its package list.
+tree=$CACHE/bookworm-$(echo "$PACKAGES" | md5sum | cut -c1-8).tar
+if [ ! -e "$tree" ]; then
+    rm -rf "$WORK/bootstrap"
+    debootstrap --variant=minbase --include="$PACKAGES" bookworm "$WORK/bootstrap" \
+        http://deb.debian.org/debian >"$WORK/debootstrap.log"
+    tar -C "$WORK/bootstrap" -cf "$tree.tmp" . && mv "$tree.tmp" "$tree"
+    rm -rf "$WORK/bootstrap"
+fi
+root=$WORK/root
+rm -rf "$root" && mkdir -p "$root" && tar -C "$root" -xf "$tree"
+
+# What the scenario needs inside the guest.
+lib=$root/usr/local/lib/rig
+mkdir -p "$lib/debs" "$lib/jobs"
+cp "$WORK/old.deb" "$lib/debs/old.deb"
+cp "$WORK/new.deb" "$lib/debs/new.deb"
+echo "${version}+rig1" >"$lib/new.version"
+cp "$RIG/guest/rig-test.sh" "$RIG/station.toml" "$REPO/tests/daemon/hanging_daemon.py" "$lib/"
+PYTHONPATH=$REPO "$PYTHON" - "$lib/jobs" <<'PY'
+import sys
+from pathlib import Path
+from tests.support.jobs import make_job, payload
+for n in range(1, 6):
+    (Path(sys.argv[1]) / f"{n}.json").write_bytes(payload(make_job(n)))
+PY
+cp "$RIG/guest/rig-test.service" "$root/etc/systemd/system/"
+ln -sf /etc/systemd/system/rig-test.service "$root/etc/systemd/system/multi-user.target.wants/rig-test.service"
+echo "rig" >"$root/etc/hostname"
+# Nothing to wait for on this guest's network; the console is the serial port.
+ln -sf /dev/null "$root/etc/systemd/system/systemd-networkd-wait-online.service"
+rm -f "$WORK/disk.img"
+mkfs.ext4 -q -F -L rig -d "$root" "$WORK/disk.img" 3G
+rm -rf "$root"
+
+started=$(date +%s)
+timeout 1500 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1536 -smp 2 \
+    -nodefaults -no-user-config -display none -no-reboot -serial stdio -monitor none \
+    -kernel "$kern/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.cpio.gz" \
+    -append "console=ttyS0 panic=-1 loglevel=4 systemd.show_status=0" \
+    -drive file="$WORK/disk.img",format=raw,if=virtio,cache=unsafe \
+    </dev/null >"$WORK/console.log" 2>&1 || true
+echo "guest ran $(($(date +%s) - started)) s"
+grep -a '^RIG \|RIG PASS\|RIG FAIL' "$WORK/console.log" | sed 's/^.*\(RIG \)/\1/' || true
+grep -aq 'RIG DONE failures=0' "$WORK/console.log"
