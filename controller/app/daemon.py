@@ -47,6 +47,7 @@ def run_daemon(config: Config) -> int:
         status_provider=station.latest_status,
         commands=StationCommands(station, session=lambda: link.session),
         on_store_error=lambda exc: station.post(lambda: station.storage_failed(exc)),
+        on_holding=lambda holding: station.post(lambda: station.messages_held(holding)),
     )
     panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start
     attach_panel(station, panel)

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import structlog
+
 from controller.clock import parse_rfc3339
 from controller.contract.vocabulary import JobReason, RejectCode, Schema
 from controller.render import field_problems, image_problems
+
+log = structlog.get_logger(__name__)
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_PHOTO_BYTES = 64 * 1024
@@ -86,7 +90,19 @@ class _Reject(Exception):
 
 
 def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
-    """Validate one job message. `today` bounds the birth date (no one is born tomorrow)."""
+    """Validate one job message. `today` bounds the birth date (no one is born tomorrow).
+
+    Never raises: a message that breaks a check in a way no rule foresaw is still a rejection
+    (`invalid_field`), so that it is acknowledged and never redelivered forever.
+    """
+    try:
+        return _parse(payload, today)
+    except Exception:
+        log.exception("job validation failed unexpectedly; rejected")
+        return Rejection(RejectCode.INVALID_FIELD, "message could not be validated")
+
+
+def _parse(payload: bytes, today: date) -> JobSpec | Rejection:
     if len(payload) > MAX_MESSAGE_BYTES:
         return Rejection(
             RejectCode.TOO_LARGE, f"message is {len(payload)} bytes, limit {MAX_MESSAGE_BYTES}"

@@ -220,6 +220,7 @@ class AlertCode(StrEnum):
 
     STORAGE_ERROR = "storage_error"
     POWER_FAIL = "power_fail"
+    MESSAGES_UNACKED = "messages_unacked"  # a job or command the broker will deliver again
 
 
 ALERT_REASONS = frozenset(

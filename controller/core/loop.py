@@ -43,6 +43,12 @@ POWER_ALERT = Alert(
     AlertCode.POWER_FAIL, Severity.WARNING, "mains power lost: the station is shutting down"
 )
 
+UNACKED_ALERT = Alert(
+    AlertCode.MESSAGES_UNACKED,
+    Severity.ERROR,
+    "messages from the central office are left unacknowledged until they can be stored",
+)
+
 
 class Lifecycle(Enum):
     RUNNING = auto()
@@ -80,6 +86,7 @@ class Station:
         self.lifecycle = Lifecycle.RUNNING
         self._cabinet_open = False
         self._power_failed: list[Alert] = []
+        self._holding: list[Alert] = []
         self._evaluation: Evaluation | None = None
         self.status_listeners: list[Callable[[], None]] = []
         self.event_listeners: list[Callable[[], None]] = []
@@ -94,6 +101,10 @@ class Station:
     def storage_failed(self, exc: StoreError) -> None:
         """A part outside the loop (the MQTT intake) could not write (post it to the loop)."""
         self.storage.failed(exc)
+
+    def messages_held(self, holding: bool) -> None:
+        """The MQTT intake left messages unacknowledged, or acknowledges them again (post it)."""
+        self._holding = [UNACKED_ALERT] if holding else []
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
@@ -148,7 +159,7 @@ class Station:
 
     def _extra_alerts(self) -> list[Alert]:
         """Alerts that the policies do not derive."""
-        return self.storage.alerts() + self._power_failed
+        return self.storage.alerts() + self._power_failed + self._holding
 
     def _evaluate(self) -> Evaluation:
         printer = self.lane.printer

@@ -66,11 +66,15 @@ class MqttLink:
         commands: CommandHandler,
         on_store_error: Callable[[StoreError], None] | None = None,
         on_job: Callable[[IntakeResult], None] | None = None,
+        on_holding: Callable[[bool], None] = lambda holding: None,
         timing: LinkTiming | None = None,
     ) -> None:
+        """`on_holding(True)`: messages were left unacknowledged (the station raises an alert);
+        `on_holding(False)`: messages are acknowledged again."""
         self._settings, self._station, self._store = settings, station, store
         self._timing = timing or LinkTiming()
         self._on_store_error, self._on_job = on_store_error, on_job
+        self._on_holding = on_holding
         self._topics = Topics(settings.topic_root, station)
         self._status = StatusReport(
             station,
@@ -87,6 +91,7 @@ class MqttLink:
             CommandProcessor(store.db, commands, clock),
             on_job=self._job_stored,
             on_unacked=self._left_unacked,
+            on_acked=lambda: self._tell_holding(False),
         )
         self._backoff = Backoff(
             self._timing.reconnect_initial_s,
@@ -336,11 +341,17 @@ class MqttLink:
             except Exception:
                 log.exception("on_job callback failed")
 
-    def _left_unacked(self, error: Exception) -> None:
+    def _left_unacked(self, error: StoreError) -> None:
         self._redeliver_at = time.monotonic() + self._timing.redeliver_after_s
         self._kick.set()
-        if isinstance(error, StoreError):
-            self._report_store_error(error)
+        self._report_store_error(error)
+        self._tell_holding(True)
+
+    def _tell_holding(self, holding: bool) -> None:
+        try:
+            self._on_holding(holding)
+        except Exception:
+            log.exception("on_holding callback failed")
 
     def _report_store_error(self, error: StoreError) -> None:
         log.error("station store failed", error=str(error))

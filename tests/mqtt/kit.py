@@ -67,6 +67,7 @@ class LinkedStation:
     status: dict[str, Any]
     store_errors: list[StoreError]
     jobs: list[IntakeResult]
+    holding: list[bool]  # what on_holding said, in order
 
 
 def mqtt_settings(port: int, **overrides: Any) -> MqttSection:
@@ -81,6 +82,7 @@ def linked_station(
     status: dict[str, Any] = {"state": "ready", "queue": {"queued": 0, "printing": 0}}
     store_errors: list[StoreError] = []
     jobs: list[IntakeResult] = []
+    holding: list[bool] = []
 
     def provider() -> dict[str, Any]:
         """The status; raises while the test has put a "broken" key in it."""
@@ -97,6 +99,7 @@ def linked_station(
         commands=handler,
         on_store_error=store_errors.append,
         on_job=jobs.append,
+        on_holding=holding.append,
         timing=timing,
     )
-    return LinkedStation(link, store, handler, status, store_errors, jobs)
+    return LinkedStation(link, store, handler, status, store_errors, jobs, holding)

@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from controller.contract import jobspec
 from controller.contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
 from tests.support.jobs import make_job, nik_for, payload
+from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 
 TODAY = date(2026, 11, 22)
 
@@ -182,3 +184,48 @@ def test_messages_carry_no_personal_data() -> None:
 
 def test_mask_nik() -> None:
     assert mask_nik("3271046301900002") == "************0002"
+
+
+# -- poison inputs (issue 15, item 1 and 7): each is a rejection, never an exception --------
+
+
+@pytest.mark.parametrize("moment", RANGE_END_TIMES)
+def test_not_after_without_a_utc_form_is_rejected(moment: str) -> None:
+    rejection = reject(payload(make_job(1, not_after=moment)))
+    assert rejection.code == "invalid_field" and "not_after" in rejection.message
+    assert rejection.job_id == "JOB-2026-000001"
+
+
+@pytest.mark.parametrize(
+    ("field", "picture"), [("photo_jpeg", bomb_jpeg()), ("signature_png", bomb_png())]
+)
+def test_a_picture_header_claiming_billions_of_pixels_is_rejected(field: str, picture: str) -> None:
+    rejection = reject(payload(make_job(2, card={field: picture})))
+    assert (rejection.code, rejection.message) == (
+        "invalid_field",
+        f"card.{field}: is larger than 2000 × 2000 pixels",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "picture"),
+    [(field, picture) for field, cuts in TRUNCATED_PICTURES.items() for picture in cuts],
+)
+def test_a_picture_cut_short_is_rejected(field: str, picture: str) -> None:
+    rejection = reject(payload(make_job(3, card={field: picture})))
+    assert rejection.code == "invalid_field"
+    assert rejection.message.startswith(f"card.{field}: is damaged")
+
+
+def test_an_unforeseen_validation_failure_is_a_rejection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(document: dict, today: date) -> JobSpec:
+        raise ZeroDivisionError("a rule nobody foresaw")
+
+    monkeypatch.setattr(jobspec, "_spec", broken)
+    rejection = reject(payload(make_job(4)))
+    assert (rejection.code, rejection.message) == (
+        "invalid_field",
+        "message could not be validated",
+    )

@@ -24,6 +24,7 @@ from controller.contract.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIE
 from controller.render import FIELD_MAX_CHARS
 from tests.reliability.people import valid_job
 from tests.support.jobs import station_today
+from tests.support.poison import RANGE_END_TIMES, bomb_jpeg, bomb_png, cut
 
 T = TypeVar("T")
 GOOD_ID = string.ascii_letters + string.digits + "._:-"
@@ -312,6 +313,30 @@ def job_picture(c: Chooser, job_id: str) -> Case:
     return Case(f"{field}_{how}", _dump(job), code, job_id)
 
 
+def job_range_end_not_after(c: Chooser, job_id: str) -> Case:
+    """A time whose offset takes it past year 1 or year 9999 in UTC (once an OverflowError)."""
+    job = _base(c, job_id)
+    job["not_after"] = c.choice(RANGE_END_TIMES)
+    return Case("range_end_not_after", _dump(job), "invalid_field", job_id)
+
+
+def job_picture_bomb(c: Chooser, job_id: str) -> Case:
+    """A picture whose header claims billions of pixels (once a DecompressionBombError)."""
+    job = _base(c, job_id)
+    field = c.choice(["photo_jpeg", "signature_png"])
+    side = c.integer(2001, 65000)
+    job["card"][field] = bomb_jpeg(side) if field == "photo_jpeg" else bomb_png(side)
+    return Case(f"{field}_bomb", _dump(job), "invalid_field", job_id)
+
+
+def job_picture_truncated(c: Chooser, job_id: str) -> Case:
+    """A picture cut short, by a few bytes (a PNG without IEND) or by many."""
+    job = _base(c, job_id)
+    field = c.choice(["photo_jpeg", "signature_png"])
+    job["card"][field] = cut(job["card"][field], -c.integer(1, 400))
+    return Case(f"{field}_truncated", _dump(job), "invalid_field", job_id)
+
+
 def job_extra_fields(c: Chooser, job_id: str) -> Case:
     job = _base(c, job_id)
     value = c.choice([None, 1, "x", [1, [2]], {"deep": {"er": [True]}}, 1e308, -0.0])
@@ -344,6 +369,9 @@ JOB_CASES: tuple[Callable[[Chooser, str], Case], ...] = (
     job_bad_nik,
     job_province_edge,
     job_picture,
+    job_range_end_not_after,
+    job_picture_bomb,
+    job_picture_truncated,
     job_extra_fields,
 )
 BAD_JOB_CASES = tuple(
