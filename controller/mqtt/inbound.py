@@ -158,33 +158,45 @@ class Inbound:
                 self._ack(received)
 
     def _command(self, received: _Received) -> None:
+        """Process a command, publish its reply on `{st}/reply`, acknowledge it, and only then
+        answer on its Response Topic: that optional publish never decides whether the command
+        is acknowledged (were the broker to drop the connection over it, the PUBACK is out)."""
         connection, message = received.connection, received.message
         name = self._topics.command_name(message.topic)
+        reply: Reply | None = None
         if name is None:
             log.warning("message on an unexpected topic ignored", topic=message.topic)
         elif message.retain:
             log.warning("retained command ignored", topic=message.topic)
         else:
             reply = self._commands.process(name, message.payload)
-            self._send_reply(connection, reply, message.properties)
+            connection.publish(self._topics.reply, reply.payload, properties=self._answer(message))
         self._ack(received)
+        if reply is not None:
+            self._answer_response_topic(connection, reply, message)
 
-    def _send_reply(self, connection: Connection, reply: Reply, request: Properties | None) -> None:
-        """Publish to `{st}/reply`, and to the request's Response Topic when it is one the
-        station may publish to (below `{st}/reply/`)."""
-        correlation = getattr(request, "CorrelationData", None)
-        response_topic = getattr(request, "ResponseTopic", None)
+    @staticmethod
+    def _answer(message: mqtt.MQTTMessage) -> Properties:
+        """A reply's properties: the request's Correlation Data, if any."""
         properties = Properties(PacketTypes.PUBLISH)
+        correlation = getattr(message.properties, "CorrelationData", None)
         if correlation is not None:
             properties.CorrelationData = correlation
-        connection.publish(self._topics.reply, reply.payload, properties=properties)
+        return properties
+
+    def _answer_response_topic(
+        self, connection: Connection, reply: Reply, message: mqtt.MQTTMessage
+    ) -> None:
+        """Also publish to the request's Response Topic when it is one the station may publish
+        to (below `{st}/reply/`, bounded); otherwise the reply on `{st}/reply` is the answer."""
+        response_topic = getattr(message.properties, "ResponseTopic", None)
         if response_topic is None or response_topic == self._topics.reply:
             return
         if self._topics.accepts_response_topic(response_topic):
-            connection.publish(response_topic, reply.payload, properties=properties)
+            connection.publish(response_topic, reply.payload, properties=self._answer(message))
         else:
             log.warning(
-                "response topic outside the station's reply subtree; answered on reply only",
-                response_topic=response_topic,
+                "response topic not accepted; answered on reply only",
+                response_topic=response_topic[:120],
                 cmd_id=reply.cmd_id,
             )

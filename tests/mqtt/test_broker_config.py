@@ -4,12 +4,16 @@ link working over TLS with a password or with a client certificate."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
+from controller.contract.topics import Topics
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki
@@ -223,3 +227,77 @@ def test_certificates_are_required_and_kept_to_their_listener(
         reconnect=False,
     )
     assert refused(on_central)
+
+
+def deep_response_topic(levels: int = 250) -> Properties:
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.ResponseTopic = f"{ST}/reply" + "/x" * levels
+    properties.CorrelationData = b"deep"
+    return properties
+
+
+def command(cmd_id: str) -> bytes:
+    return json.dumps({"schema": "ektp.cmd/1", "cmd_id": cmd_id, "args": {}}).encode()
+
+
+def password_station(
+    secure: SecureBroker, make_station: Callable[..., LinkedStation]
+) -> LinkedStation:
+    settings = mqtt_settings(
+        secure.stations_port,
+        host="localhost",
+        username=STATION,
+        password=PASSWORDS[STATION],
+        tls_ca=str(secure.pki.stations_ca),
+    )
+    station = make_station(settings)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    return station
+
+
+def test_a_deep_response_topic_is_answered_on_the_reply_topic_only(
+    password_broker: SecureBroker, make_station: Callable[..., LinkedStation]
+) -> None:
+    """Issue 15, item 2: 250 levels below `{st}/reply/` once knocked the station offline."""
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/reply/#",))
+    central.connect()
+    station = password_station(password_broker, make_station)
+    session = station.link.session
+
+    central.client.publish(
+        f"{ST}/cmd/pause", command("c-deep"), 1, properties=deep_response_topic()
+    )
+    central.publish(f"{ST}/cmd/resume", command("c-marker"))
+
+    central.wait_for(f"{ST}/reply", lambda reply: reply["cmd_id"] == "c-marker")
+    answered = [(m.topic, m.json()["cmd_id"]) for m in central.received(f"{ST}/reply")]
+    assert answered == [(f"{ST}/reply", "c-deep"), (f"{ST}/reply", "c-marker")]
+    assert station.link.connected and station.link.session == session
+    central.close()
+
+
+def test_a_response_topic_the_broker_refuses_does_not_decide_the_acknowledgement(
+    password_broker: SecureBroker,
+    make_station: Callable[..., LinkedStation],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Were a Response Topic the broker refuses let through, the broker drops the connection
+    over the reply, but the command's PUBACK went out before: it is not delivered again."""
+    monkeypatch.setattr(Topics, "accepts_response_topic", lambda self, topic: True)
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/reply",))
+    central.connect()
+    station = password_station(password_broker, make_station)
+    session = station.link.session
+
+    central.client.publish(
+        f"{ST}/cmd/pause", command("c-drop"), 1, properties=deep_response_topic()
+    )
+    wait_until(lambda: station.link.session > session, 10, "the broker to drop the link")
+    wait_until(lambda: station.link.connected, 10, "the link to reconnect")
+    central.publish(f"{ST}/cmd/resume", command("c-marker"))
+
+    central.wait_for(f"{ST}/reply", lambda reply: reply["cmd_id"] == "c-marker")
+    answered = [m.json()["cmd_id"] for m in central.received(f"{ST}/reply")]
+    assert answered == ["c-drop", "c-marker"]  # c-drop once: it was acknowledged
+    assert station.handler.calls == [("pause", {}), ("resume", {})]
+    central.close()

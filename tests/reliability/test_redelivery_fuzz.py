@@ -4,13 +4,15 @@ A station that leaves a message unacknowledged gets it again at every connection
 session, and after 20 of them (mosquitto's in-flight window) nothing else gets through. Each
 round here starts a new link on the same session, publishes a seeded sample of the catalogue's
 bad jobs (poison ones included: offset times at the range ends, image headers with huge
-dimensions, truncated images) and a valid job behind them, and ends the link. Every round's
-link must see its own messages only, each answered once with its code, and the valid one
-accepted: nothing is delivered again.
+dimensions, truncated images), commands asking for an answer on Response Topics too deep for
+the broker, and a valid job behind them, and ends the link. Every round's link must see its own
+messages only, each answered once (the commands on `{st}/reply`), and the valid job accepted:
+nothing is delivered again, and the broker never drops the link.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from datetime import datetime, time
@@ -18,6 +20,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from controller.clock import ManualClock
 from controller.policy.budget import BudgetLimits
@@ -35,6 +39,13 @@ pytestmark = pytest.mark.reliability
 SCALE = session_scale()
 ROUNDS = 4
 PER_ROUND = 30  # more than mosquitto's 20 in-flight messages
+DEEP_COMMANDS = 5  # per round
+
+
+def deep_response(rng: random.Random) -> Properties:
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.ResponseTopic = f"{ST}/reply" + "/r" * rng.randint(9, 400)
+    return properties
 
 
 @pytest.fixture
@@ -47,12 +58,18 @@ def station_store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+def replied(central: Peer) -> list[str]:
+    return [m.json()["cmd_id"] for m in central.received(f"{ST}/reply")]
+
+
 def test_bad_jobs_are_answered_once_and_never_redelivered(
     tmp_path: Path, station_store: Store, report: Report
 ) -> None:
     broker = Broker.plain(tmp_path / "broker")
     broker.start()
-    central = Peer(broker.port, "central-fuzz", subscriptions=(f"{ROOT}/+/event/+",))
+    central = Peer(
+        broker.port, "central-fuzz", subscriptions=(f"{ROOT}/+/event/+", f"{ROOT}/+/reply/#")
+    )
     central.connect()
     rng = random.Random(SCALE.seed)
     chooser = RandomChooser(rng)
@@ -63,10 +80,16 @@ def test_bad_jobs_are_answered_once_and_never_redelivered(
             station = linked_station(mqtt_settings(broker.port), station_store, clock)
             station.link.start()
             wait_until(lambda s=station: s.link.connected, 5, "the link to connect")
+            session = station.link.session
             cases = [bad_job(chooser, f"RD-{round_no}-{n:03d}") for n in range(PER_ROUND)]
             for case in cases:
                 central.publish(f"{ST}/job", case.payload)
                 kinds.add(case.kind)
+            for n in range(DEEP_COMMANDS):
+                body = {"schema": "ektp.cmd/1", "cmd_id": f"rd-{round_no}-{n}", "args": {}}
+                central.client.publish(
+                    f"{ST}/cmd/pause", json.dumps(body).encode(), 1, properties=deep_response(rng)
+                )
             marker = valid_job(round_no + 1, "rd", today=TODAY)
             central.publish(f"{ST}/job", payload(marker))
             central.wait_for(
@@ -74,6 +97,10 @@ def test_bad_jobs_are_answered_once_and_never_redelivered(
                 lambda e, m=marker: e["type"] == "job.accepted" and e["job_id"] == m["job_id"],
                 timeout=30,
             )
+            wait_until(
+                lambda r=round_no: f"rd-{r}-{DEEP_COMMANDS - 1}" in replied(central), 10, "replies"
+            )
+            assert station.link.session == session, "the broker dropped the link"
             station.link.stop()
             got = station.jobs
             assert len(got) == PER_ROUND + 1, f"round {round_no}: {len(got)} messages seen"
@@ -83,10 +110,20 @@ def test_bad_jobs_are_answered_once_and_never_redelivered(
                     assert result.job_id == case.job_id, case.kind
             assert (got[-1].outcome, got[-1].job_id) == ("accepted", marker["job_id"])
             assert station.holding == []
+            assert len(station.handler.calls) == DEEP_COMMANDS
+        assert sorted(replied(central)) == sorted(
+            f"rd-{r}-{n}" for r in range(ROUNDS) for n in range(DEEP_COMMANDS)
+        )
+        assert {m.topic for m in central.received(f"{ST}/reply")} == {f"{ST}/reply"}
     finally:
         central.close()
         broker.kill()
     report(
         "payload fuzz (redelivering broker)",
-        {"rounds": ROUNDS, "bad jobs": ROUNDS * PER_ROUND, "case kinds": len(kinds)},
+        {
+            "rounds": ROUNDS,
+            "bad jobs": ROUNDS * PER_ROUND,
+            "case kinds": len(kinds),
+            "commands with a deep response topic": ROUNDS * DEEP_COMMANDS,
+        },
     )
