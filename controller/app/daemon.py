@@ -51,7 +51,8 @@ def run_daemon(config: Config) -> int:
     )
     panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start
     attach_panel(station, panel)
-    control = ControlServer(config.control_socket, StationCommands(station, local=True))
+    local = StationCommands(station, local=True, submit=config.local.submit)
+    control = ControlServer(config.control_socket, local, config.local)
     station.status_listeners.append(link.status_changed)
     station.event_listeners.append(link.wake)
     station.replay_listeners.append(link.replayed)

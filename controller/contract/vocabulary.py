@@ -60,6 +60,7 @@ class EventType(StrEnum):
     CONSUMABLE_RELOADED = "consumable.reloaded"
     ALERT_RAISED = "alert.raised"
     ALERT_CLEARED = "alert.cleared"
+    JOB_RESOLVED = "job.resolved"  # an addition: a person decided a needs_review job
 
 
 class RejectCode(StrEnum):
@@ -106,6 +107,7 @@ class CommandErrorCode(StrEnum):
     UNKNOWN_JOB = "unknown_job"
     INVALID_STATE = "invalid_state"
     INTERNAL_ERROR = "internal_error"  # an addition: the station failed to run it
+    NOT_AUTHORIZED = "not_authorized"  # an addition: the asker may not do this
 
 
 class Consumable(StrEnum):
@@ -248,6 +250,28 @@ class Requester(StrEnum):
     LOCAL = "local"  # the kiosk's control socket or panel
     REMOTE = "remote"  # a command over MQTT
     MQTT = "mqtt"  # a job from the central office
+
+
+class ActionSource(StrEnum):
+    """How a manual action came (`job.resolved`'s `by`, the audit table's `how`)."""
+
+    LOCAL = "local"  # the kiosk's control socket
+    REMOTE = "remote"  # a command over MQTT
+    PANEL = "panel"  # the operator panel's buttons
+
+
+AUDITED_COMMANDS = frozenset(
+    {
+        CommandName.PAUSE,
+        CommandName.RESUME,
+        CommandName.CANCEL,
+        CommandName.RESOLVE,
+        CommandName.RELOAD,
+        CommandName.SUBMIT,
+        CommandName.REPLAY,
+    }
+)
+"""Manual actions: each is stored in the audit table with who asked, how, and its effect."""
 
 
 class LogLevel(StrEnum):

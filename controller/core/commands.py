@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable
 from typing import Any
+
+import structlog
 
 from controller.contract.errors import CommandError
 from controller.contract.jobspec import JOB_ID
 from controller.contract.vocabulary import (
+    AUDITED_COMMANDS,
+    ActionSource,
     CommandErrorCode,
     CommandName,
     Consumable,
@@ -22,11 +27,17 @@ from controller.contract.vocabulary import (
 )
 from controller.core.loop import Station
 from controller.core.operations import Operations
-from controller.queue.jobs import IllegalTransition, UnknownJob, job_summary
+from controller.queue.audit import Actor
+from controller.queue.jobs import IllegalTransition, ReasonRequired, UnknownJob, job_summary
+
+log = structlog.get_logger(__name__)
 
 MAX_RELOAD = 100_000
 MAX_REPLAY = 10_000  # events per replay command
 LOT_MAX_CHARS = 64
+TEXT_MAX_CHARS = 200  # a stated reason
+LOCAL_USER = Actor(ActionSource.LOCAL, "local user")  # a local caller the socket did not name
+CENTRAL = Actor(ActionSource.REMOTE, "central")  # a remote command that names no requester
 Command = Callable[[dict[str, Any]], dict[str, Any]]
 INVALID_ARGS = CommandErrorCode.INVALID_ARGS
 
@@ -39,12 +50,15 @@ class StationCommands:
         station: Station,
         *,
         local: bool = False,
+        submit: bool = False,
         session: Callable[[], int | None] = lambda: None,
     ) -> None:
-        """`session`: the MQTT link's session number, for the status a command returns."""
+        """`session`: the MQTT link's session number, for the status a command returns.
+        `submit`: the local `submit` command is offered (`[local] submit`; off by default)."""
         self._station, self._operations = station, Operations(station)
         self._session = session
         self._by = Requester.LOCAL if local else Requester.REMOTE
+        self._default_actor = LOCAL_USER if local else CENTRAL
         self.commands: dict[str, Command] = {
             CommandName.PAUSE: self._pause,
             CommandName.RESUME: self._resume,
@@ -55,20 +69,65 @@ class StationCommands:
             CommandName.REPLAY: self._replay,
         }
         if local:
-            self.commands |= {CommandName.JOBS: self._jobs, CommandName.SUBMIT: self._submit}
+            self.commands[CommandName.JOBS] = self._jobs
+        if local and submit:
+            self.commands[CommandName.SUBMIT] = self._submit
+        self._actor = self._default_actor
 
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
+        """Run one command for `actor` (by default: an unnamed local user, or the central
+        office); a manual action (AUDITED_COMMANDS) is stored in the audit table and logged
+        with who asked, how, the job, the arguments and what came of it, refusals included."""
         command = self.commands.get(name)
         if command is None:
             raise CommandError(CommandErrorCode.UNKNOWN_COMMAND, f"no command {name!r}")
         if not isinstance(args, dict):
             raise CommandError(INVALID_ARGS, "args must be an object")
+        who = actor or self._default_actor
+        if name not in AUDITED_COMMANDS:
+            return self._station.call(lambda: self._run(command, args, who))
+        return self._station.call(lambda: self._audited(name, command, args, who))
+
+    def _run(self, command: Command, args: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        self._actor = actor  # read by the command (on the loop: one command at a time)
         try:
-            return self._station.call(lambda: command(args))
+            return command(args)
         except UnknownJob as exc:
             raise CommandError(CommandErrorCode.UNKNOWN_JOB, f"no job {exc.args[0]!r}") from None
         except IllegalTransition as exc:
             raise CommandError(CommandErrorCode.INVALID_STATE, str(exc)) from None
+        except ReasonRequired as exc:
+            raise CommandError(INVALID_ARGS, str(exc)) from None
+        finally:
+            self._actor = self._default_actor
+
+    def _audited(
+        self, name: str, command: Command, args: dict[str, Any], actor: Actor
+    ) -> dict[str, Any]:
+        shown = audit_args(name, args)
+        try:
+            result = self._run(command, args, actor)
+        except CommandError as exc:
+            self._audit(actor, name, shown, exc.code, exc.message)
+            raise
+        self._audit(actor, name, shown, "ok", result)
+        return result
+
+    def _audit(
+        self, actor: Actor, name: str, args: dict[str, Any], outcome: str, effect: Any
+    ) -> None:
+        log.info(
+            "manual action",
+            who=actor.who,
+            how=actor.how,
+            command=name,
+            job_id=args.get("job_id"),
+            args=args,
+            outcome=outcome,
+        )
+        self._station.store.audit.record(
+            actor, name, args, outcome, effect, self._station.clock.now()
+        )
 
     def _pause(self, args: dict[str, Any]) -> dict[str, Any]:
         self._station.set_paused(True)
@@ -86,7 +145,12 @@ class StationCommands:
         outcome = args.get("outcome")
         if outcome not in tuple(Resolution):
             raise CommandError(INVALID_ARGS, f"outcome must be one of {', '.join(Resolution)}")
-        return job_summary(self._operations.resolve_job(job_id, Resolution(outcome)))
+        reason = args.get("reason")
+        if reason is not None and not _short_text(reason):
+            raise CommandError(INVALID_ARGS, f"reason must be printable text of 1-{TEXT_MAX_CHARS}")
+        return job_summary(
+            self._operations.resolve_job(job_id, Resolution(outcome), self._actor, reason)
+        )
 
     def _reload(self, args: dict[str, Any]) -> dict[str, Any]:
         consumable, count = args.get("consumable"), args.get("count")
@@ -99,9 +163,7 @@ class StationCommands:
             raise CommandError(INVALID_ARGS, f"capacity must be a whole number 1-{MAX_RELOAD}")
         if capacity is not None and capacity < count:
             raise CommandError(INVALID_ARGS, "capacity must be at least count")
-        if lot is not None and not (
-            isinstance(lot, str) and 0 < len(lot) <= LOT_MAX_CHARS and lot.isprintable()
-        ):
+        if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
             raise CommandError(INVALID_ARGS, f"lot must be printable text of 1-{LOT_MAX_CHARS}")
         return self._operations.reload(Consumable(consumable), count, capacity, lot)
 
@@ -141,6 +203,19 @@ class StationCommands:
         except (binascii.Error, ValueError, TypeError):
             raise CommandError(INVALID_ARGS, "payload_b64 must be base64") from None
         return self._operations.submit_job(payload).as_dict()
+
+
+def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A command's arguments as the audit keeps them: a submitted job (personal data) only by
+    its size and hash."""
+    if name != CommandName.SUBMIT:
+        return dict(args)
+    raw = str(args.get("payload_b64", "")).encode()
+    return {"payload_b64_chars": len(raw), "payload_b64_sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
 
 
 def _job_id(args: dict[str, Any]) -> str:

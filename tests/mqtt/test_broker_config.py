@@ -162,15 +162,7 @@ def test_the_link_works_with_a_password_over_tls(
         password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+", f"{ROOT}/+/status")
     )
     central.connect()
-    settings = mqtt_settings(
-        password_broker.stations_port,
-        host="localhost",
-        username=STATION,
-        password=PASSWORDS[STATION],
-        tls_ca=str(password_broker.pki.stations_ca),
-    )
-    station = make_station(settings)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    password_station(password_broker, make_station)
 
     assert not central.publish(f"{ST}/job", payload(make_job(1))).is_failure
 
