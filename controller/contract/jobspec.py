@@ -19,6 +19,8 @@ from typing import Any
 import structlog
 
 from controller.clock import parse_rfc3339
+from controller.contract import strict_json
+from controller.contract.strict_json import StrictJsonError
 from controller.contract.vocabulary import JobReason, RejectCode, Schema
 from controller.render import field_problems, image_problems
 
@@ -108,7 +110,9 @@ def _parse(payload: bytes, today: date) -> JobSpec | Rejection:
             RejectCode.TOO_LARGE, f"message is {len(payload)} bytes, limit {MAX_MESSAGE_BYTES}"
         )
     try:
-        document = json.loads(payload.decode("utf-8"))
+        document = strict_json.loads(payload.decode("utf-8"))
+    except StrictJsonError as problem:
+        return Rejection(RejectCode.INVALID_JSON, f"message is not valid JSON: {problem}")
     except (UnicodeDecodeError, ValueError, RecursionError):
         return Rejection(RejectCode.INVALID_JSON, "message is not UTF-8 JSON")
     if not isinstance(document, dict):

@@ -108,6 +108,7 @@ class CommandErrorCode(StrEnum):
     INVALID_STATE = "invalid_state"
     INTERNAL_ERROR = "internal_error"  # an addition: the station failed to run it
     NOT_AUTHORIZED = "not_authorized"  # an addition: the asker may not do this
+    CMD_ID_REUSED = "cmd_id_reused"  # an addition: a cmd_id seen before, for another request
 
 
 class Consumable(StrEnum):

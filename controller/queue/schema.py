@@ -111,4 +111,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_by_job ON audit (job_id) WHERE job_id IS NOT NULL;
     """,
+    # 3: what a command asked (its name and arguments, hashed), so that a cmd_id used again for
+    # another request is refused instead of answered with the first one's reply (issue 15).
+    """
+    ALTER TABLE command_replies ADD COLUMN request_sha256 TEXT;
+    """,
 )

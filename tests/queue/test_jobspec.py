@@ -229,3 +229,17 @@ def test_an_unforeseen_validation_failure_is_a_rejection(
         "invalid_field",
         "message could not be validated",
     )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda raw: raw.replace(b'"prr": true', b'"prr": false, "prr": true'),  # last one wins
+        lambda raw: raw.replace(b'"nik": ', b'"nik": "3271046301900002", "nik": '),
+        lambda raw: raw[:-1] + b', "x_score": NaN}',
+        lambda raw: raw[:-1] + b', "x_score": -Infinity}',
+    ],
+)
+def test_duplicate_keys_and_nan_are_invalid_json(change) -> None:
+    rejection = reject(change(payload(make_job(5))))
+    assert rejection.code == "invalid_json"

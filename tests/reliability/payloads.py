@@ -313,6 +313,19 @@ def job_picture(c: Chooser, job_id: str) -> Case:
     return Case(f"{field}_{how}", _dump(job), code, job_id)
 
 
+def job_duplicate_key(c: Chooser, job_id: str) -> Case:
+    """A key twice (a parser keeping the last would print `prr: false` jobs), or NaN."""
+    raw = _dump(_base(c, job_id))
+    how = c.choice(["prr", "nik", "nan"])
+    if how == "prr":
+        raw = raw.replace(b'"prr":true', b'"prr":false,"prr":true')
+    elif how == "nik":
+        raw = raw.replace(b'"nik":', b'"nik":"3271046301900002","nik":')
+    else:
+        raw = _with_extra(json.loads(raw), c.choice([b"NaN", b"Infinity", b"-Infinity"]))
+    return Case(f"duplicate_{how}", raw, "invalid_json", None)
+
+
 def job_range_end_not_after(c: Chooser, job_id: str) -> Case:
     """A time whose offset takes it past year 1 or year 9999 in UTC (once an OverflowError)."""
     job = _base(c, job_id)
@@ -369,6 +382,7 @@ JOB_CASES: tuple[Callable[[Chooser, str], Case], ...] = (
     job_bad_nik,
     job_province_edge,
     job_picture,
+    job_duplicate_key,
     job_range_end_not_after,
     job_picture_bomb,
     job_picture_truncated,
