@@ -158,10 +158,46 @@ def test_not_prr() -> None:
     assert reject(payload(make_job(1, prr=False))).code == "not_prr"
 
 
-def test_too_large_message() -> None:
+def test_too_large_message_carries_the_job_id_a_bounded_look_finds() -> None:
     job = make_job(1, padding="x" * (256 * 1024))
     rejection = reject(payload(job))
+    assert rejection.code == "too_large" and rejection.job_id == "JOB-2026-000001"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"padding": "' + b"x" * (256 * 1024) + b'", "job_id": "JOB-1"}',  # past the look
+        b'{"job_id": "JOB-1", "x": {"job_id": "JOB-2"}, "p": "' + b"x" * (256 * 1024) + b'"}',
+        b'{"job_id": "JOB 1", "p": "' + b"x" * (256 * 1024) + b'"}',  # not of the pattern
+    ],
+)
+def test_too_large_message_without_one_readable_id_carries_none(raw: bytes) -> None:
+    rejection = reject(raw)
     assert rejection.code == "too_large" and rejection.job_id is None
+
+
+@pytest.mark.parametrize(
+    ("card", "problem"),
+    [
+        ({"issued_date": "9999-12-31"}, "card.issued_date must be between birth_date and today"),
+        ({"issued_date": "1985-01-01"}, "card.issued_date must be between birth_date and today"),
+        (
+            {"valid_until": "SELAMANYA"},
+            "card.valid_until must be a date YYYY-MM-DD or SEUMUR HIDUP",
+        ),
+        ({"valid_until": "2020-01-01"}, "card.valid_until must not be before issued_date"),
+    ],
+)
+def test_issued_date_and_valid_until_are_bounded(card: dict, problem: str) -> None:
+    rejection = reject(payload(make_job(6, card=card)))
+    assert (rejection.code, rejection.message) == ("invalid_field", problem)
+
+
+def test_valid_until_may_be_a_date_after_issue() -> None:
+    assert isinstance(
+        parse_job(payload(make_job(6, card={"valid_until": "2031-11-22"})), TODAY), JobSpec
+    )
 
 
 def test_too_large_photo() -> None:
