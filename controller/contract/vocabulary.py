@@ -75,6 +75,7 @@ class RejectCode(StrEnum):
     CONFLICT = "conflict"
     DUPLICATE_NIK = "duplicate_nik"
     EXPIRED = "expired"
+    UNSAFE_DELIVERY = "unsafe_delivery"  # an addition: published at QoS 0, or retained
 
 
 class FailCode(StrEnum):
@@ -109,6 +110,7 @@ class CommandErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"  # an addition: the station failed to run it
     NOT_AUTHORIZED = "not_authorized"  # an addition: the asker may not do this
     CMD_ID_REUSED = "cmd_id_reused"  # an addition: a cmd_id seen before, for another request
+    UNSAFE_DELIVERY = "unsafe_delivery"  # an addition: a command published at QoS 0
 
 
 class Consumable(StrEnum):

@@ -27,7 +27,7 @@ from paho.mqtt.properties import Properties
 
 from controller.contract.jobspec import JobSpec, Rejection
 from controller.contract.topics import Topics
-from controller.contract.vocabulary import RejectCode, Requester
+from controller.contract.vocabulary import CommandErrorCode, RejectCode, Requester
 from controller.mqtt.connection import Connection
 from controller.mqtt.requests import CommandProcessor, Reply
 from controller.queue.db import StoreError
@@ -43,6 +43,21 @@ class _Received:
     connection: Connection
     message: mqtt.MQTTMessage
     job: JobSpec | Rejection | None  # None: not a job
+
+
+UNSAFE_JOB = (
+    "a job must be published at QoS 1 and not retained (a retained job stays at the broker with"
+    " its personal data, a QoS 0 job may be lost): not printed"
+)
+UNSAFE_COMMAND = "a command must be published at QoS 1: not run"
+
+
+def _unsafe(message: mqtt.MQTTMessage, checked: JobSpec | Rejection) -> JobSpec | Rejection:
+    """A valid job delivered at QoS 0 or retained is rejected `unsafe_delivery`."""
+    if isinstance(checked, JobSpec) and (message.qos == 0 or message.retain):
+        log.warning("job at QoS 0 or retained rejected", qos=message.qos, retain=message.retain)
+        return Rejection(RejectCode.UNSAFE_DELIVERY, UNSAFE_JOB, checked.job_id)
+    return checked
 
 
 class Inbound:
@@ -81,7 +96,7 @@ class Inbound:
         job: JobSpec | Rejection | None = None
         if message.topic == self._topics.job:
             try:
-                job = self._intake.check(message.payload)
+                job = _unsafe(message, self._intake.check(message.payload))
             except Exception:  # parse_job never raises; a check that does rejects the job
                 log.exception("job validation failed; rejected", topic=message.topic)
                 job = Rejection(RejectCode.INVALID_FIELD, "message could not be validated")
@@ -168,6 +183,12 @@ class Inbound:
             log.warning("message on an unexpected topic ignored", topic=message.topic)
         elif message.retain:
             log.warning("retained command ignored", topic=message.topic)
+        elif message.qos == 0:
+            log.warning("command at QoS 0 refused", topic=message.topic)
+            reply = self._commands.refuse(
+                message.payload, CommandErrorCode.UNSAFE_DELIVERY, UNSAFE_COMMAND
+            )
+            connection.publish(self._topics.reply, reply.payload, properties=self._answer(message))
         else:
             reply = self._commands.process(name, message.payload)
             connection.publish(self._topics.reply, reply.payload, properties=self._answer(message))

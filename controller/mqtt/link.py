@@ -153,8 +153,10 @@ class MqttLink:
     # -- ConnectionListener (paho's network thread) ----------------------------------------
 
     def connection_up(self, connection: Connection, session_present: bool) -> None:
-        connection.subscribe(self._topics.job, retain_as_published=False)
-        # Retain As Published: a retained command keeps its flag, and is ignored.
+        # Retain As Published: a job or command published retained keeps its flag; the job is
+        # rejected (`unsafe_delivery`), the command ignored. Retained ones already at the broker
+        # are never sent (Retain Handling 2).
+        connection.subscribe(self._topics.job, retain_as_published=True)
         connection.subscribe(self._topics.commands, retain_as_published=True)
         self._publish_status(connection)
         self._kick.set()

@@ -95,6 +95,16 @@ class CommandProcessor:
         self._store(cmd_id, name, asked, reply)
         return Reply(cmd_id, reply, False)
 
+    def refuse(self, payload: bytes, code: str, message: str) -> Reply:
+        """The reply refusing a request without running it or storing anything."""
+        try:
+            request = strict_json.loads(payload.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            request = None
+        cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
+        cmd_id = cmd_id if _usable_cmd_id(cmd_id) else None
+        return Reply(cmd_id, _error(cmd_id, code, message), False)
+
     def _run(self, name: str, cmd_id: str, args: dict[str, Any]) -> bytes:
         try:
             result = self._handler.handle(name, args)

@@ -180,3 +180,29 @@ def test_jobs_published_while_the_station_is_stopped_arrive_when_it_starts(
         e["job_id"] for e in central.bodies(f"{ST}/event/") if e["type"] == "job.accepted"
     ]
     assert accepted_ids == ["JOB-2026-000006", "JOB-2026-000007", "JOB-2026-000008"]
+
+
+def test_jobs_at_qos_0_or_retained_are_rejected_and_commands_at_qos_0_refused(
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
+) -> None:
+    """Issue 15, item 14: a retained job was printed and stayed at the broker with its
+    personal data; a QoS 0 job or command has no durability."""
+    central.publish(f"{ST}/job", payload(make_job(69)), retain=True)  # before: never sent
+    station = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    central.publish(f"{ST}/job", payload(make_job(70)), retain=True)
+    central.client.publish(f"{ST}/job", payload(make_job(71)), qos=0)
+    command = b'{"schema":"ektp.cmd/1","cmd_id":"c-q0","args":{}}'
+    central.client.publish(f"{ST}/cmd/pause", command, qos=0)
+    central.publish(f"{ST}/job", payload(make_job(72)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000072"))
+    rejected = {
+        e["job_id"]: e["data"]["code"]
+        for e in central.bodies(f"{ST}/event/")
+        if e["type"] == "job.rejected"
+    }
+    assert rejected == {"JOB-2026-000070": "unsafe_delivery", "JOB-2026-000071": "unsafe_delivery"}
+    reply = central.wait_for(f"{ST}/reply", lambda body: body["cmd_id"] == "c-q0")
+    assert reply["error"]["code"] == "unsafe_delivery" and station.handler.calls == []
+    assert store.jobs.counts()["queued"] == 1
+    central.publish(f"{ST}/job", b"", retain=True)  # clear the retained job
