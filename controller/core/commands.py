@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +34,8 @@ from controller.queue.jobs import IllegalTransition, ReasonRequired, UnknownJob,
 log = structlog.get_logger(__name__)
 
 MAX_RELOAD = 100_000
-MAX_REPLAY = 10_000  # events per replay command
+MAX_REPLAY = 10_000  # events per replay command, and per REPLAY_WINDOW_S
+REPLAY_WINDOW_S = 600.0
 LOT_MAX_CHARS = 64
 TEXT_MAX_CHARS = 200  # a stated reason
 LOCAL_USER = Actor(ActionSource.LOCAL, "local user")  # a local caller the socket did not name
@@ -73,6 +75,7 @@ class StationCommands:
         if local and submit:
             self.commands[CommandName.SUBMIT] = self._submit
         self._actor = self._default_actor
+        self._replays = ReplayBudget()
 
     def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
         """Run one command for `actor` (by default: an unnamed local user, or the central
@@ -187,6 +190,13 @@ class StationCommands:
                 f"to_seq must be a whole number from from_seq to {last},"
                 f" at most {MAX_REPLAY} events in one replay",
             )
+        waited = self._replays.wait_s(final - first + 1, self._station.clock.monotonic())
+        if waited:
+            raise CommandError(
+                CommandErrorCode.INVALID_STATE,
+                f"at most {MAX_REPLAY} events are replayed per {REPLAY_WINDOW_S // 60:.0f}"
+                f" minutes: try again in {waited:.0f} s",
+            )
         count = self._operations.replay_events(first, final)
         return {"from_seq": first, "to_seq": final, "replayed": count}
 
@@ -203,6 +213,29 @@ class StationCommands:
         except (binascii.Error, ValueError, TypeError):
             raise CommandError(INVALID_ARGS, "payload_b64 must be base64") from None
         return self._operations.submit_job(payload).as_dict()
+
+
+class ReplayBudget:
+    """At most MAX_REPLAY events replayed in any REPLAY_WINDOW_S (a replay loop would flood the
+    link and the broker with old events)."""
+
+    def __init__(self) -> None:
+        self._spent: deque[tuple[float, int]] = deque()  # (monotonic time, events)
+
+    def wait_s(self, events: int, now: float) -> float:
+        """0 and the events are booked, or how long until they would fit."""
+        while self._spent and self._spent[0][0] <= now - REPLAY_WINDOW_S:
+            self._spent.popleft()
+        used = sum(count for _, count in self._spent)
+        if used + events <= MAX_REPLAY:
+            self._spent.append((now, events))
+            return 0.0
+        freed, at = used + events - MAX_REPLAY, now
+        for at, count in self._spent:  # noqa: B007 - `at` is the time the last one frees
+            freed -= count
+            if freed <= 0:
+                break
+        return max(1.0, at + REPLAY_WINDOW_S - now)
 
 
 def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
