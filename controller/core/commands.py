@@ -28,7 +28,7 @@ from controller.contract.vocabulary import (
 )
 from controller.core.loop import Station
 from controller.core.operations import Operations
-from controller.queue.audit import Actor
+from controller.queue.audit import CENTRAL_REQUESTER, Actor
 from controller.queue.jobs import IllegalTransition, ReasonRequired, UnknownJob, job_summary
 
 log = structlog.get_logger(__name__)
@@ -39,7 +39,7 @@ REPLAY_WINDOW_S = 600.0
 LOT_MAX_CHARS = 64
 TEXT_MAX_CHARS = 200  # a stated reason
 LOCAL_USER = Actor(ActionSource.LOCAL, "local user")  # a local caller the socket did not name
-CENTRAL = Actor(ActionSource.REMOTE, "central")  # a remote command that names no requester
+CENTRAL = Actor(ActionSource.REMOTE, CENTRAL_REQUESTER)  # a remote command naming no requester
 Command = Callable[[dict[str, Any]], dict[str, Any]]
 INVALID_ARGS = CommandErrorCode.INVALID_ARGS
 

@@ -29,7 +29,7 @@ from controller.contract.jobspec import JobSpec, Rejection
 from controller.contract.topics import Topics
 from controller.contract.vocabulary import CommandErrorCode, RejectCode, Requester
 from controller.mqtt.connection import Connection
-from controller.mqtt.requests import CommandProcessor, Reply
+from controller.mqtt.requests import CommandProcessor, Reply, requester_of
 from controller.queue.db import StoreError
 from controller.queue.intake import Intake, IntakeResult
 
@@ -190,7 +190,7 @@ class Inbound:
             )
             connection.publish(self._topics.reply, reply.payload, properties=self._answer(message))
         else:
-            reply = self._commands.process(name, message.payload)
+            reply = self._commands.process(name, message.payload, requester_of(message.properties))
             connection.publish(self._topics.reply, reply.payload, properties=self._answer(message))
         self._ack(received)
         if reply is not None:

@@ -22,12 +22,14 @@ import structlog
 from controller.clock import Clock, rfc3339
 from controller.contract import strict_json
 from controller.contract.errors import CommandError
-from controller.contract.vocabulary import CommandErrorCode, Schema
+from controller.contract.vocabulary import ActionSource, CommandErrorCode, Schema
+from controller.queue.audit import CENTRAL_REQUESTER, Actor
 from controller.queue.db import Database, StoreError
 
 log = structlog.get_logger(__name__)
 
 MAX_CMD_ID_LENGTH = 128
+REQUESTER_PROPERTY = "requester"  # the MQTT 5 user property naming who sent a command
 REPLY_RETENTION = timedelta(days=30)
 BEGUN = b""  # the stored "reply" of a command being run: its reply is not stored yet
 INTERRUPTED = (
@@ -39,8 +41,9 @@ INTERRUPTED = (
 class CommandHandler(Protocol):
     """Runs one command for the link; implemented by the daemon against its core loop."""
 
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Do command `name` and return the reply's `result`; raise CommandError to refuse."""
+    def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
+        """Do command `name` for `actor` and return the reply's `result`; raise CommandError
+        to refuse."""
         ...
 
 
@@ -55,8 +58,9 @@ class CommandProcessor:
     def __init__(self, db: Database, handler: CommandHandler, clock: Clock) -> None:
         self._db, self._handler, self._clock = db, handler, clock
 
-    def process(self, name: str, payload: bytes) -> Reply:
-        """The reply to one request; raises StoreError when the reply cannot be stored."""
+    def process(self, name: str, payload: bytes, requester: str | None = None) -> Reply:
+        """The reply to one request; raises StoreError when the reply cannot be stored.
+        `requester`: who the request names (its MQTT 5 user property `requester`)."""
         try:
             request = strict_json.loads(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
@@ -91,7 +95,8 @@ class CommandProcessor:
             reply = _error(cmd_id, CommandErrorCode.INVALID_SCHEMA, problem)
         else:
             self._store(cmd_id, name, asked, BEGUN)
-            reply = self._run(name, cmd_id, request.get("args", {}))
+            actor = Actor(ActionSource.REMOTE, requester or CENTRAL_REQUESTER)
+            reply = self._run(name, cmd_id, request.get("args", {}), actor)
         self._store(cmd_id, name, asked, reply)
         return Reply(cmd_id, reply, False)
 
@@ -105,9 +110,9 @@ class CommandProcessor:
         cmd_id = cmd_id if _usable_cmd_id(cmd_id) else None
         return Reply(cmd_id, _error(cmd_id, code, message), False)
 
-    def _run(self, name: str, cmd_id: str, args: dict[str, Any]) -> bytes:
+    def _run(self, name: str, cmd_id: str, args: dict[str, Any], actor: Actor) -> bytes:
         try:
-            result = self._handler.handle(name, args)
+            result = self._handler.handle(name, args, actor)
             body = {"schema": Schema.REPLY, "cmd_id": cmd_id, "ok": True, "result": result}
             reply = _encode(body)
         except CommandError as exc:
@@ -149,6 +154,14 @@ class CommandProcessor:
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot store a command reply: {exc}") from exc
+
+
+def requester_of(properties: Any) -> str | None:
+    """The MQTT 5 user property `requester` of a request, when it is short printable text."""
+    for key, value in getattr(properties, "UserProperty", None) or []:
+        if key == REQUESTER_PROPERTY and 0 < len(value) <= 64 and value.isprintable():
+            return str(value)
+    return None
 
 
 def _request_sha256(name: str, request: dict[str, Any]) -> str:

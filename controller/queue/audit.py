@@ -12,6 +12,8 @@ from controller.clock import rfc3339
 from controller.contract.vocabulary import ActionSource
 from controller.queue.db import Database
 
+CENTRAL_REQUESTER = "central"  # who a remote command that names no requester is from
+
 
 @dataclass(frozen=True)
 class Actor:

@@ -10,6 +10,7 @@ from controller.app.config import MqttSection
 from controller.clock import Clock
 from controller.contract.errors import CommandError
 from controller.mqtt import LinkTiming, MqttLink
+from controller.queue.audit import Actor
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult
 from controller.queue.store import Store
@@ -41,10 +42,12 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.actors: list[Actor | None] = []
         self.paused = False
 
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
         self.calls.append((name, args))
+        self.actors.append(actor)
         if name in ("pause", "resume"):
             self.paused = name == "pause"
             return {"paused": self.paused}

@@ -23,7 +23,9 @@ from tests.support.waiting import wait_until
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"
 OTHER = "3271-bogor-barat-02"
-PASSWORDS = {STATION: "station-secret", OTHER: "other-secret", "central.office": "central-secret"}
+STATIONS = {STATION: "station-secret", OTHER: "other-secret"}
+CENTRAL = {"central.office": "central-secret", "tech.bogor": "tech-secret"}
+PASSWORDS = {**STATIONS, **CENTRAL}
 
 
 @dataclass
@@ -50,8 +52,11 @@ def password_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
     workdir = tmp_path / "broker"
     workdir.mkdir()
     files: dict[str, Path | list[Path]] = {
-        "password_file": write_password_file(workdir / "passwd", PASSWORDS),
-        "acl_file": SHIPPED / "acl",
+        "password_file": [
+            write_password_file(workdir / "passwd-stations", STATIONS),
+            write_password_file(workdir / "passwd-central", CENTRAL),
+        ],
+        "acl_file": [SHIPPED / "acl-stations", SHIPPED / "acl-central"],
         "certfile": pki.server.cert,
         "keyfile": pki.server.key,
     }
@@ -67,7 +72,7 @@ def password_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
 def certificate_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
     workdir = tmp_path / "broker"
     files: dict[str, Path | list[Path]] = {
-        "acl_file": SHIPPED / "acl",
+        "acl_file": [SHIPPED / "acl-stations", SHIPPED / "acl-central"],
         "cafile": [pki.stations_ca, pki.central_ca],
         "certfile": pki.server.cert,
         "keyfile": pki.server.key,
@@ -293,3 +298,84 @@ def test_a_response_topic_the_broker_refuses_does_not_decide_the_acknowledgement
     assert answered == ["c-drop", "c-marker"]  # c-drop once: it was acknowledged
     assert station.handler.calls == [("pause", {}), ("resume", {})]
     central.close()
+
+
+def test_no_central_account_can_connect_as_a_station(password_broker: SecureBroker) -> None:
+    """Issue 15, item 5: an account of the central listener took a station's client id, kicked
+    the station and took over (or wiped) its persistent session."""
+    station = user(password_broker, STATION)
+    station.connect()
+    rogue = user(password_broker, "central.office", client_id=STATION)
+    assert not rogue.connect().is_failure  # connected, but under its own name
+    assert not station.publish(f"{ST}/status", b"{}").is_failure
+    assert station.client.is_connected() and station.disconnects == 0
+    rogue.close()
+    station.close()
+
+
+def test_station_and_central_credentials_are_separate(password_broker: SecureBroker) -> None:
+    ca = str(password_broker.pki.stations_ca)
+    on_central = Peer(
+        password_broker.central_port,
+        "x",
+        username=STATION,
+        password=PASSWORDS[STATION],
+        tls_ca=ca,
+        reconnect=False,
+    )
+    on_stations = Peer(
+        password_broker.stations_port,
+        "central.office",
+        username="central.office",
+        password=PASSWORDS["central.office"],
+        tls_ca=ca,
+        reconnect=False,
+    )
+    assert refused(on_central) and refused(on_stations)
+
+
+def test_the_shipped_limits_drop_an_oversized_publish(password_broker: SecureBroker) -> None:
+    """Issue 15, item 6: one station published 50 MB events; the broker grew from 10 to 303 MB."""
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+",))
+    central.connect()
+    station = user(password_broker, STATION)
+    station.connect()
+    station.client.publish(f"{ST}/event/alert.raised", b"x" * (2 * 1024 * 1024), qos=1)
+    wait_until(lambda: station.disconnects > 0, 10, "the broker to drop the station")
+    assert not central.publish(f"{ST}/job", payload(make_job(1))).is_failure  # a job fits
+    station.close()
+    marker = user(password_broker, OTHER)
+    marker.connect()
+    marker.publish(f"{ROOT}/{OTHER}/event/alert.raised", b"marker")
+    central.settle(f"{ROOT}/{OTHER}/event/", b"marker")
+    assert [m.topic for m in central.received()] == [f"{ROOT}/{OTHER}/event/alert.raised"]
+    marker.close()
+    central.close()
+
+
+@pytest.mark.parametrize("name", ["mosquitto.conf", "mosquitto-password.conf"])
+def test_both_shipped_configs_set_the_limits_and_pin_client_ids(name: str) -> None:
+    lines = (SHIPPED / name).read_text().splitlines()
+    for option in ("max_packet_size", "max_queued_bytes", "max_inflight_bytes"):
+        assert any(line.startswith(option + " ") for line in lines), option
+    listeners = "\n".join(lines).split("\nlistener ")[1:]
+    assert len(listeners) == 2
+    assert all("use_username_as_clientid true" in block for block in listeners)
+
+
+def test_a_technician_commands_only_the_stations_of_its_region(
+    password_broker: SecureBroker,
+) -> None:
+    """Issue 15, item 8: every technician account could command every station."""
+    station = user(password_broker, STATION, subscriptions=(f"{ST}/cmd/+",))
+    station.connect()
+    elsewhere = "3273-bandung-01"
+    other = user(password_broker, elsewhere)  # no such station account
+    tech = user(password_broker, "tech.bogor")
+    tech.connect()
+    assert tech.publish(f"{ROOT}/{elsewhere}/cmd/pause", b"{}").is_failure
+    assert not tech.publish(f"{ST}/cmd/status", b"marker").is_failure
+    station.settle(f"{ST}/cmd/", b"marker")
+    assert refused(other)
+    tech.close()
+    station.close()

@@ -139,3 +139,19 @@ def test_response_topic_and_correlation_data_are_honoured_below_the_reply_topic(
     assert (f"{ST}/reply", "c-10", b"\x01q") in answered
     assert (f"{ST}/reply", "c-11", b"\x02q") in answered
     assert not central.received("central/")  # never outside the station's subtree
+
+
+def test_the_requester_named_in_a_user_property_reaches_the_handler(
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
+) -> None:
+    """Issue 15, item 8: the station could not tell who sent a command."""
+    station = connected_station(make_station, broker)
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.UserProperty = ("requester", "tech.bogor")
+    central.publish_json(f"{ST}/cmd/pause", request("c-who"), properties=properties)
+    central.publish_json(f"{ST}/cmd/resume", request("c-anon"))
+    central.wait_for(f"{ST}/reply", reply_to("c-anon"))
+    assert [(a.how, a.who) for a in station.handler.actors] == [
+        ("remote", "tech.bogor"),
+        ("remote", "central"),
+    ]

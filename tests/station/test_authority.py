@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from controller.app.config import LocalSection
+from controller.clock import SystemClock
 from controller.contract.errors import CommandError
 from controller.core.commands import StationCommands
 from controller.local.server import ControlServer
+from controller.mqtt.requests import CommandProcessor
 from tests.station.conftest import Running
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
@@ -154,3 +156,20 @@ def test_every_resolution_is_an_event_and_not_printed_after_a_fed_blank_needs_a_
         "reason": "tray empty, printer checked",
     }
     assert [e.outcome for e in running.store.audit.entries()] == ["invalid_args", "ok"]
+
+
+def test_the_remote_requester_is_stored_with_the_effect(make_station) -> None:
+    """Issue 15, item 8: the requester's identity (the command's MQTT 5 user property
+    `requester`) is stored in the audit with what the command did."""
+    running = make_station()
+    processor = CommandProcessor(running.store.db, StationCommands(running.station), SystemClock())
+    body = json.dumps({"schema": "ektp.cmd/1", "cmd_id": "c-r1", "args": {}}).encode()
+    assert json.loads(processor.process("pause", body, "tech.bogor").payload)["ok"] is True
+    [entry] = running.store.audit.entries()
+    assert (entry.how, entry.who, entry.command, entry.outcome) == (
+        "remote",
+        "tech.bogor",
+        "pause",
+        "ok",
+    )
+    assert entry.effect["paused"] is True
