@@ -226,6 +226,7 @@ class AlertCode(StrEnum):
     STORAGE_ERROR = "storage_error"
     POWER_FAIL = "power_fail"
     MESSAGES_UNACKED = "messages_unacked"  # a job or command the broker will deliver again
+    RELOAD_MISMATCH = "reload_mismatch"  # the printer's count after a reload is not the booked
 
 
 ALERT_REASONS = frozenset(

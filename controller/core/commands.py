@@ -168,7 +168,7 @@ class StationCommands:
             raise CommandError(INVALID_ARGS, "capacity must be at least count")
         if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
             raise CommandError(INVALID_ARGS, f"lot must be printable text of 1-{LOT_MAX_CHARS}")
-        return self._operations.reload(Consumable(consumable), count, capacity, lot)
+        return self._operations.reload(Consumable(consumable), count, capacity, lot, self._actor)
 
     def _status(self, args: dict[str, Any]) -> dict[str, Any]:
         """Publish the status now, and return it."""

@@ -159,7 +159,7 @@ class Station:
 
     def _extra_alerts(self) -> list[Alert]:
         """Alerts that the policies do not derive."""
-        return self.storage.alerts() + self._power_failed + self._holding
+        return self.storage.alerts() + self._power_failed + self._holding + self.reloads.alerts()
 
     def _evaluate(self) -> Evaluation:
         printer = self.lane.printer

@@ -66,10 +66,23 @@ class Operations:
         return waiting[0].job_id
 
     def reload(
-        self, consumable: Consumable, count: int, capacity: int | None, lot: str | None
+        self,
+        consumable: Consumable,
+        count: int,
+        capacity: int | None,
+        lot: str | None,
+        by: Actor,
     ) -> dict[str, int]:
-        """Book a reload and tell the printer; returns the consumable's status entry."""
-        self._station.reloads.book(consumable, count, capacity, lot)
+        """Book a reload and tell the printer; returns the consumable's status entry. `count`
+        may not exceed the capacity (given, or the one on the books)."""
+        known = self._station.status()["consumables"][consumable]["capacity"]
+        if count > (capacity if capacity is not None else known):
+            raise CommandError(
+                CommandErrorCode.INVALID_ARGS,
+                f"count {count} is more than the {consumable} capacity"
+                f" {capacity if capacity is not None else known}; give the new capacity",
+            )
+        self._station.reloads.book(consumable, count, capacity, lot, by.who)
         result: dict[str, int] = self._station.status()["consumables"][consumable]
         return result
 
