@@ -89,4 +89,5 @@ def build_station(
         card_timeout_s=config.printer.card_timeout_s,
         poll_interval_s=poll_interval_s,
         max_wait_s=max_wait_s,
+        retention_h=config.retention.ended_job_hours,
     )

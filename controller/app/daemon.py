@@ -8,6 +8,7 @@ card in progress is finished (within `card_timeout_s`), then the link publishes 
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -28,11 +29,13 @@ from controller.local.server import ControlServer
 from controller.mqtt.link import MqttLink
 
 log = structlog.get_logger(__name__)
+PRIVATE_UMASK = 0o077  # the database and its WAL hold personal data
 
 
 def run_daemon(config: Config) -> int:
     """Run the station in the foreground until SIGTERM or SIGINT; returns the exit code."""
     configure_logging(config.log.level, config.log.format)
+    os.umask(PRIVATE_UMASK)  # started by hand as well as under the unit (UMask=0077)
     clock = SystemClock()
     notifier = Notifier()
     store = open_store(config, clock)  # StoreError: the CLI says why, in one line

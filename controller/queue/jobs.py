@@ -262,6 +262,20 @@ class JobStore:
                 emit(tx, EventType.JOB_EXPIRED, row["job_id"], {"not_after": row["not_after"]}, now)
         return [row["job_id"] for row in due]
 
+    def reduce_ended(self, ended_before: datetime) -> int:
+        """Reduce every job that ended before `ended_before` to what accounting needs: its id,
+        masked NIK, content hash, reason, dates, state and attempts; the card's text (name,
+        address, religion, ...) is deleted and overwritten. Returns how many were reduced."""
+        with self._db.transaction() as tx:
+            reduced = tx.execute(
+                "UPDATE jobs SET card_json = '{}', nik = ? || substr(nik, 13)"
+                " WHERE ended_at IS NOT NULL AND ended_at < ? AND card_json <> '{}'",
+                (MASK, rfc3339(ended_before)),
+            ).rowcount
+            if reduced:
+                self._db.scrub_after_commit()
+        return int(reduced)
+
     # -- queries ---------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
         with self._db.reading() as conn:
@@ -424,6 +438,7 @@ class JobStore:
         return JobState.QUEUED
 
 
+MASK = "*" * 12  # what stays of a reduced job's NIK: mask_nik's form, its last 4 digits
 _JOB_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, received_at, updated_at"
 
 

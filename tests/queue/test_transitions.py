@@ -272,3 +272,30 @@ def test_not_printed_with_the_counter_unmoved_needs_no_reason(store: Store, cloc
     store.jobs.needs_review(JOB, "usb_lost", COUNTER)
     assert store.jobs.resolve(JOB, "not_printed", by=TECH) == "queued"
     assert store.jobs.get(JOB).attempts == 0
+
+
+def test_an_ended_job_is_reduced_to_its_accounting_record_after_the_retention(
+    store: Store, clock
+) -> None:
+    """Issue 15, item 4: name, NIK, address, religion ... stayed for every ended job."""
+    prepare(store, clock, "printed")
+    row = lambda: store.db._conn.execute(  # noqa: E731
+        "SELECT nik, card_json, content_sha256, state, ended_at FROM jobs WHERE job_id = ?", (JOB,)
+    ).fetchone()
+    before = row()
+    assert b"SITI RAHAYU" in files_of(store)
+    assert store.jobs.reduce_ended(clock.now() - timedelta(hours=24)) == 0  # not yet
+    clock.advance(25 * 3600)
+    assert store.jobs.reduce_ended(clock.now() - timedelta(hours=24)) == 1
+    after = row()
+    assert after["nik"] == "************0001" and after["card_json"] == "{}"
+    assert (after["content_sha256"], after["state"], after["ended_at"]) == tuple(before)[2:]
+    assert store.jobs.reduce_ended(clock.now()) == 0  # once
+    assert b"SITI RAHAYU" not in files_of(store)  # overwritten, not only unlinked
+
+
+def files_of(store: Store) -> bytes:
+    """The database file and its WAL, as a thief with the SD card would read them."""
+    path = store.db.path
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")

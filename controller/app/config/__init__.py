@@ -194,6 +194,13 @@ class PanelSection:
 
 
 @dataclass(frozen=True)
+class RetentionSection:
+    """How long personal data stays after a job ends (photo and signature: not at all)."""
+
+    ended_job_hours: float = checked(Range(0, 24 * 90), default=24.0)
+
+
+@dataclass(frozen=True)
 class LocalSection:
     """Who may act through the local control socket (checked by the kernel's SO_PEERCRED).
 
@@ -226,6 +233,7 @@ class Config:
     panel: PanelSection = field(default_factory=PanelSection)
     log: LogSection = field(default_factory=LogSection)
     local: LocalSection = field(default_factory=LocalSection)
+    retention: RetentionSection = field(default_factory=RetentionSection)
 
     @property
     def state_dir(self) -> Path:
