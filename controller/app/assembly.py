@@ -52,6 +52,7 @@ def configured_virtual_printer(config: Config, clock: Clock) -> VirtualPrinter:
         film=virtual.film,
         faults=virtual.faults,
         save_cards=virtual.save_cards,
+        keep_cards_hours=virtual.keep_cards_hours,
     )
 
 

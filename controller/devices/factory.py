@@ -39,9 +39,11 @@ def virtual_printer(
     film: int,
     faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]] = (),
     save_cards: bool = False,
+    keep_cards_hours: float = 24.0,
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
-    `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/`."""
+    `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/` and are deleted
+    `keep_cards_hours` later."""
     return VirtualPrinter(
         state_dir,
         clock=clock,
@@ -51,6 +53,7 @@ def virtual_printer(
         film=film,
         faults=faults,
         save_cards=pictures_directory(state_dir) if save_cards else None,
+        keep_cards_s=keep_cards_hours * 3600.0,
     )
 
 

@@ -105,6 +105,7 @@ class VirtualPrinterSection:
     film: int = checked(Range(0), default=500)
     faults: tuple[VirtualFault, ...] = ()
     save_cards: bool = False
+    keep_cards_hours: float = checked(Range(0, 24 * 90), default=24.0)  # then deleted
 
 
 @dataclass(frozen=True)
