@@ -38,7 +38,9 @@ def test_all_well_with_a_reachable_broker(tmp_path: Path) -> None:
         code, text = doctor(tmp_path, listener.getsockname()[1])
     assert code == 0, text
     names = {line.split()[1] for line in text.splitlines()[:-1]}
-    assert names == {"config", "state_dir", "database", "daemon", "printer", "broker", "gpio"}
+    assert names == {
+        "config", "state_dir", "database", "modes", "daemon", "printer", "broker", "gpio"
+    }  # fmt: skip
     assert text.splitlines()[-1] == "verdict: ready"
     assert "warn  database" in text and "warn  daemon" in text
 
@@ -61,3 +63,22 @@ def test_unwritable_state_dir_fails(tmp_path: Path) -> None:
         listener.listen()
         code, text = doctor(tmp_path, listener.getsockname()[1])
     assert code == 1 and "FAIL  state_dir" in text
+
+
+def test_a_database_readable_by_others_fails(tmp_path: Path) -> None:
+    """Issue 15, item 4: by hand the database and WAL were 0644."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "station.db").write_bytes(b"")
+    (state / "station.db").chmod(0o644)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        code, text = doctor(tmp_path, listener.getsockname()[1])
+    assert code == 1 and f"FAIL  modes     {state / 'station.db'} is 644" in text
+    (state / "station.db").chmod(0o600)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        code, text = doctor(tmp_path, listener.getsockname()[1])
+    assert "ok    modes" in text
