@@ -509,9 +509,9 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
         return CommandCase(kind, "resolve", _dump(_request(cmd_id, args)), "invalid_state", cmd_id)
     if kind == "reload_ok":
         count = c.integer(0, 500)
+        # The capacity stated: a count over the capacity on the books is refused (issue 15).
         args = {"consumable": c.choice(["cards", "ribbon", "film"]), "count": count}
-        if c.integer(0, 1):
-            args["capacity"] = count + c.integer(1, 100)
+        args["capacity"] = max(1, count + c.integer(0, 100))
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), None, cmd_id)
     code = None
     return CommandCase(kind, "pause", _dump(_request(cmd_id, {"why": "x"})), code, cmd_id)
@@ -528,7 +528,7 @@ def _bad_replay(c: Chooser) -> dict[str, Any]:
 
 def _bad_reload(c: Chooser) -> dict[str, Any]:
     args: dict[str, Any] = {"consumable": "cards", "count": 10}
-    how = c.choice(["consumable", "count", "capacity", "lot", "below"])
+    how = c.choice(["consumable", "count", "capacity", "lot", "below", "over_capacity"])
     if how == "consumable":
         args["consumable"] = c.choice([None, "", "ink", "CARDS", 1, ["cards"]])
     elif how == "count":
@@ -537,6 +537,8 @@ def _bad_reload(c: Chooser) -> dict[str, Any]:
         args["capacity"] = c.choice([0, -5, 100001, 2.0, "50", False])
     elif how == "lot":
         args["lot"] = c.choice(["", "L" * 65, "LOT\n1", 7, ["a"], "\x00"])
-    else:  # a capacity below what is loaded cannot be
+    elif how == "below":  # a capacity below what is loaded cannot be
         args["capacity"] = c.integer(1, 9)
+    else:  # no capacity stated, and more than any capacity the books can hold here
+        args["count"] = 100_000
     return args

@@ -438,7 +438,9 @@ def test_a_reload_while_a_card_waits_for_review_keeps_the_books_straight(
         assert running.store.intake.submit(encode(job)).outcome == "accepted"
         waiting = lambda: running.store.jobs.get(job["job_id"]).state == "needs_review"  # noqa: E731
         wait_until(waiting, 10, "the card to go to review")
-        running.local.handle("reload", {"consumable": consumable, "count": count})
+        running.local.handle(
+            "reload", {"consumable": consumable, "count": count, "capacity": count}
+        )
         running.local.handle("resolve", {"job_id": job["job_id"], "outcome": "printed"})
         printer = tmp_path / "virtual-printer" / "state.json"
         status = lambda: running.station.call(running.station.status)  # noqa: E731
