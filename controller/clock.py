@@ -88,4 +88,7 @@ def parse_rfc3339(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("z", "Z"))
     if moment.tzinfo is None:
         raise ValueError("RFC 3339 time without a UTC offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+07:00 has no UTC form
+        raise ValueError("RFC 3339 time outside the representable range") from None

@@ -37,6 +37,20 @@ def picture(panels: SidePanels) -> Image.Image:
     return image.transpose(Image.Transpose.ROTATE_90)
 
 
+def expire_pictures(directory: Path, keep_s: float, now: float) -> list[Path]:
+    """Delete the saved card pictures older than `keep_s` (at wall time `now`): pictures of
+    training cards carry a person's face and data as well. Returns what was deleted."""
+    expired = []
+    for path in sorted(directory.glob("*.png")) if directory.is_dir() else []:
+        try:
+            if path.stat().st_mtime < now - keep_s:
+                path.unlink()
+                expired.append(path)
+        except FileNotFoundError:
+            continue
+    return expired
+
+
 def save_card(directory: Path, counter: int, front: SidePanels, back: SidePanels) -> list[Path]:
     """Save `{counter:06d}-front.png` (and `-back.png` when the back has panels)."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ from controller.render.card_panels import PANEL_NAMES, colour_levels
 from . import replies as r
 from .faults import BEFORE_CARD, ON_CARD, SPOILING, FaultLike, FaultPlan, FaultSpec
 from .head import Head, HeadModel
-from .images import save_card
+from .images import expire_pictures, save_card
 from .models import PrinterInfo
 from .protocol import Command, CommandParser, FramingError
 from .state import CardRecord, PrinterState, StateStore
@@ -87,6 +87,7 @@ class VirtualPrinter:
         film: int = 500,
         faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]] = (),
         save_cards: Path | str | None = None,
+        keep_cards_s: float = 24 * 3600.0,
         head: HeadModel | None = None,
         info: PrinterInfo | None = None,
         extensions: bool = True,
@@ -102,6 +103,9 @@ class VirtualPrinter:
         self.state = self._store.load(PrinterState.loaded(cards, ribbon, film))
         self._plan = FaultPlan.of(faults)
         self._save_dir = Path(save_cards) if save_cards is not None else None
+        self._keep_cards_s = keep_cards_s
+        if self._save_dir is not None:
+            expire_pictures(self._save_dir, keep_cards_s, clock.now().timestamp())
         self._head = Head(head or HeadModel(), clock.monotonic())
         self._lock = threading.RLock()
         self._parser = CommandParser()
@@ -427,6 +431,7 @@ class VirtualPrinter:
     def _save_pictures(self, counter: int, job: _Job) -> None:
         assert self._save_dir is not None
         try:
+            expire_pictures(self._save_dir, self._keep_cards_s, self.clock.now().timestamp())
             save_card(self._save_dir, counter, job.front, job.back)
         except OSError as error:
             log.error("virtual_printer.save_card_failed", counter=counter, error=str(error))

@@ -41,7 +41,9 @@ def test_all_well_with_a_reachable_broker(tmp_path: Path, broker: Broker) -> Non
     code, text = doctor(tmp_path, broker.port)
     assert code == 0, text
     names = {line.split()[1] for line in text.splitlines()[:-1]}
-    assert names == {"config", "state_dir", "database", "daemon", "printer", "broker", "gpio"}
+    assert names == {
+        "config", "state_dir", "database", "modes", "daemon", "printer", "broker", "gpio"
+    }  # fmt: skip
     assert text.splitlines()[-1] == "verdict: ready"
     assert "warn  database" in text and "warn  daemon" in text
     assert "MQTT connect accepted, CONNACK Success" in text
@@ -121,3 +123,22 @@ def test_a_network_printer_is_probed_where_it_is(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert f"Evolis Primacy serial VP0000001 at 127.0.0.1:{server.port}" in out.getvalue()
+
+
+def test_a_database_readable_by_others_fails(tmp_path: Path) -> None:
+    """Issue 15, item 4: by hand the database and WAL were 0644."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "station.db").write_bytes(b"")
+    (state / "station.db").chmod(0o644)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        code, text = doctor(tmp_path, listener.getsockname()[1])
+    assert code == 1 and f"FAIL  modes     {state / 'station.db'} is 644" in text
+    (state / "station.db").chmod(0o600)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        code, text = doctor(tmp_path, listener.getsockname()[1])
+    assert "ok    modes" in text

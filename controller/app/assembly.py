@@ -53,6 +53,7 @@ def configured_virtual_printer(config: Config, clock: Clock) -> VirtualPrinter:
         film=virtual.film,
         faults=virtual.faults,
         save_cards=virtual.save_cards,
+        keep_cards_hours=virtual.keep_cards_hours,
     )
 
 
@@ -98,4 +99,5 @@ def build_station(
         card_timeout_s=config.printer.card_timeout_s,
         poll_interval_s=poll_interval_s,
         max_wait_s=max_wait_s,
+        retention_h=config.retention.ended_job_hours,
     )

@@ -11,6 +11,7 @@ of the station's state is sent to systemd as `STATUS=`, which `systemctl status`
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from controller.local.server import ControlServer
 from controller.mqtt.link import MqttLink
 
 log = structlog.get_logger(__name__)
+PRIVATE_UMASK = 0o077  # the database and its WAL hold personal data
 
 
 def run_daemon(config: Config) -> int:
@@ -41,6 +43,7 @@ def run_daemon(config: Config) -> int:
 
     Raises StartupError (state directory, another daemon), StoreError or PanelError."""
     configure_logging(config.log.level, config.log.format)
+    os.umask(PRIVATE_UMASK)  # started by hand as well as under the unit (UMask=0077)
     prepare_state_dir(config.state_dir)
     lock = InstanceLock(config.state_dir)
     lock.acquire()  # before anything touches the database or the control socket
@@ -65,12 +68,12 @@ def _run(config: Config) -> int:
         status_provider=station.latest_status,
         commands=StationCommands(station, session=lambda: link.session),
         on_store_error=lambda exc: station.post(lambda: station.storage_failed(exc)),
+        on_holding=lambda holding: station.post(lambda: station.messages_held(holding)),
     )
     panel = Panel(config.panel, StationPanelActions(station))  # PanelError: one line, no start
     attach_panel(station, panel)
-    control = ControlServer(
-        config.control_socket, StationCommands(station, local=True, link=link.state)
-    )
+    local = StationCommands(station, local=True, link=link.state, submit=config.local.submit)
+    control = ControlServer(config.control_socket, local, config.local)
     station.status_listeners.append(link.status_changed)
     station.status_listeners.append(_systemd_status(notifier, station))
     station.event_listeners.append(link.wake)

@@ -36,6 +36,9 @@ class Check:
     detail: str
 
 
+DB_FILES = ("", "-wal", "-shm")
+
+
 def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
     """Print one line per check; exit 0 when nothing failed."""
     config, error = load_config_for_checks(config_path)
@@ -44,6 +47,7 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
         *_config(config, error),
         _state_dir(config),
         _database(config),
+        _file_modes(config),
         Check("daemon", OK, f"running, state {daemon['state']}")
         if daemon
         else Check("daemon", WARN, "not running"),
@@ -101,6 +105,20 @@ def _database(config: Config) -> Check:
         return Check("database", FAIL, f"{problem} (the daemon refuses it too)")
     verdict = OK if result == "ok" else FAIL
     return Check("database", verdict, f"schema {version}, integrity {result}")
+
+
+def _file_modes(config: Config) -> Check:
+    """The database and its WAL hold personal data: readable by the daemon's user only (the
+    daemon's umask, the unit's UMask=0077)."""
+    paths = [config.db_path.with_name(config.db_path.name + end) for end in DB_FILES]
+    exposed = [
+        f"{path} is {mode:o}"
+        for path in paths
+        if path.exists() and (mode := path.stat().st_mode & 0o777) & 0o077
+    ]
+    if exposed:
+        return Check("modes", FAIL, "; ".join(exposed) + ": personal data readable by others")
+    return Check("modes", OK, "the database is readable by the daemon's user only")
 
 
 def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:

@@ -16,18 +16,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import structlog
+
 from controller.clock import parse_rfc3339
+from controller.contract import strict_json
+from controller.contract.strict_json import StrictJsonError
 from controller.contract.vocabulary import JobReason, RejectCode, Schema
 from controller.render import field_problems, image_problems
+
+log = structlog.get_logger(__name__)
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_PHOTO_BYTES = 64 * 1024
 MAX_SIGNATURE_BYTES = 32 * 1024
 JOB_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+PEEK_BYTES = 4096
+PEEKED_JOB_ID = re.compile(rb'"job_id"\s*:\s*"([A-Za-z0-9._:-]{1,64})"')
 NIK = re.compile(r"^[0-9]{16}$")
 RT_RW = re.compile(r"^[0-9]{3}/[0-9]{3}$")
 PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
 SEXES = ("L", "P")
+LIFELONG = "SEUMUR HIDUP"  # valid_until of a card valid for life
 BLOOD_TYPES = ("A", "B", "AB", "O", "-")
 TEXT_FIELDS = (
     "name",
@@ -86,13 +95,29 @@ class _Reject(Exception):
 
 
 def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
-    """Validate one job message. `today` bounds the birth date (no one is born tomorrow)."""
+    """Validate one job message. `today` bounds the birth date (no one is born tomorrow).
+
+    Never raises: a message that breaks a check in a way no rule foresaw is still a rejection
+    (`invalid_field`), so that it is acknowledged and never redelivered forever.
+    """
+    try:
+        return _parse(payload, today)
+    except Exception:
+        log.exception("job validation failed unexpectedly; rejected")
+        return Rejection(RejectCode.INVALID_FIELD, "message could not be validated")
+
+
+def _parse(payload: bytes, today: date) -> JobSpec | Rejection:
     if len(payload) > MAX_MESSAGE_BYTES:
         return Rejection(
-            RejectCode.TOO_LARGE, f"message is {len(payload)} bytes, limit {MAX_MESSAGE_BYTES}"
+            RejectCode.TOO_LARGE,
+            f"message is {len(payload)} bytes, limit {MAX_MESSAGE_BYTES}",
+            _peek_job_id(payload),
         )
     try:
-        document = json.loads(payload.decode("utf-8"))
+        document = strict_json.loads(payload.decode("utf-8"))
+    except StrictJsonError as problem:
+        return Rejection(RejectCode.INVALID_JSON, f"message is not valid JSON: {problem}")
     except (UnicodeDecodeError, ValueError, RecursionError):
         return Rejection(RejectCode.INVALID_JSON, "message is not UTF-8 JSON")
     if not isinstance(document, dict):
@@ -103,6 +128,13 @@ def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
         return _spec(document, today)
     except _Reject as problem:
         return Rejection(problem.code, problem.message, readable_id)
+
+
+def _peek_job_id(payload: bytes) -> str | None:
+    """The job_id of a message too large to parse, when the first PEEK_BYTES hold exactly one
+    `"job_id": "..."` of the pattern (a bounded look: no parse of the whole message)."""
+    found = PEEKED_JOB_ID.findall(payload[:PEEK_BYTES])
+    return found[0].decode() if len(found) == 1 else None
 
 
 def _spec(document: dict[str, Any], today: date) -> JobSpec:
@@ -192,10 +224,23 @@ def _card_text(card: dict[str, Any], today: date) -> dict[str, str]:
         raise _Reject(
             RejectCode.INVALID_FIELD, "card.birth_date must be between 1900-01-01 and today"
         )
+    if not dates["birth_date"] <= dates["issued_date"] <= today:
+        raise _Reject(
+            RejectCode.INVALID_FIELD, "card.issued_date must be between birth_date and today"
+        )
+    _check_valid_until(text["valid_until"], dates["issued_date"])
     _check_nik(text["nik"], dates["birth_date"], text["sex"])
     for key in ("photo_jpeg", "signature_png"):
         del text[key]
     return text
+
+
+def _check_valid_until(value: str, issued: date) -> None:
+    """`SEUMUR HIDUP` (for life, as e-KTPs are issued since 2016), or a date from issued_date."""
+    if value == LIFELONG:
+        return
+    if _date(value, "valid_until") < issued:
+        raise _Reject(RejectCode.INVALID_FIELD, "card.valid_until must not be before issued_date")
 
 
 def _date(value: str, key: str) -> date:
@@ -204,7 +249,10 @@ def _date(value: str, key: str) -> date:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise _Reject(RejectCode.INVALID_FIELD, f"card.{key} must be a date YYYY-MM-DD") from None
+        wanted = f" or {LIFELONG}" if key == "valid_until" else ""
+        raise _Reject(
+            RejectCode.INVALID_FIELD, f"card.{key} must be a date YYYY-MM-DD{wanted}"
+        ) from None
 
 
 def _check_nik(nik: str, birth: date, sex: str) -> None:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A Response Topic below `{st}/reply/` has at most this many levels there, and the whole topic
+# at most this many UTF-8 bytes: far inside what brokers accept (mosquitto drops the connection
+# of a client publishing to a topic of more than 200 levels), and ample for a requester's id.
+MAX_RESPONSE_LEVELS = 8
+MAX_RESPONSE_TOPIC_BYTES = 256
+
 
 @dataclass(frozen=True)
 class Topics:
@@ -45,7 +51,8 @@ class Topics:
         return name if name and "/" not in name else None
 
     def accepts_response_topic(self, topic: str) -> bool:
-        """Whether the station may answer on `topic`: only below `{st}/reply/`, no wildcards.
+        """Whether the station may answer on `topic`: only below `{st}/reply/`, no wildcards,
+        at most MAX_RESPONSE_LEVELS levels there and MAX_RESPONSE_TOPIC_BYTES in all.
 
         A station never publishes outside its own subtree (docs/interface.md), and the broker's ACL
         would refuse it anyway; a requester picks e.g. `{st}/reply/{requester-id}`.
@@ -55,4 +62,6 @@ class Topics:
             topic.startswith(prefix)
             and len(topic) > len(prefix)
             and not any(char in topic for char in "+#\0")
+            and len(topic.encode("utf-8", "surrogatepass")) <= MAX_RESPONSE_TOPIC_BYTES
+            and topic[len(prefix) :].count("/") < MAX_RESPONSE_LEVELS
         )

@@ -60,6 +60,7 @@ class EventType(StrEnum):
     CONSUMABLE_RELOADED = "consumable.reloaded"
     ALERT_RAISED = "alert.raised"
     ALERT_CLEARED = "alert.cleared"
+    JOB_RESOLVED = "job.resolved"  # an addition: a person decided a needs_review job
 
 
 class RejectCode(StrEnum):
@@ -74,6 +75,7 @@ class RejectCode(StrEnum):
     CONFLICT = "conflict"
     DUPLICATE_NIK = "duplicate_nik"
     EXPIRED = "expired"
+    UNSAFE_DELIVERY = "unsafe_delivery"  # an addition: published at QoS 0, or retained
 
 
 class FailCode(StrEnum):
@@ -106,6 +108,9 @@ class CommandErrorCode(StrEnum):
     UNKNOWN_JOB = "unknown_job"
     INVALID_STATE = "invalid_state"
     INTERNAL_ERROR = "internal_error"  # an addition: the station failed to run it
+    NOT_AUTHORIZED = "not_authorized"  # an addition: the asker may not do this
+    CMD_ID_REUSED = "cmd_id_reused"  # an addition: a cmd_id seen before, for another request
+    UNSAFE_DELIVERY = "unsafe_delivery"  # an addition: a command published at QoS 0
 
 
 class Consumable(StrEnum):
@@ -220,6 +225,8 @@ class AlertCode(StrEnum):
 
     STORAGE_ERROR = "storage_error"
     POWER_FAIL = "power_fail"
+    MESSAGES_UNACKED = "messages_unacked"  # a job or command the broker will deliver again
+    RELOAD_MISMATCH = "reload_mismatch"  # the printer's count after a reload is not the booked
 
 
 ALERT_REASONS = frozenset(
@@ -247,6 +254,28 @@ class Requester(StrEnum):
     LOCAL = "local"  # the kiosk's control socket or panel
     REMOTE = "remote"  # a command over MQTT
     MQTT = "mqtt"  # a job from the central office
+
+
+class ActionSource(StrEnum):
+    """How a manual action came (`job.resolved`'s `by`, the audit table's `how`)."""
+
+    LOCAL = "local"  # the kiosk's control socket
+    REMOTE = "remote"  # a command over MQTT
+    PANEL = "panel"  # the operator panel's buttons
+
+
+AUDITED_COMMANDS = frozenset(
+    {
+        CommandName.PAUSE,
+        CommandName.RESUME,
+        CommandName.CANCEL,
+        CommandName.RESOLVE,
+        CommandName.RELOAD,
+        CommandName.SUBMIT,
+        CommandName.REPLAY,
+    }
+)
+"""Manual actions: each is stored in the audit table with who asked, how, and its effect."""
 
 
 class LogLevel(StrEnum):

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+import structlog
 
 from controller.contract.errors import CommandError
 from controller.contract.jobspec import JOB_ID
 from controller.contract.vocabulary import (
+    AUDITED_COMMANDS,
+    ActionSource,
     CommandErrorCode,
     CommandName,
     Consumable,
@@ -22,11 +28,18 @@ from controller.contract.vocabulary import (
 )
 from controller.core.loop import Station
 from controller.core.operations import Operations
-from controller.queue.jobs import IllegalTransition, UnknownJob, job_summary
+from controller.queue.audit import CENTRAL_REQUESTER, Actor
+from controller.queue.jobs import IllegalTransition, ReasonRequired, UnknownJob, job_summary
+
+log = structlog.get_logger(__name__)
 
 MAX_RELOAD = 100_000
-MAX_REPLAY = 10_000  # events per replay command
+MAX_REPLAY = 10_000  # events per replay command, and per REPLAY_WINDOW_S
+REPLAY_WINDOW_S = 600.0
 LOT_MAX_CHARS = 64
+TEXT_MAX_CHARS = 200  # a stated reason
+LOCAL_USER = Actor(ActionSource.LOCAL, "local user")  # a local caller the socket did not name
+CENTRAL = Actor(ActionSource.REMOTE, CENTRAL_REQUESTER)  # a remote command naming no requester
 Command = Callable[[dict[str, Any]], dict[str, Any]]
 INVALID_ARGS = CommandErrorCode.INVALID_ARGS
 
@@ -39,14 +52,17 @@ class StationCommands:
         station: Station,
         *,
         local: bool = False,
+        submit: bool = False,
         session: Callable[[], int | None] = lambda: None,
         link: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         """`session`: the MQTT link's session number, for the status a command returns;
-        `link`: the link's state (connected, unsent events), added to the local status."""
+        `link`: the link's state (connected, unsent events), added to the local status;
+        `submit`: the local `submit` command is offered (`[local] submit`; off by default)."""
         self._station, self._operations = station, Operations(station)
         self._session, self._link = session, link
         self._by = Requester.LOCAL if local else Requester.REMOTE
+        self._default_actor = LOCAL_USER if local else CENTRAL
         self.commands: dict[str, Command] = {
             CommandName.PAUSE: self._pause,
             CommandName.RESUME: self._resume,
@@ -57,20 +73,66 @@ class StationCommands:
             CommandName.REPLAY: self._replay,
         }
         if local:
-            self.commands |= {CommandName.JOBS: self._jobs, CommandName.SUBMIT: self._submit}
+            self.commands[CommandName.JOBS] = self._jobs
+        if local and submit:
+            self.commands[CommandName.SUBMIT] = self._submit
+        self._actor = self._default_actor
+        self._replays = ReplayBudget()
 
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
+        """Run one command for `actor` (by default: an unnamed local user, or the central
+        office); a manual action (AUDITED_COMMANDS) is stored in the audit table and logged
+        with who asked, how, the job, the arguments and what came of it, refusals included."""
         command = self.commands.get(name)
         if command is None:
             raise CommandError(CommandErrorCode.UNKNOWN_COMMAND, f"no command {name!r}")
         if not isinstance(args, dict):
             raise CommandError(INVALID_ARGS, "args must be an object")
+        who = actor or self._default_actor
+        if name not in AUDITED_COMMANDS:
+            return self._station.call(lambda: self._run(command, args, who))
+        return self._station.call(lambda: self._audited(name, command, args, who))
+
+    def _run(self, command: Command, args: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        self._actor = actor  # read by the command (on the loop: one command at a time)
         try:
-            return self._station.call(lambda: command(args))
+            return command(args)
         except UnknownJob as exc:
             raise CommandError(CommandErrorCode.UNKNOWN_JOB, f"no job {exc.args[0]!r}") from None
         except IllegalTransition as exc:
             raise CommandError(CommandErrorCode.INVALID_STATE, str(exc)) from None
+        except ReasonRequired as exc:
+            raise CommandError(INVALID_ARGS, str(exc)) from None
+        finally:
+            self._actor = self._default_actor
+
+    def _audited(
+        self, name: str, command: Command, args: dict[str, Any], actor: Actor
+    ) -> dict[str, Any]:
+        shown = audit_args(name, args)
+        try:
+            result = self._run(command, args, actor)
+        except CommandError as exc:
+            self._audit(actor, name, shown, exc.code, exc.message)
+            raise
+        self._audit(actor, name, shown, "ok", result)
+        return result
+
+    def _audit(
+        self, actor: Actor, name: str, args: dict[str, Any], outcome: str, effect: Any
+    ) -> None:
+        log.info(
+            "manual action",
+            who=actor.who,
+            how=actor.how,
+            command=name,
+            job_id=args.get("job_id"),
+            args=args,
+            outcome=outcome,
+        )
+        self._station.store.audit.record(
+            actor, name, args, outcome, effect, self._station.clock.now()
+        )
 
     def _pause(self, args: dict[str, Any]) -> dict[str, Any]:
         self._station.set_paused(True)
@@ -88,7 +150,12 @@ class StationCommands:
         outcome = args.get("outcome")
         if outcome not in tuple(Resolution):
             raise CommandError(INVALID_ARGS, f"outcome must be one of {', '.join(Resolution)}")
-        return job_summary(self._operations.resolve_job(job_id, Resolution(outcome)))
+        reason = args.get("reason")
+        if reason is not None and not _short_text(reason):
+            raise CommandError(INVALID_ARGS, f"reason must be printable text of 1-{TEXT_MAX_CHARS}")
+        return job_summary(
+            self._operations.resolve_job(job_id, Resolution(outcome), self._actor, reason)
+        )
 
     def _reload(self, args: dict[str, Any]) -> dict[str, Any]:
         consumable, count = args.get("consumable"), args.get("count")
@@ -101,11 +168,9 @@ class StationCommands:
             raise CommandError(INVALID_ARGS, f"capacity must be a whole number 1-{MAX_RELOAD}")
         if capacity is not None and capacity < count:
             raise CommandError(INVALID_ARGS, "capacity must be at least count")
-        if lot is not None and not (
-            isinstance(lot, str) and 0 < len(lot) <= LOT_MAX_CHARS and lot.isprintable()
-        ):
+        if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
             raise CommandError(INVALID_ARGS, f"lot must be printable text of 1-{LOT_MAX_CHARS}")
-        return self._operations.reload(Consumable(consumable), count, capacity, lot)
+        return self._operations.reload(Consumable(consumable), count, capacity, lot, self._actor)
 
     def _status(self, args: dict[str, Any]) -> dict[str, Any]:
         """Publish the status now, and return it."""
@@ -129,6 +194,13 @@ class StationCommands:
                 f"to_seq must be a whole number from from_seq to {last},"
                 f" at most {MAX_REPLAY} events in one replay",
             )
+        waited = self._replays.wait_s(final - first + 1, self._station.clock.monotonic())
+        if waited:
+            raise CommandError(
+                CommandErrorCode.INVALID_STATE,
+                f"at most {MAX_REPLAY} events are replayed per {REPLAY_WINDOW_S // 60:.0f}"
+                f" minutes: try again in {waited:.0f} s",
+            )
         count = self._operations.replay_events(first, final)
         return {"from_seq": first, "to_seq": final, "replayed": count}
 
@@ -145,6 +217,42 @@ class StationCommands:
         except (binascii.Error, ValueError, TypeError):
             raise CommandError(INVALID_ARGS, "payload_b64 must be base64") from None
         return self._operations.submit_job(payload).as_dict()
+
+
+class ReplayBudget:
+    """At most MAX_REPLAY events replayed in any REPLAY_WINDOW_S (a replay loop would flood the
+    link and the broker with old events)."""
+
+    def __init__(self) -> None:
+        self._spent: deque[tuple[float, int]] = deque()  # (monotonic time, events)
+
+    def wait_s(self, events: int, now: float) -> float:
+        """0 and the events are booked, or how long until they would fit."""
+        while self._spent and self._spent[0][0] <= now - REPLAY_WINDOW_S:
+            self._spent.popleft()
+        used = sum(count for _, count in self._spent)
+        if used + events <= MAX_REPLAY:
+            self._spent.append((now, events))
+            return 0.0
+        freed, at = used + events - MAX_REPLAY, now
+        for at, count in self._spent:  # noqa: B007 - `at` is the time the last one frees
+            freed -= count
+            if freed <= 0:
+                break
+        return max(1.0, at + REPLAY_WINDOW_S - now)
+
+
+def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A command's arguments as the audit keeps them: a submitted job (personal data) only by
+    its size and hash."""
+    if name != CommandName.SUBMIT:
+        return dict(args)
+    raw = str(args.get("payload_b64", "")).encode()
+    return {"payload_b64_chars": len(raw), "payload_b64_sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
 
 
 def _job_id(args: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from enum import Enum, auto
 from typing import Any, TypeVar
 
@@ -37,10 +38,17 @@ from controller.queue.db import StoreError, get_meta, set_meta
 from controller.queue.store import Store
 
 log = structlog.get_logger(__name__)
+RETENTION_EVERY_S = 600.0
 PAUSED_KEY = StationState.PAUSED  # meta: "1" while a person has paused the station
 T = TypeVar("T")
 POWER_ALERT = Alert(
     AlertCode.POWER_FAIL, Severity.WARNING, "mains power lost: the station is shutting down"
+)
+
+UNACKED_ALERT = Alert(
+    AlertCode.MESSAGES_UNACKED,
+    Severity.ERROR,
+    "messages from the central office are left unacknowledged until they can be stored",
 )
 
 
@@ -62,8 +70,12 @@ class Station:
         card_timeout_s: float,
         poll_interval_s: float = 2.0,
         max_wait_s: float = 1.0,
+        retention_h: float = 24.0,
     ) -> None:
-        """`max_wait_s`: the longest the loop sleeps, so `heartbeat` runs at least this often."""
+        """`max_wait_s`: the longest the loop sleeps, so `heartbeat` runs at least this often.
+        `retention_h`: how long an ended job keeps its card's text (`[retention]`)."""
+        self._retention = timedelta(hours=retention_h)
+        self._reduced_at: float | None = None  # monotonic time of the last retention pass
         self.store, self.clock, self._card_timeout_s = store, clock, card_timeout_s
         inbox = Inbox()
         self.post, self.call = inbox.post, inbox.call
@@ -80,6 +92,7 @@ class Station:
         self.lifecycle = Lifecycle.RUNNING
         self._cabinet_open = False
         self._power_failed: list[Alert] = []
+        self._holding: list[Alert] = []
         self._evaluation: Evaluation | None = None
         self.status_listeners: list[Callable[[], None]] = []
         self.event_listeners: list[Callable[[], None]] = []
@@ -94,6 +107,10 @@ class Station:
     def storage_failed(self, exc: StoreError) -> None:
         """A part outside the loop (the MQTT intake) could not write (post it to the loop)."""
         self.storage.failed(exc)
+
+    def messages_held(self, holding: bool) -> None:
+        """The MQTT intake left messages unacknowledged, or acknowledges them again (post it)."""
+        self._holding = [UNACKED_ALERT] if holding else []
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
@@ -129,6 +146,7 @@ class Station:
         guarded = self.storage.guarded
         guarded(self.storage.check)
         guarded(self.store.jobs.expire_due)
+        guarded(self._apply_retention)
         evaluation = self._evaluate()
         job = evaluation.next_job
         if job and self._may_dispatch():
@@ -142,13 +160,23 @@ class Station:
             self._tell(self.status_listeners)
         self._tell(self.event_listeners)
 
+    def _apply_retention(self) -> None:
+        """At most every RETENTION_EVERY_S: reduce jobs ended over `retention_h` ago."""
+        now = self.clock.monotonic()
+        if self._reduced_at is not None and now - self._reduced_at < RETENTION_EVERY_S:
+            return
+        self._reduced_at = now
+        reduced = self.store.jobs.reduce_ended(self.clock.now() - self._retention)
+        if reduced:
+            log.info("ended jobs reduced to their accounting record", count=reduced)
+
     def _sync_alerts(self, evaluation: Evaluation) -> None:
         self.board.sync_alerts(evaluation.state.reasons, self._extra_alerts(), self.clock.now())
         self.storage.alerts_synced()
 
     def _extra_alerts(self) -> list[Alert]:
         """Alerts that the policies do not derive."""
-        return self.storage.alerts() + self._power_failed
+        return self.storage.alerts() + self._power_failed + self._holding + self.reloads.alerts()
 
     def _evaluate(self) -> Evaluation:
         printer = self.lane.printer

@@ -8,17 +8,22 @@ import structlog
 
 from controller.contract.errors import CommandError
 from controller.contract.vocabulary import (
+    ActionSource,
     CommandErrorCode,
+    CommandName,
     Consumable,
     JobState,
     Requester,
     Resolution,
 )
 from controller.core.loop import Station
+from controller.queue.audit import Actor
 from controller.queue.intake import IntakeResult
 from controller.queue.jobs import Job
 
 log = structlog.get_logger(__name__)
+PANEL = Actor(ActionSource.PANEL, "review button")
+PANEL_REASON = "decided at the kiosk with the review button"
 
 
 class Operations:
@@ -36,8 +41,10 @@ class Operations:
         jobs.cancel(job_id, by=by)
         return jobs.get(job_id)
 
-    def resolve_job(self, job_id: str, outcome: Resolution) -> Job:
-        self._store.jobs.resolve(job_id, outcome, self._station.lane.serial())
+    def resolve_job(
+        self, job_id: str, outcome: Resolution, by: Actor, reason: str | None = None
+    ) -> Job:
+        self._store.jobs.resolve(job_id, outcome, self._station.lane.serial(), by=by, reason=reason)
         return self._store.jobs.get(job_id)
 
     def resolve_oldest_review(self, outcome: Resolution) -> str | None:
@@ -46,15 +53,36 @@ class Operations:
         if not waiting:
             log.info("review button pressed with no card to review")
             return None
-        self.resolve_job(waiting[0].job_id, outcome)
+        job = self.resolve_job(waiting[0].job_id, outcome, PANEL, PANEL_REASON)
+        self._store.audit.record(
+            PANEL,
+            CommandName.RESOLVE,
+            {"job_id": job.job_id, "outcome": outcome},
+            "ok",
+            {"state": job.state},
+            self._station.clock.now(),
+        )
         log.info("card resolved at the panel", job_id=waiting[0].job_id, outcome=outcome)
         return waiting[0].job_id
 
     def reload(
-        self, consumable: Consumable, count: int, capacity: int | None, lot: str | None
+        self,
+        consumable: Consumable,
+        count: int,
+        capacity: int | None,
+        lot: str | None,
+        by: Actor,
     ) -> dict[str, int]:
-        """Book a reload and tell the printer; returns the consumable's status entry."""
-        self._station.reloads.book(consumable, count, capacity, lot)
+        """Book a reload and tell the printer; returns the consumable's status entry. `count`
+        may not exceed the capacity (given, or the one on the books)."""
+        known = self._station.status()["consumables"][consumable]["capacity"]
+        if count > (capacity if capacity is not None else known):
+            raise CommandError(
+                CommandErrorCode.INVALID_ARGS,
+                f"count {count} is more than the {consumable} capacity"
+                f" {capacity if capacity is not None else known}; give the new capacity",
+            )
+        self._station.reloads.book(consumable, count, capacity, lot, by.who)
         result: dict[str, int] = self._station.status()["consumables"][consumable]
         return result
 

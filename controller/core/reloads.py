@@ -15,7 +15,8 @@ import sqlite3
 import structlog
 
 from controller.clock import Clock
-from controller.contract.vocabulary import Consumable, JobState
+from controller.contract.vocabulary import AlertCode, Consumable, JobState, Severity
+from controller.core.alerts import Alert
 from controller.core.printer_lane import PrinterLane
 from controller.core.printer_worker import PrinterReport
 from controller.core.scheduler import Evaluation
@@ -33,6 +34,8 @@ class Reloads:
     ) -> None:
         self._store, self._clock, self._lane, self._storage = store, clock, lane, storage
         self._in_flight = 0  # reloads the printer has not yet been told of
+        self._booked: dict[str, int] = {}  # reloaded, to check against the printer's next count
+        self.mismatch: dict[str, tuple[int, int]] = {}  # consumable: (booked, reported)
         with store.db.reading() as conn:
             self._untold: dict[str, list[int | None]] = json.loads(
                 get_meta(conn, UNTOLD_RELOADS) or "{}"
@@ -46,15 +49,38 @@ class Reloads:
             self._tell(Consumable(consumable), count, capacity)
 
     def book(
-        self, consumable: Consumable, count: int, capacity: int | None, lot: str | None
+        self,
+        consumable: Consumable,
+        count: int,
+        capacity: int | None,
+        lot: str | None,
+        operator: str,
     ) -> None:
-        """A person loaded `count` (a ribbon or a film: replaced; blanks: the feeder's count)."""
+        """`operator` loaded `count` (a ribbon or a film: replaced; blanks: the feeder's
+        count). The next count the printer reports is checked against it."""
         store = self._store
         in_review = store.jobs.counts()[JobState.NEEDS_REVIEW]  # changes on the core loop only
         with store.db.transaction() as tx:
-            store.ledger.reload(tx, consumable, count, capacity, lot, self._clock.now(), in_review)
+            store.ledger.reload(
+                tx, consumable, count, capacity, lot, self._clock.now(), in_review, operator
+            )
             note_untold_reload(tx, consumable, count, capacity)
+        self.mismatch.pop(consumable, None)
+        self._booked[consumable] = count
         self._tell(consumable, count, capacity)
+
+    def alerts(self) -> list[Alert]:
+        """`reload_mismatch` while the printer's count after a reload differs from the one
+        booked (blanks are controlled documents: a person must count them)."""
+        return [
+            Alert(
+                AlertCode.RELOAD_MISMATCH,
+                Severity.WARNING,
+                f"the printer counts {reported} {name} where the reload booked {booked}:"
+                " count them and reload again",
+            )
+            for name, (booked, reported) in sorted(self.mismatch.items())
+        ]
 
     def adopt_printer_counts(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
         """Take the printer's counts into the ledger: only between cards and after every reload
@@ -65,6 +91,13 @@ class Reloads:
             return
         if not report.connected or report.status is None:
             return
+        for name, booked in list(self._booked.items()):
+            reported = report.status.consumables[Consumable(name)].remaining
+            if reported != booked:
+                log.warning("reload and printer disagree", consumable=name, booked=booked,
+                            reported=reported)  # fmt: skip
+                self.mismatch[name] = (booked, reported)
+            del self._booked[name]
         counted = evaluation.remaining if evaluation else {}
         differ = {
             name: level.remaining

@@ -58,9 +58,11 @@ def virtual_printer(
     faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]] = (),
     save_cards: bool = False,
     info: PrinterInfo | None = None,
+    keep_cards_hours: float = 24.0,
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
-    `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/`."""
+    `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/` and are deleted
+    `keep_cards_hours` later."""
     return VirtualPrinter(
         state_dir,
         clock=clock,
@@ -71,6 +73,7 @@ def virtual_printer(
         faults=faults,
         save_cards=pictures_directory(state_dir) if save_cards else None,
         info=info,
+        keep_cards_s=keep_cards_hours * 3600.0,
     )
 
 

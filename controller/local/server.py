@@ -1,4 +1,10 @@
-"""The daemon's side of the local control socket (the protocol: controller/local/client.py)."""
+"""The daemon's side of the local control socket (the protocol: controller/local/client.py).
+
+Each connection's peer is named by the kernel (SO_PEERCRED) and checked against `[local]
+operators`/`operator_groups` before a manual action; a client that sends nothing for
+`[local] idle_timeout_s` is answered `invalid_json` and dropped, and an unexpected failure is
+answered `internal_error`, never with an empty reply.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +17,27 @@ from typing import Any
 
 import structlog
 
+from controller.app.config import LocalSection
 from controller.contract.errors import CommandError
 from controller.contract.vocabulary import CommandErrorCode
 from controller.core.commands import StationCommands
+from controller.local.authority import Authority, Peer, peer_of
 from controller.local.client import MAX_REQUEST_BYTES
 
 log = structlog.get_logger(__name__)
 
 
 class ControlServer:
-    def __init__(self, path: Path, commands: StationCommands) -> None:
+    def __init__(
+        self, path: Path, commands: StationCommands, settings: LocalSection | None = None
+    ) -> None:
         self._path = path
         self._commands = commands
+        settings = settings or LocalSection()
         if path.exists():
             path.unlink()  # left by a daemon that did not stop cleanly
-        handler = _handler_for(commands)
+        authority = Authority(frozenset(settings.operators), frozenset(settings.operator_groups))
+        handler = _handler_for(commands, authority, settings.idle_timeout_s)
         self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
         self._server.daemon_threads = True
         os.chmod(path, 0o660)
@@ -46,16 +58,44 @@ class ControlServer:
             log.warning("control socket left in place", path=str(self._path), error=str(exc))
 
 
-def _handler_for(commands: StationCommands) -> type[socketserver.StreamRequestHandler]:
+def _handler_for(
+    commands: StationCommands, authority: Authority, idle_timeout_s: float
+) -> type[socketserver.StreamRequestHandler]:
     class Handler(socketserver.StreamRequestHandler):
+        timeout = idle_timeout_s  # socketserver sets it on the connection
+
         def handle(self) -> None:
-            raw = self.rfile.read(MAX_REQUEST_BYTES + 1)
-            self.wfile.write(json.dumps(_answer(commands, raw)).encode())
+            try:
+                peer = peer_of(self.request)
+                raw = self.rfile.read(MAX_REQUEST_BYTES + 1)
+            except TimeoutError:
+                log.warning("control socket client idle; dropped")
+                self._send(_error(CommandErrorCode.INVALID_JSON, "no request in time"))
+                return
+            except OSError as exc:
+                log.warning("control socket client lost", error=str(exc))
+                return
+            try:
+                answer = _answer(commands, raw, authority, peer)
+            except Exception:
+                log.exception("control socket request failed")
+                answer = _error(
+                    CommandErrorCode.INTERNAL_ERROR, "the station failed to run the command"
+                )
+            self._send(answer)
+
+        def _send(self, answer: dict[str, Any]) -> None:
+            try:
+                self.wfile.write(json.dumps(answer).encode())
+            except OSError as exc:
+                log.warning("control socket client lost", error=str(exc))
 
     return Handler
 
 
-def _answer(commands: StationCommands, raw: bytes) -> dict[str, Any]:
+def _answer(
+    commands: StationCommands, raw: bytes, authority: Authority, peer: Peer
+) -> dict[str, Any]:
     if len(raw) > MAX_REQUEST_BYTES:
         return _error(CommandErrorCode.INVALID_ARGS, "request too large")
     try:
@@ -64,13 +104,20 @@ def _answer(commands: StationCommands, raw: bytes) -> dict[str, Any]:
         return _error(CommandErrorCode.INVALID_JSON, "request is not JSON")
     if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
         return _error(CommandErrorCode.INVALID_SCHEMA, "request needs a cmd")
+    name = request["cmd"]
+    if not authority.allows(peer, name):
+        log.warning("local command refused", cmd=name, user=peer.user, uid=peer.uid, pid=peer.pid)
+        return _error(
+            CommandErrorCode.NOT_AUTHORIZED,
+            f"user {peer.user} is not a station operator ([local] operators, operator_groups)",
+        )
     try:
-        result = commands.handle(request["cmd"], request.get("args", {}))
+        result = commands.handle(name, request.get("args", {}), peer.actor)
     except CommandError as exc:
         return _error(exc.code, exc.message)
     except TimeoutError:
         return _error(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
-    log.info("local command", cmd=request["cmd"])
+    log.info("local command", cmd=name, user=peer.user, uid=peer.uid)
     return {"ok": True, "result": result}
 
 

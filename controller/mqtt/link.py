@@ -67,11 +67,15 @@ class MqttLink:
         commands: CommandHandler,
         on_store_error: Callable[[StoreError], None] | None = None,
         on_job: Callable[[IntakeResult], None] | None = None,
+        on_holding: Callable[[bool], None] = lambda holding: None,
         timing: LinkTiming | None = None,
     ) -> None:
+        """`on_holding(True)`: messages were left unacknowledged (the station raises an alert);
+        `on_holding(False)`: messages are acknowledged again."""
         self._settings, self._station, self._store = settings, station, store
         self._timing = timing or LinkTiming()
         self._on_store_error, self._on_job = on_store_error, on_job
+        self._on_holding = on_holding
         self._topics = Topics(settings.topic_root, station)
         self._status = StatusReport(
             station,
@@ -88,6 +92,7 @@ class MqttLink:
             CommandProcessor(store.db, commands, clock),
             on_job=self._job_stored,
             on_unacked=self._left_unacked,
+            on_acked=lambda: self._tell_holding(False),
         )
         self._backoff = Backoff(
             self._timing.reconnect_initial_s,
@@ -158,8 +163,10 @@ class MqttLink:
     # -- ConnectionListener (paho's network thread) ----------------------------------------
 
     def connection_up(self, connection: Connection, session_present: bool) -> None:
-        connection.subscribe(self._topics.job, retain_as_published=False)
-        # Retain As Published: a retained command keeps its flag, and is ignored.
+        # Retain As Published: a job or command published retained keeps its flag; the job is
+        # rejected (`unsafe_delivery`), the command ignored. Retained ones already at the broker
+        # are never sent (Retain Handling 2).
+        connection.subscribe(self._topics.job, retain_as_published=True)
         connection.subscribe(self._topics.commands, retain_as_published=True)
         self._publish_status(connection)
         self._kick.set()
@@ -346,11 +353,17 @@ class MqttLink:
             except Exception:
                 log.exception("on_job callback failed")
 
-    def _left_unacked(self, error: Exception) -> None:
+    def _left_unacked(self, error: StoreError) -> None:
         self._redeliver_at = time.monotonic() + self._timing.redeliver_after_s
         self._kick.set()
-        if isinstance(error, StoreError):
-            self._report_store_error(error)
+        self._report_store_error(error)
+        self._tell_holding(True)
+
+    def _tell_holding(self, holding: bool) -> None:
+        try:
+            self._on_holding(holding)
+        except Exception:
+            log.exception("on_holding callback failed")
 
     def _report_store_error(self, error: StoreError) -> None:
         log.error("station store failed", error=str(error))

@@ -10,6 +10,7 @@ request that cannot be read at all (no usable `cmd_id`) is answered but not stor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -19,13 +20,16 @@ from typing import Any, Protocol
 import structlog
 
 from controller.clock import Clock, rfc3339
+from controller.contract import strict_json
 from controller.contract.errors import CommandError
-from controller.contract.vocabulary import CommandErrorCode, Schema
+from controller.contract.vocabulary import ActionSource, CommandErrorCode, Schema
+from controller.queue.audit import CENTRAL_REQUESTER, Actor
 from controller.queue.db import Database, StoreError
 
 log = structlog.get_logger(__name__)
 
 MAX_CMD_ID_LENGTH = 128
+REQUESTER_PROPERTY = "requester"  # the MQTT 5 user property naming who sent a command
 REPLY_RETENTION = timedelta(days=30)
 BEGUN = b""  # the stored "reply" of a command being run: its reply is not stored yet
 INTERRUPTED = (
@@ -37,8 +41,9 @@ INTERRUPTED = (
 class CommandHandler(Protocol):
     """Runs one command for the link; implemented by the daemon against its core loop."""
 
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Do command `name` and return the reply's `result`; raise CommandError to refuse."""
+    def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
+        """Do command `name` for `actor` and return the reply's `result`; raise CommandError
+        to refuse."""
         ...
 
 
@@ -53,11 +58,13 @@ class CommandProcessor:
     def __init__(self, db: Database, handler: CommandHandler, clock: Clock) -> None:
         self._db, self._handler, self._clock = db, handler, clock
 
-    def process(self, name: str, payload: bytes) -> Reply:
-        """The reply to one request; raises StoreError when the reply cannot be stored."""
+    def process(self, name: str, payload: bytes, requester: str | None = None) -> Reply:
+        """The reply to one request; raises StoreError when the reply cannot be stored.
+        `requester`: who the request names (its MQTT 5 user property `requester`)."""
         try:
-            request = json.loads(payload.decode("utf-8"))
+            request = strict_json.loads(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
+            # ValueError includes a duplicate key or NaN (strict_json)
             return Reply(
                 None,
                 _error(None, CommandErrorCode.INVALID_JSON, "the request is not UTF-8 JSON"),
@@ -67,13 +74,18 @@ class CommandProcessor:
         if not _usable_cmd_id(cmd_id):
             message = f"cmd_id must be a string of 1 to {MAX_CMD_ID_LENGTH} characters"
             return Reply(None, _error(None, CommandErrorCode.INVALID_SCHEMA, message), False)
-        stored = self._stored(cmd_id)
+        asked = _request_sha256(name, request)
+        stored, stored_request = self._stored(cmd_id)
+        if stored_request not in (None, asked):
+            log.warning("cmd_id reused for another request; refused", cmd_id=cmd_id, name=name)
+            message = "cmd_id was used before for another command or other arguments"
+            return Reply(cmd_id, _error(cmd_id, CommandErrorCode.CMD_ID_REUSED, message), False)
         if stored == BEGUN:
             # An earlier delivery began to run it and the station stopped before its reply was
             # stored: its effect may have happened. Never run a command twice.
             log.warning("command interrupted by a stop; not run again", cmd_id=cmd_id, name=name)
             reply = _error(cmd_id, CommandErrorCode.INVALID_STATE, INTERRUPTED)
-            self._store(cmd_id, name, reply)
+            self._store(cmd_id, name, asked, reply)
             return Reply(cmd_id, reply, False)
         if stored is not None:
             log.info("repeated command answered from the store", cmd_id=cmd_id, name=name)
@@ -82,14 +94,25 @@ class CommandProcessor:
         if problem:
             reply = _error(cmd_id, CommandErrorCode.INVALID_SCHEMA, problem)
         else:
-            self._store(cmd_id, name, BEGUN)
-            reply = self._run(name, cmd_id, request.get("args", {}))
-        self._store(cmd_id, name, reply)
+            self._store(cmd_id, name, asked, BEGUN)
+            actor = Actor(ActionSource.REMOTE, requester or CENTRAL_REQUESTER)
+            reply = self._run(name, cmd_id, request.get("args", {}), actor)
+        self._store(cmd_id, name, asked, reply)
         return Reply(cmd_id, reply, False)
 
-    def _run(self, name: str, cmd_id: str, args: dict[str, Any]) -> bytes:
+    def refuse(self, payload: bytes, code: str, message: str) -> Reply:
+        """The reply refusing a request without running it or storing anything."""
         try:
-            result = self._handler.handle(name, args)
+            request = strict_json.loads(payload.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            request = None
+        cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
+        cmd_id = cmd_id if _usable_cmd_id(cmd_id) else None
+        return Reply(cmd_id, _error(cmd_id, code, message), False)
+
+    def _run(self, name: str, cmd_id: str, args: dict[str, Any], actor: Actor) -> bytes:
+        try:
+            result = self._handler.handle(name, args, actor)
             body = {"schema": Schema.REPLY, "cmd_id": cmd_id, "ok": True, "result": result}
             reply = _encode(body)
         except CommandError as exc:
@@ -103,17 +126,19 @@ class CommandProcessor:
         log.info("command done", cmd_id=cmd_id, name=name)
         return reply
 
-    def _stored(self, cmd_id: str) -> bytes | None:
+    def _stored(self, cmd_id: str) -> tuple[bytes | None, str | None]:
+        """The stored reply to `cmd_id` and the hash of the request it answered, if any."""
         try:
             with self._db.reading() as conn:
                 row = conn.execute(
-                    "SELECT reply FROM command_replies WHERE cmd_id = ?", (cmd_id,)
+                    "SELECT reply, request_sha256 FROM command_replies WHERE cmd_id = ?",
+                    (cmd_id,),
                 ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read stored command replies: {exc}") from exc
-        return None if row is None else str(row[0]).encode()
+        return (None, None) if row is None else (str(row[0]).encode(), row[1])
 
-    def _store(self, cmd_id: str, name: str, reply: bytes) -> None:
+    def _store(self, cmd_id: str, name: str, asked: str, reply: bytes) -> None:
         now = self._clock.now()
         try:
             with self._db.transaction() as tx:
@@ -121,13 +146,29 @@ class CommandProcessor:
                     "DELETE FROM command_replies WHERE time < ?", (rfc3339(now - REPLY_RETENTION),)
                 )
                 tx.execute(
-                    "INSERT INTO command_replies (cmd_id, name, reply, time) VALUES (?, ?, ?, ?)"
+                    "INSERT INTO command_replies (cmd_id, name, reply, time, request_sha256)"
+                    " VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (cmd_id) DO UPDATE SET reply = excluded.reply,"
                     " time = excluded.time",
-                    (cmd_id, name, reply.decode(), rfc3339(now)),
+                    (cmd_id, name, reply.decode(), rfc3339(now), asked),
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot store a command reply: {exc}") from exc
+
+
+def requester_of(properties: Any) -> str | None:
+    """The MQTT 5 user property `requester` of a request, when it is short printable text."""
+    for key, value in getattr(properties, "UserProperty", None) or []:
+        if key == REQUESTER_PROPERTY and 0 < len(value) <= 64 and value.isprintable():
+            return str(value)
+    return None
+
+
+def _request_sha256(name: str, request: dict[str, Any]) -> str:
+    """What a request asks, whatever its key order: the command name and its arguments."""
+    asked = {"name": name, "args": request.get("args", {})}
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _usable_cmd_id(cmd_id: Any) -> bool:

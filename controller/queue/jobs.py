@@ -24,11 +24,13 @@ from controller.contract.vocabulary import (
     EventType,
     FailCode,
     JobState,
+    Requester,
     Resolution,
     SpoilCause,
 )
 from controller.policy import selection
 from controller.policy.retry import MAX_ATTEMPTS, after_spoil
+from controller.queue.audit import Actor
 from controller.queue.db import Database
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
@@ -58,6 +60,16 @@ class IllegalTransition(Exception):
 
 class UnknownJob(KeyError):
     pass
+
+
+class ReasonRequired(Exception):
+    """`not_printed` for a card whose attempt moved the printer's counter, with no reason."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"job {job_id}: the printer's card counter moved during the attempt, so a blank was"
+            " fed; resolving it not_printed needs a reason"
+        )
 
 
 @dataclass(frozen=True)
@@ -117,13 +129,10 @@ class JobStore:
                 stamp,
             ),
         )
-        emit(
-            tx,
-            EventType.JOB_ACCEPTED,
-            spec.job_id,
-            {"reason": spec.reason, "queued": _count(tx, JobState.QUEUED)},
-            at,
-        )
+        data: dict[str, Any] = {"reason": spec.reason, "queued": _count(tx, JobState.QUEUED)}
+        if source == Requester.LOCAL:  # handed in at the kiosk, not sent by the central office
+            data["source"] = source
+        emit(tx, EventType.JOB_ACCEPTED, spec.job_id, data, at)
 
     # -- printing --------------------------------------------------------------------------
     def start(self, job_id: str, counter_before: int) -> None:
@@ -177,8 +186,23 @@ class JobStore:
             emit(tx, EventType.JOB_FAILED, job_id, {"code": code, "message": message}, now)
 
     # -- people ----------------------------------------------------------------------------
-    def resolve(self, job_id: str, outcome: str, printer_serial: str = "") -> JobState:
-        """A person decides a `needs_review` job. Returns the job's new state."""
+    def resolve(
+        self,
+        job_id: str,
+        outcome: str,
+        printer_serial: str = "",
+        *,
+        by: Actor,
+        reason: str | None = None,
+    ) -> JobState:
+        """A person decides a `needs_review` job, with a `job.resolved` event naming who.
+        Returns the job's new state.
+
+        `not_printed` when the printer's card counter moved during the attempt (or is unknown)
+        needs a stated `reason` (ReasonRequired otherwise): a blank was fed, and a reprint
+        makes a second card for the person. The fed blank is counted against the job, in its
+        attempts and in the ledger, so the reprint's `attempts` and the blanks' books show it.
+        """
         if outcome not in RESOLUTIONS:
             raise ValueError(f"outcome must be one of {', '.join(RESOLUTIONS)}")
         now = self._clock.now()
@@ -186,10 +210,18 @@ class JobStore:
             job = self._job(tx, job_id)
             if job.state != JobState.NEEDS_REVIEW:
                 raise IllegalTransition(job_id, job.state, f"resolved {outcome}")
-            counter = tx.execute(
-                "SELECT counter_after FROM attempts WHERE job_id = ? ORDER BY id DESC LIMIT 1",
+            before, counter = tx.execute(
+                "SELECT counter_before, counter_after FROM attempts WHERE job_id = ?"
+                " ORDER BY id DESC LIMIT 1",
                 (job_id,),
-            ).fetchone()[0]
+            ).fetchone()
+            moved = counter is None or counter != before
+            if outcome == Resolution.NOT_PRINTED and moved and not reason:
+                raise ReasonRequired(job_id)
+            data: dict[str, Any] = {"outcome": outcome, "by": by.how, "operator": by.who}
+            if reason:
+                data["reason"] = reason
+            emit(tx, EventType.JOB_RESOLVED, job_id, data, now)
             if outcome == Resolution.PRINTED:
                 self._card_printed(tx, job_id, counter, printer_serial, now)
                 return JobState.PRINTED
@@ -197,6 +229,9 @@ class JobStore:
                 return self._card_spoiled(
                     tx, job_id, SpoilCause.RESOLVED_SPOILED, now, retry_limit=False
                 )
+            if moved:  # the blank fed during the attempt, spent for nothing
+                tx.execute("UPDATE jobs SET attempts = attempts + 1 WHERE job_id = ?", (job_id,))
+                self._ledger.use(tx, AttemptOutcome.SPOILED, job_id, now)
             self._move(tx, job_id, JobState.QUEUED, now)
             return JobState.QUEUED
 
@@ -226,6 +261,20 @@ class JobStore:
                 self._move(tx, row["job_id"], JobState.EXPIRED, now)
                 emit(tx, EventType.JOB_EXPIRED, row["job_id"], {"not_after": row["not_after"]}, now)
         return [row["job_id"] for row in due]
+
+    def reduce_ended(self, ended_before: datetime) -> int:
+        """Reduce every job that ended before `ended_before` to what accounting needs: its id,
+        masked NIK, content hash, reason, dates, state and attempts; the card's text (name,
+        address, religion, ...) is deleted and overwritten. Returns how many were reduced."""
+        with self._db.transaction() as tx:
+            reduced = tx.execute(
+                "UPDATE jobs SET card_json = '{}', nik = ? || substr(nik, 13)"
+                " WHERE ended_at IS NOT NULL AND ended_at < ? AND card_json <> '{}'",
+                (MASK, rfc3339(ended_before)),
+            ).rowcount
+            if reduced:
+                self._db.scrub_after_commit()
+        return int(reduced)
 
     # -- queries ---------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -389,6 +438,7 @@ class JobStore:
         return JobState.QUEUED
 
 
+MASK = "*" * 12  # what stays of a reduced job's NIK: mask_nik's form, its last 4 digits
 _JOB_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, received_at, updated_at"
 
 

@@ -79,8 +79,9 @@ class Ledger:
         lot: str | None,
         at: datetime,
         in_review: int = 0,
+        operator: str | None = None,
     ) -> None:
-        """A person loaded the printer: `count` is how many cards' worth is in it now.
+        """`operator` loaded the printer: `count` is how many cards' worth is in it now.
 
         A new ribbon or film replaces the old roll, whose rest is booked as taken out. Blanks
         are topped up: the difference is the load (or, if fewer are there than counted, an
@@ -89,14 +90,16 @@ class Ledger:
         booked when a person decides, so it stays on the books until then.
         """
         before = self.remaining(tx, consumable) - in_review
+        by = f"reloaded by {operator}" if operator else None
         if consumable in REPLACED_ON_RELOAD:
             if before:
                 self._change(tx, consumable, "adjust", -before, at, note="old roll taken out")
-            self._change(tx, consumable, "load", count, at, lot=lot)
+            self._change(tx, consumable, "load", count, at, lot=lot, note=by)
         elif count >= before:
-            self._change(tx, consumable, "load", count - before, at, lot=lot)
+            self._change(tx, consumable, "load", count - before, at, lot=lot, note=by)
         else:
-            self._change(tx, consumable, "adjust", count - before, at, note="fewer than counted")
+            note = f"fewer than counted ({by})" if by else "fewer than counted"
+            self._change(tx, consumable, "adjust", count - before, at, note=note)
         old_capacity = tx.execute(
             "SELECT capacity FROM consumables WHERE consumable = ?", (consumable,)
         ).fetchone()[0]
@@ -109,7 +112,13 @@ class Ledger:
             tx,
             EventType.CONSUMABLE_RELOADED,
             None,
-            {"consumable": consumable, "count": count, "capacity": new_capacity, "lot": lot},
+            {
+                "consumable": consumable,
+                "count": count,
+                "capacity": new_capacity,
+                "lot": lot,
+                **({"operator": operator} if operator else {}),
+            },
             at,
         )
 

@@ -95,4 +95,25 @@ MIGRATIONS: tuple[str, ...] = (
         since    TEXT NOT NULL
     );
     """,
+    # 2: the audit of manual actions (issue 15): who asked, how, the job, the arguments, and
+    # what came of it.
+    """
+    CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        time    TEXT NOT NULL,
+        how     TEXT NOT NULL CHECK (how IN ('local', 'remote', 'panel')),
+        who     TEXT NOT NULL,                            -- user, account or requester
+        command TEXT NOT NULL,
+        job_id  TEXT,
+        args    TEXT NOT NULL,                            -- JSON object, no personal data
+        outcome TEXT NOT NULL,                            -- ok, or the error code
+        effect  TEXT NOT NULL                             -- JSON: the result or the message
+    );
+    CREATE INDEX audit_by_job ON audit (job_id) WHERE job_id IS NOT NULL;
+    """,
+    # 3: what a command asked (its name and arguments, hashed), so that a cmd_id used again for
+    # another request is refused instead of answered with the first one's reply (issue 15).
+    """
+    ALTER TABLE command_replies ADD COLUMN request_sha256 TEXT;
+    """,
 )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controller.clock import Clock, rfc3339
+from controller.queue.audit import AuditLog
 from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
 from controller.queue.jobs import JobStore
@@ -20,6 +21,7 @@ class Store:
     intake: Intake
     outbox: Outbox
     ledger: Ledger
+    audit: AuditLog
 
     @classmethod
     def open(
@@ -58,7 +60,7 @@ class Store:
             db.close()
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
-        return cls(db, jobs, Intake(db, jobs, clock, timezone), Outbox(db), ledger)
+        return cls(db, jobs, Intake(db, jobs, clock, timezone), Outbox(db), ledger, AuditLog(db))
 
     def close(self) -> None:
         self.db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +25,11 @@ class PictureSpec:
     field: str
     format: str
     max_bytes: int
+    end_marker: bytes  # how a complete file of the format ends
 
 
-PHOTO = PictureSpec("photo_jpeg", "JPEG", 64 * 1024)
-SIGNATURE = PictureSpec("signature_png", "PNG", 32 * 1024)
+PHOTO = PictureSpec("photo_jpeg", "JPEG", 64 * 1024, b"\xff\xd9")  # EOI
+SIGNATURE = PictureSpec("signature_png", "PNG", 32 * 1024, b"IEND\xaeB`\x82")  # IEND + CRC
 
 
 def _fail(spec: PictureSpec, problem: str) -> RenderError:
@@ -45,18 +47,27 @@ def decode(card: dict[str, Any], spec: PictureSpec, size: tuple[int, int]) -> Im
         raise _fail(spec, "is not valid base64") from None
     if len(data) > spec.max_bytes:
         raise _fail(spec, f"is larger than {spec.max_bytes // 1024} KiB decoded")
+    too_large = _fail(spec, f"is larger than {MAX_DIMENSION} × {MAX_DIMENSION} pixels")
     try:
-        image = Image.open(io.BytesIO(data), formats=[spec.format])
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[spec.format])
+    except Image.DecompressionBombError:
+        raise too_large from None  # the header claims more pixels than Pillow allows
     except (OSError, SyntaxError, ValueError):
         raise _fail(spec, f"is not a {spec.format} image") from None
-    if max(image.size) > MAX_DIMENSION:
-        raise _fail(spec, f"is larger than {MAX_DIMENSION} × {MAX_DIMENSION} pixels")
+    bomb = any(issubclass(w.category, Image.DecompressionBombWarning) for w in warned)
+    if bomb or max(image.size) > MAX_DIMENSION:
+        raise too_large
     if spec.format == "JPEG":
         image.draft("RGB", size)
+    damaged = _fail(spec, f"is damaged {spec.format} data")
+    if not data.rstrip(b"\0").endswith(spec.end_marker):
+        raise damaged  # cut short: Pillow decodes a PNG without its IEND chunk
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError):
-        raise _fail(spec, f"is damaged {spec.format} data") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise damaged from None
     return image
 
 

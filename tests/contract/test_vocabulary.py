@@ -18,6 +18,7 @@ import pytest
 from controller.contract import vocabulary
 from controller.contract.vocabulary import (
     ACTIVE_STATES,
+    ActionSource,
     AttemptOutcome,
     Consumable,
     JobReason,
@@ -135,6 +136,7 @@ CHECKED_COLUMNS = {
     "attempts.outcome": AttemptOutcome,
     "consumables.consumable": Consumable,
     "alerts.severity": Severity,
+    "audit.how": ActionSource,
 }
 CHECK_IN = re.compile(r"CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)", re.IGNORECASE)
 WHERE_IN = re.compile(r"WHERE\s+(\w+)\s+IN\s*\(([^)]*)\)", re.IGNORECASE)

@@ -41,6 +41,8 @@ max_head_c = 95.0
 [log]
 format = "json"
 level = "info"
+[local]
+submit = true
 """
 
 

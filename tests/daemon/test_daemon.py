@@ -114,3 +114,12 @@ def test_local_commands_work_with_the_broker_down(start_daemon) -> None:
     assert daemon.command("cancel", {"job_id": "NOPE"})["error"]["code"] == "unknown_job"
     status = daemon.command("status")["result"]
     assert status["queue"] == {"queued": 0, "printing": 0, "needs_review": 0}
+
+
+def test_the_daemon_keeps_its_files_to_its_own_user(start_daemon) -> None:
+    """Issue 15, item 4: started by hand, the database and its WAL were 0644."""
+    daemon = start_daemon()
+    daemon.wait_ready()
+    for name in ("station.db", "station.db-wal"):
+        mode = (daemon.state_dir / name).stat().st_mode & 0o777
+        assert mode & 0o077 == 0, f"{name} is {mode:o}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from PIL import Image
 
@@ -89,3 +90,21 @@ def test_saved_pictures_show_the_panels(make_printer, tmp_path):
     assert front.getpixel((500, PANEL_WIDTH - 1 - 10)) == (0, 0, 0)  # k over cyan
     assert front.getpixel((500, PANEL_WIDTH - 1 - 600)) == (0, 255, 255)  # cyan only
     assert back.getpixel((500, PANEL_WIDTH - 1 - 600)) == (255, 255, 255)
+
+
+def test_saved_training_pictures_expire(make_printer, tmp_path, clock):
+    """Issue 15, item 4: training-mode card pictures (a face and a name) stayed forever."""
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    now = clock.now().timestamp()
+    old, fresh = cards / "000001-front.png", cards / "000002-front.png"
+    for path, age_s in ((old, 7200), (fresh, 60)):
+        path.write_bytes(b"png")
+        os.utime(path, (now - age_s, now - age_s))
+    printer = make_printer(save_cards=cards, keep_cards_s=3600)
+    assert not old.exists() and fresh.exists()  # at start
+    clock.advance(3600)
+    for command in (b"Ss", b"Sr", b"Db;k;2;" + _plane(lambda x, y: True), b"Se"):
+        printer.receive(b"\x1b" + command + b"\r")
+    assert not fresh.exists()  # at the next card
+    assert [p.name for p in cards.iterdir()] == ["000001-front.png"]  # the new card only

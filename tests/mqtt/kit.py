@@ -10,6 +10,7 @@ from controller.app.config import MqttSection
 from controller.clock import Clock
 from controller.contract.errors import CommandError
 from controller.mqtt import LinkTiming, MqttLink
+from controller.queue.audit import Actor
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult
 from controller.queue.store import Store
@@ -41,10 +42,12 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.actors: list[Actor | None] = []
         self.paused = False
 
-    def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
         self.calls.append((name, args))
+        self.actors.append(actor)
         if name in ("pause", "resume"):
             self.paused = name == "pause"
             return {"paused": self.paused}
@@ -67,6 +70,7 @@ class LinkedStation:
     status: dict[str, Any]
     store_errors: list[StoreError]
     jobs: list[IntakeResult]
+    holding: list[bool]  # what on_holding said, in order
 
 
 def mqtt_settings(port: int, **overrides: Any) -> MqttSection:
@@ -81,6 +85,7 @@ def linked_station(
     status: dict[str, Any] = {"state": "ready", "queue": {"queued": 0, "printing": 0}}
     store_errors: list[StoreError] = []
     jobs: list[IntakeResult] = []
+    holding: list[bool] = []
 
     def provider() -> dict[str, Any]:
         """The status; raises while the test has put a "broken" key in it."""
@@ -97,6 +102,7 @@ def linked_station(
         commands=handler,
         on_store_error=store_errors.append,
         on_job=jobs.append,
+        on_holding=holding.append,
         timing=timing,
     )
-    return LinkedStation(link, store, handler, status, store_errors, jobs)
+    return LinkedStation(link, store, handler, status, store_errors, jobs, holding)

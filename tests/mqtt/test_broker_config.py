@@ -4,12 +4,16 @@ link working over TLS with a password or with a client certificate."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
+from controller.contract.topics import Topics
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki
@@ -19,7 +23,9 @@ from tests.support.waiting import wait_until
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"
 OTHER = "3271-bogor-barat-02"
-PASSWORDS = {STATION: "station-secret", OTHER: "other-secret", "central.office": "central-secret"}
+STATIONS = {STATION: "station-secret", OTHER: "other-secret"}
+CENTRAL = {"central.office": "central-secret", "tech.bogor": "tech-secret"}
+PASSWORDS = {**STATIONS, **CENTRAL}
 
 
 @dataclass
@@ -46,8 +52,11 @@ def password_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
     workdir = tmp_path / "broker"
     workdir.mkdir()
     files: dict[str, Path | list[Path]] = {
-        "password_file": write_password_file(workdir / "passwd", PASSWORDS),
-        "acl_file": SHIPPED / "acl",
+        "password_file": [
+            write_password_file(workdir / "passwd-stations", STATIONS),
+            write_password_file(workdir / "passwd-central", CENTRAL),
+        ],
+        "acl_file": [SHIPPED / "acl-stations", SHIPPED / "acl-central"],
         "certfile": pki.server.cert,
         "keyfile": pki.server.key,
     }
@@ -63,7 +72,7 @@ def password_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
 def certificate_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
     workdir = tmp_path / "broker"
     files: dict[str, Path | list[Path]] = {
-        "acl_file": SHIPPED / "acl",
+        "acl_file": [SHIPPED / "acl-stations", SHIPPED / "acl-central"],
         "cafile": [pki.stations_ca, pki.central_ca],
         "certfile": pki.server.cert,
         "keyfile": pki.server.key,
@@ -158,15 +167,7 @@ def test_the_link_works_with_a_password_over_tls(
         password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+", f"{ROOT}/+/status")
     )
     central.connect()
-    settings = mqtt_settings(
-        password_broker.stations_port,
-        host="localhost",
-        username=STATION,
-        password=PASSWORDS[STATION],
-        tls_ca=str(password_broker.pki.stations_ca),
-    )
-    station = make_station(settings)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    password_station(password_broker, make_station)
 
     assert not central.publish(f"{ST}/job", payload(make_job(1))).is_failure
 
@@ -223,3 +224,158 @@ def test_certificates_are_required_and_kept_to_their_listener(
         reconnect=False,
     )
     assert refused(on_central)
+
+
+def deep_response_topic(levels: int = 250) -> Properties:
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.ResponseTopic = f"{ST}/reply" + "/x" * levels
+    properties.CorrelationData = b"deep"
+    return properties
+
+
+def command(cmd_id: str) -> bytes:
+    return json.dumps({"schema": "ektp.cmd/1", "cmd_id": cmd_id, "args": {}}).encode()
+
+
+def password_station(
+    secure: SecureBroker, make_station: Callable[..., LinkedStation]
+) -> LinkedStation:
+    settings = mqtt_settings(
+        secure.stations_port,
+        host="localhost",
+        username=STATION,
+        password=PASSWORDS[STATION],
+        tls_ca=str(secure.pki.stations_ca),
+    )
+    station = make_station(settings)
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    return station
+
+
+def test_a_deep_response_topic_is_answered_on_the_reply_topic_only(
+    password_broker: SecureBroker, make_station: Callable[..., LinkedStation]
+) -> None:
+    """Issue 15, item 2: 250 levels below `{st}/reply/` once knocked the station offline."""
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/reply/#",))
+    central.connect()
+    station = password_station(password_broker, make_station)
+    session = station.link.session
+
+    central.client.publish(
+        f"{ST}/cmd/pause", command("c-deep"), 1, properties=deep_response_topic()
+    )
+    central.publish(f"{ST}/cmd/resume", command("c-marker"))
+
+    central.wait_for(f"{ST}/reply", lambda reply: reply["cmd_id"] == "c-marker")
+    answered = [(m.topic, m.json()["cmd_id"]) for m in central.received(f"{ST}/reply")]
+    assert answered == [(f"{ST}/reply", "c-deep"), (f"{ST}/reply", "c-marker")]
+    assert station.link.connected and station.link.session == session
+    central.close()
+
+
+def test_a_response_topic_the_broker_refuses_does_not_decide_the_acknowledgement(
+    password_broker: SecureBroker,
+    make_station: Callable[..., LinkedStation],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Were a Response Topic the broker refuses let through, the broker drops the connection
+    over the reply, but the command's PUBACK went out before: it is not delivered again."""
+    monkeypatch.setattr(Topics, "accepts_response_topic", lambda self, topic: True)
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/reply",))
+    central.connect()
+    station = password_station(password_broker, make_station)
+    session = station.link.session
+
+    central.client.publish(
+        f"{ST}/cmd/pause", command("c-drop"), 1, properties=deep_response_topic()
+    )
+    wait_until(lambda: station.link.session > session, 10, "the broker to drop the link")
+    wait_until(lambda: station.link.connected, 10, "the link to reconnect")
+    central.publish(f"{ST}/cmd/resume", command("c-marker"))
+
+    central.wait_for(f"{ST}/reply", lambda reply: reply["cmd_id"] == "c-marker")
+    answered = [m.json()["cmd_id"] for m in central.received(f"{ST}/reply")]
+    assert answered == ["c-drop", "c-marker"]  # c-drop once: it was acknowledged
+    assert station.handler.calls == [("pause", {}), ("resume", {})]
+    central.close()
+
+
+def test_no_central_account_can_connect_as_a_station(password_broker: SecureBroker) -> None:
+    """Issue 15, item 5: an account of the central listener took a station's client id, kicked
+    the station and took over (or wiped) its persistent session."""
+    station = user(password_broker, STATION)
+    station.connect()
+    rogue = user(password_broker, "central.office", client_id=STATION)
+    assert not rogue.connect().is_failure  # connected, but under its own name
+    assert not station.publish(f"{ST}/status", b"{}").is_failure
+    assert station.client.is_connected() and station.disconnects == 0
+    rogue.close()
+    station.close()
+
+
+def test_station_and_central_credentials_are_separate(password_broker: SecureBroker) -> None:
+    ca = str(password_broker.pki.stations_ca)
+    on_central = Peer(
+        password_broker.central_port,
+        "x",
+        username=STATION,
+        password=PASSWORDS[STATION],
+        tls_ca=ca,
+        reconnect=False,
+    )
+    on_stations = Peer(
+        password_broker.stations_port,
+        "central.office",
+        username="central.office",
+        password=PASSWORDS["central.office"],
+        tls_ca=ca,
+        reconnect=False,
+    )
+    assert refused(on_central) and refused(on_stations)
+
+
+def test_the_shipped_limits_drop_an_oversized_publish(password_broker: SecureBroker) -> None:
+    """Issue 15, item 6: one station published 50 MB events; the broker grew from 10 to 303 MB."""
+    central = user(password_broker, "central.office", subscriptions=(f"{ROOT}/+/event/+",))
+    central.connect()
+    station = user(password_broker, STATION)
+    station.connect()
+    station.client.publish(f"{ST}/event/alert.raised", b"x" * (2 * 1024 * 1024), qos=1)
+    wait_until(lambda: station.disconnects > 0, 10, "the broker to drop the station")
+    assert not central.publish(f"{ST}/job", payload(make_job(1))).is_failure  # a job fits
+    station.close()
+    marker = user(password_broker, OTHER)
+    marker.connect()
+    marker.publish(f"{ROOT}/{OTHER}/event/alert.raised", b"marker")
+    central.settle(f"{ROOT}/{OTHER}/event/", b"marker")
+    assert [m.topic for m in central.received()] == [f"{ROOT}/{OTHER}/event/alert.raised"]
+    marker.close()
+    central.close()
+
+
+@pytest.mark.parametrize("name", ["mosquitto.conf", "mosquitto-password.conf"])
+def test_both_shipped_configs_set_the_limits_and_pin_client_ids(name: str) -> None:
+    lines = (SHIPPED / name).read_text().splitlines()
+    for option in ("max_packet_size", "max_queued_bytes", "max_inflight_bytes"):
+        assert any(line.startswith(option + " ") for line in lines), option
+    listeners = "\n".join(lines).split("\nlistener ")[1:]
+    assert len(listeners) == 2
+    assert all("use_username_as_clientid true" in block for block in listeners)
+
+
+def test_a_technician_commands_only_the_stations_of_its_region(
+    password_broker: SecureBroker,
+) -> None:
+    """Issue 15, item 8: every technician account could command every station."""
+    station = user(password_broker, STATION, subscriptions=(f"{ST}/cmd/+",))
+    station.connect()
+    elsewhere = "3273-bandung-01"
+    other = user(password_broker, elsewhere)  # no such station account
+    tech = user(password_broker, "tech.bogor")
+    tech.connect()
+    assert tech.publish(f"{ROOT}/{elsewhere}/cmd/pause", b"{}").is_failure
+    assert not tech.publish(f"{ST}/cmd/status", b"marker").is_failure
+    station.settle(f"{ST}/cmd/", b"marker")
+    assert refused(other)
+    tech.close()
+    station.close()

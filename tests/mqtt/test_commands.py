@@ -24,16 +24,22 @@ def reply_to(cmd_id: str | None) -> Callable[[dict], bool]:
     return lambda reply: reply["cmd_id"] == cmd_id
 
 
-def connected_station(make_station: Callable[..., LinkedStation], broker: Broker) -> LinkedStation:
+def connected_station(
+    make_station: Callable[..., LinkedStation], broker: Broker, central: Peer
+) -> LinkedStation:
+    """A station whose subscriptions are in place: it subscribes before it publishes its
+    status, and the broker handles one connection's packets in order."""
     station = make_station(mqtt_settings(broker.port))
     wait_until(lambda: station.link.connected, 5, "the link to connect")
+    session = station.link.session
+    central.wait_for(f"{ST}/status", lambda status: status.get("session") == session)
     return station
 
 
 def test_a_command_runs_and_is_answered_on_the_reply_topic(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
-    station = connected_station(make_station, broker)
+    station = connected_station(make_station, broker, central)
 
     central.publish_json(f"{ST}/cmd/pause", request("c-1"))
 
@@ -50,12 +56,12 @@ def test_a_command_runs_and_is_answered_on_the_reply_topic(
 def test_a_repeated_cmd_id_gets_the_stored_reply_and_runs_once(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
-    first = connected_station(make_station, broker)
+    first = connected_station(make_station, broker, central)
     central.publish_json(f"{ST}/cmd/pause", request("c-2"))
     central.wait_for(f"{ST}/reply", reply_to("c-2"))
     first.link.stop()
     # After a restart, the same request (a requester retrying) gets the stored reply.
-    second = connected_station(make_station, broker)
+    second = connected_station(make_station, broker, central)
     central.publish_json(f"{ST}/cmd/pause", request("c-2"))
     central.publish_json(f"{ST}/cmd/resume", request("c-3"))  # marker
 
@@ -72,7 +78,7 @@ def test_a_repeated_cmd_id_gets_the_stored_reply_and_runs_once(
 def test_bad_requests_get_the_contract_error_codes(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
-    station = connected_station(make_station, broker)
+    station = connected_station(make_station, broker, central)
 
     central.publish(f"{ST}/cmd/pause", b"not json")
     central.publish_json(f"{ST}/cmd/pause", {"schema": "ektp.cmd/1", "args": {}})
@@ -103,7 +109,7 @@ def test_retained_commands_are_ignored(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     central.publish_json(f"{ST}/cmd/pause", request("c-old"), retain=True)
-    station = connected_station(make_station, broker)
+    station = connected_station(make_station, broker, central)
     central.publish_json(f"{ST}/cmd/pause", request("c-live"), retain=True)
     central.publish_json(f"{ST}/cmd/resume", request("c-marker"))  # marker
 
@@ -115,7 +121,7 @@ def test_retained_commands_are_ignored(
 def test_response_topic_and_correlation_data_are_honoured_below_the_reply_topic(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
-    connected_station(make_station, broker)
+    connected_station(make_station, broker, central)
     assert central.subscribe("central/inbox")[0].value == 1
 
     def asking(response_topic: str, correlation: bytes) -> Properties:
@@ -139,3 +145,19 @@ def test_response_topic_and_correlation_data_are_honoured_below_the_reply_topic(
     assert (f"{ST}/reply", "c-10", b"\x01q") in answered
     assert (f"{ST}/reply", "c-11", b"\x02q") in answered
     assert not central.received("central/")  # never outside the station's subtree
+
+
+def test_the_requester_named_in_a_user_property_reaches_the_handler(
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
+) -> None:
+    """Issue 15, item 8: the station could not tell who sent a command."""
+    station = connected_station(make_station, broker, central)
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.UserProperty = ("requester", "tech.bogor")
+    central.publish_json(f"{ST}/cmd/pause", request("c-who"), properties=properties)
+    central.publish_json(f"{ST}/cmd/resume", request("c-anon"))
+    central.wait_for(f"{ST}/reply", reply_to("c-anon"))
+    assert [(a.how, a.who) for a in station.handler.actors] == [
+        ("remote", "tech.bogor"),
+        ("remote", "central"),
+    ]

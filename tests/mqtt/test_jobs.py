@@ -12,6 +12,7 @@ from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ST, LinkedStation, mqtt_settings
 from tests.support.broker import Broker
 from tests.support.jobs import make_job, payload
+from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 from tests.support.waiting import wait_until
 
 
@@ -89,6 +90,77 @@ def test_store_failure_leaves_the_job_unacknowledged_until_it_can_be_stored(
     central.wait_for(f"{ST}/event/", accepted("JOB-2026-000005"))
     assert station.link.session > first_session
     assert store.jobs.get("JOB-2026-000005").state == "queued"
+    # The station was told while the job was held, and told again once it was acknowledged.
+    wait_until(lambda: station.holding == [True, False], 5, "the hold to be lifted")
+
+
+POISON_JOBS = [
+    *(make_job(40 + n, not_after=moment) for n, moment in enumerate(RANGE_END_TIMES)),
+    make_job(42, card={"photo_jpeg": bomb_jpeg()}),
+    make_job(43, card={"signature_png": bomb_png()}),
+    *(
+        make_job(44, card={"signature_png": picture})
+        for picture in TRUNCATED_PICTURES["signature_png"]
+    ),
+]
+
+
+def test_poison_jobs_are_rejected_acknowledged_and_never_delivered_again(
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
+) -> None:
+    """More poison jobs than the broker's in-flight window (20): were any left unacknowledged,
+    the broker would hold them in the session and deliver them again at every reconnect, and the
+    good job behind them would never arrive."""
+    station = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    for _ in range(4):
+        for job in POISON_JOBS:
+            central.publish(f"{ST}/job", payload(job))
+    central.publish(f"{ST}/job", payload(make_job(50)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000050"), timeout=20)
+    rejected = [e for e in central.bodies(f"{ST}/event/") if e["type"] == "job.rejected"]
+    assert len(rejected) == 4 * len(POISON_JOBS)
+    assert {e["data"]["code"] for e in rejected} == {"invalid_field"}
+
+    # A new connection of the same session: the broker has nothing left to deliver again.
+    station.link.stop()
+    again = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: again.link.connected, 5, "the link to reconnect")
+    central.publish(f"{ST}/job", payload(make_job(51)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000051"))
+    assert [r.job_id for r in again.jobs] == ["JOB-2026-000051"]
+    assert station.holding == again.holding == []
+
+
+def test_a_failure_other_than_storage_acknowledges_the_message(
+    broker: Broker,
+    central: Peer,
+    make_station: Callable[..., LinkedStation],
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_store = store.intake.store
+
+    def bug_on_job_60(checked, source: str = "mqtt"):
+        if any(getattr(spec, "job_id", None) == "JOB-2026-000060" for spec in checked):
+            raise ZeroDivisionError("a bug in the intake")
+        return real_store(checked, source)
+
+    monkeypatch.setattr(store.intake, "store", bug_on_job_60)
+    station = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    session = station.link.session
+    central.publish(f"{ST}/job", payload(make_job(60)))
+    central.publish(f"{ST}/job", payload(make_job(61)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000061"))
+    station.link.stop()
+    monkeypatch.setattr(store.intake, "store", real_store)  # the bug is gone: 60 would be taken
+    again = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: again.link.connected, 5, "the link to reconnect")
+    central.publish(f"{ST}/job", payload(make_job(62)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000062"))
+    assert [r.job_id for r in again.jobs] == ["JOB-2026-000062"]  # 60 was not delivered again
+    assert station.link.session == session and station.holding == []
 
 
 def test_jobs_published_while_the_station_is_stopped_arrive_when_it_starts(
@@ -108,3 +180,29 @@ def test_jobs_published_while_the_station_is_stopped_arrive_when_it_starts(
         e["job_id"] for e in central.bodies(f"{ST}/event/") if e["type"] == "job.accepted"
     ]
     assert accepted_ids == ["JOB-2026-000006", "JOB-2026-000007", "JOB-2026-000008"]
+
+
+def test_jobs_at_qos_0_or_retained_are_rejected_and_commands_at_qos_0_refused(
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
+) -> None:
+    """Issue 15, item 14: a retained job was printed and stayed at the broker with its
+    personal data; a QoS 0 job or command has no durability."""
+    central.publish(f"{ST}/job", payload(make_job(69)), retain=True)  # before: never sent
+    station = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    central.publish(f"{ST}/job", payload(make_job(70)), retain=True)
+    central.client.publish(f"{ST}/job", payload(make_job(71)), qos=0)
+    command = b'{"schema":"ektp.cmd/1","cmd_id":"c-q0","args":{}}'
+    central.client.publish(f"{ST}/cmd/pause", command, qos=0)
+    central.publish(f"{ST}/job", payload(make_job(72)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000072"))
+    rejected = {
+        e["job_id"]: e["data"]["code"]
+        for e in central.bodies(f"{ST}/event/")
+        if e["type"] == "job.rejected"
+    }
+    assert rejected == {"JOB-2026-000070": "unsafe_delivery", "JOB-2026-000071": "unsafe_delivery"}
+    reply = central.wait_for(f"{ST}/reply", lambda body: body["cmd_id"] == "c-q0")
+    assert reply["error"]["code"] == "unsafe_delivery" and station.handler.calls == []
+    assert store.jobs.counts()["queued"] == 1
+    central.publish(f"{ST}/job", b"", retain=True)  # clear the retained job

@@ -34,6 +34,12 @@ def test_topic_names_follow_the_contract() -> None:
         (f"{ST}/status", False),
         ("ektp/v1/3271-bogor-barat-02/reply/x", False),
         ("central/replies", False),
+        (f"{ST}/reply" + "/a" * 8, True),  # the most levels a requester may use
+        (f"{ST}/reply" + "/a" * 9, False),
+        (f"{ST}/reply" + "/x" * 250, False),  # mosquitto drops a client publishing there
+        (f"{ST}/reply/" + "r" * (256 - len(ST) - 7), True),  # 256 bytes in all
+        (f"{ST}/reply/" + "r" * (257 - len(ST) - 7), False),
+        (f"{ST}/reply/" + "\u00e9" * 120, False),  # 240 bytes below reply/: bytes count
     ],
 )
 def test_response_topics_must_lie_below_the_stations_reply_topic(topic: str, allowed: bool) -> None:

@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from controller.contract import jobspec
 from controller.contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
 from tests.support.jobs import make_job, nik_for, payload
+from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 
 TODAY = date(2026, 11, 22)
 
@@ -156,10 +158,46 @@ def test_not_prr() -> None:
     assert reject(payload(make_job(1, prr=False))).code == "not_prr"
 
 
-def test_too_large_message() -> None:
+def test_too_large_message_carries_the_job_id_a_bounded_look_finds() -> None:
     job = make_job(1, padding="x" * (256 * 1024))
     rejection = reject(payload(job))
+    assert rejection.code == "too_large" and rejection.job_id == "JOB-2026-000001"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"padding": "' + b"x" * (256 * 1024) + b'", "job_id": "JOB-1"}',  # past the look
+        b'{"job_id": "JOB-1", "x": {"job_id": "JOB-2"}, "p": "' + b"x" * (256 * 1024) + b'"}',
+        b'{"job_id": "JOB 1", "p": "' + b"x" * (256 * 1024) + b'"}',  # not of the pattern
+    ],
+)
+def test_too_large_message_without_one_readable_id_carries_none(raw: bytes) -> None:
+    rejection = reject(raw)
     assert rejection.code == "too_large" and rejection.job_id is None
+
+
+@pytest.mark.parametrize(
+    ("card", "problem"),
+    [
+        ({"issued_date": "9999-12-31"}, "card.issued_date must be between birth_date and today"),
+        ({"issued_date": "1985-01-01"}, "card.issued_date must be between birth_date and today"),
+        (
+            {"valid_until": "SELAMANYA"},
+            "card.valid_until must be a date YYYY-MM-DD or SEUMUR HIDUP",
+        ),
+        ({"valid_until": "2020-01-01"}, "card.valid_until must not be before issued_date"),
+    ],
+)
+def test_issued_date_and_valid_until_are_bounded(card: dict, problem: str) -> None:
+    rejection = reject(payload(make_job(6, card=card)))
+    assert (rejection.code, rejection.message) == ("invalid_field", problem)
+
+
+def test_valid_until_may_be_a_date_after_issue() -> None:
+    assert isinstance(
+        parse_job(payload(make_job(6, card={"valid_until": "2031-11-22"})), TODAY), JobSpec
+    )
 
 
 def test_too_large_photo() -> None:
@@ -182,3 +220,62 @@ def test_messages_carry_no_personal_data() -> None:
 
 def test_mask_nik() -> None:
     assert mask_nik("3271046301900002") == "************0002"
+
+
+# -- poison inputs (issue 15, item 1 and 7): each is a rejection, never an exception --------
+
+
+@pytest.mark.parametrize("moment", RANGE_END_TIMES)
+def test_not_after_without_a_utc_form_is_rejected(moment: str) -> None:
+    rejection = reject(payload(make_job(1, not_after=moment)))
+    assert rejection.code == "invalid_field" and "not_after" in rejection.message
+    assert rejection.job_id == "JOB-2026-000001"
+
+
+@pytest.mark.parametrize(
+    ("field", "picture"), [("photo_jpeg", bomb_jpeg()), ("signature_png", bomb_png())]
+)
+def test_a_picture_header_claiming_billions_of_pixels_is_rejected(field: str, picture: str) -> None:
+    rejection = reject(payload(make_job(2, card={field: picture})))
+    assert (rejection.code, rejection.message) == (
+        "invalid_field",
+        f"card.{field}: is larger than 2000 × 2000 pixels",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "picture"),
+    [(field, picture) for field, cuts in TRUNCATED_PICTURES.items() for picture in cuts],
+)
+def test_a_picture_cut_short_is_rejected(field: str, picture: str) -> None:
+    rejection = reject(payload(make_job(3, card={field: picture})))
+    assert rejection.code == "invalid_field"
+    assert rejection.message.startswith(f"card.{field}: is damaged")
+
+
+def test_an_unforeseen_validation_failure_is_a_rejection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(document: dict, today: date) -> JobSpec:
+        raise ZeroDivisionError("a rule nobody foresaw")
+
+    monkeypatch.setattr(jobspec, "_spec", broken)
+    rejection = reject(payload(make_job(4)))
+    assert (rejection.code, rejection.message) == (
+        "invalid_field",
+        "message could not be validated",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda raw: raw.replace(b'"prr": true', b'"prr": false, "prr": true'),  # last one wins
+        lambda raw: raw.replace(b'"nik": ', b'"nik": "3271046301900002", "nik": '),
+        lambda raw: raw[:-1] + b', "x_score": NaN}',
+        lambda raw: raw[:-1] + b', "x_score": -Infinity}',
+    ],
+)
+def test_duplicate_keys_and_nan_are_invalid_json(change) -> None:
+    rejection = reject(change(payload(make_job(5))))
+    assert rejection.code == "invalid_json"

@@ -9,12 +9,21 @@ from datetime import timedelta
 import pytest
 
 from controller.clock import rfc3339
-from controller.queue.jobs import ENDED, TRANSITIONS, IllegalTransition
+from controller.contract.vocabulary import ActionSource
+from controller.queue.audit import Actor
+from controller.queue.jobs import ENDED, TRANSITIONS, IllegalTransition, ReasonRequired
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload
 
 JOB = "JOB-2026-000001"
 COUNTER = 500
+TECH = Actor(ActionSource.LOCAL, "siti")
+NO_CARD = "no card in the output tray or the printer"
+
+
+def resolved(outcome: str, **extra: str) -> tuple[str, dict]:
+    return ("job.resolved", {"outcome": outcome, "by": "local", "operator": "siti", **extra})
+
 
 # How to bring a fresh job into each state.
 SETUP: dict[str, Callable[[Store], None]] = {
@@ -71,9 +80,10 @@ OPERATIONS: dict[str, tuple[Callable[[Store], object], set[str], list[tuple[str,
         [("job.needs_review", {"cause": "usb_lost", "card_counter": COUNTER + 1})],
     ),
     "resolve_printed": (
-        lambda s: s.jobs.resolve(JOB, "printed", "SN9"),
+        lambda s: s.jobs.resolve(JOB, "printed", "SN9", by=TECH),
         {"needs_review"},
         [
+            resolved("printed"),
             (
                 "card.printed",
                 {
@@ -83,15 +93,19 @@ OPERATIONS: dict[str, tuple[Callable[[Store], object], set[str], list[tuple[str,
                     "printer_serial": "SN9",
                     "card_counter": COUNTER + 1,
                 },
-            )
+            ),
         ],
     ),
     "resolve_spoiled": (
-        lambda s: s.jobs.resolve(JOB, "spoiled"),
+        lambda s: s.jobs.resolve(JOB, "spoiled", by=TECH),
         {"needs_review"},
-        [("card.spoiled", {"cause": "resolved_spoiled", "attempt": 1})],
+        [resolved("spoiled"), ("card.spoiled", {"cause": "resolved_spoiled", "attempt": 1})],
     ),
-    "resolve_not_printed": (lambda s: s.jobs.resolve(JOB, "not_printed"), {"needs_review"}, []),
+    "resolve_not_printed": (
+        lambda s: s.jobs.resolve(JOB, "not_printed", by=TECH, reason=NO_CARD),
+        {"needs_review"},
+        [resolved("not_printed", reason=NO_CARD)],
+    ),
 }
 RESULT_STATE = {
     "start": "printing",
@@ -189,7 +203,7 @@ def test_the_configured_limit_decides_and_a_person_may_go_past_it(tmp_path, cloc
         assert store.intake.submit(payload(make_job(2))).outcome == "accepted"
         store.jobs.start(other, COUNTER + 1)
         store.jobs.needs_review(other, "usb_lost", COUNTER + 2)
-        assert store.jobs.resolve(other, "spoiled") == "queued"
+        assert store.jobs.resolve(other, "spoiled", by=TECH) == "queued"
         assert store.jobs.get(other).attempts == 1
     finally:
         store.close()
@@ -197,7 +211,7 @@ def test_the_configured_limit_decides_and_a_person_may_go_past_it(tmp_path, cloc
 
 def test_attempts_count_across_review(store: Store, clock) -> None:
     prepare(store, clock, "needs_review")
-    store.jobs.resolve(JOB, "spoiled")
+    store.jobs.resolve(JOB, "spoiled", by=TECH)
     store.jobs.start(JOB, COUNTER + 1)
     store.jobs.printed(JOB, COUNTER + 2, "SN1")
     assert store.outbox.all_events()[-1].data["attempts"] == 2
@@ -231,3 +245,57 @@ def test_a_failed_transaction_writes_no_event(store: Store, clock) -> None:
     assert store.outbox.all_events() == before
     store.jobs.printed(JOB, COUNTER + 1, "SN1")
     assert [e.seq for e in store.outbox.all_events()] == list(range(1, len(before) + 2))
+
+
+def test_not_printed_after_the_counter_moved_needs_a_reason_and_counts_the_blank(
+    store: Store, clock
+) -> None:
+    """Issue 15, item 3: a second card for one person, with `attempts: 1` and an anonymous
+    ledger adjustment, came from `not_printed` after the counter had moved."""
+    prepare(store, clock, "needs_review")  # the counter moved: COUNTER -> COUNTER + 1
+    with pytest.raises(ReasonRequired):
+        store.jobs.resolve(JOB, "not_printed", by=TECH)
+    assert store.jobs.get(JOB).state == "needs_review"
+    store.jobs.resolve(JOB, "not_printed", by=TECH, reason=NO_CARD)
+    assert store.jobs.get(JOB).attempts == 1
+    rows = store.db._conn.execute(
+        "SELECT kind, delta FROM ledger WHERE consumable = 'cards' AND job_id = ?", (JOB,)
+    ).fetchall()
+    assert [tuple(row) for row in rows] == [("spoiled", -1)]
+    store.jobs.start(JOB, COUNTER + 1)
+    store.jobs.printed(JOB, COUNTER + 2, "SN1")
+    assert store.outbox.all_events()[-1].data["attempts"] == 2
+
+
+def test_not_printed_with_the_counter_unmoved_needs_no_reason(store: Store, clock) -> None:
+    prepare(store, clock, "printing")
+    store.jobs.needs_review(JOB, "usb_lost", COUNTER)
+    assert store.jobs.resolve(JOB, "not_printed", by=TECH) == "queued"
+    assert store.jobs.get(JOB).attempts == 0
+
+
+def test_an_ended_job_is_reduced_to_its_accounting_record_after_the_retention(
+    store: Store, clock
+) -> None:
+    """Issue 15, item 4: name, NIK, address, religion ... stayed for every ended job."""
+    prepare(store, clock, "printed")
+    row = lambda: store.db._conn.execute(  # noqa: E731
+        "SELECT nik, card_json, content_sha256, state, ended_at FROM jobs WHERE job_id = ?", (JOB,)
+    ).fetchone()
+    before = row()
+    assert b"SITI RAHAYU" in files_of(store)
+    assert store.jobs.reduce_ended(clock.now() - timedelta(hours=24)) == 0  # not yet
+    clock.advance(25 * 3600)
+    assert store.jobs.reduce_ended(clock.now() - timedelta(hours=24)) == 1
+    after = row()
+    assert after["nik"] == "************0001" and after["card_json"] == "{}"
+    assert (after["content_sha256"], after["state"], after["ended_at"]) == tuple(before)[2:]
+    assert store.jobs.reduce_ended(clock.now()) == 0  # once
+    assert b"SITI RAHAYU" not in files_of(store)  # overwritten, not only unlinked
+
+
+def files_of(store: Store) -> bytes:
+    """The database file and its WAL, as a thief with the SD card would read them."""
+    path = store.db.path
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")

@@ -83,6 +83,8 @@ low_film = {self.low["film"]}
 [log]
 format = "json"
 level = "info"
+[local]
+submit = true
 """
 
 

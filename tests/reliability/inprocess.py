@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from controller.app.assembly import build_station
 from controller.app.config import Config, load_config
 from controller.clock import SystemClock
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
+from controller.local.authority import Authority, Peer
+from controller.local.server import _answer
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
 from tests.reliability.people import encode, valid_job
@@ -81,7 +84,7 @@ def local_station(
             store,
             station,
             remote,
-            StationCommands(station, local=True),
+            StationCommands(station, local=True, submit=True),
             CommandProcessor(store.db, remote, clock),
             queued["job_id"],
             ended["job_id"],
@@ -90,3 +93,11 @@ def local_station(
         station.request_stop()
         thread.join(15)
         store.close()
+
+
+ROOT_PEER = Peer(pid=1, uid=0, gid=0, user="root", groups=frozenset())
+
+
+def answer_as_root(commands: StationCommands, raw: bytes) -> dict[str, Any]:
+    """The control socket's answer to `raw` from root (who may take every action)."""
+    return _answer(commands, raw, Authority(frozenset(), frozenset()), ROOT_PEER)

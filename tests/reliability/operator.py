@@ -92,7 +92,8 @@ class Operator:
         for consumable, count in RELOAD.items():
             key = f"reload:{consumable}"
             if f"{consumable}_empty" in reasons:
-                self._act(key, "reload", {"consumable": consumable, "count": count})
+                args = {"consumable": consumable, "count": count, "capacity": count}
+                self._act(key, "reload", args)
             elif key in self._pending:
                 del self._pending[key]  # it took effect
 

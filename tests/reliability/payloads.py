@@ -24,6 +24,7 @@ from controller.contract.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIE
 from controller.render import FIELD_MAX_CHARS
 from tests.reliability.people import valid_job
 from tests.support.jobs import station_today
+from tests.support.poison import RANGE_END_TIMES, bomb_jpeg, bomb_png, cut
 
 T = TypeVar("T")
 GOOD_ID = string.ascii_letters + string.digits + "._:-"
@@ -312,6 +313,43 @@ def job_picture(c: Chooser, job_id: str) -> Case:
     return Case(f"{field}_{how}", _dump(job), code, job_id)
 
 
+def job_duplicate_key(c: Chooser, job_id: str) -> Case:
+    """A key twice (a parser keeping the last would print `prr: false` jobs), or NaN."""
+    raw = _dump(_base(c, job_id))
+    how = c.choice(["prr", "nik", "nan"])
+    if how == "prr":
+        raw = raw.replace(b'"prr":true', b'"prr":false,"prr":true')
+    elif how == "nik":
+        raw = raw.replace(b'"nik":', b'"nik":"3271046301900002","nik":')
+    else:
+        raw = _with_extra(json.loads(raw), c.choice([b"NaN", b"Infinity", b"-Infinity"]))
+    return Case(f"duplicate_{how}", raw, "invalid_json", None)
+
+
+def job_range_end_not_after(c: Chooser, job_id: str) -> Case:
+    """A time whose offset takes it past year 1 or year 9999 in UTC (once an OverflowError)."""
+    job = _base(c, job_id)
+    job["not_after"] = c.choice(RANGE_END_TIMES)
+    return Case("range_end_not_after", _dump(job), "invalid_field", job_id)
+
+
+def job_picture_bomb(c: Chooser, job_id: str) -> Case:
+    """A picture whose header claims billions of pixels (once a DecompressionBombError)."""
+    job = _base(c, job_id)
+    field = c.choice(["photo_jpeg", "signature_png"])
+    side = c.integer(2001, 65000)
+    job["card"][field] = bomb_jpeg(side) if field == "photo_jpeg" else bomb_png(side)
+    return Case(f"{field}_bomb", _dump(job), "invalid_field", job_id)
+
+
+def job_picture_truncated(c: Chooser, job_id: str) -> Case:
+    """A picture cut short, by a few bytes (a PNG without IEND) or by many."""
+    job = _base(c, job_id)
+    field = c.choice(["photo_jpeg", "signature_png"])
+    job["card"][field] = cut(job["card"][field], -c.integer(1, 400))
+    return Case(f"{field}_truncated", _dump(job), "invalid_field", job_id)
+
+
 def job_extra_fields(c: Chooser, job_id: str) -> Case:
     job = _base(c, job_id)
     value = c.choice([None, 1, "x", [1, [2]], {"deep": {"er": [True]}}, 1e308, -0.0])
@@ -344,6 +382,10 @@ JOB_CASES: tuple[Callable[[Chooser, str], Case], ...] = (
     job_bad_nik,
     job_province_edge,
     job_picture,
+    job_duplicate_key,
+    job_range_end_not_after,
+    job_picture_bomb,
+    job_picture_truncated,
     job_extra_fields,
 )
 BAD_JOB_CASES = tuple(
@@ -467,9 +509,9 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
         return CommandCase(kind, "resolve", _dump(_request(cmd_id, args)), "invalid_state", cmd_id)
     if kind == "reload_ok":
         count = c.integer(0, 500)
+        # The capacity stated: a count over the capacity on the books is refused (issue 15).
         args = {"consumable": c.choice(["cards", "ribbon", "film"]), "count": count}
-        if c.integer(0, 1):
-            args["capacity"] = count + c.integer(1, 100)
+        args["capacity"] = max(1, count + c.integer(0, 100))
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), None, cmd_id)
     code = None
     return CommandCase(kind, "pause", _dump(_request(cmd_id, {"why": "x"})), code, cmd_id)
@@ -486,7 +528,7 @@ def _bad_replay(c: Chooser) -> dict[str, Any]:
 
 def _bad_reload(c: Chooser) -> dict[str, Any]:
     args: dict[str, Any] = {"consumable": "cards", "count": 10}
-    how = c.choice(["consumable", "count", "capacity", "lot", "below"])
+    how = c.choice(["consumable", "count", "capacity", "lot", "below", "over_capacity"])
     if how == "consumable":
         args["consumable"] = c.choice([None, "", "ink", "CARDS", 1, ["cards"]])
     elif how == "count":
@@ -495,6 +537,8 @@ def _bad_reload(c: Chooser) -> dict[str, Any]:
         args["capacity"] = c.choice([0, -5, 100001, 2.0, "50", False])
     elif how == "lot":
         args["lot"] = c.choice(["", "L" * 65, "LOT\n1", 7, ["a"], "\x00"])
-    else:  # a capacity below what is loaded cannot be
+    elif how == "below":  # a capacity below what is loaded cannot be
         args["capacity"] = c.integer(1, 9)
+    else:  # no capacity stated, and more than any capacity the books can hold here
+        args["count"] = 100_000
     return args

@@ -24,11 +24,10 @@ from hypothesis import strategies as st
 
 from controller.clock import ManualClock
 from controller.contract.jobspec import JobSpec, Rejection, parse_job
-from controller.local.server import _answer
 from controller.policy.budget import BudgetLimits
 from controller.queue.store import Store
 from tests.reliability.conftest import Report, session_scale
-from tests.reliability.inprocess import LocalStation, local_station
+from tests.reliability.inprocess import LocalStation, answer_as_root, local_station
 from tests.reliability.payloads import (
     GOOD_ID,
     JOB_CASES,
@@ -260,7 +259,7 @@ def test_every_control_socket_request_gets_its_code(running: LocalStation, repor
     def check(request: tuple[bytes, str | None, Any]) -> None:
         raw, code, job_case = request
         total[0] += 1
-        answer = _answer(running.local, raw)
+        answer = answer_as_root(running.local, raw)
         if code is not None:
             assert answer["ok"] is False, (raw[:200], answer)
             assert answer["error"]["code"] == code, (raw[:200], answer)

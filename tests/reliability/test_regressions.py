@@ -20,13 +20,13 @@ from controller.clock import ManualClock
 from controller.contract.jobspec import Rejection, parse_job
 from controller.core.reloads import note_untold_reload
 from controller.local.client import request
-from controller.local.server import ControlServer, _answer
+from controller.local.server import ControlServer
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.db import StoreError
 from controller.queue.store import Store
 from firmware.state import CardRecord, PrinterState, StateStore
 from tests.reliability.harness import Fault, StationProcess, StationSettings
-from tests.reliability.inprocess import LocalStation, local_station
+from tests.reliability.inprocess import LocalStation, answer_as_root, local_station
 from tests.reliability.people import encode, valid_job
 from tests.reliability.storage import remounted_read_only, small_tmpfs
 from tests.support.broker import free_port
@@ -160,7 +160,7 @@ def test_a_command_in_utf16_or_utf32_is_not_run(running: LocalStation, encoding:
 
 def test_the_control_socket_answers_a_deeply_nested_request(running: LocalStation) -> None:
     """Found: RecursionError ended the socket's handler thread; `printstation` got no answer."""
-    answer = _answer(running.local, b"[" * 5000 + b"]" * 5000)
+    answer = answer_as_root(running.local, b"[" * 5000 + b"]" * 5000)
     assert answer["error"]["code"] == "invalid_json"
 
 
@@ -438,7 +438,9 @@ def test_a_reload_while_a_card_waits_for_review_keeps_the_books_straight(
         assert running.store.intake.submit(encode(job)).outcome == "accepted"
         waiting = lambda: running.store.jobs.get(job["job_id"]).state == "needs_review"  # noqa: E731
         wait_until(waiting, 10, "the card to go to review")
-        running.local.handle("reload", {"consumable": consumable, "count": count})
+        running.local.handle(
+            "reload", {"consumable": consumable, "count": count, "capacity": count}
+        )
         running.local.handle("resolve", {"job_id": job["job_id"], "outcome": "printed"})
         printer = tmp_path / "virtual-printer" / "state.json"
         status = lambda: running.station.call(running.station.status)  # noqa: E731

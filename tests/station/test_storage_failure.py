@@ -117,3 +117,19 @@ def test_the_status_never_says_error_without_the_storage_alert(make_station) -> 
     codes = [alert["code"] for alert in before_the_tick["alerts"]]
     assert before_the_tick["state"] != "error" or "storage_error" in codes, before_the_tick
     assert "storage_error" in [alert["code"] for alert in after["alerts"]]
+
+
+def test_messages_left_unacknowledged_raise_an_alert_until_acknowledged_again(
+    make_station,
+) -> None:
+    running = make_station()
+    station = running.station
+
+    def alerts(kind: str) -> list[str]:
+        return [e.data["code"] for e in running.events(kind)]
+
+    station.post(lambda: station.messages_held(True))
+    wait_until(lambda: alerts("alert.raised") == ["messages_unacked"])
+    assert "messages_unacked" in [a["code"] for a in station.latest_status()["alerts"]]
+    station.post(lambda: station.messages_held(False))
+    wait_until(lambda: alerts("alert.cleared") == ["messages_unacked"])

@@ -24,6 +24,7 @@ from controller.app.config.checks import (
     Matches,
     OneOf,
     Range,
+    all_names,
     bcm_pin,
     checked,
     file_or_empty,
@@ -104,6 +105,7 @@ class VirtualPrinterSection:
     film: int = checked(Range(0), default=500)
     faults: tuple[VirtualFault, ...] = ()
     save_cards: bool = False
+    keep_cards_hours: float = checked(Range(0, 24 * 90), default=24.0)  # then deleted
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,29 @@ class PanelSection:
 
 
 @dataclass(frozen=True)
+class RetentionSection:
+    """How long personal data stays after a job ends (photo and signature: not at all)."""
+
+    ended_job_hours: float = checked(Range(0, 24 * 90), default=24.0)
+
+
+@dataclass(frozen=True)
+class LocalSection:
+    """Who may act through the local control socket (checked by the kernel's SO_PEERCRED).
+
+    Anyone who can open the socket may ask `status` and `jobs`; the manual actions (pause,
+    resume, cancel, resolve, reload, replay, submit) need a user named in `operators` or a
+    member of a group in `operator_groups` (root always may). `submit` prints a genuine card
+    from a job handed in at the kiosk: off unless set.
+    """
+
+    operators: tuple[str, ...] = checked(all_names, default=())
+    operator_groups: tuple[str, ...] = checked(all_names, default=())
+    submit: bool = False
+    idle_timeout_s: float = checked(Range(0.1, 600), default=10.0)
+
+
+@dataclass(frozen=True)
 class LogSection:
     level: str = checked(OneOf(tuple(LogLevel)), default=LogLevel.INFO)
     format: str = checked(OneOf(LOG_FORMATS), default="auto")
@@ -223,6 +248,8 @@ class Config:
     consumables: ConsumablesSection = field(default_factory=ConsumablesSection)
     panel: PanelSection = field(default_factory=PanelSection)
     log: LogSection = field(default_factory=LogSection)
+    local: LocalSection = field(default_factory=LocalSection)
+    retention: RetentionSection = field(default_factory=RetentionSection)
 
     @property
     def state_dir(self) -> Path:

@@ -105,6 +105,15 @@ def bcm_pin(value: int) -> str | None:
     return None if 0 <= value <= 27 else f"must be a BCM pin 1-27 or 0, got {value}"
 
 
+POSIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
+
+
+def all_names(value: tuple[str, ...]) -> str | None:
+    """User or group names, as useradd accepts them."""
+    bad = [name for name in value if not POSIX_NAME.fullmatch(name)]
+    return f"not a user or group name: {bad[0]!r}" if bad else None
+
+
 CHECKS = "checks"  # the key of a field's metadata that holds its checks
 
 

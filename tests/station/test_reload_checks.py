@@ -1,0 +1,60 @@
+"""Issue 15, item 9: `reload` set any absolute count with no check; now bounded by the
+capacity, recorded with its lot and operator, and checked against the printer's next count."""
+
+from __future__ import annotations
+
+import pytest
+
+from controller.contract.errors import CommandError
+from controller.core.commands import StationCommands
+from controller.queue.audit import Actor
+from tests.support.waiting import wait_until
+
+TECH = Actor("remote", "tech.bogor")  # type: ignore[arg-type]
+
+
+def test_a_reload_over_the_capacity_is_refused(make_station) -> None:
+    running = make_station(cards=50)
+    remote = StationCommands(running.station)
+    with pytest.raises(CommandError) as refused:
+        remote.handle("reload", {"consumable": "cards", "count": 5000})
+    assert refused.value.code == "invalid_args" and "capacity" in refused.value.message
+    # With the new capacity stated it is a reload (a bigger feeder), bounded by it.
+    remote.handle("reload", {"consumable": "cards", "count": 80, "capacity": 100})
+
+
+def test_a_reload_records_its_lot_and_operator(make_station) -> None:
+    running = make_station(cards=50)
+    StationCommands(running.station).handle(
+        "reload", {"consumable": "ribbon", "count": 150, "lot": "RB-2026-11"}, TECH
+    )
+    [event] = running.events("consumable.reloaded")
+    assert event.data["lot"] == "RB-2026-11" and event.data["operator"] == "tech.bogor"
+    row = running.store.db._conn.execute(
+        "SELECT lot, note FROM ledger WHERE consumable = 'ribbon' AND kind = 'load'"
+        " ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert tuple(row) == ("RB-2026-11", "reloaded by tech.bogor")
+
+
+def test_a_printer_count_that_disagrees_with_the_reload_raises_an_alert(
+    make_station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = make_station(cards=50)
+    station = running.station
+    worker = station.lane.worker
+    tell = worker.reload
+
+    def roll_shorter_than_sold(consumable, count, capacity, done):  # the printer counts 125
+        tell(consumable, count - 25, capacity, done)
+
+    monkeypatch.setattr(worker, "reload", roll_shorter_than_sold)
+    StationCommands(station).handle("reload", {"consumable": "ribbon", "count": 150})
+    wait_until(
+        lambda: [e.data["code"] for e in running.events("alert.raised")] == ["reload_mismatch"]
+    )
+    monkeypatch.setattr(worker, "reload", tell)
+    StationCommands(station).handle("reload", {"consumable": "ribbon", "count": 125})
+    wait_until(
+        lambda: [e.data["code"] for e in running.events("alert.cleared")] == ["reload_mismatch"]
+    )
