@@ -104,7 +104,7 @@ def test_saved_training_pictures_expire(make_printer, tmp_path, clock):
     printer = make_printer(save_cards=cards, keep_cards_s=3600)
     assert not old.exists() and fresh.exists()  # at start
     clock.advance(3600)
-    for command in (b"Ss", b"Sr", b"Db;k;2;" + _plane(lambda x, y: True), b"Se"):
-        printer.receive(b"\x1b" + command + b"\r")
+    commands = (b"Ss", b"Sr", b"Db;k;2;" + _plane(lambda x, y: True), b"Se")
+    printer.feed(b"".join(b"\x1b" + command + b"\r" for command in commands))
     assert not fresh.exists()  # at the next card
     assert [p.name for p in cards.iterdir()] == ["000001-front.png"]  # the new card only
