@@ -3,8 +3,6 @@ and dropped here), migrated with Gammu's schema, and gammu-smsd with its dummy p
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +11,10 @@ import psycopg
 import pytest
 
 from central.migrate import GAMMU_SCHEMA, migrate
+from tests.support.central import GAMMU_SMSD, GammuSmsd
 from tests.support.waiting import wait_until
 
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-GAMMU_SMSD = shutil.which("gammu-smsd") or "/usr/bin/gammu-smsd"
 
 
 @pytest.fixture
@@ -46,49 +44,6 @@ def add_citizen(conn: psycopg.Connection, job_id: str, phone: str, slot: str | N
     )
 
 
-class GammuSmsd:
-    """The real gammu-smsd on the test database, with Gammu's `dummy` phone (no modem)."""
-
-    def __init__(self, workdir: Path, dbname: str) -> None:
-        self.workdir = workdir
-        (workdir / "phone").mkdir(parents=True, exist_ok=True)
-        self.config = workdir / "smsdrc"
-        self.config.write_text(
-            "\n".join(
-                [
-                    "[gammu]",
-                    f"device = {workdir}/phone",
-                    "model = dummy",
-                    "connection = none",
-                    "[smsd]",
-                    "service = sql",
-                    "driver = native_pgsql",
-                    "host = 127.0.0.1",
-                    "user = postgres",
-                    "password =",
-                    f"database = {dbname}",
-                    f"logfile = {workdir}/smsd.log",
-                    "debuglevel = 0",
-                    "commtimeout = 0",
-                    "sendtimeout = 1",
-                    "loopsleep = 0",
-                    "statusfrequency = 0",
-                    "phoneid = dummy",
-                    "",
-                ]
-            )
-        )
-        self.process = subprocess.Popen(
-            [GAMMU_SMSD, "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=(workdir / "stderr.log").open("wb"),
-        )
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def gammu(tmp_path: Path, dsn: str) -> Iterator[GammuSmsd]:
     if not Path(GAMMU_SMSD).exists():
@@ -107,8 +62,11 @@ def sentitems(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
 
 
 def wait_sent(conn: psycopg.Connection, count: int, timeout: float = 30) -> list:
-    return wait_until(
-        lambda: (rows := sentitems(conn)) if len(rows) >= count else None,
-        timeout=timeout,
-        what=f"{count} SMS in Gammu's sentitems",
-    )
+    """Gammu's sentitems once it holds `count` rows (and its outbox is empty)."""
+
+    def sent() -> list | None:
+        rows = sentitems(conn)
+        empty = conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+        return rows if len(rows) >= count and empty else None
+
+    return wait_until(sent, timeout=timeout, what=f"{count} SMS in Gammu's sentitems")
