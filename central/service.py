@@ -129,6 +129,9 @@ class Service:
                 return  # stopping while the database is away: nothing acknowledged
             self.consumer.ack(batch)
             self.metrics.batch(result)
+            log.info(
+                "batch_committed", new=result.new, duplicates=result.duplicates, sms=len(result.sms)
+            )
         db.close()
 
     def _apply(self, messages: list[Message], conn: psycopg.Connection) -> BatchResult:
