@@ -165,17 +165,21 @@ def live_phase(port: int, stations: int, cards: int, per_second: float, workdir:
         try:
             time.sleep(2)  # the replicas connect; not a rule being waited for
             made = client("fleet-live", max_inflight=200)
+            acked = threading.Semaphore(0)
+            made.on_publish = lambda *args: acked.release()
             connect(made, port, clean_start=True)
-            sent = 0
+            published = 0
             start = time.perf_counter()
-            while sent < cards:
-                station = fleet.names[sent % stations]
-                for event in fleet.card(station):
+            for sent in range(1, cards + 1):
+                for event in fleet.card(fleet.names[sent % stations]):
                     made.publish(event.topic, event.payload, qos=1)
-                sent += 1
+                    published += 1
                 lag = sent / per_second - (time.perf_counter() - start)
                 if lag > 0:
-                    time.sleep(lag)
+                    time.sleep(lag)  # the fleet's pace, not a wait for a result
+            for _ in range(published):
+                if not acked.acquire(timeout=60):
+                    raise TimeoutError("the broker did not acknowledge the live events")
             close(made)
             wait_drained(dsn, 0, cards)
             median, p99 = delays(dsn)
