@@ -31,6 +31,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from bench.broker import client, close, connect, make_session, running_broker
 from bench.fleet import Fleet, publish
@@ -61,6 +63,18 @@ def citizens(dsn: str, jobs: list[str]) -> None:
     with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
         for i, job in enumerate(jobs):
             copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur"))
+
+
+def clear_sessions(port: int, client_ids: list[str]) -> None:
+    """End these clients' persistent sessions (Clean Start, no expiry), so that no offline
+    member of a share group takes messages in the next phase."""
+    for client_id in client_ids:
+        made = client(client_id)
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = 0
+        made.connect("127.0.0.1", port, clean_start=True, properties=properties)
+        made.loop_start()
+        close(made)
 
 
 def raw_drain(port: int, expected: int) -> float:
@@ -145,6 +159,7 @@ def backlog_phase(port: int, n: int, stations: int, events: int, workdir: Path) 
             elapsed = time.perf_counter() - start
         finally:
             stop(running)
+    clear_sessions(port, [f"central-{i}" for i in range(n)])
     return {
         "replicas": n,
         "messages": len(everything),
@@ -205,6 +220,7 @@ def main() -> int:
         make_session(broker.port, "raw-1", f"$share/raw/{MqttSettings().root}/+/event/+")
         publish(broker.port, everything)
         raw_s = raw_drain(broker.port, len(everything))
+        clear_sessions(broker.port, ["raw-1"])
         results["raw"] = {
             "messages": len(everything),
             "seconds": raw_s,

@@ -124,8 +124,10 @@ class Effects:
             return []
         inserted = conn.execute(
             "INSERT INTO events (event_id, station, seq, type, job_id, time, data)"
-            " SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[],"
-            " %s::timestamptz[], %s::jsonb[]) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            " SELECT i, s, q, t, j, w, coalesce(d->'data', '{}') FROM unnest(%s::text[],"
+            " %s::text[], %s::bigint[], %s::text[], %s::text[], %s::timestamptz[],"
+            " %s::text[]::jsonb[]) AS m(i, s, q, t, j, w, d)"
+            " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
             (
                 [e.event_id for e in events],
                 [e.station for e in events],
@@ -133,7 +135,7 @@ class Effects:
                 [e.type for e in events],
                 [e.job_id for e in events],
                 [e.time for e in events],
-                [Jsonb(e.data) for e in events],
+                [e.raw.decode() for e in events],  # parsed once more by PostgreSQL
             ),
         ).fetchall()
         ids = {row[0] for row in inserted}
