@@ -101,6 +101,12 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
         assert thief.taken, "the thief took no event: no gap to fill"
         station.start()
         station.wait_ready()
+        interrupted = _jobs(station, "printing")  # settled once the printer answers
+        wait_until(
+            lambda: not set(interrupted) & set(_jobs(station, "printing")),
+            timeout=30,
+            what="the interrupted card settled",
+        )
         for review in _jobs(station, "needs_review"):  # a person checks the interrupted card
             station.command("resolve", {"job_id": review, "outcome": "printed"})
         wait_until(lambda: station.card_count() >= 5, timeout=60, what="five cards")
