@@ -23,6 +23,8 @@ from paho.mqtt.enums import MQTTErrorCode
 
 from bench.broker import client, close, connect
 
+QUEUED_MAX = 20_000  # messages handed to paho and not yet acknowledged, per connection
+
 
 @dataclass(frozen=True)
 class Published:
@@ -127,21 +129,16 @@ def _publish_chunk(port: int, name: str, chunk: list[Published], window: int) ->
     if not chunk:
         return
     made = client(name, max_inflight=window)
-    made.max_queued_messages_set(0)
-    done = threading.Event()
-    acked = [0]
-
-    def on_publish(*args: object) -> None:
-        acked[0] += 1
-        if acked[0] == len(chunk):
-            done.set()
-
-    made.on_publish = on_publish
+    room = threading.BoundedSemaphore(QUEUED_MAX)  # paho's message ids wrap at 65,535
+    made.on_publish = lambda *args: room.release()
     connect(made, port, clean_start=True)
     for message in chunk:
+        if not room.acquire(timeout=120):
+            raise TimeoutError(f"{name}: the broker stopped acknowledging")
         info = made.publish(message.topic, message.payload, qos=1)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise RuntimeError(f"publish failed: {info.rc}")
-    if not done.wait(900):
-        raise TimeoutError(f"{name}: only {acked[0]} of {len(chunk)} PUBACKs")
+    for _ in range(QUEUED_MAX):  # every PUBACK in
+        if not room.acquire(timeout=120):
+            raise TimeoutError(f"{name}: the broker stopped acknowledging")
     close(made)

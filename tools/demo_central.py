@@ -71,6 +71,8 @@ def main() -> int:
         station.start()
         station.wait_ready()
         parts.append(station)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            wait_for(conn, "SELECT count(*) > 0 FROM station_status", 30)  # the station is online
         office = mqtt.Client(CallbackAPIVersion.VERSION2, "office", protocol=mqtt.MQTTv5)
         office.connect("127.0.0.1", broker.port)
         office.loop_start()
@@ -92,6 +94,12 @@ def main() -> int:
         broker.terminate()
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def wait_for(conn: psycopg.Connection, query: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not conn.execute(query).fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def wait_for_sms(conn: psycopg.Connection, count: int, timeout_s: float = 120) -> list:
