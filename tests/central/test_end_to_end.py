@@ -86,7 +86,7 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
             replica.start()
         wait_until(
             lambda: all(f"{r.replica} 1 $share" in broker.log_tail(400) for r in replicas),
-            timeout=20,
+            timeout=60,  # two interpreters starting on a loaded machine
             what="both replicas subscribed",
         )
         thief = Thief(broker.port)

@@ -26,7 +26,7 @@ def test_a_replica_killed_before_its_commit_loses_nothing(tmp_path: Path, dsn, d
     try:
         add_citizen(db, "JOB-1", "+6281200000001")
         replica.start()
-        wait_until(lambda: "central-a 1 $share" in broker.log_tail(200), timeout=20)
+        wait_until(lambda: "central-a 1 $share" in broker.log_tail(200), timeout=60)
         with psycopg.connect(dsn) as blocker:
             blocker.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")  # the batch waits
             message = event(1, "card.printed", "JOB-1")
