@@ -5,12 +5,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test test-fast lint reliability-long demo bench deb systemd-rig clean
+.PHONY: test test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,central]'
 	touch $@
 
 lint: $(BIN)/.installed
@@ -30,6 +30,15 @@ reliability-long: $(BIN)/.installed
 
 demo: $(BIN)/.installed
 	$(BIN)/python tools/demo.py
+
+# The central office: the station's cards become SMS through gammu-smsd's dummy phone (needs
+# PostgreSQL on 127.0.0.1:5432 with trust auth, and gammu-smsd).
+demo-central: $(BIN)/.installed
+	$(BIN)/python tools/demo_central.py
+
+# The central office at national scale (docs/benchmarks.md); BENCH_ARGS=--quick for a short run.
+bench-central: $(BIN)/.installed
+	$(BIN)/python -m bench.central $(BENCH_ARGS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -35,6 +35,10 @@ class Topics:
         """The subscription filter for commands: one level below `cmd/`."""
         return f"{self.base}/cmd/+"
 
+    def command(self, name: str) -> str:
+        """The topic a requester publishes command `name` on."""
+        return f"{self.base}/cmd/{name}"
+
     @property
     def reply(self) -> str:
         return f"{self.base}/reply"

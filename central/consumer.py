@@ -1,0 +1,143 @@
+"""The MQTT side: a persistent MQTT 5 session on a shared subscription, acknowledged after commit.
+
+Every replica connects with its own stable client id, Clean Start false and a session expiry,
+and subscribes to `$share/{group}/{root}/+/event/+` (the broker spreads the events over the
+group) and to `{root}/+/status` (each replica sees every retained status). paho's manual acks
+hold each PUBACK until the batch holding the message has committed; a replica that dies before
+that gets the messages again when it reconnects (its session keeps them), and a repeat is a
+no-op by `event_id`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+import structlog
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from central.store import Message
+
+log = structlog.get_logger("central.consumer")
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    root: str = "ektp/v1"
+    group: str = "central"
+    client_id: str = "central-1"
+    session_expiry_s: int = 7 * 24 * 3600  # a replica may be down a week and lose nothing
+    receive_maximum: int = 2000  # unacknowledged messages the broker may send us at once
+    keepalive_s: int = 30
+
+    @property
+    def event_filter(self) -> str:
+        return f"$share/{self.group}/{self.root}/+/event/+"
+
+    @property
+    def status_filter(self) -> str:
+        return f"{self.root}/+/status"
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    mid: int
+    qos: int
+    connection: int  # which connection it came on: acks go only on that one
+
+
+class Consumer:
+    """Receives into a bounded inbox; `take` hands out batches, `ack` acknowledges them."""
+
+    def __init__(self, settings: MqttSettings) -> None:
+        self.settings = settings
+        self._inbox: queue.Queue[Received] = queue.Queue()
+        self._connection = 0
+        self.connected = threading.Event()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=settings.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.settings.session_expiry_s
+        props.ReceiveMaximum = self.settings.receive_maximum
+        self.client.reconnect_delay_set(1, 30)
+        self.client.connect_async(
+            self.settings.host,
+            self.settings.port,
+            keepalive=self.settings.keepalive_s,
+            clean_start=False,
+            properties=props,
+        )
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def take(self, max_items: int, wait_s: float) -> list[Received]:
+        """Up to `max_items` messages: waits `wait_s` for the first, then takes what is there."""
+        try:
+            batch = [self._inbox.get(timeout=wait_s)]
+        except queue.Empty:
+            return []
+        while len(batch) < max_items:
+            try:
+                batch.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def ack(self, batch: list[Received]) -> None:
+        """PUBACK each message, in the order received, if its connection is still the current
+        one (after a reconnect the broker sends unacknowledged messages again)."""
+        for item in batch:
+            if item.qos > 0 and item.connection == self._connection:
+                self.client.ack(item.mid, item.qos)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1)
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: object, flags: mqtt.ConnectFlags, reason, properties
+    ) -> None:
+        if reason.is_failure:
+            log.warning("mqtt_refused", reason=str(reason))
+            return
+        self._connection += 1
+        client.subscribe(
+            [
+                (self.settings.event_filter, SubscribeOptions(qos=1)),
+                (self.settings.status_filter, SubscribeOptions(qos=1)),
+            ]
+        )
+        log.info("mqtt_connected", session_present=flags.session_present)
+        self.connected.set()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata, flags, reason, properties) -> None:
+        self.connected.clear()
+        log.warning("mqtt_disconnected", reason=str(reason))
+
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        self._inbox.put(
+            Received(Message(msg.topic, msg.payload), msg.mid, msg.qos, self._connection)
+        )
+
+
+Publish = Callable[[str, bytes], None]

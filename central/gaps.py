@@ -1,0 +1,140 @@
+"""Gaps in a station's `seq`: found by a sweep of the events table, asked for with `replay`.
+
+Per station, `seq` grows by one per event forever; events can arrive out of order (several
+replicas, redelivery), so a missing `seq` is only a gap once it has stayed missing for the
+grace period. Then the station's `replay` command asks for the range again; after
+`max_replays` requests that did not fill it, the gap is reported (logged, and in the fleet view).
+A lost *last* event shows only when the station's next event arrives.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import psycopg
+
+from controller.contract.vocabulary import Schema
+
+MAX_REPLAY = 10_000  # the station's limit per replay command (docs/interface.md)
+_SWEEP_LOCK = 0x7E18  # one replica sweeps at a time
+
+
+@dataclass(frozen=True)
+class GapPolicy:
+    grace: timedelta = timedelta(seconds=5)
+    retry: timedelta = timedelta(seconds=30)
+    max_replays: int = 3
+
+
+@dataclass(frozen=True)
+class Gap:
+    station: str
+    from_seq: int
+    to_seq: int
+    first_seen: datetime
+    replays: int = 0
+    last_replay_at: datetime | None = None
+    reported_at: datetime | None = None
+
+    def replay_command(self) -> dict:
+        """The `ektp.cmd/1` payload asking the station for this range (at most MAX_REPLAY)."""
+        last = min(self.to_seq, self.from_seq + MAX_REPLAY - 1)
+        return {
+            "schema": Schema.COMMAND,
+            "cmd_id": f"central-gap-{self.from_seq}-{last}-{self.replays}",
+            "args": {"from_seq": self.from_seq, "to_seq": last},
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    gaps: list[Gap]  # what is missing now, with its history
+    replays: list[Gap]  # ask the station for these ranges now
+    reports: list[Gap]  # persistent: reported now
+
+
+def plan(
+    old: list[Gap], found: list[tuple[str, int, int]], now: datetime, policy: GapPolicy
+) -> Plan:
+    """What to do about the gaps `found` now, given what was known of them (`old`)."""
+    gaps, replays, reports = [], [], []
+    for station, first, last in found:
+        overlapping = [
+            g for g in old if g.station == station and g.from_seq <= last and g.to_seq >= first
+        ]
+        gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
+        if overlapping:
+            gap = replace(
+                gap,
+                replays=max(g.replays for g in overlapping),
+                last_replay_at=max(
+                    (g.last_replay_at for g in overlapping if g.last_replay_at), default=None
+                ),
+                reported_at=min(
+                    (g.reported_at for g in overlapping if g.reported_at), default=None
+                ),
+            )
+        waited = gap.last_replay_at is None or now - gap.last_replay_at >= policy.retry
+        if now - gap.first_seen >= policy.grace and waited:
+            if gap.replays < policy.max_replays:
+                gap = replace(gap, replays=gap.replays + 1, last_replay_at=now)
+                replays.append(gap)
+            elif gap.reported_at is None:
+                gap = replace(gap, reported_at=now)
+                reports.append(gap)
+        gaps.append(gap)
+    return Plan(gaps, replays, reports)
+
+
+def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | None:
+    """Find the gaps, move each station's contiguous mark, record the plan; None if another
+    replica is sweeping."""
+    with conn.transaction():
+        if not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_SWEEP_LOCK,)).fetchone()[0]:
+            return None
+        found = conn.execute(
+            "SELECT station, prev + 1, seq - 1 FROM (SELECT e.station, e.seq,"
+            " coalesce(lag(e.seq) OVER w, p.contiguous, 0) AS prev FROM events e"
+            " LEFT JOIN station_progress p USING (station) WHERE e.seq > coalesce(p.contiguous, 0)"
+            " WINDOW w AS (PARTITION BY e.station ORDER BY e.seq)) t"
+            " WHERE seq > prev + 1 ORDER BY station, prev"
+        ).fetchall()
+        tops = conn.execute(
+            "SELECT e.station, max(e.seq) FROM events e LEFT JOIN station_progress p"
+            " USING (station) WHERE e.seq > coalesce(p.contiguous, 0) GROUP BY e.station"
+        ).fetchall()
+        contiguous = dict(tops)
+        for station, first, _ in found:
+            contiguous[station] = min(contiguous[station], first - 1)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO station_progress (station, contiguous) VALUES (%s, %s)"
+                " ON CONFLICT (station) DO UPDATE SET contiguous = excluded.contiguous",
+                sorted(contiguous.items()),
+            )
+        old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps")]
+        result = plan(old, found, now, policy)
+        conn.execute("DELETE FROM gaps")
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO gaps VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        g.station,
+                        g.from_seq,
+                        g.to_seq,
+                        g.first_seen,
+                        g.replays,
+                        g.last_replay_at,
+                        g.reported_at,
+                    )
+                    for g in result.gaps
+                ],
+            )
+    return result
+
+
+def replay_payload(gap: Gap) -> bytes:
+    return json.dumps(gap.replay_command()).encode()

@@ -1,0 +1,152 @@
+"""One replica of the central service: the consumer's batches committed, then acknowledged;
+a periodic tick for gaps (replay) and reminders. Time comes from an injected `Clock`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import psycopg
+import structlog
+from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
+
+from central.consumer import Consumer, MqttSettings
+from central.gaps import GapPolicy, Plan, replay_payload, sweep
+from central.gateway import GammuOutbox, SmsGateway
+from central.metrics import CentralMetrics
+from central.sms import ReminderSchedule
+from central.store import BatchResult, Effects, Message
+from controller.clock import Clock, SystemClock
+from controller.contract.topics import Topics
+from controller.contract.vocabulary import CommandName
+
+log = structlog.get_logger("central.service")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    dsn: str
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
+    gaps: GapPolicy = field(default_factory=GapPolicy)
+    reminders: ReminderSchedule = field(default_factory=ReminderSchedule.days)
+    max_batch: int = 500  # messages per transaction
+    batch_wait_s: float = 0.2
+    tick_s: float = 1.0
+
+
+class Database:
+    """One connection, opened again (with backoff) whenever it is lost."""
+
+    def __init__(self, dsn: str, stopping: threading.Event) -> None:
+        self._dsn, self._stopping = dsn, stopping
+        self._conn: psycopg.Connection | None = None
+
+    def run(self, work: Callable[[psycopg.Connection], object]) -> object:
+        """`work(conn)`, retried on a lost connection, a deadlock or a serialization failure."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(psycopg.OperationalError),
+            wait=wait_exponential_jitter(initial=0.05, max=10),
+            stop=lambda state: self._stopping.is_set(),
+            before_sleep=lambda state: log.warning(
+                "database_retry", error=str(state.outcome.exception()), attempt=state.attempt_number
+            ),
+            reraise=True,
+        )
+        return retrying(self._attempt, work)
+
+    def _attempt(self, work: Callable[[psycopg.Connection], object]) -> object:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self._dsn, autocommit=True)
+        return work(self._conn)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+class Service:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        clock: Clock | None = None,
+        gateway: SmsGateway | None = None,
+        metrics: CentralMetrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.effects = Effects(gateway or GammuOutbox(), settings.reminders)
+        self.metrics = metrics or CentralMetrics()
+        self.consumer = Consumer(settings.mqtt)
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, ticking: bool = True) -> None:
+        """Connect and consume; `ticking`: also run `tick` every `tick_s` (tests call it)."""
+        self.consumer.start()
+        self._spawn(self._consume, "consume")
+        if ticking:
+            self._spawn(self._tick_loop, "tick")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.consumer.stop()
+
+    def tick(self, db: Database | None = None) -> tuple[Plan | None, int]:
+        """Sweep for gaps (sending `replay`s) and queue due reminders, at the clock's now."""
+        db = db or Database(self.settings.dsn, self._stopping)
+        now = self.clock.now()
+        plan = db.run(lambda conn: sweep(conn, now, self.settings.gaps))
+        if plan is not None:
+            for gap in plan.replays:
+                topic = Topics(self.settings.mqtt.root, gap.station).command(CommandName.REPLAY)
+                self.consumer.publish(topic, replay_payload(gap))
+                log.warning(
+                    "gap_replay", station=gap.station, from_seq=gap.from_seq, to_seq=gap.to_seq
+                )
+            for gap in plan.reports:
+                log.error(
+                    "gap_persistent", station=gap.station, from_seq=gap.from_seq, to_seq=gap.to_seq
+                )
+            self.metrics.gaps(plan)
+        reminders = db.run(lambda conn: self.effects.send_reminders(conn, now))
+        self.metrics.sms.labels(kind="reminder").inc(len(reminders))
+        return plan, len(reminders)
+
+    def _consume(self) -> None:
+        db = Database(self.settings.dsn, self._stopping)
+        while not self._stopping.is_set():
+            batch = self.consumer.take(self.settings.max_batch, self.settings.batch_wait_s)
+            if not batch:
+                continue
+            messages = [item.message for item in batch]
+            try:
+                result: BatchResult = db.run(partial(self._apply, messages))
+            except psycopg.OperationalError:
+                return  # stopping while the database is away: nothing acknowledged
+            self.consumer.ack(batch)
+            self.metrics.batch(result)
+            log.info(
+                "batch_committed", new=result.new, duplicates=result.duplicates, sms=len(result.sms)
+            )
+        db.close()
+
+    def _apply(self, messages: list[Message], conn: psycopg.Connection) -> BatchResult:
+        return self.effects.apply(conn, messages, self.clock.now())
+
+    def _tick_loop(self) -> None:
+        db = Database(self.settings.dsn, self._stopping)
+        while not self._stopping.wait(self.settings.tick_s):
+            try:
+                self.tick(db)
+            except psycopg.OperationalError:
+                return
+        db.close()
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=f"central-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)

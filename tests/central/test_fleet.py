@@ -1,0 +1,89 @@
+"""The fleet view from retained statuses: the technicians' table and the Prometheus gauges."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import psycopg
+from prometheus_client import CollectorRegistry, generate_latest
+
+from central.fleet import FleetCollector, fleet_rows, table
+from central.gateway import GammuOutbox
+from central.sms import ReminderSchedule
+from central.store import Effects, Message
+from tests.central.test_store import NOW
+
+BLOCKED = {
+    "schema": "ektp.status/1",
+    "station": "3271-bogor-barat-02",
+    "state": "blocked",
+    "time": "2026-11-22T09:59:00Z",
+    "queue": {"queued": 5, "printing": 0, "needs_review": 1},
+    "consumables": {"cards": {"remaining": 0, "capacity": 100}},
+    "alerts": [{"code": "cards_empty", "severity": "error", "since": "2026-11-22T09:00:00Z"}],
+}
+OFFLINE = {"schema": "ektp.status/1", "station": "3273-bandung-07", "state": "offline",
+           "time": "2026-11-22T09:00:00Z"}  # fmt: skip
+
+
+def load(db: psycopg.Connection) -> None:
+    effects = Effects(GammuOutbox(), ReminderSchedule.days())
+    batch = [
+        Message(f"ektp/v1/{d['station']}/status", json.dumps(d).encode())
+        for d in (BLOCKED, OFFLINE)
+    ]
+    effects.apply(db, batch, NOW)
+
+
+def test_the_table_shows_state_queue_blanks_last_seen_link_and_alerts(db) -> None:
+    load(db)
+    lines = table(fleet_rows(db), NOW + timedelta(seconds=40)).splitlines()
+    assert lines[0].split() == [
+        "station",
+        "state",
+        "queue",
+        "blanks",
+        "last",
+        "seen",
+        "link",
+        "alerts",
+    ]
+    assert lines[1].split() == [
+        "3271-bogor-barat-02",
+        "blocked",
+        "5/0/1",
+        "0",
+        "40",
+        "s",
+        "ago",
+        "up",
+        "cards_empty",
+    ]
+    assert lines[2].split() == [
+        "3273-bandung-07",
+        "offline",
+        "0/0/0",
+        "?",
+        "40",
+        "s",
+        "ago",
+        "down",
+        "-",
+    ]
+
+
+def test_the_metrics_carry_every_station(db, dsn) -> None:
+    load(db)
+    registry = CollectorRegistry()
+    registry.register(
+        FleetCollector(lambda: psycopg.connect(dsn), lambda: NOW + timedelta(seconds=5))
+    )
+    text = generate_latest(registry).decode()
+    assert 'ektp_station_up{station="3273-bandung-07"} 0.0' in text
+    assert (
+        'ektp_station_consumable_remaining{consumable="cards",station="3271-bogor-barat-02"} 0.0'
+        in text
+    )
+    assert 'ektp_station_alerts{station="3271-bogor-barat-02"} 1.0' in text
+    assert 'ektp_station_last_seen_seconds{station="3271-bogor-barat-02"} 5.0' in text

@@ -1,0 +1,61 @@
+"""Gaps in seq on a manual clock: grace, replay, retries, report; the sweep on real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from central.gaps import GapPolicy, plan, sweep
+from central.gateway import GammuOutbox
+from central.sms import ReminderSchedule
+from central.store import Effects
+from controller.clock import ManualClock
+from tests.central.test_store import event
+
+POLICY = GapPolicy(grace=timedelta(seconds=5), retry=timedelta(seconds=30), max_replays=2)
+
+
+def test_a_gap_is_asked_for_after_the_grace_then_reported() -> None:
+    clock = ManualClock(datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+    found = [("st", 3, 4)]
+    first = plan([], found, clock.now(), POLICY)
+    assert first.replays == [] and first.gaps[0].first_seen == clock.now()
+    clock.advance(5)
+    second = plan(first.gaps, found, clock.now(), POLICY)
+    assert [g.replay_command()["args"] for g in second.replays] == [{"from_seq": 3, "to_seq": 4}]
+    clock.advance(29)
+    assert plan(second.gaps, found, clock.now(), POLICY).replays == []
+    clock.advance(1)
+    third = plan(second.gaps, found, clock.now(), POLICY)
+    assert third.replays[0].replays == 2
+    clock.advance(30)
+    fourth = plan(third.gaps, found, clock.now(), POLICY)
+    assert (fourth.replays, [g.from_seq for g in fourth.reports]) == ([], [3])
+    clock.advance(30)
+    assert plan(fourth.gaps, found, clock.now(), POLICY).reports == []
+
+
+def test_a_partly_filled_gap_keeps_its_history() -> None:
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    old = plan([], [("st", 3, 9)], now, POLICY).gaps
+    later = plan(old, [("st", 5, 9)], now + timedelta(seconds=5), POLICY)
+    assert later.gaps[0].first_seen == now and len(later.replays) == 1
+
+
+def test_replay_asks_for_at_most_the_stations_limit() -> None:
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    gap = plan([], [("st", 1, 50_000)], now, POLICY).gaps[0]
+    assert gap.replay_command()["args"] == {"from_seq": 1, "to_seq": 10_000}
+
+
+def test_the_sweep_finds_gaps_across_stations_and_moves_the_mark(db) -> None:
+    effects = Effects(GammuOutbox(), ReminderSchedule.days())
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    effects.apply(db, [event(seq, "job.accepted", "J") for seq in (2, 3, 6)], now)
+    result = sweep(db, now, POLICY)
+    assert [(g.station, g.from_seq, g.to_seq) for g in result.gaps] == [
+        ("3271-bogor-timur-01", 1, 1),
+        ("3271-bogor-timur-01", 4, 5),
+    ]
+    effects.apply(db, [event(seq, "job.accepted", "J") for seq in (1, 4, 5, 5)], now)
+    assert sweep(db, now, POLICY).gaps == []
+    assert db.execute("SELECT contiguous FROM station_progress").fetchone() == (6,)

@@ -1,0 +1,63 @@
+"""A replica acknowledges a message only after its effect is committed: killed while the
+database holds the batch back, it gets the message again from its session and commits it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import psycopg
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.central.conftest import add_citizen
+from tests.central.test_store import STATION, event
+from tests.support.broker import Broker
+from tests.support.central import CentralReplica
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_replica_killed_before_its_commit_loses_nothing(tmp_path: Path, dsn, db) -> None:
+    broker = Broker.plain(tmp_path / "broker")
+    broker.start()
+    replica = CentralReplica(tmp_path / "central", dsn, broker.port, "central-a")
+    try:
+        add_citizen(db, "JOB-1", "+6281200000001")
+        replica.start()
+        wait_until(lambda: "central-a 1 $share" in broker.log_tail(200), timeout=60)
+        with psycopg.connect(dsn) as blocker:
+            blocker.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")  # the batch waits
+            message = event(1, "card.printed", "JOB-1")
+            station = mqtt.Client(CallbackAPIVersion.VERSION2, STATION, protocol=mqtt.MQTTv5)
+            station.connect("127.0.0.1", broker.port)
+            station.loop_start()
+            station.publish(message.topic, message.payload, qos=1).wait_for_publish(10)
+            station.disconnect()
+            station.loop_stop()
+            wait_until(
+                lambda: "Sending PUBLISH to central-a" in broker.log_tail(400),
+                timeout=10,
+                what="the event delivered to the replica",
+            )
+            wait_until(
+                lambda: blocker.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                ).fetchone()[0],
+                timeout=10,
+                what="the replica's batch waiting on the lock",
+            )
+            replica.kill()
+            blocker.rollback()
+        assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
+        replica.start()
+        wait_until(
+            lambda: db.execute("SELECT count(*) FROM outbox").fetchone() == (1,),
+            timeout=20,
+            what="the event committed after the restart",
+        )
+        assert db.execute("SELECT count(*) FROM sms_log").fetchone() == (1,)
+    finally:
+        replica.stop()
+        broker.terminate()
