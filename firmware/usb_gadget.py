@@ -16,8 +16,9 @@ GET_PORT_STATUS (from the status byte this program sets) and SOFT_RESET (it flus
 Unplugging is the UDC's business (`unplug`/`plug` below, or a real cable): the node reports
 POLLHUP and goes away; this program drops the partial command and unread replies, as a printer
 does when its USB link resets, and reopens the node when the host configures the device again.
-Test knobs: `--reply-delay S` (answers S seconds late) and SIGUSR1 (toggle: stop answering,
-though the device stays on the bus and keeps taking bytes).
+Test knobs, each toggled by a signal so that one running gadget can play every case: SIGUSR1
+stops answering (the device stays on the bus and keeps taking bytes), SIGUSR2 answers
+`--reply-delay` seconds late (`--slow` starts so).
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ class Transport:
         self.node = node
         self.reply_delay_s = reply_delay_s
         self.mute = False
+        self.slow = False
         self.stopping = False
 
     def serve(self) -> None:
@@ -206,8 +208,11 @@ class Transport:
         ready = self.printer.next_output_at()
         if ready is None or self.mute:
             return 200
-        delay = ready + self.reply_delay_s - self.printer.clock.monotonic()
+        delay = ready + self._delay() - self.printer.clock.monotonic()
         return max(0, min(200, int(delay * 1000) + 1))
+
+    def _delay(self) -> float:
+        return self.reply_delay_s if self.slow else 0.0
 
     def _take(self, fd: int) -> bool:
         try:
@@ -225,7 +230,7 @@ class Transport:
     def _answer(self, fd: int) -> bool:
         ready = self.printer.next_output_at()
         now = self.printer.clock.monotonic()
-        if self.mute or ready is None or now < ready + self.reply_delay_s:
+        if self.mute or ready is None or now < ready + self._delay():
             return True
         data = self.printer.take_output(READ_BYTES)
         try:
@@ -265,7 +270,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--fault", type=_fault, action="append", default=[], help="AT_CARD:KIND[:SECONDS]"
     )
-    parser.add_argument("--reply-delay", type=float, default=0.0, help="answer S seconds late")
+    parser.add_argument("--reply-delay", type=float, default=2.0, help="SIGUSR2's lateness, s")
+    parser.add_argument("--slow", action="store_true", help="start answering late")
     parser.add_argument("--ready-file", type=Path, help="touched once the gadget is bound")
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
@@ -293,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     gadget = PrinterGadget(spec)
     gadget.create()
     transport = Transport(printer, gadget.node(), args.reply_delay)
+    transport.slow = args.slow
 
     def stop(*_: object) -> None:
         transport.stopping = True
@@ -303,7 +310,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+    def toggle_slow(*_: object) -> None:
+        transport.slow = not transport.slow
+        log.info("gadget.slow", slow=transport.slow, delay_s=transport.reply_delay_s)
+
     signal.signal(signal.SIGUSR1, toggle_mute)
+    signal.signal(signal.SIGUSR2, toggle_slow)
     try:
         gadget.plug(args.udc or first_udc())
         if args.ready_file:
