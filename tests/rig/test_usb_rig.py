@@ -41,14 +41,17 @@ def guest_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ET.Elem
         f"--basetemp=/var/tmp/rig --junitxml={out} --durations=0 tests/rig/guest"
     )
     run = subprocess.run(
-        [str(RIG), "run", "--timeout", "900", "--env", f"PYTHONPATH={ROOT}", "--", command],
+        [str(RIG), "run", "--timeout", "1800", "--env", f"PYTHONPATH={ROOT}", "--", command],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
     log = tmp_path_factory.getbasetemp() / "rig.log"
     log.write_text(run.stdout + run.stderr)
-    print("\n".join(line for line in run.stdout.splitlines() if line.startswith("RIG:")))
+    shown = ("RIG:", "DAEMON:") if run.returncode else ("RIG:",)
+    for line in run.stdout.splitlines():
+        if line.startswith(shown) or " call " in line or " setup " in line or "passed" in line:
+            print(line)
     print(run.stderr.splitlines()[-1] if run.stderr else "")
     assert out.exists(), f"the guest wrote no results (status {run.returncode}); see {log}"
     cases = {case.get("name"): case for case in ET.parse(out).getroot().iter("testcase")}
