@@ -1,11 +1,12 @@
 # printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
 # without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long,
-# make deb (the Debian package), make systemd-rig (the package on a real systemd).
+# make deb (the Debian package), make systemd-rig (the package on a real systemd), make test-rig
+# (the real Linux USB stack in a qemu guest).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
+.PHONY: test test-rig test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +17,19 @@ $(BIN)/.installed: pyproject.toml
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
+# The USB rig's tests (tests/rig, marker rig) are not in CI yet: they take 5-15 minutes under
+# emulation and their mid-card unplug check still fails (docs/usb-rig.md); make test-rig runs them.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not rig"
+
+test-rig: $(BIN)/.installed
+	tools/rig/rig.sh build
+	$(BIN)/pytest -m rig tests/rig
 
 # Day-to-day: everything but the reliability suite (also ignored by path, marked or not) and
 # tests marked slow (subprocess daemons, SIGKILL runs, real broker waits).
 test-fast: lint
-	$(BIN)/pytest -m "not reliability and not slow" --ignore=tests/reliability
+	$(BIN)/pytest -m "not reliability and not slow and not rig" --ignore=tests/reliability
 
 # The reliability suite at about five times CI's counts (docs/reliability.md): about 15 minutes.
 reliability-long: $(BIN)/.installed

@@ -1,0 +1,223 @@
+"""Fixtures for the checks that run inside the rig's guest (tests/rig/test_usb_rig.py boots it):
+the virtual printer as a USB gadget on dummy_hcd (as root, like the printer's own firmware),
+and the station daemon as an unprivileged user (nobody, with only the plugdev group).
+
+Both are started once per module: under software emulation a Python process takes seconds to
+start, and the rig must stay within its CI budget. The checks therefore run in file order and
+each one judges only what it added (its own jobs, the cards since it began).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.local.client import DaemonNotRunning, request
+from firmware.usb_descriptors import EVOLIS_VENDOR_ID
+from firmware.usb_gadget import CONFIGFS, GadgetSpec
+from tests.support.jobs import make_job, payload
+from tests.support.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[3]
+NOBODY, PLUGDEV = 65534, 46
+UDC = "dummy_udc.0"
+VENDOR = EVOLIS_VENDOR_ID
+USB_DEVICES = Path("/sys/bus/usb/devices")
+DAEMON_CONFIG = """
+[station]
+id = "3271-bogor-timur-01"
+state_dir = "{state_dir}"
+[mqtt]
+host = "127.0.0.1"
+port = 9
+[printer]
+driver = "usb"
+card_timeout_s = 60
+[log]
+format = "json"
+level = "info"
+"""
+
+
+def usb_printer() -> Path | None:
+    """The sysfs directory of the Evolis device on the bus, if one is enumerated."""
+    for device in USB_DEVICES.glob("[0-9]-[0-9]*"):
+        vendor = device / "idVendor"
+        if ":" not in device.name and vendor.exists() and int(vendor.read_text(), 16) == VENDOR:
+            return device
+    return None
+
+
+def device_node(device: Path) -> Path:
+    bus, address = (int((device / name).read_text()) for name in ("busnum", "devnum"))
+    return Path(f"/dev/bus/usb/{bus:03d}/{address:03d}")
+
+
+def settle() -> None:
+    subprocess.run(["udevadm", "settle", "--timeout=20"], check=True)
+
+
+def as_user(groups: tuple[int, ...]) -> list[str]:
+    """A command prefix: run as nobody with exactly `groups`, no capabilities."""
+    group_list = ",".join(map(str, groups)) if groups else "-"
+    flag = f"--groups={group_list}" if groups else "--clear-groups"
+    return [
+        "setpriv",
+        f"--reuid={NOBODY}",
+        f"--regid={NOBODY}",
+        flag,
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+    ]
+
+
+@dataclass
+class Gadget:
+    """The running gadget program and the UDC it is bound to."""
+
+    process: subprocess.Popen[bytes]
+    state_dir: Path
+    log: Path
+
+    def unplug(self) -> None:
+        (CONFIGFS / GadgetSpec.name / "UDC").write_text("\n")
+        wait_until(lambda: usb_printer() is None, timeout=10, what="the printer to leave the bus")
+
+    def plug(self) -> Path:
+        (CONFIGFS / GadgetSpec.name / "UDC").write_text(UDC)
+        device = wait_until(usb_printer, timeout=10, what="the printer to enumerate")
+        settle()
+        return device
+
+    def toggle_mute(self) -> None:
+        self.process.send_signal(signal.SIGUSR1)
+
+    def toggle_slow(self) -> None:
+        self.process.send_signal(signal.SIGUSR2)
+
+    def cards(self) -> list[dict[str, Any]]:
+        path = self.state_dir / "virtual-printer" / "cards.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory on the guest's own tmpfs that nobody may write to."""
+    tmp_path_factory.getbasetemp().chmod(0o755)
+    directory = Path(tmp_path_factory.mktemp("rig", numbered=True))
+    directory.chmod(0o777)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def gadget(work: Path) -> Iterator[Gadget]:
+    started: list[Gadget] = []
+
+    def start(*options: str) -> Gadget:
+        state_dir = work / "printer"
+        log = work / "gadget.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "firmware.usb_gadget", "--state-dir", str(state_dir), *options],
+            cwd=ROOT,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        gadget = Gadget(process, state_dir, log)
+        started.append(gadget)
+        wait_until(usb_printer, timeout=30, what="the gadget to enumerate")
+        settle()
+        return gadget
+
+    # Two seconds per card: a window in which the station waits for `Se`'s answer (unplug
+    # mid-card); SIGUSR2 makes every answer 1.2 s late, longer than the driver's 1 s read poll.
+    yield start("--save-cards", "--seconds-per-card", "2", "--reply-delay", "1.2")
+    for running in started:
+        running.process.terminate()
+        running.process.wait(15)
+        wait_until(lambda: usb_printer() is None, timeout=10, what="the gadget to go")
+
+
+@dataclass
+class Daemon:
+    """`printstation run` as nobody, with `[printer] driver = "usb"` and default discovery."""
+
+    process: subprocess.Popen[bytes]
+    state_dir: Path
+    log: Path
+
+    def command(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        reply = request(self.state_dir / "control.sock", name, args)
+        assert reply.get("ok"), reply
+        return reply["result"]
+
+    def connected(self) -> bool:
+        return bool(self.command("status")["printer"]["connected"])
+
+    def counts(self) -> dict[str, int]:
+        return self.command("jobs")["counts"]
+
+    def submit(self, n: int) -> None:
+        raw = base64.b64encode(payload(make_job(n))).decode()
+        assert self.command("submit", {"payload_b64": raw})["outcome"] == "accepted"
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("event") == name:
+                found.append(entry)
+        return found
+
+    def answers(self) -> bool:
+        try:
+            self.command("status")
+        except (DaemonNotRunning, OSError):
+            return False
+        return True
+
+
+@pytest.fixture(scope="module")
+def daemon(work: Path, gadget: Gadget) -> Iterator[Daemon]:
+    started: list[Daemon] = []
+
+    def start(groups: tuple[int, ...] = (PLUGDEV,)) -> Daemon:
+        state_dir = work / "station"
+        state_dir.mkdir(mode=0o700, exist_ok=True)
+        os.chown(state_dir, NOBODY, NOBODY)
+        config = work / "station.toml"
+        config.write_text(DAEMON_CONFIG.format(state_dir=state_dir))
+        log = work / "daemon.log"
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(state_dir)}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        process = subprocess.Popen(
+            [*as_user(groups), sys.executable, "-m", "controller", "run", "--config", str(config)],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        daemon = Daemon(process, state_dir, log)
+        started.append(daemon)
+        wait_until(daemon.answers, timeout=60, what="the daemon's control socket")
+        return daemon
+
+    yield start()
+    for running in started:
+        running.process.terminate()
+        running.process.wait(20)
+        for line in running.log.read_text(errors="replace").splitlines():
+            if '"usb.' in line or '"printer' in line or "Error" in line:
+                print(f"DAEMON: {line[:400]}")
