@@ -52,7 +52,7 @@ tree=$CACHE/bookworm-$(echo "$PACKAGES" | md5sum | cut -c1-8).tar
 if [ ! -e "$tree" ]; then
     rm -rf "$WORK/bootstrap"
     debootstrap --variant=minbase --include="$PACKAGES" bookworm "$WORK/bootstrap" \
-        http://deb.debian.org/debian >"$WORK/debootstrap.log"
+        >"$WORK/debootstrap.log"  # debootstrap's own default mirror
     tar -C "$WORK/bootstrap" -cf "$tree.tmp" . && mv "$tree.tmp" "$tree"
     rm -rf "$WORK/bootstrap"
 fi
