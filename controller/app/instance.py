@@ -38,6 +38,8 @@ def prepare_state_dir(directory: Path) -> None:
         ) from None
     if not directory.is_dir():
         raise StartupError(f"state_dir {directory} is not a directory")
+    if os.statvfs(directory).f_flag & os.ST_RDONLY:
+        raise StartupError(f"state_dir {directory} is on a read-only file system")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise StartupError(
             f"state_dir {directory} is not writable by user {_user()} "

@@ -143,7 +143,8 @@ def job_lone_surrogate(c: Chooser, job_id: str) -> Case:
 def job_oversize(c: Chooser, job_id: str) -> Case:
     job = _base(c, job_id)
     pad = MAX_MESSAGE_BYTES - len(_dump(job)) + c.integer(1, 4096)
-    return Case("oversize", _with_extra(job, b'"' + b"A" * pad + b'"'), "too_large", None)
+    # The job_id stands near the start: a bounded look finds it (too_large carries it).
+    return Case("oversize", _with_extra(job, b'"' + b"A" * pad + b'"'), "too_large", job_id)
 
 
 def job_schema(c: Chooser, job_id: str) -> Case:

@@ -81,7 +81,7 @@ def test_a_full_disk_then_a_read_only_one_raise_the_alarm_and_lose_nothing(
             assert run.station.process is not None
             code = run.station.process.wait(30)
             refusal = run.station.log_tail(1)
-            assert code != 0 and "station database" in refusal, refusal
+            assert code != 0 and "read-only file system" in refusal, refusal
         run.station.start()
         run.station.wait_ready()
         run.printed(during_ro, 90)

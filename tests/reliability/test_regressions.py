@@ -343,7 +343,7 @@ class Handler:
         self.calls: list[str] = []
         self.crash = crash
 
-    def handle(self, name: str, args: dict[str, object]) -> dict[str, object]:
+    def handle(self, name: str, args: dict[str, object], actor: object = None) -> dict[str, object]:
         self.calls.append(name)
         if self.crash:
             raise Crash
