@@ -41,7 +41,7 @@ import structlog
 from controller.app.logsetup import configure_logging
 from controller.clock import SystemClock
 from firmware.faults import FaultSpec
-from firmware.usb_descriptors import EVOLIS_VENDOR_ID
+from firmware.models import EVOLIS_VENDOR_ID
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 log = structlog.get_logger(__name__)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from controller.local.client import DaemonNotRunning, request
-from firmware.usb_descriptors import EVOLIS_VENDOR_ID
+from firmware.models import EVOLIS_VENDOR_ID
 from firmware.usb_gadget import CONFIGFS, GadgetSpec
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
