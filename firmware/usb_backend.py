@@ -96,6 +96,8 @@ class VirtualBackend(usb.backend.IBackend):
         self._short_writes: list[int] = []
         self._write_timeouts: list[bool] = []
         self._read_timeouts: list[bool] = []
+        self._late: list[bytes] | None = None  # replies held back (`inject_late_reply`)
+        self._late_after_reset = False
 
     # Test knobs -----------------------------------------------------------------------------
 
@@ -111,6 +113,13 @@ class VirtualBackend(usb.backend.IBackend):
         """After `skip` bulk reads, the next `count` time out even if a reply is ready (it stays
         pending)."""
         self._read_timeouts = [False] * skip + [True] * count
+
+    def inject_late_reply(self) -> None:
+        """The reply to the next command comes late: after the host has given up on it, reset
+        the link (SOFT_RESET) and drained it, just before the reply to the host's next write.
+        So the USB printer gadget behaves, whose replies wait in the gadget program, out of
+        the kernel's reach (tools/rig)."""
+        self._late = []
 
     # Presence -------------------------------------------------------------------------------
 
@@ -249,6 +258,11 @@ class VirtualBackend(usb.backend.IBackend):
         if limit >= 0:
             size = min(size, limit)
         frames = self.printer.feed(data[:size].tobytes())
+        if self._late_after_reset and self._late is not None:
+            frames, self._late, self._late_after_reset = [*self._late, *frames], None, False
+        elif self._late is not None and not self._late_after_reset:
+            self._late.extend(frames)
+            frames = []
         if self._present() and self._generation == dev_handle.generation:
             self._outbox.extend(bytearray(frame) for frame in frames)
         return size
@@ -291,6 +305,7 @@ class VirtualBackend(usb.backend.IBackend):
         if bRequest == SOFT_RESET and bmRequestType in (CLASS_OUT_INTERFACE, CLASS_OUT_OTHER):
             self.soft_resets += 1
             self._outbox.clear()
+            self._late_after_reset = self._late is not None
             self.printer.link_reset()
             return 0
         raise _error(errno.EPIPE, "Pipe error (request not supported)")

@@ -65,6 +65,7 @@ def build_driver(config: Config, clock: Clock) -> PrinterDriver:
             printer.port,
             clock=clock,
             card_timeout_s=printer.card_timeout_s,
+            command_timeout_s=printer.command_timeout_s,
             virtual_extensions=printer.virtual_extensions,
         )
     if printer.driver != VIRTUAL:
@@ -73,6 +74,7 @@ def build_driver(config: Config, clock: Clock) -> PrinterDriver:
             vendor_id=printer.vendor_id,
             product_id=printer.product_id,
             card_timeout_s=printer.card_timeout_s,
+            command_timeout_s=printer.command_timeout_s,
         )
     machine = configured_virtual_printer(config, clock)
     return virtual_driver(machine, card_timeout_s=printer.card_timeout_s)

@@ -71,6 +71,7 @@ SPOILING: dict[str, SpoilCause] = {
     "ERR_RIBBON_ERROR": SpoilCause.RIBBON_BREAK,
 }
 RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
+SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
     "RIBBON": Consumable.RIBBON,
@@ -94,6 +95,8 @@ class Transport(Protocol):
     def request(self, command: bytes, timeout_s: float) -> Reply: ...
 
     def stream(self, data: bytes, timeout_s: float) -> Reply | None: ...
+
+    def resync(self, reason: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -256,13 +259,28 @@ class EvolisDriver:
         return self.transport.request(request(*fields), self.settings.command_timeout_s)
 
     def _prepare(self) -> None:
-        """Connect; after every (re)connect turn the status on and set error mode 2."""
+        """Connect; after every (re)connect turn the status on and set error mode 2.
+
+        Both answer `OK`. Anything else is a late reply to a command from before the reconnect
+        (the printer answered after the driver gave up on it, and after the reset and the
+        drain): the replies are out of step, and every later answer would be the one before.
+        The link is then reset once more and the printer set up again."""
         self.transport.connect()
-        if self._session != self.transport.session:
-            for fields in (("Pps", "1"), ("Pem", "2")):
-                reply = self.transport.request(request(*fields), self.settings.command_timeout_s)
-                self._expect_ok(reply, ";".join(fields))
-            self._session = self.transport.session
+        if self._session == self.transport.session:
+            return
+        answers = self._set_up()
+        if answers != ["OK"] * len(SETUP):
+            log.warning("printer.out_of_step", answers=answers)
+            self.transport.resync(f"setup answered {answers}: replies out of step")
+            self.transport.connect()
+            answers = self._set_up()
+            if answers != ["OK"] * len(SETUP):
+                raise PrinterError(f"the printer's setup answered {answers}")
+        self._session = self.transport.session
+
+    def _set_up(self) -> list[str]:
+        timeout = self.settings.command_timeout_s
+        return [self.transport.request(request(*fields), timeout).text for fields in SETUP]
 
     def _value(self, *fields: str) -> str:
         reply = self._query(*fields)

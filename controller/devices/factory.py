@@ -23,12 +23,14 @@ def usb_driver(
     vendor_id: int | None = None,
     product_id: int | None = None,
     card_timeout_s: float = 120.0,
+    command_timeout_s: float = EvolisSettings.command_timeout_s,
     settings: TransportSettings | None = None,
 ) -> EvolisDriver:
     """The driver for a real Evolis printer on USB (ids of 0 or None: match by 1284 id)."""
     target = UsbTarget(vendor_id=vendor_id or None, product_id=product_id or None)
     transport = UsbTransport(target=target, clock=clock, settings=settings)
-    return EvolisDriver(transport, EvolisSettings(card_timeout_s=card_timeout_s))
+    options = EvolisSettings(card_timeout_s=card_timeout_s, command_timeout_s=command_timeout_s)
+    return EvolisDriver(transport, options)
 
 
 def network_driver(
@@ -37,13 +39,18 @@ def network_driver(
     *,
     clock: Clock,
     card_timeout_s: float = 120.0,
+    command_timeout_s: float = EvolisSettings.command_timeout_s,
     virtual_extensions: bool = False,
     settings: NetworkSettings | None = None,
 ) -> EvolisDriver:
     """The driver for an Evolis printer on the network (`socket://host:port`); with
     `virtual_extensions`, the peer is the virtual printer served on the network."""
     transport = NetworkTransport(host, port, clock=clock, settings=settings)
-    options = EvolisSettings(card_timeout_s=card_timeout_s, virtual_extensions=virtual_extensions)
+    options = EvolisSettings(
+        card_timeout_s=card_timeout_s,
+        command_timeout_s=command_timeout_s,
+        virtual_extensions=virtual_extensions,
+    )
     return EvolisDriver(transport, options)
 
 
@@ -59,10 +66,12 @@ def virtual_printer(
     save_cards: bool = False,
     info: PrinterInfo | None = None,
     keep_cards_hours: float = 24.0,
+    extensions: bool = True,
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
     `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/` and are deleted
-    `keep_cards_hours` later."""
+    `keep_cards_hours` later; without `extensions` it answers as an Evolis printer does, with
+    no count of its blanks or film."""
     return VirtualPrinter(
         state_dir,
         clock=clock,
@@ -74,6 +83,7 @@ def virtual_printer(
         save_cards=pictures_directory(state_dir) if save_cards else None,
         info=info,
         keep_cards_s=keep_cards_hours * 3600.0,
+        extensions=extensions,
     )
 
 

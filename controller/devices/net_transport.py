@@ -23,7 +23,7 @@ from controller.clock import Clock, SystemClock
 
 from .evolis_wire import FrameError, Reply, decode_reply
 from .printer import PrinterUnavailable
-from .reconnect import reconnecting
+from .reconnect import BACKOFF_MAX_S, RECONNECT_WINDOW_S, reconnecting
 from .usb_transport import LinkLost
 
 log = structlog.get_logger(__name__)
@@ -32,8 +32,8 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True)
 class NetworkSettings:
     connect_timeout_s: float = 5.0
-    reconnect_timeout_s: float = 30.0
-    backoff_max_s: float = 8.0
+    reconnect_timeout_s: float = RECONNECT_WINDOW_S
+    backoff_max_s: float = BACKOFF_MAX_S
     backoff_jitter_s: float = 0.5
     max_reply_bytes: int = 1 << 16
 
@@ -98,6 +98,13 @@ class NetworkTransport:
     def stream(self, data: bytes, timeout_s: float) -> Reply | None:
         """A streamed job is one exchange too: its one reply carries the status."""
         return self.request(data, timeout_s)
+
+    def resync(self, reason: str) -> None:
+        """Each exchange is its own connection, so replies cannot fall out of step; the next
+        request connects afresh all the same (and the driver sets the printer up again)."""
+        with self._lock:
+            log.warning("printer.disconnected", reason=reason)
+            self._up = False
 
     def close(self) -> None:
         with self._lock:

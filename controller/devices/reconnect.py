@@ -10,6 +10,13 @@ from controller.clock import Clock
 
 log = structlog.get_logger(__name__)
 
+# How long one request waits for a lost printer to come back: a USB re-enumeration takes under a
+# second, a printer's network blip a few. A longer outage is not waited out inside a request:
+# the printer worker polls every 2 s and reports the printer unreachable meanwhile, so a pulled
+# cable shows as `printer.connected=false` within seconds.
+RECONNECT_WINDOW_S = 5.0
+BACKOFF_MAX_S = 2.0
+
 
 def reconnecting(
     clock: Clock,

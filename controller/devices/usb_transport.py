@@ -36,7 +36,7 @@ from controller.clock import Clock, SystemClock
 
 from .evolis_wire import FrameError, FrameReader, Reply
 from .printer import PrinterError, PrinterUnavailable
-from .reconnect import reconnecting
+from .reconnect import BACKOFF_MAX_S, RECONNECT_WINDOW_S, reconnecting
 
 log = structlog.get_logger(__name__)
 
@@ -71,8 +71,8 @@ class TransportSettings:
     read_poll_s: float = 1.0
     drain_timeout_s: float = 0.02
     max_stalled_writes: int = 3
-    reconnect_timeout_s: float = 30.0
-    backoff_max_s: float = 8.0
+    reconnect_timeout_s: float = RECONNECT_WINDOW_S
+    backoff_max_s: float = BACKOFF_MAX_S
     backoff_jitter_s: float = 0.5
 
 
@@ -208,6 +208,12 @@ class UsbTransport:
                 log.debug("usb.read_poll_timeout", remaining_s=round(remaining, 3))
             except usb.core.USBError as error:
                 raise self._lose_on(error) from error
+
+    def resync(self, reason: str) -> None:
+        """The replies are out of step with the commands: drop the link; the next request
+        reconnects with a soft reset and drains what the printer still had to say."""
+        with self._lock:
+            self._lose(reason, desync=True)
 
     def close(self) -> None:
         """Release the interface and the device."""

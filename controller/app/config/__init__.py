@@ -115,6 +115,7 @@ class PrinterSection:
     product_id: int = checked(Range(0, 0xFFFF), default=0)
     max_attempts: int = checked(Range(1, 10), default=3)
     card_timeout_s: float = checked(positive, default=120.0)
+    command_timeout_s: float = checked(Range(0.5, 120), default=10.0)
     # driver = "network": the printer at socket://host:port
     host: str = ""
     port: int = checked(Range(1, 65535), default=9100)
