@@ -92,7 +92,8 @@ class Reloads:
         if not report.connected or report.status is None:
             return
         for name, booked in list(self._booked.items()):
-            reported = report.status.consumables[Consumable(name)].remaining
+            level = report.status.consumables.get(Consumable(name))
+            reported = booked if level is None else level.remaining  # not counted: as booked
             if reported != booked:
                 log.warning("reload and printer disagree", consumable=name, booked=booked,
                             reported=reported)  # fmt: skip

@@ -74,10 +74,12 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         seconds_per_card: float = 0,
         network: bool = False,
         model: str = "primacy",
+        extensions: bool = True,
     ) -> Running:
         """`printer_ribbon`: what the printer itself counts, when it differs from the ledger;
         `network`: the printer served on loopback TCP and the network driver, not pyusb;
-        `model`: which Evolis model the virtual printer presents as."""
+        `model`: which Evolis model the virtual printer presents as; without `extensions`
+        the printer answers as a real Evolis does (it counts its ribbon, not its blanks)."""
         path = tmp_path / "station.toml"
         path.write_text(STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults))
         config = load_config(path)
@@ -95,6 +97,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
                 {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
             ],
             info=MODELS[model],
+            extensions=extensions,
         )
         if network:
             servers.append(serve_in_thread(printer))
@@ -103,7 +106,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
                 servers[-1].port,
                 clock=clock,
                 card_timeout_s=10,
-                virtual_extensions=True,
+                virtual_extensions=extensions,
             )
         else:
             driver = virtual_driver(printer, card_timeout_s=10)

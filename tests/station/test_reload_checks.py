@@ -58,3 +58,23 @@ def test_a_printer_count_that_disagrees_with_the_reload_raises_an_alert(
     wait_until(
         lambda: [e.data["code"] for e in running.events("alert.cleared")] == ["reload_mismatch"]
     )
+
+
+def test_a_reload_of_what_a_real_printer_does_not_count_is_booked_as_it_stands(
+    make_station,
+) -> None:
+    """Seen in the USB rig: an Evolis printer reports its ribbon but not its blanks or film;
+    the check of the printer's next count looked the blanks up in its report and the KeyError
+    stopped the station's core loop."""
+    running = make_station(cards=50, extensions=False)
+    station = running.station
+    wait_until(lambda: station.lane.printer.connected)
+    running.commands.handle("reload", {"consumable": "cards", "count": 80, "capacity": 100})
+    running.commands.handle("reload", {"consumable": "film", "count": 400, "capacity": 500})
+    for _ in range(3):  # reports taken after the reloads reached the printer
+        report = station.lane.report
+        wait_until(lambda seen=report: station.lane.report is not seen, what="a report taken")
+    status = running.commands.handle("status", {})
+    assert status["consumables"]["cards"]["remaining"] == 80
+    assert status["consumables"]["film"]["remaining"] == 400
+    assert not [e for e in running.events("alert.raised") if e.data["code"] == "reload_mismatch"]
