@@ -16,6 +16,8 @@ GET_PORT_STATUS (from the status byte this program sets) and SOFT_RESET (it flus
 Unplugging is the UDC's business (`unplug`/`plug` below, or a real cable): the node reports
 POLLHUP and goes away; this program drops the partial command and unread replies, as a printer
 does when its USB link resets, and reopens the node when the host configures the device again.
+It notices at its next poll (within 200 ms, or once the card it is taking is done): a cable put
+back sooner leaves it serving a stale session (docs/usb-rig.md).
 Test knobs, each toggled by a signal so that one running gadget can play every case: SIGUSR1
 stops answering (the device stays on the bus and keeps taking bytes), SIGUSR2 answers
 `--reply-delay` seconds late (`--slow` starts so).
@@ -47,6 +49,7 @@ from firmware.virtual_printer import VirtualPrinter, pictures_directory
 log = structlog.get_logger(__name__)
 
 CONFIGFS = Path("/sys/kernel/config/usb_gadget")
+UDC_CLASS = Path("/sys/class/udc")
 PRIMACY_PRODUCT_ID = 0x0B00  # Evolis Primacy
 GADGET_SET_PRINTER_STATUS = 0xC0016722  # _IOWR('g', 0x22, unsigned char), linux/usb/g_printer.h
 GONE = (errno.ENODEV, errno.ESHUTDOWN, errno.ENOENT, errno.EIO)
@@ -148,14 +151,18 @@ class PrinterGadget:
 
 def first_udc() -> str:
     """The first USB device controller (dummy_udc.0 in the rig, a dwc2 name on a Pi)."""
-    names = sorted(os.listdir("/sys/class/udc"))
+    names = sorted(os.listdir(UDC_CLASS))
     if not names:
         raise SystemExit("no USB device controller in /sys/class/udc (dwc2 or dummy_hcd loaded?)")
     return names[0]
 
 
 class Transport:
-    """Moves bytes between the gadget node and the virtual printer."""
+    """Moves bytes between the gadget node and the virtual printer.
+
+    A session lasts from the host configuring the device to the node reporting POLLHUP (the
+    link went); a printer drops its unread replies then. Replies are written without blocking,
+    so a host that stops reading cannot hold the program up."""
 
     def __init__(self, printer: VirtualPrinter, node: Path, reply_delay_s: float = 0.0) -> None:
         self.printer = printer
@@ -165,6 +172,7 @@ class Transport:
         self.slow = False
         self.stopping = False
         self._frames: deque[tuple[float, bytes]] = deque()  # replies, and when each was ready
+        self._outgoing = b""  # the rest of the reply being written
 
     def _feed(self, data: bytes) -> None:
         now = self.printer.clock.monotonic()
@@ -179,12 +187,13 @@ class Transport:
             if fd is None:
                 continue
             try:
-                self._session(fd)
+                reason = self._session(fd)
             finally:
                 os.close(fd)
             self._frames.clear()  # unread replies are gone with the link, as on a printer
+            self._outgoing = b""
             self.printer.link_reset()
-            log.info("gadget.link_lost")
+            log.info("gadget.link_lost", reason=reason)
 
     def _open(self) -> int | None:
         """The node, once the host has configured the device; None after a short wait if not."""
@@ -198,25 +207,27 @@ class Transport:
         log.info("gadget.host_connected", node=str(self.node))
         return fd
 
-    def _session(self, fd: int) -> None:
+    def _session(self, fd: int) -> str:
+        """Serve the host until the link goes; why it went."""
         poller = select.poll()
-        poller.register(fd, select.POLLIN)
         status = -1
         while not self.stopping:
             if self.printer.port_status() != status:
                 status = self.printer.port_status()
                 fcntl.ioctl(fd, GADGET_SET_PRINTER_STATUS, status)
+            poller.register(fd, select.POLLIN | (select.POLLOUT if self._outgoing else 0))
             for _, events in poller.poll(self._wait_ms()):
                 if events & (select.POLLHUP | select.POLLERR):
-                    return
+                    return "the node hung up"
                 if events & select.POLLIN and not self._take(fd):
-                    return
+                    return "the node is gone"
             if not self._answer(fd):
-                return
+                return "the node is gone"
+        return "stopping"
 
     def _wait_ms(self) -> int:
         ready = self._ready_at()
-        if ready is None or self.mute:
+        if ready is None or self.mute or self._outgoing:
             return 200
         delay = ready + self._delay() - self.printer.clock.monotonic()
         return max(0, min(200, int(delay * 1000) + 1))
@@ -238,17 +249,18 @@ class Transport:
         return True
 
     def _answer(self, fd: int) -> bool:
-        ready = self._ready_at()
-        now = self.printer.clock.monotonic()
-        if self.mute or ready is None or now < ready + self._delay():
-            return True
-        data = self._frames.popleft()[1]  # one reply frame per read, as the driver expects
+        """Write what the node takes of the next reply frame (one frame per host read, as the
+        driver expects); the rest waits for POLLOUT."""
+        if not self._outgoing:
+            ready = self._ready_at()
+            now = self.printer.clock.monotonic()
+            if self.mute or ready is None or now < ready + self._delay():
+                return True
+            self._outgoing = self._frames.popleft()[1]
         try:
-            while data:
-                try:
-                    data = data[os.write(fd, data) :]
-                except BlockingIOError:
-                    select.select([], [fd], [], 0.2)
+            self._outgoing = self._outgoing[os.write(fd, self._outgoing) :]
+        except BlockingIOError:
+            pass
         except OSError as error:
             if error.errno in GONE:
                 return False
@@ -308,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     gadget = PrinterGadget(spec)
     gadget.create()
+    udc = args.udc or first_udc()
     transport = Transport(printer, gadget.node(), args.reply_delay)
     transport.slow = args.slow
 
@@ -328,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGUSR1, toggle_mute)
     signal.signal(signal.SIGUSR2, toggle_slow)
     try:
-        gadget.plug(args.udc or first_udc())
+        gadget.plug(udc)
         if args.ready_file:
             args.ready_file.touch()
         transport.serve()
