@@ -94,6 +94,10 @@ class Connection:
         self._listener = listener
         self._up = threading.Event()
         self.ended = threading.Event()
+        self._subscribing: set[int] = set()  # SUBSCRIBE packets not yet acknowledged
+        self._granted = threading.Event()  # every subscription acknowledged and granted
+        self._refused = False  # the broker refused a subscription on this connection
+        self._subscribe_lock = threading.Lock()
         self._up_since = 0.0
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -119,6 +123,11 @@ class Connection:
     def up(self) -> bool:
         """CONNACK accepted and not yet ended."""
         return self._up.is_set() and not self.ended.is_set()
+
+    @property
+    def listening(self) -> bool:
+        """Up, and the broker granted every subscription: messages for the station reach it."""
+        return self.up and self._granted.is_set()
 
     def up_for(self) -> float:
         """Seconds since the CONNACK, 0 if there was none."""
@@ -147,7 +156,11 @@ class Connection:
             retainAsPublished=retain_as_published,
             retainHandling=mqtt.SubscribeOptions.RETAIN_DO_NOT_SEND,
         )
-        self._client.subscribe(topic, options=options)
+        with self._subscribe_lock:
+            self._granted.clear()
+            result, mid = self._client.subscribe(topic, options=options)
+            if result == MQTTErrorCode.MQTT_ERR_SUCCESS and mid is not None:
+                self._subscribing.add(mid)
 
     def publish(
         self,
@@ -215,6 +228,11 @@ class Connection:
         properties: Properties,
     ) -> None:
         refused = [str(code) for code in reason_codes if code.is_failure]
+        with self._subscribe_lock:
+            self._subscribing.discard(mid)
+            self._refused = self._refused or bool(refused)
+            if not self._subscribing and not self._refused:
+                self._granted.set()
         if refused:
             log.error("mqtt subscription refused; check the broker's ACL", reasons=refused)
 

@@ -115,6 +115,12 @@ class MqttLink:
         connection = self._connection
         return connection is not None and connection.up
 
+    @property
+    def listening(self) -> bool:
+        """Connected, with the job and command subscriptions granted."""
+        connection = self._connection
+        return connection is not None and connection.listening
+
     def state(self) -> dict[str, Any]:
         """For the kiosk: whether the link is up, its session, and the events not yet sent
         (None when the database cannot say)."""

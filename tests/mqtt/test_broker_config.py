@@ -200,7 +200,7 @@ def test_the_link_works_with_a_client_certificate(
         tls_key=str(own.key),
     )
     station = make_station(settings)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
 
     central.publish(f"{ST}/job", payload(make_job(1)))
 
@@ -248,7 +248,7 @@ def password_station(
         tls_ca=str(secure.pki.stations_ca),
     )
     station = make_station(settings)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     return station
 
 
@@ -290,7 +290,7 @@ def test_a_response_topic_the_broker_refuses_does_not_decide_the_acknowledgement
         f"{ST}/cmd/pause", command("c-drop"), 1, properties=deep_response_topic()
     )
     wait_until(lambda: station.link.session > session, 10, "the broker to drop the link")
-    wait_until(lambda: station.link.connected, 10, "the link to reconnect")
+    wait_until(lambda: station.link.listening, 10, "the link to reconnect")
     central.publish(f"{ST}/cmd/resume", command("c-marker"))
 
     central.wait_for(f"{ST}/reply", lambda reply: reply["cmd_id"] == "c-marker")

@@ -30,7 +30,7 @@ def connected_station(
     """A station whose subscriptions are in place: it subscribes before it publishes its
     status, and the broker handles one connection's packets in order."""
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     session = station.link.session
     central.wait_for(f"{ST}/status", lambda status: status.get("session") == session)
     return station

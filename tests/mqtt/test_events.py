@@ -29,7 +29,7 @@ def slow_polling_station(
     """A connected station whose outbox poll is a minute: only wake() or a stop sends soon."""
     slow_poll = dataclasses.replace(FAST, outbox_poll_s=60.0)
     station = make_station(mqtt_settings(broker.port), timing=slow_poll)
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     central.wait_for(f"{ST}/status")
     return station
 
@@ -108,7 +108,7 @@ def test_a_replay_publishes_delivered_events_again_in_order_with_the_same_bytes(
 ) -> None:
     # A consumer that found a gap (a broker lost what it had acknowledged) asks for a replay.
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     write_events(store, clock, 20)
     station.link.wake()
     wait_until(lambda: store.outbox.pending_count() == 0, 10, "all 20 events delivered")

@@ -89,7 +89,7 @@ def test_a_failing_status_provider_delays_the_status_but_not_the_link(
     station = make_station(mqtt_settings(broker.port), start=False)
     station.status["broken"] = "core loop busy"
     station.link.start()
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     central.publish_json(f"{ST}/cmd/pause", {"schema": "ektp.cmd/1", "cmd_id": "c-1"})
     central.wait_for(f"{ST}/reply")  # the link works meanwhile
     assert not central.received(f"{ST}/status")
@@ -162,7 +162,7 @@ def test_half_open_connection_is_found_by_keepalive_and_the_link_comes_back(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     station = make_station(mqtt_settings(broker.port, keepalive_s=2))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     before = station.link.session
 
     broker.freeze()
@@ -171,7 +171,7 @@ def test_half_open_connection_is_found_by_keepalive_and_the_link_comes_back(
     noticed_after = time.monotonic() - frozen_at
     broker.thaw()
 
-    wait_until(lambda: station.link.connected, 10, "the link to come back")
+    wait_until(lambda: station.link.listening, 10, "the link to come back")
     back = central.wait_for(
         f"{ST}/status", lambda s: s["state"] == "ready" and s["session"] > before, timeout=5
     )
