@@ -140,9 +140,22 @@ class Inbound:
             self._guarded(self._jobs, jobs)
 
     def _jobs(self, jobs: list[_Received]) -> None:
-        results = self._intake.store(
-            [r.job for r in jobs if r.job is not None], source=Requester.MQTT
-        )
+        """Store the jobs in one transaction. When that fails other than in the store, the
+        transaction is rolled back and each job is stored on its own, so that a job that trips a
+        bug is dropped alone and the others in its batch are kept."""
+        try:
+            results = self._intake.store(
+                [r.job for r in jobs if r.job is not None], source=Requester.MQTT
+            )
+        except (StoreError, sqlite3.Error):
+            raise
+        except Exception:
+            if len(jobs) == 1:
+                raise
+            log.warning("storing a batch of jobs failed; storing them one by one", jobs=len(jobs))
+            for received in jobs:
+                self._guarded(self._jobs, [received])
+            return
         for received, result in zip(jobs, results, strict=True):
             self._ack(received)
             self._on_job(result)
