@@ -71,6 +71,11 @@ class Rejection:
     code: RejectCode
     message: str
     job_id: str | None = None
+    # Set when the message alone decided the rejection, so that the same message again gets
+    # the same answer: the SHA-256 of its bytes, or of a valid job's canonical content (for
+    # `conflict`). None when the answer depends on the time, the queue or the delivery
+    # (`expired`, `duplicate_nik`, `unsafe_delivery`).
+    message_sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,19 @@
 `submit` (and `store`, for several checked messages at once) returns only after the outcome
 is on disk, so the MQTT link may acknowledge the PUBLISH as soon as it returns. Re-delivery of
 a stored job with the same content is acknowledged and ignored; with other content it is
-rejected as `conflict`.
+rejected as `conflict`. So is a message over MQTT that was rejected before for what it is (not
+for the queue or the delivery): the broker delivers again what the station had answered but
+could not acknowledge before it stopped, and one message gets one `job.rejected`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -28,6 +33,9 @@ log = structlog.get_logger(__name__)
 ACTIVE_JOB_OF_NIK = (
     f"SELECT job_id FROM jobs WHERE nik = ? AND state IN ({sql_literals(ACTIVE_STATES)})"
 )
+# How long a rejected message is remembered: far longer than a broker holds a message it has
+# delivered but not seen acknowledged (until the station's next connection).
+REJECTION_MEMORY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,11 @@ class Intake:
 
     def check(self, payload: bytes) -> JobSpec | Rejection:
         """Validate one message: no I/O, so any thread may do it ahead of `store`."""
-        return parse_job(payload, today=self._clock.now().astimezone(self._tz).date())
+        checked = parse_job(payload, today=self._clock.now().astimezone(self._tz).date())
+        if isinstance(checked, Rejection):
+            digest = hashlib.sha256(payload).hexdigest()
+            return dataclasses.replace(checked, message_sha256=digest)
+        return checked
 
     def store(
         self, checked: Sequence[JobSpec | Rejection], source: str = Requester.MQTT
@@ -67,7 +79,7 @@ class Intake:
             results = [
                 self._store(tx, parsed, source)
                 if isinstance(parsed, JobSpec)
-                else self._reject(tx, parsed)
+                else self._reject(tx, parsed, source)
                 for parsed in checked
             ]
         for result in results:
@@ -88,7 +100,9 @@ class Intake:
                     RejectCode.CONFLICT,
                     "job_id already used for a job with other content",
                     spec.job_id,
+                    message_sha256=spec.content_sha256,
                 ),
+                source,
             )
         if spec.not_after is not None and spec.not_after < now:
             return self._reject(
@@ -98,6 +112,7 @@ class Intake:
                     f"not_after {rfc3339(spec.not_after)} has passed",
                     spec.job_id,
                 ),
+                source,
             )
         active = tx.execute(ACTIVE_JOB_OF_NIK, (spec.nik,)).fetchone()
         if active is not None:
@@ -108,11 +123,14 @@ class Intake:
                     f"job {active[0]} for the same NIK is still active",
                     spec.job_id,
                 ),
+                source,
             )
         self._jobs.insert(tx, spec, source, now)
         return IntakeResult("accepted", spec.job_id)
 
-    def _reject(self, tx: sqlite3.Connection, rejection: Rejection) -> IntakeResult:
+    def _reject(self, tx: sqlite3.Connection, rejection: Rejection, source: str) -> IntakeResult:
+        if source == Requester.MQTT and self._rejected_before(tx, rejection):
+            return IntakeResult("duplicate", rejection.job_id, rejection.code, "rejected before")
         emit(
             tx,
             EventType.JOB_REJECTED,
@@ -121,3 +139,19 @@ class Intake:
             self._clock.now(),
         )
         return IntakeResult("rejected", rejection.job_id, rejection.code, rejection.message)
+
+    def _rejected_before(self, tx: sqlite3.Connection, rejection: Rejection) -> bool:
+        """Whether this message was rejected before; if not, and it is one to remember, remember
+        it now (and forget those older than REJECTION_MEMORY)."""
+        if rejection.message_sha256 is None:
+            return False
+        now = self._clock.now()
+        tx.execute(
+            "DELETE FROM rejected_messages WHERE time < ?", (rfc3339(now - REJECTION_MEMORY),)
+        )
+        inserted = tx.execute(
+            "INSERT INTO rejected_messages (message_sha256, job_id, code, time)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (message_sha256) DO NOTHING",
+            (rejection.message_sha256, rejection.job_id, rejection.code, rfc3339(now)),
+        )
+        return inserted.rowcount == 0

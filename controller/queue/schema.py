@@ -116,4 +116,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE command_replies ADD COLUMN request_sha256 TEXT;
     """,
+    # 4: the messages rejected for what they are (a digest, no content), so that a delivery of
+    # the same message again is acknowledged without a second job.rejected.
+    """
+    CREATE TABLE rejected_messages (
+        message_sha256 TEXT PRIMARY KEY,
+        job_id         TEXT,
+        code           TEXT NOT NULL,
+        time           TEXT NOT NULL
+    );
+    CREATE INDEX rejected_messages_by_time ON rejected_messages (time);
+    """,
 )

@@ -24,7 +24,7 @@ def test_job_is_stored_acknowledged_and_answered(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
 
     assert central.publish(f"{ST}/job", payload(make_job(1))).value == 0
     event = central.wait_for(f"{ST}/event/", accepted("JOB-2026-000001"))
@@ -36,7 +36,7 @@ def test_job_is_stored_acknowledged_and_answered(
     # published after the reconnect arrives after any re-delivery would have.
     station.link.stop()
     again = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: again.link.connected, 5, "the link to reconnect")
+    wait_until(lambda: again.link.listening, 5, "the link to reconnect")
     central.publish(f"{ST}/job", payload(make_job(2)))
     central.wait_for(f"{ST}/event/", accepted("JOB-2026-000002"))
     assert [r.outcome for r in station.jobs + again.jobs] == ["accepted", "accepted"]
@@ -46,7 +46,7 @@ def test_malformed_job_is_rejected_and_the_link_goes_on(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
 ) -> None:
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
 
     central.publish(f"{ST}/job", b"{not json")
     central.publish(f"{ST}/job", payload(make_job(3, prr=False)))
@@ -79,7 +79,7 @@ def test_store_failure_leaves_the_job_unacknowledged_until_it_can_be_stored(
 
     monkeypatch.setattr(store.intake, "store", failing_once)
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     first_session = station.link.session
 
     central.publish(f"{ST}/job", payload(make_job(5)))
@@ -94,15 +94,15 @@ def test_store_failure_leaves_the_job_unacknowledged_until_it_can_be_stored(
     wait_until(lambda: station.holding == [True, False], 5, "the hold to be lifted")
 
 
-POISON_JOBS = [
-    *(make_job(40 + n, not_after=moment) for n, moment in enumerate(RANGE_END_TIMES)),
-    make_job(42, card={"photo_jpeg": bomb_jpeg()}),
-    make_job(43, card={"signature_png": bomb_png()}),
-    *(
-        make_job(44, card={"signature_png": picture})
-        for picture in TRUNCATED_PICTURES["signature_png"]
-    ),
-]
+def poison_jobs(first: int) -> list[dict]:
+    """Jobs whose pictures or times break a naive parser, numbered from `first`."""
+    truncated = TRUNCATED_PICTURES["signature_png"]
+    return [
+        *(make_job(first + n, not_after=moment) for n, moment in enumerate(RANGE_END_TIMES)),
+        make_job(first + 10, card={"photo_jpeg": bomb_jpeg()}),
+        make_job(first + 11, card={"signature_png": bomb_png()}),
+        *(make_job(first + 12 + n, card={"signature_png": p}) for n, p in enumerate(truncated)),
+    ]
 
 
 def test_poison_jobs_are_rejected_acknowledged_and_never_delivered_again(
@@ -112,24 +112,55 @@ def test_poison_jobs_are_rejected_acknowledged_and_never_delivered_again(
     the broker would hold them in the session and deliver them again at every reconnect, and the
     good job behind them would never arrive."""
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
-    for _ in range(4):
-        for job in POISON_JOBS:
-            central.publish(f"{ST}/job", payload(job))
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
+    poison = [job for first in (100, 200, 300, 400) for job in poison_jobs(first)]
+    for job in poison:
+        central.publish(f"{ST}/job", payload(job))
     central.publish(f"{ST}/job", payload(make_job(50)))
     central.wait_for(f"{ST}/event/", accepted("JOB-2026-000050"), timeout=20)
     rejected = [e for e in central.bodies(f"{ST}/event/") if e["type"] == "job.rejected"]
-    assert len(rejected) == 4 * len(POISON_JOBS)
+    assert len(rejected) == len(poison) > 20
     assert {e["data"]["code"] for e in rejected} == {"invalid_field"}
 
     # A new connection of the same session: the broker has nothing left to deliver again.
     station.link.stop()
     again = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: again.link.connected, 5, "the link to reconnect")
+    wait_until(lambda: again.link.listening, 5, "the link to reconnect")
     central.publish(f"{ST}/job", payload(make_job(51)))
     central.wait_for(f"{ST}/event/", accepted("JOB-2026-000051"))
     assert [r.job_id for r in again.jobs] == ["JOB-2026-000051"]
     assert station.holding == again.holding == []
+
+
+def test_a_message_rejected_before_is_acknowledged_without_a_second_rejection(
+    broker: Broker, central: Peer, make_station: Callable[..., LinkedStation]
+) -> None:
+    """The broker delivers again what the station answered but had not acknowledged when it
+    stopped (a SIGKILL drops the PUBACKs the broker has not read yet): one message, one
+    job.rejected. A rejection that depends on the queue (`duplicate_nik`) is decided again."""
+    station = make_station(mqtt_settings(broker.port))
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
+    bad = payload(make_job(70, card={"signature_png": bomb_png()}))
+    same_nik = {**make_job(71), "job_id": "JOB-2026-000072"}
+    central.publish(f"{ST}/job", bad)
+    central.publish(f"{ST}/job", payload(make_job(71)))
+    central.publish(f"{ST}/job", payload(same_nik))
+    central.publish(f"{ST}/job", bad)
+    central.publish(f"{ST}/job", payload(same_nik))
+    central.publish(f"{ST}/job", payload(make_job(73)))
+    central.wait_for(f"{ST}/event/", accepted("JOB-2026-000073"))
+    rejected = [
+        (e["job_id"], e["data"]["code"])
+        for e in central.bodies(f"{ST}/event/")
+        if e["type"] == "job.rejected"
+    ]
+    assert rejected == [
+        ("JOB-2026-000070", "invalid_field"),
+        ("JOB-2026-000072", "duplicate_nik"),
+        ("JOB-2026-000072", "duplicate_nik"),
+    ]
+    outcomes = [(r.job_id, r.outcome) for r in station.jobs]
+    assert outcomes[3] == ("JOB-2026-000070", "duplicate")
 
 
 def test_a_failure_other_than_storage_acknowledges_the_message(
@@ -148,7 +179,7 @@ def test_a_failure_other_than_storage_acknowledges_the_message(
 
     monkeypatch.setattr(store.intake, "store", bug_on_job_60)
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     session = station.link.session
     central.publish(f"{ST}/job", payload(make_job(60)))
     central.publish(f"{ST}/job", payload(make_job(61)))
@@ -156,7 +187,7 @@ def test_a_failure_other_than_storage_acknowledges_the_message(
     station.link.stop()
     monkeypatch.setattr(store.intake, "store", real_store)  # the bug is gone: 60 would be taken
     again = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: again.link.connected, 5, "the link to reconnect")
+    wait_until(lambda: again.link.listening, 5, "the link to reconnect")
     central.publish(f"{ST}/job", payload(make_job(62)))
     central.wait_for(f"{ST}/event/", accepted("JOB-2026-000062"))
     assert [r.job_id for r in again.jobs] == ["JOB-2026-000062"]  # 60 was not delivered again
@@ -167,7 +198,7 @@ def test_jobs_published_while_the_station_is_stopped_arrive_when_it_starts(
     broker: Broker, central: Peer, make_station: Callable[..., LinkedStation], store: Store
 ) -> None:
     first = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: first.link.connected, 5, "the link to connect")
+    wait_until(lambda: first.link.listening, 5, "the link to connect")
     first.link.stop()
 
     for n in (6, 7, 8):
@@ -189,7 +220,7 @@ def test_jobs_at_qos_0_or_retained_are_rejected_and_commands_at_qos_0_refused(
     personal data; a QoS 0 job or command has no durability."""
     central.publish(f"{ST}/job", payload(make_job(69)), retain=True)  # before: never sent
     station = make_station(mqtt_settings(broker.port))
-    wait_until(lambda: station.link.connected, 5, "the link to connect")
+    wait_until(lambda: station.link.listening, 5, "the link to connect")
     central.publish(f"{ST}/job", payload(make_job(70)), retain=True)
     central.client.publish(f"{ST}/job", payload(make_job(71)), qos=0)
     command = b'{"schema":"ektp.cmd/1","cmd_id":"c-q0","args":{}}'

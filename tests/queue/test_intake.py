@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 
 from controller.clock import rfc3339
+from controller.contract.vocabulary import Requester
+from controller.queue.intake import REJECTION_MEMORY
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload
 
@@ -123,3 +125,34 @@ def test_event_message_shape(store: Store) -> None:
         "job_id": "JOB-2026-000001",
         "data": {"reason": "new", "queued": 1},
     }
+
+
+def test_a_message_rejected_before_gets_no_second_rejection_for_a_week(store: Store, clock) -> None:
+    """A redelivery (the broker had not seen the PUBACK) or the same bad message sent again is
+    acknowledged as a duplicate; after REJECTION_MEMORY it is judged afresh."""
+    conflicting = make_job(1, reason="damaged")
+    store.intake.submit(payload(make_job(1)))
+    for bad in (b"{", payload(make_job(2, prr=False)), payload(conflicting)):
+        assert store.intake.submit(bad).outcome == "rejected"
+        again = store.intake.submit(bad)
+        assert (again.outcome, again.message) == ("duplicate", "rejected before")
+    assert [d.get("code") for _, _, d in events(store)][1:] == [
+        "invalid_json",
+        "not_prr",
+        "conflict",
+    ]
+    clock.advance(REJECTION_MEMORY.total_seconds() + 1)
+    assert store.intake.submit(b"{").outcome == "rejected"
+
+
+def test_rejections_that_depend_on_time_queue_or_source_are_decided_every_time(
+    store: Store, clock
+) -> None:
+    expired = payload(make_job(1, not_after=rfc3339(clock.now() - timedelta(seconds=1))))
+    first = make_job(2)
+    same_nik = payload({**first, "job_id": "JOB-2026-000003"})
+    store.intake.submit(payload(first))
+    for message in (expired, same_nik):
+        assert [store.intake.submit(message).outcome for _ in range(2)] == ["rejected"] * 2
+    local = [store.intake.submit(b"[]", source=Requester.LOCAL).outcome for _ in range(2)]
+    assert local == ["rejected", "rejected"]  # an operator who submits again gets the answer

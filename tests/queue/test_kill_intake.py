@@ -27,10 +27,10 @@ KILLS = 110
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_child_until_killed(db: Path, start: int, rng: random.Random) -> dict[int, str]:
-    """Start the child at job `start`, kill it after a random delay; return what it reported."""
+def start_child(db: Path, start: int, count: int = 100_000) -> subprocess.Popen[bytes]:
+    """The intake child at job `start`, once it has said it is ready."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.intake_child", str(db), str(start), "100000"],
+        [sys.executable, "-m", "tests.support.intake_child", str(db), str(start), str(count)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -38,7 +38,31 @@ def run_child_until_killed(db: Path, start: int, rng: random.Random) -> dict[int
     )
     assert child.stdout is not None
     assert child.stdout.readline() == b"ready\n"
-    time.sleep(rng.uniform(0, 0.03))  # the moment of the kill, not a wait for a rule
+    return child
+
+
+def seconds_for_jobs(db: Path, jobs: int = 10) -> float:
+    """How long the child takes, from `ready`, to return `jobs` jobs here: the first is slow
+    (its imports), the rest as this machine's CPU and disk allow. The kills must fall among the
+    jobs on a fast machine and on a slow one."""
+    child = start_child(db, 1, jobs)
+    assert child.stdout is not None
+    started = time.monotonic()
+    lines = child.stdout.read().splitlines()
+    elapsed = time.monotonic() - started
+    child.wait()
+    child.stdout.close()
+    assert len(lines) == jobs
+    return elapsed
+
+
+def run_child_until_killed(
+    db: Path, start: int, rng: random.Random, window_s: float
+) -> dict[int, str]:
+    """Start the child at job `start`, kill it after a random delay; return what it reported."""
+    child = start_child(db, start)
+    assert child.stdout is not None
+    time.sleep(rng.uniform(0, window_s))  # the moment of the kill, not a wait for a rule
     child.send_signal(signal.SIGKILL)
     output = child.stdout.read().decode()
     child.wait()
@@ -80,9 +104,12 @@ def check_database(db: Path, returned: dict[int, str]) -> int:
 def test_intake_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     rng = random.Random(20261122)
     db = tmp_path / "station.db"
+    # Kills within the time the child takes to return ten jobs (at least 30 ms): a few jobs
+    # returned per run on average, some runs killed before the first.
+    window_s = max(0.03, seconds_for_jobs(tmp_path / "calibration.db"))
     next_job, total_returned = 1, 0
     for _ in range(KILLS):
-        returned = run_child_until_killed(db, next_job, rng)
+        returned = run_child_until_killed(db, next_job, rng, window_s)
         total_returned += len(returned)
         check_database(db, returned)
         # Restart where the child was: the job in flight when it died is sent again, as the

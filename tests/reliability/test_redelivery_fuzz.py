@@ -75,11 +75,12 @@ def test_bad_jobs_are_answered_once_and_never_redelivered(
     chooser = RandomChooser(rng)
     clock = ManualClock(datetime.combine(TODAY, time(12), ZoneInfo(BudgetLimits.timezone)))
     kinds: set[str] = set()
+    rejected: set[bytes] = set()
     try:
         for round_no in range(ROUNDS):
             station = linked_station(mqtt_settings(broker.port), station_store, clock)
             station.link.start()
-            wait_until(lambda s=station: s.link.connected, 5, "the link to connect")
+            wait_until(lambda s=station: s.link.listening, 5, "the link to connect")
             session = station.link.session
             cases = [bad_job(chooser, f"RD-{round_no}-{n:03d}") for n in range(PER_ROUND)]
             for case in cases:
@@ -105,7 +106,11 @@ def test_bad_jobs_are_answered_once_and_never_redelivered(
             got = station.jobs
             assert len(got) == PER_ROUND + 1, f"round {round_no}: {len(got)} messages seen"
             for case, result in zip(cases, got, strict=False):
-                assert (result.outcome, result.code) == ("rejected", case.code), case.kind
+                # The catalogue sends some unreadable messages byte for byte more than once:
+                # the station answers a message once, and a repeat is a duplicate.
+                outcome = "duplicate" if case.payload in rejected else "rejected"
+                assert (result.outcome, result.code) == (outcome, case.code), case.kind
+                rejected.add(case.payload)
                 if case.job_id is not None:
                     assert result.job_id == case.job_id, case.kind
             assert (got[-1].outcome, got[-1].job_id) == ("accepted", marker["job_id"])
