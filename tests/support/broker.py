@@ -26,17 +26,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def plain_config(port: int, workdir: Path) -> str:
-    """A broker for link tests: anonymous, no TLS, persistence saved after every change."""
+def plain_config(port: int, workdir: Path, save_every: int = 1) -> str:
+    """A broker for link tests: anonymous, no TLS, persistence saved after every `save_every`
+    changes (a SIGKILL loses at most the changes since the last save)."""
     return "\n".join(
         [
             f"listener {port} 127.0.0.1",
             "allow_anonymous true",
             "persistence true",
             f"persistence_location {workdir}/",
-            # Save after every change, so that a SIGKILL loses (almost) nothing.
             "autosave_on_changes true",
-            "autosave_interval 1",
+            f"autosave_interval {save_every}",
             "max_queued_messages 100000",
             *_test_lines(workdir),
         ]
@@ -95,9 +95,11 @@ class Broker:
         self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def plain(cls, workdir: Path) -> Broker:
+    def plain(cls, workdir: Path, save_every: int = 1) -> Broker:
+        """`save_every`: mosquitto writes its whole database at each save, so a large backlog
+        saved after every change holds each PUBACK up for milliseconds."""
         port = free_port()
-        return cls(workdir, plain_config(port, workdir), [port])
+        return cls(workdir, plain_config(port, workdir, save_every), [port])
 
     @property
     def port(self) -> int:
