@@ -36,12 +36,18 @@ def guest_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ET.Elem
         check=True,
     )
     out = Path("/tmp") / f"printstation-rig-{tmp_path_factory.getbasetemp().name}.xml"
+    # The guest's daemon and gadget logs come out here (the guest sees the host's /tmp).
+    artifacts = tmp_path_factory.mktemp("rig-logs")
+    artifacts.chmod(0o777)
     command = (
         f"{sys.executable} -m pytest -p no:cacheprovider -o python_files='check_*.py' -q -s "
         f"--basetemp=/var/tmp/rig --junitxml={out} --durations=0 tests/rig/guest"
     )
     run = subprocess.run(
-        [str(RIG), "run", "--timeout", "1800", "--env", f"PYTHONPATH={ROOT}", "--", command],
+        [
+            *(str(RIG), "run", "--timeout", "900", "--env", f"PYTHONPATH={ROOT}"),
+            *("--env", f"RIG_ARTIFACTS={artifacts}", "--", command),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -53,6 +59,7 @@ def guest_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ET.Elem
         if line.startswith(shown) or " call " in line or " setup " in line or "passed" in line:
             print(line)
     print(run.stderr.splitlines()[-1] if run.stderr else "")
+    print(f"the guest's logs: {log} and {artifacts}")
     assert out.exists(), f"the guest wrote no results (status {run.returncode}); see {log}"
     cases = {case.get("name"): case for case in ET.parse(out).getroot().iter("testcase")}
     out.unlink()

@@ -9,8 +9,14 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll `predicate` every 10 ms; return its first truthy value, or fail after `timeout` s."""
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float = 10.0,
+    what: str = "condition",
+    every: float = 0.01,
+) -> T:
+    """Poll `predicate` every `every` s; return its first truthy value, or fail after `timeout`
+    s. (A predicate that asks another process, under emulation, wants a longer `every`.)"""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -18,4 +24,4 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "c
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+        time.sleep(every)

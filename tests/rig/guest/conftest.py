@@ -1,6 +1,7 @@
 """Fixtures for the checks that run inside the rig's guest (tests/rig/test_usb_rig.py boots it):
 the virtual printer as a USB gadget on dummy_hcd (as root, like the printer's own firmware),
-and the station daemon as an unprivileged user (nobody, with only the plugdev group).
+and the station daemon as an unprivileged user (nobody, with only the lp group, as the
+service runs with SupplementaryGroups=lp).
 
 Both are started once per module: under software emulation a Python process takes seconds to
 start, and the rig must stay within its CI budget. The checks therefore run in file order and
@@ -12,13 +13,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -28,8 +30,9 @@ from firmware.usb_gadget import CONFIGFS, GadgetSpec
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[3]
-NOBODY, PLUGDEV = 65534, 46
+NOBODY, LP = 65534, 7
 UDC = "dummy_udc.0"
 VENDOR = EVOLIS_VENDOR_ID
 USB_DEVICES = Path("/sys/bus/usb/devices")
@@ -43,6 +46,9 @@ port = 9
 [printer]
 driver = "usb"
 card_timeout_s = 60
+command_timeout_s = 8  # a silent printer is lost sooner (a card takes this printer ~4 s)
+[local]
+submit = true  # the checks hand their jobs in over the control socket
 [log]
 format = "json"
 level = "info"
@@ -52,8 +58,13 @@ level = "info"
 def usb_printer() -> Path | None:
     """The sysfs directory of the Evolis device on the bus, if one is enumerated."""
     for device in USB_DEVICES.glob("[0-9]-[0-9]*"):
-        vendor = device / "idVendor"
-        if ":" not in device.name and vendor.exists() and int(vendor.read_text(), 16) == VENDOR:
+        if ":" in device.name:
+            continue
+        try:
+            vendor = int((device / "idVendor").read_text(), 16)
+        except OSError:  # not there, or going (ENODEV while the device is removed)
+            continue
+        if vendor == VENDOR:
             return device
     return None
 
@@ -61,6 +72,12 @@ def usb_printer() -> Path | None:
 def device_node(device: Path) -> Path:
     bus, address = (int((device / name).read_text()) for name in ("busnum", "devnum"))
     return Path(f"/dev/bus/usb/{bus:03d}/{address:03d}")
+
+
+def keep(log: Path) -> None:
+    """Copy a log out of the guest, to $RIG_ARTIFACTS on the host's /tmp, when it is set."""
+    if artifacts := os.environ.get("RIG_ARTIFACTS"):
+        shutil.copy(log, Path(artifacts) / log.name)
 
 
 def settle() -> None:
@@ -90,8 +107,15 @@ class Gadget:
     log: Path
 
     def unplug(self) -> None:
+        """Pull the cable (UDC unbind) and keep it out until the printer has noticed, as a
+        person's hand does (the gadget notices at its next poll)."""
+        noticed = self.link_losses()
         (CONFIGFS / GadgetSpec.name / "UDC").write_text("\n")
         wait_until(lambda: usb_printer() is None, timeout=10, what="the printer to leave the bus")
+        wait_until(lambda: self.link_losses() > noticed, 30, "the printer to notice", every=0.05)
+
+    def link_losses(self) -> int:
+        return self.log.read_text(errors="replace").count('"gadget.link_lost"')
 
     def plug(self) -> Path:
         (CONFIGFS / GadgetSpec.name / "UDC").write_text(UDC)
@@ -144,6 +168,7 @@ def gadget(work: Path) -> Iterator[Gadget]:
     for running in started:
         running.process.terminate()
         running.process.wait(15)
+        keep(running.log)
         wait_until(lambda: usb_printer() is None, timeout=10, what="the gadget to go")
 
 
@@ -181,6 +206,16 @@ class Daemon:
                 found.append(entry)
         return found
 
+    def until(self, predicate: Callable[[], T], timeout: float, what: str) -> T:
+        """Wait for `predicate`, asking the daemon 4 times a second (each question costs it CPU
+        under emulation); on a timeout, say what the station's status was."""
+        try:
+            return wait_until(predicate, timeout, what, every=0.25)
+        except AssertionError as error:
+            status = self.command("status")
+            seen = {key: status.get(key) for key in ("state", "reasons", "printer", "consumables")}
+            raise AssertionError(f"{error}; status: {seen}; jobs: {self.counts()}") from None
+
     def answers(self) -> bool:
         try:
             self.command("status")
@@ -193,7 +228,7 @@ class Daemon:
 def daemon(work: Path, gadget: Gadget) -> Iterator[Daemon]:
     started: list[Daemon] = []
 
-    def start(groups: tuple[int, ...] = (PLUGDEV,)) -> Daemon:
+    def start(groups: tuple[int, ...] = (LP,)) -> Daemon:
         state_dir = work / "station"
         state_dir.mkdir(mode=0o700, exist_ok=True)
         os.chown(state_dir, NOBODY, NOBODY)
@@ -211,13 +246,20 @@ def daemon(work: Path, gadget: Gadget) -> Iterator[Daemon]:
         )
         daemon = Daemon(process, state_dir, log)
         started.append(daemon)
-        wait_until(daemon.answers, timeout=60, what="the daemon's control socket")
+        wait_until(daemon.answers, 60, "the daemon's control socket", every=0.25)
+        # As the operator does on a new station: blanks and film loaded (a real printer does not
+        # count them; the ribbon's count the station adopts from the printer).
+        for consumable, count in (("cards", 100), ("film", 500)):
+            daemon.command("reload", {"consumable": consumable, "count": count, "capacity": count})
         return daemon
 
     yield start()
     for running in started:
         running.process.terminate()
-        running.process.wait(20)
+        try:
+            running.process.wait(20)
+        finally:
+            keep(running.log)
         for line in running.log.read_text(errors="replace").splitlines():
             if '"usb.' in line or '"printer' in line or "Error" in line:
                 print(f"DAEMON: {line[:400]}")
