@@ -84,8 +84,9 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
             add_citizen(db, f"JOB-2026-{n:06d}", f"+62812000000{n:02d}")
         for replica in replicas:
             replica.start()
+        event_filter = MqttSettings().event_filter
         wait_until(
-            lambda: all(f"{r.replica} 1 $share" in broker.log_tail(400) for r in replicas),
+            lambda: all(broker.subscribed(r.replica, event_filter) for r in replicas),
             timeout=60,  # two interpreters starting on a loaded machine
             what="both replicas subscribed",
         )
@@ -93,6 +94,11 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
         assert thief.subscribed.wait(10)
         station.start()
         station.wait_ready()
+        wait_until(  # a station's first session: what is published before this goes nowhere
+            lambda: all(broker.subscribed(STATION, f"{BASE}/{t}") for t in ("job", "cmd/+")),
+            timeout=30,
+            what="the station subscribed",
+        )
         for n in range(1, JOBS + 1):
             publish(broker.port, f"{BASE}/job", payload(make_job(n)))
         wait_until(lambda: station.card_count() >= 2, timeout=60, what="two cards")

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from central.consumer import MqttSettings
 from tests.central.conftest import add_citizen
 from tests.central.test_store import STATION, event
 from tests.support.broker import Broker
@@ -26,7 +27,7 @@ def test_a_replica_killed_before_its_commit_loses_nothing(tmp_path: Path, dsn, d
     try:
         add_citizen(db, "JOB-1", "+6281200000001")
         replica.start()
-        wait_until(lambda: "central-a 1 $share" in broker.log_tail(200), timeout=60)
+        wait_until(lambda: broker.subscribed("central-a", MqttSettings().event_filter), timeout=60)
         with psycopg.connect(dsn) as blocker:
             blocker.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")  # the batch waits
             message = event(1, "card.printed", "JOB-1")

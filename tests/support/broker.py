@@ -152,6 +152,15 @@ class Broker:
                 text += path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
+    def subscribed(self, client_id: str, topic_filter: str) -> bool:
+        """The broker's log shows it took `client_id`'s subscription to `topic_filter` at QoS 1
+        (its `subscribe` line): from then on, what is published there reaches the client."""
+        path = self.workdir / "mosquitto.log"
+        line = f" {client_id} 1 {topic_filter}"
+        return path.exists() and any(
+            entry.endswith(line) for entry in path.read_text(errors="replace").splitlines()
+        )
+
     def _signal(self, signum: signal.Signals) -> None:
         if self._process is None or self._process.poll() is not None:
             raise RuntimeError("broker not running")
