@@ -36,6 +36,7 @@ class Reloads:
         self._in_flight = 0  # reloads the printer has not yet been told of
         self._booked: dict[str, int] = {}  # reloaded, to check against the printer's next count
         self.mismatch: dict[str, tuple[int, int]] = {}  # consumable: (booked, reported)
+        self._capacities: dict[str, int] = {}  # the printer's capacities, as last adopted
         with store.db.reading() as conn:
             self._untold: dict[str, list[int | None]] = json.loads(
                 get_meta(conn, UNTOLD_RELOADS) or "{}"
@@ -101,18 +102,19 @@ class Reloads:
             del self._booked[name]
         counted = evaluation.remaining if evaluation else {}
         differ = {
-            name: level.remaining
+            name: level
             for name, level in report.status.consumables.items()
-            if counted.get(name) != level.remaining
+            if counted.get(name) != level.remaining or self._capacities.get(name) != level.capacity
         }
         if not differ:
             return
         ledger = self._store.ledger
         with self._store.db.transaction() as tx:
-            for name, remaining in differ.items():
-                if remaining != ledger.remaining(tx, name):
-                    log.info("printer count adopted", consumable=name, count=remaining)
-                    ledger.adopt(tx, name, remaining, self._clock.now())
+            for name, level in differ.items():
+                if level.remaining != ledger.remaining(tx, name):
+                    log.info("printer count adopted", consumable=name, count=level.remaining)
+                ledger.adopt(tx, name, level.remaining, self._clock.now(), level.capacity)
+        self._capacities.update((name, level.capacity) for name, level in differ.items())
 
     def _tell(self, consumable: Consumable, count: int, capacity: int | None) -> None:
         self._in_flight += 1

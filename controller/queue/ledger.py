@@ -122,11 +122,25 @@ class Ledger:
             at,
         )
 
-    def adopt(self, tx: sqlite3.Connection, consumable: str, reported: int, at: datetime) -> None:
-        """The printer reported its own count: take it, and book the difference."""
+    def adopt(
+        self,
+        tx: sqlite3.Connection,
+        consumable: str,
+        reported: int,
+        at: datetime,
+        capacity: int = 0,
+    ) -> None:
+        """The printer reported its own count: take it, and book the difference. A `capacity`
+        it reports (a ribbon's, from its tag) is taken too; the capacity on the books is never
+        less than what remains."""
         difference = reported - self.remaining(tx, consumable)
         if difference:
             self._change(tx, consumable, "adjust", difference, at, note="printer count")
+        tx.execute(
+            "UPDATE consumables SET capacity = CASE WHEN ? > 0 THEN max(?, remaining)"
+            " ELSE max(capacity, remaining) END WHERE consumable = ?",
+            (capacity, capacity, consumable),
+        )
 
     def remaining(self, tx: sqlite3.Connection, consumable: str) -> int:
         row = tx.execute(

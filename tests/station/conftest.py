@@ -25,7 +25,7 @@ STATION_TOML = """
 id = "3271-bogor-timur-01"
 state_dir = "{state_dir}"
 [printer]
-driver = "virtual"
+driver = "{driver}"
 card_timeout_s = 10
 [printer.virtual]
 seconds_per_card = 0
@@ -79,9 +79,13 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         """`printer_ribbon`: what the printer itself counts, when it differs from the ledger;
         `network`: the printer served on loopback TCP and the network driver, not pyusb;
         `model`: which Evolis model the virtual printer presents as; without `extensions`
-        the printer answers as a real Evolis does (it counts its ribbon, not its blanks)."""
+        the printer answers as a real Evolis does (it counts its ribbon, not its blanks), and
+        the station is configured as for one (`driver = "usb"`: nothing on its books at first)."""
         path = tmp_path / "station.toml"
-        path.write_text(STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults))
+        driver_name = "virtual" if extensions else "usb"
+        path.write_text(
+            STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults, driver=driver_name)
+        )
         config = load_config(path)
         clock = SystemClock()
         vp = config.printer.virtual

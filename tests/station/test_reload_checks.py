@@ -8,6 +8,7 @@ import pytest
 from controller.contract.errors import CommandError
 from controller.core.commands import StationCommands
 from controller.queue.audit import Actor
+from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
 
 TECH = Actor("remote", "tech.bogor")  # type: ignore[arg-type]
@@ -78,3 +79,19 @@ def test_a_reload_of_what_a_real_printer_does_not_count_is_booked_as_it_stands(
     assert status["consumables"]["cards"]["remaining"] == 80
     assert status["consumables"]["film"]["remaining"] == 400
     assert not [e for e in running.events("alert.raised") if e.data["code"] == "reload_mismatch"]
+
+
+def test_a_real_printers_ribbon_capacity_is_taken_from_the_printer(make_station) -> None:
+    """A station on a real printer starts with nothing on its books; the ribbon's count and
+    capacity come from the printer (`Rrt;all`). The capacity had stayed 0 ("189 of 0")."""
+    running = make_station(extensions=False, printer_ribbon=190)
+    for consumable in ("cards", "film"):
+        running.commands.handle("reload", {"consumable": consumable, "count": 10, "capacity": 10})
+    running.store.intake.submit(payload(make_job(1)))
+    wait_until(lambda: running.states()["printed"] == 1, what="the card printed")
+    wait_until(
+        lambda: running.commands.handle("status", {})["consumables"]["ribbon"]["remaining"] == 189,
+        what="the printer's ribbon count after the card",
+    )
+    ribbon = running.commands.handle("status", {})["consumables"]["ribbon"]
+    assert ribbon["capacity"] == running.printer.state.ribbon_capacity == 190
