@@ -318,9 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         serial=args.serial,
         device_id=device_id(args.model),
     )
+    udc = args.udc or first_udc()  # before create(): without a UDC nothing is left behind
     gadget = PrinterGadget(spec)
     gadget.create()
-    udc = args.udc or first_udc()
     transport = Transport(printer, gadget.node(), args.reply_delay)
     transport.slow = args.slow
 

@@ -72,9 +72,10 @@ class Rejection:
     message: str
     job_id: str | None = None
     # Set when the message alone decided the rejection, so that the same message again gets
-    # the same answer: the SHA-256 of its bytes, or of a valid job's canonical content (for
-    # `conflict`). None when the answer depends on the time, the queue or the delivery
-    # (`expired`, `duplicate_nik`, `unsafe_delivery`).
+    # the same answer: the SHA-256 of its bytes (every rejection of the validator; each delivery
+    # is validated again first, so a birth date that has since come to pass is accepted), or
+    # of a valid job's canonical content (for `conflict`). None for `expired`, `duplicate_nik`
+    # and `unsafe_delivery`, which depend on the time, the queue or the delivery.
     message_sha256: str | None = None
 
 

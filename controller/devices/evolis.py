@@ -72,6 +72,7 @@ SPOILING: dict[str, SpoilCause] = {
 }
 RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
+SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
     "RIBBON": Consumable.RIBBON,
@@ -261,26 +262,32 @@ class EvolisDriver:
     def _prepare(self) -> None:
         """Connect; after every (re)connect turn the status on and set error mode 2.
 
-        Both answer `OK`. Anything else is a late reply to a command from before the reconnect
-        (the printer answered after the driver gave up on it, and after the reset and the
-        drain): the replies are out of step, and every later answer would be the one before.
-        The link is then reset once more and the printer set up again."""
+        Both answer `OK`, and the serial number asked after them answers something else. Any
+        other pattern means a late reply to a command from before the reconnect (the printer
+        answered after the driver gave up on it, and after the reset and the drain): the replies
+        are out of step, and every later answer would be the one before. A late `OK` shifts the
+        serial's place to the last `OK`, so it is caught too. The link is then reset once more
+        and the printer set up again."""
         self.transport.connect()
         if self._session == self.transport.session:
             return
-        answers = self._set_up()
-        if answers != ["OK"] * len(SETUP):
-            log.warning("printer.out_of_step", answers=answers)
-            self.transport.resync(f"setup answered {answers}: replies out of step")
+        if not self._set_up():
+            self.transport.resync("the setup's answers are out of step")
             self.transport.connect()
-            answers = self._set_up()
-            if answers != ["OK"] * len(SETUP):
-                raise PrinterError(f"the printer's setup answered {answers}")
+            if not self._set_up():
+                raise PrinterError("the printer's setup answers are out of step")
         self._session = self.transport.session
 
-    def _set_up(self) -> list[str]:
+    def _set_up(self) -> bool:
+        """Send the setup and the serial's query; whether the answers are in step."""
         timeout = self.settings.command_timeout_s
-        return [self.transport.request(request(*fields), timeout).text for fields in SETUP]
+        answers = [self.transport.request(request(*fields), timeout).text for fields in SETUP]
+        answers.append(self.transport.request(request(*SERIAL_PROBE), timeout).text)
+        in_step = answers[:-1] == ["OK"] * len(SETUP) and answers[-1] != "OK"
+        in_step = in_step and not is_error(answers[-1])
+        if not in_step:
+            log.warning("printer.out_of_step", answers=answers)
+        return in_step
 
     def _value(self, *fields: str) -> str:
         reply = self._query(*fields)

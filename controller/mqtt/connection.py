@@ -161,6 +161,8 @@ class Connection:
             result, mid = self._client.subscribe(topic, options=options)
             if result == MQTTErrorCode.MQTT_ERR_SUCCESS and mid is not None:
                 self._subscribing.add(mid)
+            else:  # never sent: this connection does not listen on `topic`
+                self._refused = True
 
     def publish(
         self,

@@ -132,6 +132,22 @@ def test_a_reply_later_than_the_reset_does_not_put_the_replies_out_of_step(make_
     assert rig.backend.soft_resets == 2
 
 
+def test_a_late_ok_to_the_setup_does_not_put_the_replies_out_of_step(make_rig):
+    """A late reply that is itself `OK` (to `Pps;1`, the printer busy just after a reconnect)
+    would pass a setup that checks for `OK` alone; the serial asked after it shows the shift."""
+    rig = make_rig()
+    assert rig.driver.card_counter() == 0
+    transport = rig.driver.transport
+    transport.resync("a test: a new session")
+    transport.connect()  # the soft reset is done: the late reply comes after the next one
+    resets = rig.backend.soft_resets
+    rig.backend.inject_late_reply()  # to the setup's Pps;1
+    assert rig.driver.card_counter() == 0
+    assert rig.driver.identity().serial == "VP0000001"
+    assert rig.driver.card_counter() == 0
+    assert rig.backend.soft_resets == resets + 2  # the timeout's, then the one for the shift
+
+
 def test_a_card_slower_than_the_card_timeout_is_unknown(make_rig, make_panels, clock):
     rig = make_rig(seconds_per_card=200)
     outcome = rig.driver.print_card(make_panels())
