@@ -38,7 +38,7 @@ from bench.common import (
     station_logging,
     timed_ms,
 )
-from controller.clock import SystemClock
+from contract.clock import SystemClock
 from controller.core.printer_worker import CardAttempt, PrinterWorker
 from controller.devices.evolis import EvolisDriver, EvolisSettings
 from controller.devices.evolis_job import card_job, release
@@ -46,7 +46,7 @@ from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
 from controller.queue.store import Store
 from controller.render import encode_panels, render_card
-from controller.render.card_panels import CardPanels, PrintPanel, panel_size
+from evolis_wire.panels import CardPanels, PrintPanel, panel_size
 from firmware.head import HeadModel
 from firmware.usb_backend import Handle, VirtualBackend
 from firmware.virtual_printer import VirtualPrinter

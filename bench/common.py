@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.clock import Clock
+from contract.jobspec import JobSpec, parse_job
 from controller.app import assembly
 from controller.app.config import load_config
 from controller.app.logsetup import configure_logging
-from controller.clock import Clock
-from controller.contract.jobspec import JobSpec, parse_job
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload, station_today
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Context, Measure, job_payloads, open_store, station_logging
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig

@@ -40,9 +40,9 @@ from bench.common import (
     open_store,
     station_logging,
 )
+from contract.clock import SystemClock
+from contract.topics import Topics
 from controller.app.config import MqttSection
-from controller.clock import SystemClock
-from controller.contract.topics import Topics
 from controller.mqtt import MqttLink
 from controller.queue.intake import IntakeResult
 

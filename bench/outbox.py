@@ -25,9 +25,9 @@ from typing import Any
 
 from bench.broker import client, close, connect, running_broker
 from bench.common import STATION, Context, Measure, median, open_store, station_logging
+from contract.clock import SystemClock
+from contract.topics import Topics
 from controller.app.config import MqttSection
-from controller.clock import SystemClock
-from controller.contract.topics import Topics
 from controller.mqtt import MqttLink
 from controller.queue.outbox import emit
 from controller.queue.store import Store

@@ -35,8 +35,8 @@ from bench.common import (
     station_logging,
     timed_ms,
 )
-from controller.clock import SystemClock
-from controller.contract.vocabulary import JobReason, JobState, Requester
+from contract.clock import SystemClock
+from contract.vocabulary import JobReason, JobState, Requester
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.duty import DutyConfig
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from controller.contract.vocabulary import Schema
+from contract.vocabulary import Schema
 
 
 class BadEvent(ValueError):

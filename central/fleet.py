@@ -11,7 +11,7 @@ import psycopg
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from controller.contract.vocabulary import Consumable, StationState
+from contract.vocabulary import Consumable, StationState
 
 COLUMNS = ("station", "state", "queue", "blanks", "last seen", "link", "alerts")
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from controller.contract.vocabulary import Schema
+from contract.vocabulary import Schema
 
 MAX_REPLAY = 10_000  # the station's limit per replay command (docs/interface.md)
 _SWEEP_LOCK = 0x7E18  # one replica sweeps at a time

@@ -18,9 +18,9 @@ from central.gateway import GammuOutbox, SmsGateway
 from central.metrics import CentralMetrics
 from central.sms import ReminderSchedule
 from central.store import BatchResult, Effects, Message
-from controller.clock import Clock, SystemClock
-from controller.contract.topics import Topics
-from controller.contract.vocabulary import CommandName
+from contract.clock import Clock, SystemClock
+from contract.topics import Topics
+from contract.vocabulary import CommandName
 
 log = structlog.get_logger("central.service")
 

@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 from central.events import BadEvent, Event, parse_event
 from central.gateway import SmsGateway
 from central.sms import Contact, ReminderSchedule, Sms, printed_sms, reminder_sms
-from controller.contract.vocabulary import EventType, Schema
+from contract.vocabulary import EventType, Schema
 
 # The events the office's operators must see (docs/central.md, "operator_events").
 OPERATOR_TYPES = frozenset(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from controller.contract.vocabulary import FaultKind
+from contract.vocabulary import FaultKind
 
 # Faults that act when the host starts card N (before it is fed) and those that act on card N
 # itself, once it is fed; of these, the ones that spoil it (the first one present is the

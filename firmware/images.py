@@ -1,6 +1,6 @@
 """Turning the panels a card was printed with back into pictures (the `save_cards` option).
 
-Panel format (controller/render/card_panels.py): portrait 648 × 1016, pixels packed at
+Panel format (evolis_wire/panels.py): portrait 648 × 1016, pixels packed at
 log2(levels) bits each, most significant bit first, a value is an ink level. y, m, c take ink
 off blue, green, red; k prints black on top; o (overlay) is not drawn.
 The saved picture is landscape (the panel turned a quarter turn anticlockwise).
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from controller.render.card_panels import PANEL_HEIGHT, PANEL_WIDTH
 from controller.render.panels import decode_levels
+from evolis_wire.panels import PANEL_HEIGHT, PANEL_WIDTH
 
 SIZE = (PANEL_WIDTH, PANEL_HEIGHT)
 SidePanels = Sequence[tuple[str, int, bytes]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controller.render.card_panels import PANEL_LEVELS, panel_size
+from evolis_wire.panels import PANEL_LEVELS, panel_size
 
 ESC = 0x1B
 CR = 0x0D

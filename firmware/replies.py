@@ -1,6 +1,6 @@
 """What the virtual printer answers: reply texts in each error mode, and its own level line.
 
-A command outside a card job gets one reply (framed by `controller/devices/evolis_wire.py`: text,
+A command outside a card job gets one reply (framed by `evolis_wire/frames.py`: text,
 NUL, and the status block while status is on). A failure reads `ERROR <reason>` (a form
 Evolis' library tests for) in error modes 0 to 2; in mode 4 (`Pem;4`, ACK/NACK) it is
 `NACK;<code>` with the programming guide's codes (1 command, 2 parameter, T

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import structlog
 
-from controller.contract.vocabulary import CardResult, Consumable, FaultKind
+from contract.vocabulary import CardResult, Consumable, FaultKind
 
 log = structlog.get_logger(__name__)
 

@@ -40,8 +40,8 @@ from pathlib import Path
 
 import structlog
 
+from contract.clock import SystemClock
 from controller.app.logsetup import configure_logging
-from controller.clock import SystemClock
 from firmware.faults import FaultSpec
 from firmware.models import EVOLIS_VENDOR_ID
 from firmware.virtual_printer import VirtualPrinter, pictures_directory

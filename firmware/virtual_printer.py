@@ -8,7 +8,7 @@ Byte interface (used by the USB backend, the network server and any other link):
 `feed(data) -> list[bytes]` takes bytes the host wrote, in any split, and returns the reply
 frames of the commands completed in them; `exchange(request) -> bytes` answers one whole network
 request with one frame; `status_frame()` is the frame a bare status poll gets. Frames are
-`evolis_wire.encode_reply`: text, NUL and (status on) two bytes and the status block.
+`evolis_wire.frames.encode_reply`: text, NUL and (status on) two bytes and the status block.
 
 A card job (libevolis' PRN, or the same commands without the text tags) is streamed: `Ss`,
 `Sr`, `Db` panels, `Sv` and the back's panels, `Se`, with `Psync`, `Pcla` and the header's
@@ -32,10 +32,10 @@ from typing import Any
 
 import structlog
 
-from controller.clock import Clock, rfc3339
-from controller.contract.vocabulary import CardResult, FaultKind
-from controller.devices.evolis_wire import StatusBlock, encode_reply
-from controller.render.card_panels import PANEL_NAMES, colour_levels
+from contract.clock import Clock, rfc3339
+from contract.vocabulary import CardResult, FaultKind
+from evolis_wire.frames import StatusBlock, encode_reply
+from evolis_wire.panels import PANEL_NAMES, colour_levels
 
 from . import replies as r
 from .faults import BEFORE_CARD, ON_CARD, SPOILING, FaultLike, FaultPlan, FaultSpec

@@ -8,8 +8,8 @@ import socket
 import sqlite3
 from pathlib import Path
 
+from contract.clock import ManualClock
 from controller.app.doctor import run_doctor
-from controller.clock import ManualClock
 from firmware.net_server import serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
 from tests.mqtt.pki import make_pki

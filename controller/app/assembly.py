@@ -3,9 +3,9 @@ benchmarks share (they may hand in their own printer driver or store)."""
 
 from __future__ import annotations
 
+from contract.clock import Clock
+from contract.vocabulary import Consumable
 from controller.app.config import Config
-from controller.clock import Clock
-from controller.contract.vocabulary import Consumable
 from controller.core.loop import Station
 from controller.core.scheduler import Scheduler
 from controller.devices.factory import network_driver, usb_driver, virtual_driver, virtual_printer

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from controller import __version__
-from controller.app import virtual_printer_cli
-from controller.app.config import Config, ConfigError, load_config
-from controller.app.tables import jobs_text, status_text
-from controller.contract.vocabulary import (
+from contract.vocabulary import (
     CommandName,
     Consumable,
     LogLevel,
     Resolution,
 )
+from controller import __version__
+from controller.app import virtual_printer_cli
+from controller.app.config import Config, ConfigError, load_config
+from controller.app.tables import jobs_text, status_text
 from controller.local.client import DaemonNotRunning, request
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"

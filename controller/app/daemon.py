@@ -20,13 +20,13 @@ from typing import Any
 
 import structlog
 
+from contract.clock import SystemClock
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config
 from controller.app.instance import InstanceLock, prepare_state_dir
 from controller.app.logsetup import configure_logging
 from controller.app.reload import reload_config
 from controller.app.sdnotify import Notifier
-from controller.clock import SystemClock
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.core.panel_bridge import StationPanelActions, attach_panel

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from contract.vocabulary import CommandName
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
-from controller.contract.vocabulary import CommandName
 from controller.local.client import DaemonNotRunning, request
 from controller.queue.db import schema_too_new
 
@@ -138,7 +138,7 @@ def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
 
 
 def _real_printer(config: Config) -> Check:
-    from controller.clock import SystemClock
+    from contract.clock import SystemClock
     from controller.devices.factory import network_driver, usb_driver
     from controller.devices.net_transport import NetworkSettings
     from controller.devices.printer import PrinterError

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import structlog
 
-from controller.contract.vocabulary import LogLevel
+from contract.vocabulary import LogLevel
 
 # Python's levels as syslog priorities (sd-daemon(3)), highest first: <2> crit, <3> err, ...
 PRIORITIES = (

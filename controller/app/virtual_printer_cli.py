@@ -12,9 +12,9 @@ from pathlib import Path
 
 import structlog
 
+from contract.clock import SystemClock
+from contract.vocabulary import LogLevel
 from controller.app.logsetup import configure_logging
-from controller.clock import SystemClock
-from controller.contract.vocabulary import LogLevel
 from controller.devices.factory import virtual_printer
 from firmware.models import MODELS
 from firmware.net_server import PrinterServer

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from controller.clock import rfc3339
-from controller.contract.vocabulary import ALERT_REASONS, AlertCode, EventType, Reason, Severity
+from contract.clock import rfc3339
+from contract.vocabulary import ALERT_REASONS, AlertCode, EventType, Reason, Severity
 from controller.queue.db import Database, StoreError
 from controller.queue.outbox import emit
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import structlog
 
-from controller.contract.errors import CommandError
-from controller.contract.jobspec import JOB_ID
-from controller.contract.vocabulary import (
+from contract.errors import CommandError
+from contract.jobspec import JOB_ID
+from contract.vocabulary import (
     AUDITED_COMMANDS,
     ActionSource,
     CommandErrorCode,

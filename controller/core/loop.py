@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import structlog
 
-from controller.clock import Clock
-from controller.contract.vocabulary import (
+from contract.clock import Clock
+from contract.vocabulary import (
     AlertCode,
     JobState,
     Severity,

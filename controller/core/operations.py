@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import structlog
 
-from controller.contract.errors import CommandError
-from controller.contract.vocabulary import (
+from contract.errors import CommandError
+from contract.vocabulary import (
     ActionSource,
     CommandErrorCode,
     CommandName,

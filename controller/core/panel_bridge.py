@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from controller.contract.vocabulary import AttemptOutcome, Resolution
+from contract.vocabulary import AttemptOutcome, Resolution
 from controller.core.loop import Station
 from controller.core.operations import Operations
 from controller.devices.panel import Panel

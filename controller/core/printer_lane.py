@@ -21,7 +21,7 @@ from enum import Enum, auto
 
 import structlog
 
-from controller.contract.vocabulary import (
+from contract.vocabulary import (
     AttemptOutcome,
     FailCode,
     JobState,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from controller.contract.vocabulary import Consumable
+from contract.vocabulary import Consumable
 from controller.devices.printer import (
     Identity,
     PrinterDriver,
@@ -29,7 +29,7 @@ from controller.devices.printer import (
 from controller.queue.db import StoreError
 from controller.queue.jobs import JobStore, PrintableJob
 from controller.render import RenderError, encode_panels, render_card
-from controller.render.card_panels import colour_levels
+from evolis_wire.panels import colour_levels
 
 log = structlog.get_logger(__name__)
 

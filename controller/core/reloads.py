@@ -14,8 +14,8 @@ import sqlite3
 
 import structlog
 
-from controller.clock import Clock
-from controller.contract.vocabulary import AlertCode, Consumable, JobState, Severity
+from contract.clock import Clock
+from contract.vocabulary import AlertCode, Consumable, JobState, Severity
 from controller.core.alerts import Alert
 from controller.core.printer_lane import PrinterLane
 from controller.core.printer_worker import PrinterReport

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from controller.contract.vocabulary import Consumable, JobState
+from contract.vocabulary import Consumable, JobState
 from controller.devices.printer import PrinterStatus
 from controller.policy import duty, selection
 from controller.policy.duty import DutyConfig, DutyDecision

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from contract.clock import rfc3339
+from contract.vocabulary import JobState, Schema, StationState
 from controller import __version__
-from controller.clock import rfc3339
-from controller.contract.vocabulary import JobState, Schema, StationState
 from controller.core.alerts import REASON_ALERTS, Alert, AlertBook
 from controller.core.printer_worker import PrinterReport
 from controller.core.scheduler import Evaluation

@@ -13,8 +13,8 @@ from enum import Enum, auto
 
 import structlog
 
-from controller.clock import Clock, rfc3339
-from controller.contract.vocabulary import AlertCode, Severity
+from contract.clock import Clock, rfc3339
+from contract.vocabulary import AlertCode, Severity
 from controller.core.alerts import Alert
 from controller.queue.db import StoreError, set_meta
 from controller.queue.store import Store

@@ -1,6 +1,7 @@
 """The Evolis driver: the station's printer interface over the Evolis command language.
 
-Every command is answered by one frame (`evolis_wire`): its text and the printer's status block.
+Every command is answered by one frame (`evolis_wire.frames`): its text and the printer's status
+block.
 After every (re)connect the driver turns the status on (`Pps;1`) and puts the printer in error
 mode 2 (`Pem;2`). A card is streamed (`evolis_job`): the whole card in one write, with no reply
 awaited for any of its commands; the driver then follows it through the status flags (polling
@@ -27,12 +28,12 @@ from typing import Protocol
 
 import structlog
 
-from controller.clock import Clock
-from controller.contract.vocabulary import Consumable, PrinterFault, SpoilCause
-from controller.render.card_panels import CardPanels
+from contract.clock import Clock
+from contract.vocabulary import Consumable, PrinterFault, SpoilCause
+from evolis_wire.frames import FrameError, Reply, StatusBlock, is_error
+from evolis_wire.panels import CardPanels
 
 from .evolis_job import card_job, release, request
-from .evolis_wire import FrameError, Reply, StatusBlock, is_error
 from .printer import (
     Fault,
     Identity,

@@ -10,7 +10,7 @@ Every command ends `CR NUL`, as libevolis ends them.
 
 from __future__ import annotations
 
-from controller.render.card_panels import CardPanels, PrintPanel
+from evolis_wire.panels import CardPanels, PrintPanel
 
 # `Pr;<code>;t`: libevolis' ribbon type codes.
 RIBBON_CODES = {"ymcko": 0, "ko": 1, "ymckok": 4, "k": 100}

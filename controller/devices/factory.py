@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from controller.clock import Clock
+from contract.clock import Clock
 from firmware.faults import FaultLike, FaultSpec
 from firmware.models import PrinterInfo
 from firmware.usb_backend import VirtualBackend

@@ -2,7 +2,7 @@
 
 As Evolis' own library speaks to a printer at `socket://host:port`: connect, write the whole
 request (one command, a whole streamed job, or nothing for a bare status poll), shut the write
-side, read the reply until the printer closes, close. The reply is one frame (`evolis_wire`).
+side, read the reply until the printer closes, close. The reply is one frame (`evolis_wire.frames`).
 
 Losing the link: a refused or reset connection, a timeout, or a reply that is not a frame
 raises `LinkLost`; `connect()` (a bare status poll) retries with jittered exponential back-off
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import structlog
 
-from controller.clock import Clock, SystemClock
+from contract.clock import Clock, SystemClock
+from evolis_wire.frames import FrameError, Reply, decode_reply
 
-from .evolis_wire import FrameError, Reply, decode_reply
 from .printer import PrinterUnavailable
 from .reconnect import BACKOFF_MAX_S, RECONNECT_WINDOW_S, reconnecting
 from .usb_transport import LinkLost

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from controller.contract.vocabulary import Consumable, PrinterFault, SpoilCause
-from controller.render.card_panels import CardPanels
+from contract.vocabulary import Consumable, PrinterFault, SpoilCause
+from evolis_wire.panels import CardPanels
 
 # The name core/printer_worker.py imports; the type is the vocabulary's `Consumable`.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import structlog
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
 
-from controller.clock import Clock
+from contract.clock import Clock
 
 log = structlog.get_logger(__name__)
 

@@ -9,8 +9,8 @@ active one; bulk endpoints come from the interface's descriptors.
 Writing: every write is checked. A short write (fewer bytes accepted than sent) is logged and the
 remainder is sent again, from where the printer stopped; `max_stalled_writes` writes in a row
 that accept nothing, or a write that times out (pyusb cannot say how much of it went), lose the
-link. Reading: a reply is a frame (`evolis_wire`: text, NUL, two bytes, the status block), read
-whole, so no part of its status block is left to be taken for the next reply; reads poll until
+link. Reading: a reply is a frame (`evolis_wire.frames`: text, NUL, two bytes, the status block),
+read whole, so no part of its status block is left to be taken for the next reply; reads poll until
 the request's deadline. A streamed card job is written without waiting for any reply.
 
 Losing the link: ENODEV (unplugged) or any other USB error, a write timeout, or no reply by the
@@ -32,9 +32,9 @@ import structlog
 import usb.core
 import usb.util
 
-from controller.clock import Clock, SystemClock
+from contract.clock import Clock, SystemClock
+from evolis_wire.frames import FrameError, FrameReader, Reply
 
-from .evolis_wire import FrameError, FrameReader, Reply
 from .printer import PrinterError, PrinterUnavailable
 from .reconnect import BACKOFF_MAX_S, RECONNECT_WINDOW_S, reconnecting
 

@@ -10,7 +10,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from controller.contract.vocabulary import AUDITED_COMMANDS, ActionSource
+from contract.vocabulary import AUDITED_COMMANDS, ActionSource
 from controller.queue.audit import Actor
 
 _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid

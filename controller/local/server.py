@@ -17,9 +17,9 @@ from typing import Any
 
 import structlog
 
+from contract.errors import CommandError
+from contract.vocabulary import CommandErrorCode
 from controller.app.config import LocalSection
-from controller.contract.errors import CommandError
-from controller.contract.vocabulary import CommandErrorCode
 from controller.core.commands import StationCommands
 from controller.local.authority import Authority, Peer, peer_of
 from controller.local.client import MAX_REQUEST_BYTES

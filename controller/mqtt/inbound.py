@@ -25,9 +25,9 @@ import structlog
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from controller.contract.jobspec import JobSpec, Rejection
-from controller.contract.topics import Topics
-from controller.contract.vocabulary import CommandErrorCode, RejectCode, Requester
+from contract.jobspec import JobSpec, Rejection
+from contract.topics import Topics
+from contract.vocabulary import CommandErrorCode, RejectCode, Requester
 from controller.mqtt.connection import Connection
 from controller.mqtt.requests import CommandProcessor, Reply, requester_of
 from controller.queue.db import StoreError

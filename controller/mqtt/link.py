@@ -19,9 +19,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import structlog
 
+from contract.clock import Clock
+from contract.topics import Topics
 from controller.app.config import MqttSection
-from controller.clock import Clock
-from controller.contract.topics import Topics
 from controller.mqtt.backoff import Backoff
 from controller.mqtt.connection import Connection, Will
 from controller.mqtt.inbound import Inbound

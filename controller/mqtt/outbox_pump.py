@@ -15,8 +15,8 @@ from collections.abc import Callable
 import paho.mqtt.client as mqtt
 import structlog
 
-from controller.clock import Clock
-from controller.contract.topics import Topics
+from contract.clock import Clock
+from contract.topics import Topics
 from controller.queue.outbox import Outbox
 
 log = structlog.get_logger(__name__)

@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 import structlog
 
-from controller.clock import Clock, rfc3339
-from controller.contract import strict_json
-from controller.contract.errors import CommandError
-from controller.contract.vocabulary import ActionSource, CommandErrorCode, Schema
+from contract import strict_json
+from contract.clock import Clock, rfc3339
+from contract.errors import CommandError
+from contract.vocabulary import ActionSource, CommandErrorCode, Schema
 from controller.queue.audit import CENTRAL_REQUESTER, Actor
 from controller.queue.db import Database, StoreError
 

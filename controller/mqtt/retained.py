@@ -16,9 +16,9 @@ from typing import Any
 
 import structlog
 
+from contract.clock import Clock, rfc3339
+from contract.vocabulary import Schema, StationState
 from controller import __version__
-from controller.clock import Clock, rfc3339
-from controller.contract.vocabulary import Schema, StationState
 from controller.queue.db import Database, get_meta, set_meta
 
 log = structlog.get_logger(__name__)

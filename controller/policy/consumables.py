@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from controller.contract.vocabulary import EMPTY_REASONS, Consumable, Reason
+from contract.vocabulary import EMPTY_REASONS, Consumable, Reason
 
 LOW_HYSTERESIS = 5
 """A low alert re-arms only above threshold + this, so a recount that wobbles by a few units

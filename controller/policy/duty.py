@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from controller.contract.vocabulary import Reason
+from contract.vocabulary import Reason
 from controller.policy import budget
 from controller.policy.budget import BudgetLimits
 from controller.policy.thermal import ThermalModel

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from controller.contract.vocabulary import JobReason
+from contract.vocabulary import JobReason
 
 # `is_expired` and its negation over the store's `jobs` columns; `:now` in `not_after`'s form.
 ELIGIBLE_WHERE = "(not_after IS NULL OR not_after >= :now)"

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from controller.contract.vocabulary import Reason
-from controller.contract.vocabulary import StationState as State
+from contract.vocabulary import Reason
+from contract.vocabulary import StationState as State
 from controller.policy.consumables import empty_reasons
 from controller.policy.duty import DutyDecision
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from controller.clock import rfc3339
-from controller.contract.vocabulary import ActionSource
+from contract.clock import rfc3339
+from contract.vocabulary import ActionSource
 from controller.queue.db import Database
 
 CENTRAL_REQUESTER = "central"  # who a remote command that names no requester is from

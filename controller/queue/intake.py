@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from controller.clock import Clock, rfc3339
-from controller.contract.jobspec import JobSpec, Rejection, parse_job
-from controller.contract.vocabulary import ACTIVE_STATES, EventType, RejectCode, Requester
+from contract.clock import Clock, rfc3339
+from contract.jobspec import JobSpec, Rejection, parse_job
+from contract.vocabulary import ACTIVE_STATES, EventType, RejectCode, Requester
 from controller.queue.db import Database, sql_literals
 from controller.queue.jobs import JobStore
 from controller.queue.outbox import emit

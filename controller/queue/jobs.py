@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from controller.clock import Clock, parse_rfc3339, rfc3339, rfc3339_us
-from controller.contract.jobspec import JobSpec, mask_nik
-from controller.contract.vocabulary import (
+from contract.clock import Clock, parse_rfc3339, rfc3339, rfc3339_us
+from contract.jobspec import JobSpec, mask_nik
+from contract.vocabulary import (
     AttemptOutcome,
     EventType,
     FailCode,

@@ -15,8 +15,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from controller.clock import rfc3339
-from controller.contract.vocabulary import AttemptOutcome, Consumable, EventType
+from contract.clock import rfc3339
+from contract.vocabulary import AttemptOutcome, Consumable, EventType
 from controller.policy.consumables import empty_alert, low_alert
 from controller.queue.outbox import emit
 

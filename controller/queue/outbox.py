@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from controller.clock import rfc3339
-from controller.contract.vocabulary import EventType, Schema
+from contract.clock import rfc3339
+from contract.vocabulary import EventType, Schema
 from controller.queue.db import Database
 
 

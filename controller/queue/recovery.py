@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from controller.contract.vocabulary import JobState, ReviewCause
+from contract.vocabulary import JobState, ReviewCause
 from controller.queue.jobs import JobStore
 
 log = structlog.get_logger(__name__)

@@ -4,7 +4,7 @@ Each migration runs once, in its own transaction, and `PRAGMA user_version` reco
 database has come. Never edit a released migration: append a new one. The migrations are history,
 so they spell out the vocabulary's names; tests/contract/test_vocabulary.py checks that the
 `CHECK (... IN (...))` lists of the migrated schema still agree with
-controller/contract/vocabulary.py.
+contract/vocabulary.py.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from controller.clock import Clock, rfc3339
+from contract.clock import Clock, rfc3339
 from controller.queue.audit import AuditLog
 from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake

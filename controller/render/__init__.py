@@ -2,7 +2,7 @@
 
     problems = field_problems(card) + image_problems(card)   # intake: reject if any
     images = render_card(card)                               # raises RenderError if not
-    panels = encode_panels(images)                           # card_panels.CardPanels
+    panels = encode_panels(images)                           # evolis_wire.panels.CardPanels
 
 Rendering is deterministic: the same card gives byte-identical images and panels. The fonts
 ship inside the package and are laid out without Raqm, so the host's libraries do not matter

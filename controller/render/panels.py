@@ -7,10 +7,10 @@ corner and runs up its left edge, as Evolis' own library sends it).
 
 Levels: a panel pixel holds an ink level from 0 (no ink) to `levels - 1` (full ink). The front's
 y, m and c panels take the inks complementary to blue, green and red at the depth of the
-printer's model (`card_panels.colour_levels`: 256 levels for the Primacy family, 128 for the
+printer's model (`evolis_wire.panels.colour_levels`: 256 levels for the Primacy family, 128 for the
 Zenius): a pixel with red value `r` gets cyan level `round((255 - r) × (levels - 1) / 255)`,
 likewise m from green and y from blue. Black text is also printed in colour (a rich black
-under the K panel). Pixels are packed as `card_panels` describes.
+under the K panel). Pixels are packed as `evolis_wire.panels` describes.
 
 Panels per card: the front is y, m, c, k (2 levels: the front's black text, set where its
 coverage is at least half) and o (2 levels, every pixel set: overlay everywhere); the back is a
@@ -23,7 +23,7 @@ from functools import cache
 
 from PIL import Image, ImageChops
 
-from controller.render.card_panels import (
+from evolis_wire.panels import (
     DEFAULT_COLOUR_LEVELS,
     PANEL_HEIGHT,
     PANEL_WIDTH,

@@ -10,7 +10,7 @@ import pytest
 from central.gateway import GammuOutbox
 from central.sms import ReminderSchedule
 from central.store import Effects, mark_collected
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from tests.central.conftest import add_citizen, sentitems, wait_sent
 from tests.central.test_store import NOW, event
 

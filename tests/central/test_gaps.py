@@ -8,7 +8,7 @@ from central.gaps import GapPolicy, plan, sweep
 from central.gateway import GammuOutbox
 from central.sms import ReminderSchedule
 from central.store import Effects
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from tests.central.test_store import event
 
 POLICY = GapPolicy(grace=timedelta(seconds=5), retry=timedelta(seconds=30), max_replays=2)

@@ -1,4 +1,4 @@
-"""The contract's vocabulary is written once: in controller/contract/vocabulary.py.
+"""The contract's vocabulary is written once: in contract/vocabulary.py.
 
 Every string constant in controller/ (docstrings aside) is checked: none may equal a name of
 the vocabulary, and none may quote one as an SQL literal (`state = 'queued'`). The database
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.contract import vocabulary
-from controller.contract.vocabulary import (
+from contract import vocabulary
+from contract.vocabulary import (
     ACTIVE_STATES,
     ActionSource,
     AttemptOutcome,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.queue.store import Store
 from tests.daemon.hanging_daemon import HANG
 from tests.support.jobs import make_job, payload

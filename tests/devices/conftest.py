@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.devices.evolis import EvolisDriver, EvolisSettings
 from controller.devices.usb_transport import UsbTarget, UsbTransport
-from controller.render.card_panels import CardPanels, PrintPanel, panel_size
+from evolis_wire.panels import CardPanels, PrintPanel, panel_size
 from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.devices.evolis_wire import (
+from evolis_wire.frames import (
     FrameError,
     FrameReader,
     Reply,

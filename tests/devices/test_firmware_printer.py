@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controller.devices.evolis_wire import FrameReader, StatusBlock, decode_reply
-from controller.render.card_panels import panel_size
+from evolis_wire.frames import FrameReader, StatusBlock, decode_reply
+from evolis_wire.panels import panel_size
 from firmware.faults import FaultSpec
 from firmware.virtual_printer import VirtualPrinter
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from controller.render.card_panels import panel_size
+from evolis_wire.panels import panel_size
 from firmware.protocol import Command, CommandParser, FramingError
 
 

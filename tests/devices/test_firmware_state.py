@@ -7,7 +7,7 @@ import os
 
 from PIL import Image
 
-from controller.render.card_panels import PANEL_WIDTH, PLANE_BYTES, panel_size
+from evolis_wire.panels import PANEL_WIDTH, PLANE_BYTES, panel_size
 from firmware.state import CardRecord, PrinterState, StateStore
 
 

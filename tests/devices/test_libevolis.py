@@ -27,9 +27,9 @@ try:
 except OSError as error:  # libevolis has no build for this machine, or cannot load
     pytest.skip(f"libevolis cannot load here: {error}", allow_module_level=True)
 
-from controller.devices.evolis_wire import FLAG_BITS
 from controller.render import encode_panels, render_card
 from controller.render.panels import decode_panel
+from evolis_wire.frames import FLAG_BITS
 from firmware.net_server import serve_in_thread
 from firmware.protocol import Command, CommandParser
 from firmware.virtual_printer import VirtualPrinter

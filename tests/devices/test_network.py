@@ -12,10 +12,10 @@ from unittest.mock import ANY
 
 import pytest
 
-from controller.devices.evolis_wire import decode_reply
 from controller.devices.factory import network_driver
 from controller.devices.net_transport import NetworkSettings
 from controller.devices.printer import Fault, Identity, Level, Printed, PrinterUnavailable, Unknown
+from evolis_wire.frames import decode_reply
 from firmware.net_server import PrinterServer, serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
 from tests.support.broker import free_port

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from contract.clock import ManualClock
 from controller.app.config import MqttSection
-from controller.clock import ManualClock
 from controller.mqtt import LinkTiming
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from contract.clock import Clock
+from contract.errors import CommandError
 from controller.app.config import MqttSection
-from controller.clock import Clock
-from controller.contract.errors import CommandError
 from controller.mqtt import LinkTiming, MqttLink
 from controller.queue.audit import Actor
 from controller.queue.db import StoreError

@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+from contract.clock import SystemClock
 from controller.app.logsetup import configure_logging
-from controller.clock import SystemClock
 from controller.queue.store import Store
 from tests.mqtt.kit import LOADED, LOW, STATION, linked_station, mqtt_settings
 

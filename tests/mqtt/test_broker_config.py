@@ -13,7 +13,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from controller.contract.topics import Topics
+from contract.topics import Topics
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer

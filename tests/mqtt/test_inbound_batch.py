@@ -13,8 +13,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from controller.clock import ManualClock
-from controller.contract.topics import Topics
+from contract.clock import ManualClock
+from contract.topics import Topics
 from controller.mqtt.inbound import Inbound
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.intake import IntakeResult

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import paho.mqtt.client as mqtt
 
-from controller.clock import ManualClock
-from controller.contract.topics import Topics
+from contract.clock import ManualClock
+from contract.topics import Topics
 from controller.mqtt.outbox_pump import MARK_AFTER_S, MARK_BATCH_WINDOWS, OutboxPump
 from controller.queue.outbox import emit
 from controller.queue.store import Store

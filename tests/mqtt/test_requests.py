@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
 from tests.mqtt.kit import RecordingHandler

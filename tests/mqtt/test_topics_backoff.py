@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.contract.topics import Topics
+from contract.topics import Topics
 from controller.mqtt.backoff import Backoff
 
 TOPICS = Topics("ektp/v1", "3271-bogor-timur-01")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from controller.contract.vocabulary import Consumable
+from contract.vocabulary import Consumable
 from controller.policy.consumables import can_finish_card, empty_alert, empty_reasons, low_alert
 
 

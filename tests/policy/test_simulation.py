@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.contract.vocabulary import Consumable
+from contract.vocabulary import Consumable
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig, decide, history_since
 from controller.policy.retry import after_spoil

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from controller.clock import rfc3339
-from controller.contract.vocabulary import Requester
+from contract.clock import rfc3339
+from contract.vocabulary import Requester
 from controller.queue.intake import REJECTION_MEMORY
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from controller.contract import jobspec
-from controller.contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
+from contract import jobspec
+from contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
 from tests.support.jobs import make_job, nik_for, payload
 from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 

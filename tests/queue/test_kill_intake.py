@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.queue.store import Store
 from tests.support.intake_child import STATION
 

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controller.clock import ManualClock
-from controller.contract.jobspec import JobSpec, parse_job
-from controller.contract.vocabulary import JobReason, JobState
+from contract.clock import ManualClock
+from contract.jobspec import JobSpec, parse_job
+from contract.vocabulary import JobReason, JobState
 from controller.policy.selection import QueuedJob, blanks_scarce, choose_next, expired
 from controller.queue.store import Store
 from tests.support.jobs import make_job, nik_for, payload

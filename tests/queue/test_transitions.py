@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from controller.clock import rfc3339
-from controller.contract.vocabulary import ActionSource
+from contract.clock import rfc3339
+from contract.vocabulary import ActionSource
 from controller.queue.audit import Actor
 from controller.queue.jobs import ENDED, TRANSITIONS, IllegalTransition, ReasonRequired
 from controller.queue.store import Store

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from controller.clock import ManualClock, parse_rfc3339
-from controller.contract.jobspec import parse_job
+from contract.clock import ManualClock, parse_rfc3339
+from contract.jobspec import parse_job
 from controller.policy.thermal import ThermalModel
 from controller.queue.jobs import ENDED
 from controller.queue.outbox import OutboxEvent

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contract.clock import SystemClock
 from controller.app.assembly import build_station
 from controller.app.config import Config, load_config
-from controller.clock import SystemClock
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.local.authority import Authority, Peer

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
-from controller.contract.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIELDS
+from contract.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIELDS
 from controller.render import FIELD_MAX_CHARS
 from tests.reliability.people import valid_job
 from tests.support.jobs import station_today

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.clock import parse_rfc3339
+from contract.clock import parse_rfc3339
 from tests.reliability.conftest import Report
 from tests.reliability.harness import StationProcess, StationSettings
 from tests.reliability.operator import Operator

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from controller.clock import ManualClock
-from controller.contract.jobspec import JobSpec, Rejection, parse_job
-from controller.contract.vocabulary import RejectCode
+from contract.clock import ManualClock
+from contract.jobspec import JobSpec, Rejection, parse_job
+from contract.vocabulary import RejectCode
 from controller.policy.budget import BudgetLimits
 from controller.queue.store import Store
 from tests.reliability.conftest import Report, session_scale

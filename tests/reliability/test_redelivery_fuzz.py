@@ -23,7 +23,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.policy.budget import BudgetLimits
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.clock import ManualClock
+from contract.jobspec import Rejection, parse_job
 from controller.app.config import ConfigError, load_config
-from controller.clock import ManualClock
-from controller.contract.jobspec import Rejection, parse_job
 from controller.core.reloads import note_untold_reload
 from controller.local.client import request
 from controller.local.server import ControlServer

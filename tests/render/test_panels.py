@@ -13,14 +13,14 @@ from controller.render import (
     preview_front,
     render_card,
 )
-from controller.render.card_panels import (
+from controller.render.panels import ink_level, to_panel
+from evolis_wire.panels import (
     PANEL_HEIGHT,
     PANEL_WIDTH,
     PLANE_BYTES,
     colour_levels,
     panel_size,
 )
-from controller.render.panels import ink_level, to_panel
 
 from .samples import sample_card
 

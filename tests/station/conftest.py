@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from contract.clock import SystemClock
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config, load_config
-from controller.clock import SystemClock
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.devices.factory import network_driver, virtual_driver, virtual_printer

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.clock import SystemClock
+from contract.errors import CommandError
 from controller.app.config import LocalSection
-from controller.clock import SystemClock
-from controller.contract.errors import CommandError
 from controller.core.commands import StationCommands
 from controller.local.server import ControlServer
 from controller.mqtt.requests import CommandProcessor

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.contract.errors import CommandError
+from contract.errors import CommandError
 from controller.core.commands import StationCommands
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.contract.errors import CommandError
+from contract.errors import CommandError
 from controller.core.commands import StationCommands
 from controller.queue.audit import Actor
 from tests.support.jobs import make_job, payload

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.contract.errors import CommandError
+from contract.errors import CommandError
 from controller.core import commands
 from controller.core.commands import REPLAY_WINDOW_S, ReplayBudget, StationCommands
 from tests.support.jobs import make_job, payload

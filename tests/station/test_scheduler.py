@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controller.clock import ManualClock
+from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from contract.clock import SystemClock
 from controller.app.logsetup import configure_logging
-from controller.clock import SystemClock
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from contract.vocabulary import FaultKind, LogLevel
 from controller.app.config.checks import (
     CHECKS,
     ConfigError,
@@ -34,7 +35,6 @@ from controller.app.config.checks import (
     time_zone,
 )
 from controller.app.config.reader import INVALID, Reader, Where
-from controller.contract.vocabulary import FaultKind, LogLevel
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig
 from controller.policy.thermal import ThermalModel

@@ -16,8 +16,8 @@ import structlog
 from gpiozero import LED, Button, Buzzer, CPUTemperature, Device, DigitalInputDevice, OutputDevice
 from gpiozero.pins import Factory
 
+from contract.vocabulary import Resolution, StationState
 from controller.app.config import PanelSection
-from controller.contract.vocabulary import Resolution, StationState
 
 from .factory import PanelError, check_factory_name, open_factory
 from .fan import FanControl

@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from gpiozero import Button, DigitalInputDevice
 
-from controller.contract.vocabulary import Resolution
+from contract.vocabulary import Resolution
 
 log = structlog.get_logger(__name__)
 

@@ -7,7 +7,7 @@ import threading
 
 from gpiozero import LED, Buzzer
 
-from controller.contract.vocabulary import AlertCode, AttemptOutcome, StationState
+from contract.vocabulary import AlertCode, AttemptOutcome, StationState
 
 
 class Light(enum.Enum):

@@ -18,10 +18,10 @@ from typing import Any
 
 import structlog
 
-from controller.clock import parse_rfc3339
-from controller.contract import strict_json
-from controller.contract.strict_json import StrictJsonError
-from controller.contract.vocabulary import JobReason, RejectCode, Schema
+from contract import strict_json
+from contract.clock import parse_rfc3339
+from contract.strict_json import StrictJsonError
+from contract.vocabulary import JobReason, RejectCode, Schema
 from controller.render import field_problems, image_problems
 
 log = structlog.get_logger(__name__)
