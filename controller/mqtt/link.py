@@ -21,13 +21,13 @@ import structlog
 
 from contract.clock import Clock
 from contract.topics import Topics
-from controller.app.config import MqttSection
 from controller.mqtt.backoff import Backoff
 from controller.mqtt.connection import Connection, Will
 from controller.mqtt.inbound import Inbound
 from controller.mqtt.outbox_pump import OutboxPump
 from controller.mqtt.requests import CommandHandler, CommandProcessor
 from controller.mqtt.retained import StatusProvider, StatusReport, next_session
+from controller.mqtt.settings import MqttSettings
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult
 from controller.queue.store import Store
@@ -58,7 +58,7 @@ class MqttLink:
 
     def __init__(
         self,
-        settings: MqttSection,
+        settings: MqttSettings,
         station: str,
         store: Store,
         clock: Clock,
