@@ -28,6 +28,8 @@ from controller.mqtt.settings import MqttSettings
 
 log = structlog.get_logger(__name__)
 
+CONNECT_TIMEOUT_S = 10.0  # from CONNECT to CONNACK at most
+
 
 @dataclass(frozen=True)
 class Will:
@@ -88,7 +90,7 @@ class Connection:
         will: Will,
         listener: ConnectionListener,
         *,
-        connect_timeout_s: float = 10.0,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ) -> None:
         self._settings = settings
         self._listener = listener
