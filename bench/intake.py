@@ -42,7 +42,7 @@ from bench.common import (
 )
 from contract.clock import SystemClock
 from contract.topics import Topics
-from controller.mqtt import MqttLink
+from controller.mqtt.link import MqttLink
 from controller.mqtt.settings import MqttSettings
 from controller.queue.intake import IntakeResult
 

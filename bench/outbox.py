@@ -27,7 +27,7 @@ from bench.broker import client, close, connect, running_broker
 from bench.common import STATION, Context, Measure, median, open_store, station_logging
 from contract.clock import SystemClock
 from contract.topics import Topics
-from controller.mqtt import MqttLink
+from controller.mqtt.link import MqttLink
 from controller.mqtt.settings import MqttSettings
 from controller.queue.outbox import emit
 from controller.queue.store import Store

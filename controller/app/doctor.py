@@ -216,7 +216,7 @@ def _gpio(config: Config, daemon: dict[str, Any] | None) -> Check:
 
 
 def _panel(config: Config) -> Check:
-    from controller.devices.panel import Panel
+    from controller.devices.panel.board import Panel
 
     class NoActions:
         def toggle_pause(self) -> None: ...

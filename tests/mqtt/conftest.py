@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from contract.clock import ManualClock
-from controller.mqtt import LinkTiming
 from controller.mqtt.settings import MqttSettings
+from controller.mqtt.timing import LinkTiming
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ROOT, LinkedStation, linked_station

@@ -8,8 +8,9 @@ from typing import Any
 
 from contract.clock import Clock
 from contract.errors import CommandError
-from controller.mqtt import LinkTiming, MqttLink
+from controller.mqtt.link import MqttLink
 from controller.mqtt.settings import MqttSettings
+from controller.mqtt.timing import LinkTiming
 from controller.queue.audit import Actor
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult

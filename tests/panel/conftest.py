@@ -13,7 +13,7 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 from controller.devices.panel.settings import PanelSettings
 
 CONTRACT_STATES = [

@@ -8,8 +8,9 @@ import pytest
 from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
-from controller.devices.panel import Panel, PanelError
 from controller.devices.panel import factory as panel_factory
+from controller.devices.panel.board import Panel
+from controller.devices.panel.factory import PanelError
 from controller.devices.panel.settings import PanelSettings
 
 from .conftest import CONTRACT_STATES, PINS, Recorder

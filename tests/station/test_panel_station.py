@@ -11,7 +11,7 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 from controller.core.panel_bridge import StationPanelActions, attach_panel
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 from controller.devices.panel.settings import PanelSettings
 from tests.panel.conftest import PINS, HeldLowPin
 from tests.support.jobs import make_job, payload
