@@ -103,7 +103,7 @@ def virtual_driver(
     return EvolisDriver(transport, options)
 
 
-def configured_virtual_printer(
+def _configured_virtual_printer(
     settings: VirtualPrinterSettings, state_dir: Path | str, clock: Clock
 ) -> VirtualPrinter:
     """The virtual printer of `[printer.virtual]`."""
@@ -141,5 +141,5 @@ def configured_driver(
             card_timeout_s=settings.card_timeout_s,
             command_timeout_s=settings.command_timeout_s,
         )
-    machine = configured_virtual_printer(settings.virtual, state_dir, clock)
+    machine = _configured_virtual_printer(settings.virtual, state_dir, clock)
     return virtual_driver(machine, card_timeout_s=settings.card_timeout_s)
