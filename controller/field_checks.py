@@ -3,7 +3,7 @@
 A field declares its checks in its metadata, ``port: int = checked(Range(1, 65535),
 default=8883)``; a rule that relates fields is a method of its settings class, listed in the
 class's `RULES`, that yields a `Finding` per problem. Each part keeps its settings beside its
-code (`controller/mqtt/settings.py`, ...); `controller/app/config` reads the file into them and
+code (`controller/mqtt/settings.py`, ...); the app's config reader reads the file into them and
 reports what the checks and rules find. This module needs only the standard library, so that
 every part can use it without reaching up into the app.
 """
