@@ -31,8 +31,7 @@ from typing import Any
 from bench.common import Context, Measure, job_payloads, open_store, station_logging
 from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
-from controller.policy.budget import BudgetLimits
-from controller.policy.duty import DutyConfig
+from controller.policy.duty import DutySettings
 from controller.queue.store import Store
 
 OPEN = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
@@ -43,13 +42,13 @@ RESTART_EVERY = 25
 TARGET = 0.98
 LIFTED = 10_000
 SCENARIOS = {
-    "defaults": DutyConfig(),
-    "hourly limit": DutyConfig(budget=BudgetLimits(daily_limit=LIFTED)),
-    "head model": DutyConfig(budget=BudgetLimits(daily_limit=LIFTED, hourly_limit=LIFTED)),
+    "defaults": DutySettings(),
+    "hourly limit": DutySettings(daily_limit=LIFTED),
+    "head model": DutySettings(daily_limit=LIFTED, hourly_limit=LIFTED),
 }
 
 
-def optimum(config: DutyConfig, opening: datetime, closing: datetime) -> int:
+def optimum(config: DutySettings, opening: datetime, closing: datetime) -> int:
     """Cards a greedy schedule starts in [opening, closing) (module docstring)."""
     model, limits = config.thermal, config.budget
     h, tau = model.heat_per_card_c, model.cooling_tau_s
@@ -77,7 +76,7 @@ def optimum(config: DutyConfig, opening: datetime, closing: datetime) -> int:
 class Kiosk:
     """A store and scheduler on one database file, restartable."""
 
-    def __init__(self, path: Path, clock: ManualClock, config: DutyConfig) -> None:
+    def __init__(self, path: Path, clock: ManualClock, config: DutySettings) -> None:
         self.path, self.clock, self.config = path, clock, config
         self.store: Store | None = None
         self.restart()
@@ -93,7 +92,7 @@ class Kiosk:
             self.store.close()
 
 
-def station_day(workdir: Path, config: DutyConfig, jobs: int) -> dict[str, Any]:
+def station_day(workdir: Path, config: DutySettings, jobs: int) -> dict[str, Any]:
     """Run one day through the store and scheduler; return cards printed, restarts, time."""
     clock = ManualClock(OPEN - timedelta(hours=1))
     kiosk = Kiosk(workdir / "station.db", clock, config)

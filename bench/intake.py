@@ -42,8 +42,8 @@ from bench.common import (
 )
 from contract.clock import SystemClock
 from contract.topics import Topics
-from controller.app.config import MqttSection
-from controller.mqtt import MqttLink
+from controller.mqtt.link import MqttLink
+from controller.mqtt.settings import MqttSettings
 from controller.queue.intake import IntakeResult
 
 ROOT = "ektp/v1"
@@ -73,7 +73,7 @@ def station_rate(workdir: Path, port: int, payloads: list[bytes]) -> dict[str, A
             ended[0] = time.perf_counter()
             done.set()
 
-    settings = MqttSection(host="127.0.0.1", port=port, topic_root=ROOT)
+    settings = MqttSettings(host="127.0.0.1", port=port, topic_root=ROOT)
     link = MqttLink(
         settings,
         STATION,

@@ -27,13 +27,13 @@ from bench.broker import client, close, connect, running_broker
 from bench.common import STATION, Context, Measure, median, open_store, station_logging
 from contract.clock import SystemClock
 from contract.topics import Topics
-from controller.app.config import MqttSection
-from controller.mqtt import MqttLink
+from controller.mqtt.link import MqttLink
+from controller.mqtt.settings import MqttSettings
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 
 ROOT = "ektp/v1"
-WINDOW = MqttSection().max_inflight
+WINDOW = MqttSettings().max_inflight
 TARGET_RATIO = 0.8
 RUNS = 3
 
@@ -66,7 +66,7 @@ def station_drain(workdir: Path, port: int, count: int) -> dict[str, Any]:
         event.payload(STATION) for event in store.outbox.pending(limit=count)
     ]  # for the raw publisher: the very bytes the station publishes
     link = MqttLink(
-        MqttSection(host="127.0.0.1", port=port, topic_root=ROOT),
+        MqttSettings(host="127.0.0.1", port=port, topic_root=ROOT),
         STATION,
         store,
         SystemClock(),

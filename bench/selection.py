@@ -38,7 +38,7 @@ from bench.common import (
 from contract.clock import SystemClock
 from contract.vocabulary import JobReason, JobState, Requester
 from controller.core.scheduler import PrinterView, Scheduler
-from controller.policy.duty import DutyConfig
+from controller.policy.duty import DutySettings
 
 SIZES = (1_000, 100_000, 1_000_000)
 CALLS = 300
@@ -131,7 +131,7 @@ def measure(path: Path, count: int, calls: int) -> dict[str, Any]:
                 ).fetchone()
 
         baseline = timed_ms(calls, lookup)
-        scheduler = Scheduler(store, DutyConfig(), reserve_cards=20)
+        scheduler = Scheduler(store, DutySettings(), reserve_cards=20)
         evaluate = timed_ms(
             max(3, calls // 30),
             lambda: scheduler.evaluate(

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from controller.app.config import CHECKS, ConfigError, MqttSection, load_config
+from controller.app.config import ConfigError, load_config
+from controller.field_checks import CHECKS
+from controller.mqtt.settings import MqttSettings
 from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +152,7 @@ def test_a_wrong_value_does_not_hide_a_rule_of_its_section(tmp_path: Path) -> No
 
 
 def test_the_bound_declared_on_a_field_is_the_one_enforced(tmp_path: Path) -> None:
-    port_field = next(each for each in dataclasses.fields(MqttSection) if each.name == "port")
+    port_field = next(each for each in dataclasses.fields(MqttSettings) if each.name == "port")
     (bound,) = port_field.metadata[CHECKS]
     for port in (bound.low, bound.high):
         assert load_config(write(tmp_path, f"[mqtt]\nport = {port}\n")).mqtt.port == port

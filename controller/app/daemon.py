@@ -30,7 +30,7 @@ from controller.app.sdnotify import Notifier
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.core.panel_bridge import StationPanelActions, attach_panel
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 from controller.local.server import ControlServer
 from controller.mqtt.link import MqttLink
 

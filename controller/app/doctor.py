@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from contract.vocabulary import CommandName
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
+from controller.devices.settings import Driver
 from controller.local.client import DaemonNotRunning, request
 from controller.queue.db import schema_too_new
 
@@ -132,7 +133,7 @@ def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
                 f"flags {printer['flags'] or 'none'} (as the daemon sees it)",
             )
         return Check("printer", FAIL, "the daemon cannot reach the printer")
-    if config.printer.driver == "virtual":
+    if config.printer.driver == Driver.VIRTUAL:
         return Check("printer", OK, "virtual printer (training mode)")
     return _probe("printer", _real_printer, config)
 
@@ -145,7 +146,7 @@ def _real_printer(config: Config) -> Check:
     from controller.devices.usb_transport import TransportSettings
 
     printer = config.printer
-    if printer.driver == "network":
+    if printer.driver == Driver.NETWORK:
         where = f"at {printer.host}:{printer.port}"
         driver = network_driver(
             printer.host,
@@ -215,7 +216,7 @@ def _gpio(config: Config, daemon: dict[str, Any] | None) -> Check:
 
 
 def _panel(config: Config) -> Check:
-    from controller.devices.panel import Panel
+    from controller.devices.panel.board import Panel
 
     class NoActions:
         def toggle_pause(self) -> None: ...

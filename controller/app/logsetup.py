@@ -11,11 +11,24 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from typing import TextIO
 
 import structlog
 
 from contract.vocabulary import LogLevel
+from controller.field_checks import OneOf, checked
+
+FORMATS = ("auto", "json", "console")  # auto: console on a terminal, JSON lines elsewhere
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """The `[log]` section."""
+
+    level: str = checked(OneOf(tuple(LogLevel)), default=LogLevel.INFO)
+    format: str = checked(OneOf(FORMATS), default="auto")
+
 
 # Python's levels as syslog priorities (sd-daemon(3)), highest first: <2> crit, <3> err, ...
 PRIORITIES = (
@@ -50,7 +63,7 @@ class JournalPrefixed(structlog.stdlib.ProcessorFormatter):
 
 
 def configure_logging(
-    level: str = LogLevel.INFO, fmt: str = "auto", stream: TextIO | None = None
+    level: str = LogSettings.level, fmt: str = LogSettings.format, stream: TextIO | None = None
 ) -> None:
     """Route structlog and the standard library's logging (paho, tenacity) to one stream."""
     stream = stream or sys.stderr

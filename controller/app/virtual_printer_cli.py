@@ -16,6 +16,7 @@ from contract.clock import SystemClock
 from contract.vocabulary import LogLevel
 from controller.app.logsetup import configure_logging
 from controller.devices.factory import virtual_printer
+from controller.devices.settings import VirtualPrinterSettings
 from firmware.models import MODELS
 from firmware.net_server import PrinterServer
 
@@ -34,10 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", type=listen_address, required=True, metavar="HOST:PORT")
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--model", choices=sorted(MODELS), default="primacy")
-    parser.add_argument("--seconds-per-card", type=float, default=20.0)
-    parser.add_argument("--cards", type=int, default=100, help="loaded on a first start")
-    parser.add_argument("--ribbon", type=int, default=250, help="loaded on a first start")
-    parser.add_argument("--film", type=int, default=500, help="loaded on a first start")
+    defaults = VirtualPrinterSettings  # as the station's own virtual printer
+    parser.add_argument("--seconds-per-card", type=float, default=defaults.seconds_per_card)
+    first = "loaded on a first start"
+    parser.add_argument("--cards", type=int, default=defaults.cards, help=first)
+    parser.add_argument("--ribbon", type=int, default=defaults.ribbon, help=first)
+    parser.add_argument("--film", type=int, default=defaults.film, help=first)
     parser.add_argument("--save-cards", action="store_true", help="save a picture of each card")
 
 

@@ -34,11 +34,14 @@ from controller.core.scheduler import Evaluation, PrinterView, Scheduler
 from controller.core.status import StatusBoard
 from controller.core.storage_health import StorageHealth
 from controller.devices.printer import PrinterDriver
+from controller.policy.retention import RetentionSettings
 from controller.queue.db import StoreError, get_meta, set_meta
 from controller.queue.store import Store
 
 log = structlog.get_logger(__name__)
 RETENTION_EVERY_S = 600.0
+POLL_INTERVAL_S = 2.0  # an idle printer's status is asked this often
+MAX_WAIT_S = 1.0  # the loop's longest sleep
 PAUSED_KEY = StationState.PAUSED  # meta: "1" while a person has paused the station
 T = TypeVar("T")
 POWER_ALERT = Alert(
@@ -68,9 +71,9 @@ class Station:
         station_id: str,
         daily_limit: int,
         card_timeout_s: float,
-        poll_interval_s: float = 2.0,
-        max_wait_s: float = 1.0,
-        retention_h: float = 24.0,
+        poll_interval_s: float = POLL_INTERVAL_S,
+        max_wait_s: float = MAX_WAIT_S,
+        retention_h: float = RetentionSettings.ended_job_hours,
     ) -> None:
         """`max_wait_s`: the longest the loop sleeps, so `heartbeat` runs at least this often.
         `retention_h`: how long an ended job keeps its card's text (`[retention]`)."""

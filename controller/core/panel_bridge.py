@@ -7,7 +7,7 @@ import structlog
 from contract.vocabulary import AttemptOutcome, Resolution
 from controller.core.loop import Station
 from controller.core.operations import Operations
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 
 log = structlog.get_logger(__name__)
 

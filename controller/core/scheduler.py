@@ -12,7 +12,7 @@ from datetime import datetime
 from contract.vocabulary import Consumable, JobState
 from controller.devices.printer import PrinterStatus
 from controller.policy import duty, selection
-from controller.policy.duty import DutyConfig, DutyDecision
+from controller.policy.duty import DutyDecision, DutySettings
 from controller.policy.station_state import (
     StationInputs,
     StationState,
@@ -73,9 +73,9 @@ class Evaluation:
 
 
 class Scheduler:
-    def __init__(self, store: Store, duty_config: DutyConfig, reserve_cards: int) -> None:
+    def __init__(self, store: Store, duty_settings: DutySettings, reserve_cards: int) -> None:
         self._store = store
-        self._duty = duty_config
+        self._duty = duty_settings
         self._reserve = reserve_cards
 
     def evaluate(

@@ -14,6 +14,8 @@ from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
 from .net_transport import NetworkSettings, NetworkTransport
+from .printer import PrinterDriver
+from .settings import Driver, PrinterSettings, VirtualPrinterSettings
 from .usb_transport import TransportSettings, UsbTarget, UsbTransport
 
 
@@ -22,7 +24,7 @@ def usb_driver(
     clock: Clock,
     vendor_id: int | None = None,
     product_id: int | None = None,
-    card_timeout_s: float = 120.0,
+    card_timeout_s: float = EvolisSettings.card_timeout_s,
     command_timeout_s: float = EvolisSettings.command_timeout_s,
     settings: TransportSettings | None = None,
 ) -> EvolisDriver:
@@ -38,7 +40,7 @@ def network_driver(
     port: int,
     *,
     clock: Clock,
-    card_timeout_s: float = 120.0,
+    card_timeout_s: float = EvolisSettings.card_timeout_s,
     command_timeout_s: float = EvolisSettings.command_timeout_s,
     virtual_extensions: bool = False,
     settings: NetworkSettings | None = None,
@@ -65,7 +67,7 @@ def virtual_printer(
     faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]] = (),
     save_cards: bool = False,
     info: PrinterInfo | None = None,
-    keep_cards_hours: float = 24.0,
+    keep_cards_hours: float = VirtualPrinterSettings.keep_cards_hours,
     extensions: bool = True,
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
@@ -90,7 +92,7 @@ def virtual_printer(
 def virtual_driver(
     printer: VirtualPrinter,
     *,
-    card_timeout_s: float = 120.0,
+    card_timeout_s: float = EvolisSettings.card_timeout_s,
     settings: TransportSettings | None = None,
     **backend_options: Any,
 ) -> EvolisDriver:
@@ -99,3 +101,45 @@ def virtual_driver(
     transport = UsbTransport(backend=backend, clock=printer.clock, settings=settings)
     options = EvolisSettings(card_timeout_s=card_timeout_s, virtual_extensions=printer.extensions)
     return EvolisDriver(transport, options)
+
+
+def _configured_virtual_printer(
+    settings: VirtualPrinterSettings, state_dir: Path | str, clock: Clock
+) -> VirtualPrinter:
+    """The virtual printer of `[printer.virtual]`."""
+    return virtual_printer(
+        state_dir,
+        clock=clock,
+        seconds_per_card=settings.seconds_per_card,
+        cards=settings.cards,
+        ribbon=settings.ribbon,
+        film=settings.film,
+        faults=settings.faults,
+        save_cards=settings.save_cards,
+        keep_cards_hours=settings.keep_cards_hours,
+    )
+
+
+def configured_driver(
+    settings: PrinterSettings, state_dir: Path | str, clock: Clock
+) -> PrinterDriver:
+    """The driver `[printer]` names; the virtual printer keeps its state in `state_dir`."""
+    if settings.driver == Driver.NETWORK:
+        return network_driver(
+            settings.host,
+            settings.port,
+            clock=clock,
+            card_timeout_s=settings.card_timeout_s,
+            command_timeout_s=settings.command_timeout_s,
+            virtual_extensions=settings.virtual_extensions,
+        )
+    if settings.driver != Driver.VIRTUAL:
+        return usb_driver(
+            clock=clock,
+            vendor_id=settings.vendor_id,
+            product_id=settings.product_id,
+            card_timeout_s=settings.card_timeout_s,
+            command_timeout_s=settings.command_timeout_s,
+        )
+    machine = _configured_virtual_printer(settings.virtual, state_dir, clock)
+    return virtual_driver(machine, card_timeout_s=settings.card_timeout_s)

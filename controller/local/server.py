@@ -19,21 +19,21 @@ import structlog
 
 from contract.errors import CommandError
 from contract.vocabulary import CommandErrorCode
-from controller.app.config import LocalSection
 from controller.core.commands import StationCommands
 from controller.local.authority import Authority, Peer, peer_of
 from controller.local.client import MAX_REQUEST_BYTES
+from controller.local.settings import LocalSettings
 
 log = structlog.get_logger(__name__)
 
 
 class ControlServer:
     def __init__(
-        self, path: Path, commands: StationCommands, settings: LocalSection | None = None
+        self, path: Path, commands: StationCommands, settings: LocalSettings | None = None
     ) -> None:
         self._path = path
         self._commands = commands
-        settings = settings or LocalSection()
+        settings = settings or LocalSettings()
         if path.exists():
             path.unlink()  # left by a daemon that did not stop cleanly
         authority = Authority(frozenset(settings.operators), frozenset(settings.operator_groups))

@@ -24,9 +24,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from controller.app.config import MqttSection
+from controller.mqtt.settings import MqttSettings
 
 log = structlog.get_logger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0  # from CONNECT to CONNACK at most
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class _PahoLog:
         self._logger.log(level, msg, *args)
 
 
-def apply_credentials(client: mqtt.Client, settings: MqttSection) -> None:
+def apply_credentials(client: mqtt.Client, settings: MqttSettings) -> None:
     """The station's user name and password, and its TLS files (CA, client certificate)."""
     if settings.username:
         client.username_pw_set(settings.username, settings.password or None)
@@ -83,12 +85,12 @@ class Connection:
 
     def __init__(
         self,
-        settings: MqttSection,
+        settings: MqttSettings,
         client_id: str,
         will: Will,
         listener: ConnectionListener,
         *,
-        connect_timeout_s: float = 10.0,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ) -> None:
         self._settings = settings
         self._listener = listener

@@ -22,8 +22,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from controller.app.config import MqttSection
-from controller.mqtt.connection import apply_credentials
+from controller.mqtt.connection import CONNECT_TIMEOUT_S, apply_credentials
+from controller.mqtt.settings import MqttSettings
 
 DOCTOR_SUFFIX = "-doctor"
 
@@ -34,7 +34,9 @@ class ProbeResult:
     detail: str
 
 
-def probe_broker(settings: MqttSection, station: str, timeout_s: float = 10.0) -> ProbeResult:
+def probe_broker(
+    settings: MqttSettings, station: str, timeout_s: float = CONNECT_TIMEOUT_S
+) -> ProbeResult:
     """Connect, wait for the CONNACK, disconnect; OSError and ssl errors propagate."""
     answered = threading.Event()
     outcome: list[ProbeResult] = []
@@ -63,7 +65,11 @@ def probe_broker(settings: MqttSection, station: str, timeout_s: float = 10.0) -
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = settings.session_expiry_s
     client.connect(
-        settings.host, settings.port, keepalive=30, clean_start=False, properties=properties
+        settings.host,
+        settings.port,
+        keepalive=settings.keepalive_s,
+        clean_start=False,
+        properties=properties,
     )
     client.loop_start()
     try:

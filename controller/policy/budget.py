@@ -31,7 +31,8 @@ HOUR = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class BudgetLimits:
-    """The `[duty]` budget keys; raises ValueError for a limit below 1 or an unknown zone."""
+    """The budgets' limits and the zone of their day; raises ValueError for a limit below 1 or
+    an unknown zone."""
 
     daily_limit: int = 50
     hourly_limit: int = 20

@@ -8,8 +8,30 @@ rules only look at counts.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from contract.vocabulary import EMPTY_REASONS, Consumable, Reason
+from controller.field_checks import Range, checked
+
+
+@dataclass(frozen=True)
+class ConsumablesSettings:
+    """The `[consumables]` section: the blanks kept for urgent jobs, and the low alerts' levels."""
+
+    reserve_cards: int = checked(Range(0), default=20)
+    low_cards: int = checked(Range(0), default=25)
+    low_ribbon: int = checked(Range(0), default=25)
+    low_film: int = checked(Range(0), default=50)
+
+    @property
+    def low_thresholds(self) -> dict[str, int]:
+        """`consumable.low` fires at or below these counts."""
+        return {
+            Consumable.CARDS: self.low_cards,
+            Consumable.RIBBON: self.low_ribbon,
+            Consumable.FILM: self.low_film,
+        }
+
 
 LOW_HYSTERESIS = 5
 """A low alert re-arms only above threshold + this, so a recount that wobbles by a few units

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract.clock import Clock, rfc3339
+from controller.policy.budget import BudgetLimits
+from controller.policy.retry import MAX_ATTEMPTS
 from controller.queue.audit import AuditLog
 from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
@@ -32,8 +34,8 @@ class Store:
         *,
         low_thresholds: dict[str, int],
         initial_load: dict[str, int],
-        max_attempts: int = 3,
-        timezone: str = "Asia/Jakarta",
+        max_attempts: int = MAX_ATTEMPTS,
+        timezone: str = BudgetLimits.timezone,
     ) -> Store:
         """Open (creating or migrating) the database of `station`.
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from contract.clock import ManualClock
-from controller.app.config import MqttSection
-from controller.mqtt import LinkTiming
+from controller.mqtt.settings import MqttSettings
+from controller.mqtt.timing import LinkTiming
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ROOT, LinkedStation, linked_station
@@ -21,7 +21,7 @@ def make_station(store: Store, clock: ManualClock) -> Iterator[Callable[..., Lin
     made: list[LinkedStation] = []
 
     def make(
-        settings: MqttSection, *, timing: LinkTiming = FAST, start: bool = True
+        settings: MqttSettings, *, timing: LinkTiming = FAST, start: bool = True
     ) -> LinkedStation:
         station = linked_station(settings, store, clock, timing)
         made.append(station)

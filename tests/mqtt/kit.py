@@ -8,8 +8,9 @@ from typing import Any
 
 from contract.clock import Clock
 from contract.errors import CommandError
-from controller.app.config import MqttSection
-from controller.mqtt import LinkTiming, MqttLink
+from controller.mqtt.link import MqttLink
+from controller.mqtt.settings import MqttSettings
+from controller.mqtt.timing import LinkTiming
 from controller.queue.audit import Actor
 from controller.queue.db import StoreError
 from controller.queue.intake import IntakeResult
@@ -73,13 +74,13 @@ class LinkedStation:
     holding: list[bool]  # what on_holding said, in order
 
 
-def mqtt_settings(port: int, **overrides: Any) -> MqttSection:
-    base = MqttSection(host="127.0.0.1", port=port, topic_root=ROOT, keepalive_s=5)
+def mqtt_settings(port: int, **overrides: Any) -> MqttSettings:
+    base = MqttSettings(host="127.0.0.1", port=port, topic_root=ROOT, keepalive_s=5)
     return dataclasses.replace(base, **overrides)
 
 
 def linked_station(
-    settings: MqttSection, store: Store, clock: Clock, timing: LinkTiming = FAST
+    settings: MqttSettings, store: Store, clock: Clock, timing: LinkTiming = FAST
 ) -> LinkedStation:
     handler = RecordingHandler()
     status: dict[str, Any] = {"state": "ready", "queue": {"queued": 0, "printing": 0}}

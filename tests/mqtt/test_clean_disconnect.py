@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from controller.app.config import MqttSection
 from controller.mqtt.connection import Connection, Will
+from controller.mqtt.settings import MqttSettings
 from tests.support.broker import Broker
 from tests.support.waiting import wait_until
 
@@ -23,7 +23,7 @@ def test_disconnect_then_close_logs_no_error(
     broker: Broker, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    settings = MqttSection(host="127.0.0.1", port=broker.port)
+    settings = MqttSettings(host="127.0.0.1", port=broker.port)
     for n in range(3):
         connection = Connection(settings, f"clean-{n}", Will("t/will", b"x"), Quiet())
         connection.open()

@@ -13,8 +13,8 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from controller.app.config import PanelSection
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
+from controller.devices.panel.settings import PanelSettings
 
 CONTRACT_STATES = [
     "starting",
@@ -107,9 +107,9 @@ def cpu_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def section(cpu_file: Path) -> PanelSection:
+def section(cpu_file: Path) -> PanelSettings:
     """Every pin fitted, as in config/station.example.toml, with a tiny review hold."""
-    return PanelSection(review_hold_s=0.05, cpu_temp_file=str(cpu_file), **PINS)
+    return PanelSettings(review_hold_s=0.05, cpu_temp_file=str(cpu_file), **PINS)
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def actions() -> Recorder:
 
 
 @pytest.fixture
-def make_panel(section: PanelSection, actions: Recorder) -> Iterator[Callable[..., Panel]]:
+def make_panel(section: PanelSettings, actions: Recorder) -> Iterator[Callable[..., Panel]]:
     """Build a panel from `section` with only `only` pins fitted (all when empty)."""
     panels: list[Panel] = []
 

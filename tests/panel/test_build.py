@@ -8,9 +8,10 @@ import pytest
 from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
-from controller.app.config import PanelSection
-from controller.devices.panel import Panel, PanelError
 from controller.devices.panel import factory as panel_factory
+from controller.devices.panel.board import Panel
+from controller.devices.panel.factory import PanelError
+from controller.devices.panel.settings import PanelSettings
 
 from .conftest import CONTRACT_STATES, PINS, Recorder
 
@@ -18,7 +19,7 @@ from .conftest import CONTRACT_STATES, PINS, Recorder
 def test_all_pins_zero_builds_nothing_and_does_nothing(
     mock_factory: MockFactory, actions: Recorder
 ) -> None:
-    panel = Panel(PanelSection(pin_factory="lgpio"), actions)
+    panel = Panel(PanelSettings(pin_factory="lgpio"), actions)
     for state in CONTRACT_STATES:
         panel.show(state, 80.0, True)
     panel.chirp("attention")
@@ -36,7 +37,7 @@ def test_every_pin_fitted(make_panel: Callable[..., Panel]) -> None:
 
 def test_unknown_pin_factory_is_a_one_line_error(actions: Recorder) -> None:
     with pytest.raises(PanelError, match=r"^\[panel\] pin_factory: unknown pin factory 'gpoi'"):
-        Panel(PanelSection(pin_factory="gpoi"), actions)
+        Panel(PanelSettings(pin_factory="gpoi"), actions)
 
 
 def test_a_pin_factory_that_cannot_load_is_loud(
@@ -44,7 +45,7 @@ def test_a_pin_factory_that_cannot_load_is_loud(
 ) -> None:
     monkeypatch.setitem(panel_factory.FACTORIES, "lgpio", "gpiozero.pins.no_such_module:Nope")
     with pytest.raises(PanelError) as caught:
-        Panel(PanelSection(pin_factory="lgpio", ready_led=17), actions)
+        Panel(PanelSettings(pin_factory="lgpio", ready_led=17), actions)
     message = str(caught.value)
     assert message.startswith("[panel] pin_factory 'lgpio': cannot use the GPIO: ")
     assert "\n" not in message
@@ -53,7 +54,7 @@ def test_a_pin_factory_that_cannot_load_is_loud(
 def test_mock_factory_by_name_is_the_panels_own(
     mock_factory: MockFactory, actions: Recorder
 ) -> None:
-    panel = Panel(PanelSection(pin_factory="mock", ready_led=17), actions)
+    panel = Panel(PanelSettings(pin_factory="mock", ready_led=17), actions)
     try:
         led = panel.devices["ready_led"]
         assert isinstance(led.pin_factory, MockFactory)

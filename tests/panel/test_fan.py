@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
 
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 
 
 def test_head_temperature_hysteresis(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from gpiozero import Button
 from gpiozero.pins.mock import MockFactory
 
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 
 from .conftest import HeldLowPin, Recorder, wait_until
 

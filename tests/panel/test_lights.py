@@ -8,7 +8,7 @@ import pytest
 from gpiozero import LED, Buzzer, DigitalOutputDevice
 from gpiozero.pins.mock import MockFactory
 
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
 from controller.devices.panel.lights import Lamp, Light
 
 from .conftest import CONTRACT_STATES, wait_until

@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from controller.policy.budget import BudgetLimits
-from controller.policy.duty import DutyConfig, decide, history_since
+from controller.policy.duty import DutySettings, decide, history_since
 from controller.policy.station_state import StationInputs, may_start_card
 
 OPEN = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
@@ -27,7 +26,7 @@ CARD = timedelta(seconds=20)  # printer mechanics per card
 LOADED = {"cards": 1000, "ribbon": 1000, "film": 1000}
 
 
-def station_day(config: DutyConfig) -> list[datetime]:
+def station_day(config: DutySettings) -> list[datetime]:
     """The station's loop: decide from the stored history, print or sleep until told."""
     history: list[datetime] = []
     now = OPEN
@@ -45,7 +44,7 @@ def station_day(config: DutyConfig) -> list[datetime]:
     return history
 
 
-def optimum(config: DutyConfig) -> int:
+def optimum(config: DutySettings) -> int:
     """Cards a greedy-by-definition schedule fits between OPEN and CLOSE."""
     model, limits = config.thermal, config.budget
     headroom = model.max_head_c - model.ambient_c
@@ -81,9 +80,9 @@ def optimum(config: DutyConfig) -> int:
 
 
 SCENARIOS = {
-    "defaults": DutyConfig(),
-    "head_model_only": DutyConfig(budget=BudgetLimits(daily_limit=10_000, hourly_limit=10_000)),
-    "hourly_limit": DutyConfig(budget=BudgetLimits(daily_limit=10_000)),
+    "defaults": DutySettings(),
+    "head_model_only": DutySettings(daily_limit=10_000, hourly_limit=10_000),
+    "hourly_limit": DutySettings(daily_limit=10_000),
 }
 
 

@@ -9,13 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.policy.budget import BudgetLimits
-from controller.policy.duty import DutyConfig, decide, history_since
-from controller.policy.thermal import ThermalModel
+from controller.policy.duty import DutySettings, decide, history_since
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 US = timedelta(microseconds=1)
-CONFIG = DutyConfig()
+CONFIG = DutySettings()
 
 
 def test_a_cold_idle_station_may_print() -> None:
@@ -35,7 +33,7 @@ def test_after_a_burst_the_head_must_cool() -> None:
 
 
 def test_reasons_are_ordered_by_the_wait_longest_first() -> None:
-    config = DutyConfig(budget=BudgetLimits(daily_limit=10, hourly_limit=10))
+    config = DutySettings(daily_limit=10, hourly_limit=10)
     d = decide([NOW] * 10, NOW, config)
     assert d.reasons == ("daily_limit", "hourly_limit", "head_cooling")
     assert d.reason == "daily_limit"
@@ -43,7 +41,7 @@ def test_reasons_are_ordered_by_the_wait_longest_first() -> None:
 
 
 def test_equal_waits_keep_a_fixed_order() -> None:
-    config = DutyConfig(budget=BudgetLimits(daily_limit=1, hourly_limit=1))
+    config = DutySettings(daily_limit=1, hourly_limit=1)
     at_midnight = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
     d = decide([at_midnight], at_midnight, config)
     assert d.reasons[:2] == ("daily_limit", "hourly_limit")
@@ -62,7 +60,7 @@ def test_history_since_covers_the_local_day_the_hour_and_the_head_memory() -> No
     assert history_since(afternoon, CONFIG) == datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
     just_after_midnight = datetime(2026, 11, 22, 17, 10, tzinfo=UTC)
     assert history_since(just_after_midnight, CONFIG) == just_after_midnight - timedelta(hours=4)
-    short = DutyConfig(thermal=ThermalModel(cooling_tau_s=60.0))
+    short = DutySettings(cooling_tau_s=60.0)
     assert history_since(just_after_midnight, short) == just_after_midnight - timedelta(hours=1)
 
 
@@ -75,7 +73,7 @@ def test_history_since_covers_the_local_day_the_hour_and_the_head_memory() -> No
 def test_next_print_at_is_exactly_when_printing_becomes_allowed(
     offsets: list[int], daily: int, hourly: int
 ) -> None:
-    config = DutyConfig(budget=BudgetLimits(daily_limit=daily, hourly_limit=hourly))
+    config = DutySettings(daily_limit=daily, hourly_limit=hourly)
     starts = [NOW + timedelta(seconds=o) for o in offsets]
     d = decide(starts, NOW, config)
     assert d.allowed_now == (d.next_print_at is None)

@@ -21,8 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract.vocabulary import Consumable
-from controller.policy.budget import BudgetLimits
-from controller.policy.duty import DutyConfig, decide, history_since
+from controller.policy.duty import DutySettings, decide, history_since
 from controller.policy.retry import after_spoil
 from controller.policy.selection import QueuedJob, choose_next, expired
 from controller.policy.station_state import StationInputs, may_start_card
@@ -72,7 +71,7 @@ class Ledger:
 
 @dataclass
 class Station:
-    config: DutyConfig
+    config: DutySettings
     reserve: int
     max_attempts: int
     ledger: Ledger
@@ -164,18 +163,21 @@ def oracle_temp(model: ThermalModel, ages: list[float]) -> float:
 
 
 @st.composite
-def configs(draw: st.DrawFn) -> DutyConfig:
+def configs(draw: st.DrawFn) -> DutySettings:
     ambient = draw(st.floats(min_value=15, max_value=35))
     headroom = draw(st.floats(min_value=10, max_value=80))
     heat = draw(st.floats(min_value=0.5, max_value=headroom - 0.5))
     tau = draw(st.floats(min_value=30, max_value=900))
     few_or_many = st.integers(min_value=1, max_value=25) | st.integers(min_value=100, max_value=500)
-    limits = BudgetLimits(
+    return DutySettings(
         daily_limit=draw(few_or_many),
         hourly_limit=draw(few_or_many),
         timezone=draw(st.sampled_from(["Asia/Jakarta", "Asia/Jayapura", "Europe/Berlin"])),
+        ambient_c=ambient,
+        heat_per_card_c=heat,
+        cooling_tau_s=tau,
+        max_head_c=ambient + headroom,
     )
-    return DutyConfig(ThermalModel(ambient, heat, tau, ambient + headroom), limits)
 
 
 reasons = st.sampled_from(["new", "new", "damaged", "lost", "data_change"])
@@ -201,7 +203,7 @@ def events(jumps: st.SearchStrategy[int]) -> st.SearchStrategy[list[Step]]:
 
 
 def simulate(
-    config: DutyConfig, loads: tuple[int, int, int], extra: tuple[int, int], spoils: list[bool]
+    config: DutySettings, loads: tuple[int, int, int], extra: tuple[int, int], spoils: list[bool]
 ) -> Station:
     reserve, max_attempts = extra
     return Station(
@@ -249,7 +251,7 @@ common = (
 @settings(max_examples=150, deadline=None)
 @given(*common, events(hours_or_days(-1) | hours_or_days(1)))
 def test_invariants_hold_on_the_station_clock(
-    config: DutyConfig,
+    config: DutySettings,
     loads: tuple[int, int, int],
     extra: tuple[int, int],
     spoils: list[bool],
@@ -261,7 +263,7 @@ def test_invariants_hold_on_the_station_clock(
 @settings(max_examples=150, deadline=None)
 @given(*common, events(hours_or_days(-1)))
 def test_backward_clock_jumps_never_allow_more_than_real_time_does(
-    config: DutyConfig,
+    config: DutySettings,
     loads: tuple[int, int, int],
     extra: tuple[int, int],
     spoils: list[bool],
@@ -273,7 +275,7 @@ def test_backward_clock_jumps_never_allow_more_than_real_time_does(
 
 
 def test_the_simulator_prints_and_its_checks_can_fail() -> None:
-    station = simulate(DutyConfig(), (100, 100, 100), (0, 3), [False])
+    station = simulate(DutySettings(), (100, 100, 100), (0, 3), [False])
     play(station, [((8, "new", None), None, 3600)])
     assert len(station.printed_jobs) == 8
     assert station.ledger.remaining == {"cards": 92, "ribbon": 92, "film": 92}

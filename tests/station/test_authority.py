@@ -16,9 +16,9 @@ import pytest
 
 from contract.clock import SystemClock
 from contract.errors import CommandError
-from controller.app.config import LocalSection
 from controller.core.commands import StationCommands
 from controller.local.server import ControlServer
+from controller.local.settings import LocalSettings
 from controller.mqtt.requests import CommandProcessor
 from tests.station.conftest import Running
 from tests.support.jobs import make_job, payload
@@ -65,7 +65,7 @@ def socket_dir() -> Iterator[Path]:
     folder.rmdir()
 
 
-def serve(running: Running, folder: Path, settings: LocalSection) -> tuple[ControlServer, Path]:
+def serve(running: Running, folder: Path, settings: LocalSettings) -> tuple[ControlServer, Path]:
     path = folder / "control.sock"
     commands = StationCommands(running.station, local=True, submit=settings.submit)
     server = ControlServer(path, commands, settings)
@@ -76,7 +76,7 @@ def serve(running: Running, folder: Path, settings: LocalSection) -> tuple[Contr
 
 def test_a_manual_action_needs_a_configured_operator(make_station, socket_dir: Path) -> None:
     running = make_station()
-    server, path = serve(running, socket_dir, LocalSection())
+    server, path = serve(running, socket_dir, LocalSettings())
     try:
         refused = ask_as(NOBODY.pw_uid, NOBODY.pw_gid, path, "pause")
         assert refused["error"]["code"] == "not_authorized"
@@ -84,7 +84,7 @@ def test_a_manual_action_needs_a_configured_operator(make_station, socket_dir: P
         assert ask_as(NOBODY.pw_uid, NOBODY.pw_gid, path, "status")["ok"] is True  # reading
     finally:
         server.stop()
-    server, path = serve(running, socket_dir, LocalSection(operators=("nobody",)))
+    server, path = serve(running, socket_dir, LocalSettings(operators=("nobody",)))
     try:
         assert ask_as(NOBODY.pw_uid, NOBODY.pw_gid, path, "pause")["ok"] is True
     finally:
@@ -97,7 +97,7 @@ def test_a_manual_action_needs_a_configured_operator(make_station, socket_dir: P
 def test_an_operator_group_grants_the_actions(make_station, socket_dir: Path) -> None:
     running = make_station()
     group = __import__("grp").getgrgid(NOBODY.pw_gid).gr_name
-    server, path = serve(running, socket_dir, LocalSection(operator_groups=(group,)))
+    server, path = serve(running, socket_dir, LocalSettings(operator_groups=(group,)))
     try:
         assert ask_as(NOBODY.pw_uid, NOBODY.pw_gid, path, "resume")["ok"] is True
     finally:

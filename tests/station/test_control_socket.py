@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from controller.app.config import LocalSection
 from controller.core.commands import StationCommands
 from controller.local.client import request
 from controller.local.server import ControlServer
+from controller.local.settings import LocalSettings
 
 
 def test_an_unexpected_failure_is_answered_internal_error(
@@ -41,7 +41,7 @@ def test_an_idle_client_is_answered_and_dropped(make_station, tmp_path: Path) ->
     running = make_station()
     path = tmp_path / "c.sock"
     server = ControlServer(
-        path, StationCommands(running.station, local=True), LocalSection(idle_timeout_s=0.2)
+        path, StationCommands(running.station, local=True), LocalSettings(idle_timeout_s=0.2)
     )
     server.start()
     try:

@@ -10,9 +10,9 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
-from controller.app.config import PanelSection
 from controller.core.panel_bridge import StationPanelActions, attach_panel
-from controller.devices.panel import Panel
+from controller.devices.panel.board import Panel
+from controller.devices.panel.settings import PanelSettings
 from tests.panel.conftest import PINS, HeldLowPin
 from tests.support.jobs import make_job, payload
 from tests.support.waiting import wait_until
@@ -36,7 +36,7 @@ def with_panel(make_station, factory, tmp_path: Path):
         running = make_station(**station_options)
         cpu = tmp_path / "cpu-temp"
         cpu.write_text("40000\n")
-        section = PanelSection(review_hold_s=0.05, cpu_temp_file=str(cpu), **PINS)
+        section = PanelSettings(review_hold_s=0.05, cpu_temp_file=str(cpu), **PINS)
         panel = Panel(section, StationPanelActions(running.station))
         attach_panel(running.station, panel)
         panels.append(panel)

@@ -15,9 +15,7 @@ from hypothesis import strategies as st
 
 from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
-from controller.policy.budget import BudgetLimits
-from controller.policy.duty import DutyConfig
-from controller.policy.thermal import ThermalModel
+from controller.policy.duty import DutySettings
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload
 
@@ -29,7 +27,7 @@ CARD_S = 20
 class Kiosk:
     """A store and a scheduler that can be 'restarted' (closed and opened again)."""
 
-    def __init__(self, path: Path, clock: ManualClock, duty: DutyConfig, cards: int = 500):
+    def __init__(self, path: Path, clock: ManualClock, duty: DutySettings, cards: int = 500):
         self.path, self.clock, self.duty, self.cards = path, clock, duty, cards
         self.counter = 0
         self.restart()
@@ -72,7 +70,7 @@ def fill(store: Store, count: int, start: int = 1) -> None:
 
 def test_a_day_with_restarts_prints_the_budget_and_no_more(tmp_path: Path) -> None:
     clock = ManualClock(OPENING)
-    kiosk = Kiosk(tmp_path / "station.db", clock, DutyConfig())
+    kiosk = Kiosk(tmp_path / "station.db", clock, DutySettings())
     fill(kiosk.store, 120)
     began, printed, steps = time.perf_counter(), 0, 0
     closing = OPENING + timedelta(hours=8)
@@ -89,7 +87,7 @@ def test_a_day_with_restarts_prints_the_budget_and_no_more(tmp_path: Path) -> No
             break
         clock.advance((wait_until - clock.now()).total_seconds())
     elapsed = time.perf_counter() - began
-    optimum = DutyConfig().budget.daily_limit  # 8 h at 20/h allows 160; the day allows 50
+    optimum = DutySettings().budget.daily_limit  # 8 h at 20/h allows 160; the day allows 50
     assert printed >= 0.98 * optimum
     assert printed == optimum
     assert kiosk.evaluate().duty.reason == "daily_limit"
@@ -102,7 +100,7 @@ def test_at_or_below_the_reserve_a_new_job_goes_before_an_older_replacement(
     tmp_path: Path,
 ) -> None:
     for cards, first in ((20, "JOB-2026-000002"), (21, "JOB-2026-000001")):
-        kiosk = Kiosk(tmp_path / f"{cards}.db", ManualClock(OPENING), DutyConfig(), cards=cards)
+        kiosk = Kiosk(tmp_path / f"{cards}.db", ManualClock(OPENING), DutySettings(), cards=cards)
         for job in (make_job(1, reason="lost"), make_job(2)):
             assert kiosk.store.intake.submit(payload(job)).outcome == "accepted"
         assert kiosk.evaluate().next_job.job_id == first
@@ -111,7 +109,7 @@ def test_at_or_below_the_reserve_a_new_job_goes_before_an_older_replacement(
 
 def test_no_job_is_offered_unless_a_card_may_start(tmp_path: Path) -> None:
     clock = ManualClock(OPENING)
-    kiosk = Kiosk(tmp_path / "station.db", clock, DutyConfig())
+    kiosk = Kiosk(tmp_path / "station.db", clock, DutySettings())
     fill(kiosk.store, 1)
     cases = [
         ({"paused": True, "printing": False, "printer": PrinterView(True)}, "paused"),
@@ -126,7 +124,7 @@ def test_no_job_is_offered_unless_a_card_may_start(tmp_path: Path) -> None:
     kiosk.store.close()
 
 
-def check_one_card(kiosk: Kiosk, duty: DutyConfig, spoil: bool) -> None:
+def check_one_card(kiosk: Kiosk, duty: DutySettings, spoil: bool) -> None:
     """Print the next card if the rules allow; the head must stay within its maximum."""
     starts_before = kiosk.store.jobs.card_starts(OPENING - timedelta(days=1))
     if kiosk.print_next(spoil=spoil) is not None:
@@ -156,10 +154,7 @@ actions = st.lists(
 )
 @given(steps=actions)
 def test_no_sequence_breaks_heat_budgets_or_the_ledger(tmp_path_factory, steps) -> None:
-    duty = DutyConfig(
-        thermal=ThermalModel(heat_per_card_c=15.0, cooling_tau_s=300.0),
-        budget=BudgetLimits(daily_limit=12, hourly_limit=6),
-    )
+    duty = DutySettings(heat_per_card_c=15.0, cooling_tau_s=300.0, daily_limit=12, hourly_limit=6)
     clock = ManualClock(OPENING)
     kiosk = Kiosk(tmp_path_factory.mktemp("db") / "station.db", clock, duty, cards=60)
     arrived = 0

@@ -17,12 +17,12 @@ from gpiozero import LED, Button, Buzzer, CPUTemperature, Device, DigitalInputDe
 from gpiozero.pins import Factory
 
 from contract.vocabulary import Resolution, StationState
-from controller.app.config import PanelSection
 
 from .factory import PanelError, check_factory_name, open_factory
 from .fan import FanControl
 from .inputs import CoverWatch, PowerFailLatch, ReviewGesture, guarded
 from .lights import ATTENTION_STATES, LIGHTS, Beeper, Chirp, Lamp, Light, lights_for
+from .settings import PanelSettings
 
 __all__ = ["Panel", "PanelActions", "PanelError"]
 
@@ -55,7 +55,7 @@ class Panel:
     cabinet cover's state (and a power failure already present) while it is being built.
     """
 
-    def __init__(self, section: PanelSection, actions: PanelActions) -> None:
+    def __init__(self, section: PanelSettings, actions: PanelActions) -> None:
         check_factory_name(section.pin_factory)
         self._section = section
         self._lock = threading.Lock()

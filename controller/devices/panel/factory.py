@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from gpiozero.pins import Factory
+if TYPE_CHECKING:  # gpiozero is imported when a factory is opened, not to read the config
+    from gpiozero.pins import Factory
 
 FACTORIES: dict[str, str] = {
     "lgpio": "gpiozero.pins.lgpio:LGPIOFactory",

@@ -1,37 +1,25 @@
-"""The checks a config field declares next to it, and the problems they find."""
+"""How a part of the station declares its settings: checks next to each field, rules across them.
+
+A field declares its checks in its metadata, ``port: int = checked(Range(1, 65535),
+default=8883)``; a rule that relates fields is a method of its settings class, listed in the
+class's `RULES`, that yields a `Finding` per problem. Each part keeps its settings beside its
+code (`controller/mqtt/settings.py`, ...); the app's config reader reads the file into them and
+reports what the checks and rules find. This module needs only the standard library, so that
+every part can use it without reaching up into the app.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import re
 import zoneinfo
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of a config file; str() is its line, ``path: key: problem``."""
-
-    path: str
-    key: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.key}: {self.problem}"
-
-
-class ConfigError(Exception):
-    """Every problem of a config file, in file order, already phrased for the operator.
-
-    `path`, `key` and `problem` are the first one's; str() is all of them, one per line.
-    """
-
-    def __init__(self, path: Path | str, key: str, problem: str, *more: Problem) -> None:
-        self.path, self.key, self.problem = str(path), key, problem
-        self.errors = [Problem(self.path, key, problem), *more]
-        super().__init__("\n".join(map(str, self.errors)))
+Finding = tuple[str, str]  # a rule's problem: the field it names, and what is wrong
+Rules = tuple[Callable[[Any], Iterator[Finding]], ...]
 
 
 class Check(Protocol):
@@ -101,27 +89,9 @@ def time_zone(value: str) -> str | None:
     return None
 
 
-def bcm_pin(value: int) -> str | None:
-    return None if 0 <= value <= 27 else f"must be a BCM pin 1-27 or 0, got {value}"
-
-
-POSIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
-
-
-def all_names(value: tuple[str, ...]) -> str | None:
-    """User or group names, as useradd accepts them."""
-    bad = [name for name in value if not POSIX_NAME.fullmatch(name)]
-    return f"not a user or group name: {bad[0]!r}" if bad else None
-
-
 CHECKS = "checks"  # the key of a field's metadata that holds its checks
 
 
 def checked(*checks: Check, default: Any = dataclasses.MISSING) -> Any:
     """A field whose value from the file must pass `checks`; the first it fails is reported."""
     return field(default=default, metadata={CHECKS: checks})
-
-
-def pin() -> Any:
-    """A [panel] GPIO pin, 0 when not fitted."""
-    return checked(bcm_pin, default=0)
