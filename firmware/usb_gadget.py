@@ -41,10 +41,10 @@ from pathlib import Path
 import structlog
 
 from contract.clock import SystemClock
-from controller.app.logsetup import configure_logging
 from firmware.faults import FaultSpec
 from firmware.models import EVOLIS_VENDOR_ID
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
+from logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
 

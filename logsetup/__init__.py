@@ -1,5 +1,9 @@
 """structlog set-up: JSON lines under systemd or in a pipe, readable output on a terminal.
 
+Every program of the project logs this way: the station (`printstation`) and the bench
+printer's firmware (`python -m firmware.usb_gadget`), which may not import the station. So it is
+a package of its own, beside them, that imports neither.
+
 Under systemd, when stderr is the journal's stream (`JOURNAL_STREAM` names its device and
 inode), each line starts with its syslog priority, `<3>` for an error: journald strips the
 prefix and stores the line at that priority, so `journalctl -p err` finds the errors (systemd's
