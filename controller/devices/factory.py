@@ -14,7 +14,8 @@ from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
 from .net_transport import NetworkSettings, NetworkTransport
-from .usb_transport import TransportSettings, UsbTarget, UsbTransport
+from .usb_finder import UsbTarget
+from .usb_transport import TransportSettings, UsbTransport
 
 
 def usb_driver(

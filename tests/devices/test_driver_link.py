@@ -13,7 +13,7 @@ from controller.devices.printer import (
     PrinterUnavailable,
     Unknown,
 )
-from controller.devices.usb_transport import UsbTarget, parse_device_id
+from controller.devices.usb_finder import UsbTarget, parse_device_id
 
 
 def _events(logs, name):
