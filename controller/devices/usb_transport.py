@@ -26,7 +26,7 @@ import structlog
 import usb.core
 
 from contract.clock import Clock, SystemClock
-from evolis_wire.frames import FrameError, FrameReader, Reply
+from evolis_wire.frames import Frame, FrameError, FrameReader
 
 from .printer import PrinterError, PrinterUnavailable
 from .reconnect import BACKOFF_MAX_S, RECONNECT_WINDOW_S, reconnecting
@@ -105,14 +105,14 @@ class UsbTransport:
     def clock(self) -> Clock:
         return self._clock
 
-    def request(self, command: bytes, timeout_s: float) -> Reply:
+    def request(self, command: bytes, timeout_s: float) -> Frame:
         """Send one command and return its reply frame."""
         with self._lock:
             self.connect()
             self._write(command)
             return self._read_reply(timeout_s)
 
-    def stream(self, data: bytes, timeout_s: float) -> Reply | None:
+    def stream(self, data: bytes, timeout_s: float) -> Frame | None:
         """Write a streamed job whole; on USB no reply is awaited (None)."""
         with self._lock:
             self.connect()
@@ -139,11 +139,11 @@ class UsbTransport:
                 raise self._lose(f"printer accepted nothing {stalled} times", desync=True)
             offset += sent
 
-    def _read_reply(self, timeout_s: float) -> Reply:
+    def _read_reply(self, timeout_s: float) -> Frame:
         """The next reply frame, waiting up to `timeout_s` on the clock."""
         link = self._require()
         deadline = self._clock.monotonic() + timeout_s
-        replies: list[Reply] = []
+        replies: list[Frame] = []
         while True:
             if replies:
                 if len(replies) > 1 or self._reader.pending:
