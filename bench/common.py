@@ -24,8 +24,8 @@ from contract.clock import Clock
 from contract.jobspec import JobSpec, parse_job
 from controller.app import assembly
 from controller.app.config import load_config
-from controller.app.logsetup import configure_logging
 from controller.queue.store import Store
+from logsetup import configure_logging
 from tests.support.jobs import make_job, payload, station_today
 
 ROOT = Path(__file__).resolve().parents[1]

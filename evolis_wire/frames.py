@@ -109,7 +109,9 @@ def _extensions(words: tuple[int, ...]) -> list[int]:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Frame:
+    """One reply frame: its text, and its status block while the status is on."""
+
     text: str
     status: StatusBlock | None = None
 
@@ -129,11 +131,11 @@ def encode_reply(text: str, status: StatusBlock | None) -> bytes:
     return frame if status is None else frame + FILLER + status.encode()
 
 
-def decode_reply(data: bytes) -> Reply:
+def decode_reply(data: bytes) -> Frame:
     """A whole reply frame (as a network exchange returns it), with or without its block."""
     end = data.find(NUL)
     if end >= 0 and len(data) == end + 1:
-        return Reply(data[:end].decode("ascii", "replace"))
+        return Frame(data[:end].decode("ascii", "replace"))
     reader = FrameReader()
     replies = reader.feed(data)
     if len(replies) != 1 or reader.pending:
@@ -154,14 +156,14 @@ class FrameReader:
     def clear(self) -> None:
         self._buffer.clear()
 
-    def feed(self, data: bytes) -> list[Reply]:
+    def feed(self, data: bytes) -> list[Frame]:
         self._buffer += data
         replies = []
         while (reply := self._next()) is not None:
             replies.append(reply)
         return replies
 
-    def _next(self) -> Reply | None:
+    def _next(self) -> Frame | None:
         end = self._buffer.find(NUL)
         if end < 0:
             return None
@@ -171,4 +173,4 @@ class FrameReader:
         text = bytes(self._buffer[:end]).decode("ascii", "replace")
         status = StatusBlock.decode(bytes(self._buffer[start : start + BLOCK_SIZE]))
         del self._buffer[: start + BLOCK_SIZE]
-        return Reply(text, status)
+        return Frame(text, status)

@@ -7,37 +7,29 @@ Simulated like a Linux host with libusb: while the printer is unplugged it is no
 and every call on a handle raises `USBError` with errno ENODEV; a replugged printer is a new
 device (new address), old handles stay dead. With `usblp=True` the kernel's printer driver
 holds the interface after every plug-in: claiming fails with EBUSY until the host detaches it.
-The printer is reached only through its byte interface: what the host writes goes to
-`VirtualPrinter.feed`, and the reply frames it returns are queued here; a bulk read returns (at
-most) one frame, as Evolis' library reads them. A read with no reply pending waits out its
-timeout and raises `USBTimeoutError` (with a timeout of 0, meaning "forever", it raises at
-once: this printer only speaks when spoken to).
-
-Fault knobs for tests: `inject_short_writes`, `inject_write_timeouts`, `inject_read_timeouts`.
+The printer is reached only through its byte interface, by the bulk pipes (`usb_pipes.py`,
+with the fault knobs for tests: `backend.pipes.inject_…`).
 """
 
 from __future__ import annotations
 
 import array
 import errno
-from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 import usb.backend
 import usb.core
 
-from .models import EVOLIS_VENDOR_ID
 from .usb_descriptors import (
     ConfigurationDescriptor,
     DeviceDescriptor,
     EndpointDescriptor,
     InterfaceDescriptor,
-    device_id_block,
-    device_id_string,
-    langid_descriptor,
-    string_descriptor,
+    PrinterDescriptors,
 )
+from .usb_pipes import BulkPipes
 from .virtual_printer import VirtualPrinter
 
 log = structlog.get_logger(__name__)
@@ -64,69 +56,34 @@ def _error(code: int, text: str) -> usb.core.USBError:
 
 
 class VirtualBackend(usb.backend.IBackend):
-    """The virtual printer behind a `usb.backend.IBackend`."""
+    """The virtual printer behind a `usb.backend.IBackend`. `usblp`: the kernel's printer
+    driver holds the interface at each plug-in; `configured`: the device comes up in its
+    configuration (else unconfigured); `descriptors`: `PrinterDescriptors`' fields (`vendor_id`,
+    `product_id`, `ep_out`, `ep_in`, `device_id`, `device_id_little_endian`)."""
 
     def __init__(
         self,
         printer: VirtualPrinter,
         *,
-        vendor_id: int = EVOLIS_VENDOR_ID,
-        product_id: int | None = None,
-        ep_out: int = 0x01,
-        ep_in: int = 0x82,
         usblp: bool = False,
         configured: bool = True,
-        device_id: str | None = None,
-        device_id_little_endian: bool = False,
+        **descriptors: Any,
     ) -> None:
-        if ep_out & 0x80 or not ep_in & 0x80 or not (ep_out & 0x0F and ep_in & 0x0F):
-            raise ValueError("ep_out must be an OUT and ep_in an IN endpoint, neither 0")
         self.printer = printer
-        self.vendor_id = vendor_id
-        self.product_id = printer.info.product_id if product_id is None else product_id
-        self.ep_out, self.ep_in = ep_out, ep_in
-        self.device_id = device_id_string(printer.info) if device_id is None else device_id
-        self.device_id_little_endian = device_id_little_endian
-        self._outbox: deque[bytearray] = deque()
+        self.descriptors = PrinterDescriptors(printer.info, **descriptors)
+        self.pipes = BulkPipes(printer)
         self.usblp, self.configured = usblp, configured
         self.set_configuration_calls = 0
         self.soft_resets = 0
         self._generation = -1
         self._plug_in()
-        self._short_writes: list[int] = []
-        self._write_timeouts: list[bool] = []
-        self._read_timeouts: list[bool] = []
-        self._late: list[bytes] | None = None  # replies held back (`inject_late_reply`)
-        self._late_after_reset = False
-
-    # Test knobs -----------------------------------------------------------------------------
-
-    def inject_short_writes(self, count: int, max_bytes: int, skip: int = 0) -> None:
-        """After `skip` bulk writes, the next `count` accept at most `max_bytes` bytes each."""
-        self._short_writes = [-1] * skip + [max_bytes] * count
-
-    def inject_write_timeouts(self, count: int, skip: int = 0) -> None:
-        """After `skip` bulk writes, the next `count` time out without delivering a byte."""
-        self._write_timeouts = [False] * skip + [True] * count
-
-    def inject_read_timeouts(self, count: int, skip: int = 0) -> None:
-        """After `skip` bulk reads, the next `count` time out even if a reply is ready (it stays
-        pending)."""
-        self._read_timeouts = [False] * skip + [True] * count
-
-    def inject_late_reply(self) -> None:
-        """The reply to the next command comes late: after the host has given up on it, reset
-        the link (SOFT_RESET) and drained it, just before the reply to the host's next write.
-        So the USB printer gadget behaves, whose replies wait in the gadget program, out of
-        the kernel's reach (tools/rig)."""
-        self._late = []
 
     # Presence -------------------------------------------------------------------------------
 
     def _plug_in(self) -> None:
         """A (re)enumeration: fresh address, default configuration, usblp bound again."""
         self._generation = self.printer.plug_generation
-        self._outbox.clear()
+        self.pipes.clear()
         self.kernel_driver_active = self.usblp
         self._active_config = 1 if self.configured else 0
         self._claimed: set[int] = set()
@@ -159,8 +116,7 @@ class VirtualBackend(usb.backend.IBackend):
 
     def get_device_descriptor(self, dev: DeviceRef) -> DeviceDescriptor:
         self._check(dev)
-        address = 10 + dev.generation % 100
-        return DeviceDescriptor(self.vendor_id, self.product_id, bus=1, address=address)
+        return self.descriptors.device(address=10 + dev.generation % 100)
 
     def get_configuration_descriptor(self, dev: DeviceRef, config: int) -> ConfigurationDescriptor:
         self._check(dev)
@@ -182,7 +138,7 @@ class VirtualBackend(usb.backend.IBackend):
         self._check(dev)
         if (intf, alt, config) != (0, 0, 0) or ep not in (0, 1):
             raise IndexError(f"no endpoint {ep}")
-        return EndpointDescriptor(self.ep_in if ep == 0 else self.ep_out)
+        return self.descriptors.endpoint(ep)
 
     # Device handle --------------------------------------------------------------------------
 
@@ -249,39 +205,17 @@ class VirtualBackend(usb.backend.IBackend):
     def bulk_write(
         self, dev_handle: Handle, ep: int, intf: int, data: array.array, timeout: int
     ) -> int:
-        self._check_io(dev_handle, ep, self.ep_out)
-        if self._write_timeouts and self._write_timeouts.pop(0):
-            self.printer.clock.sleep(timeout / 1000)
-            raise usb.core.USBTimeoutError("Operation timed out", errno=errno.ETIMEDOUT)
-        size = len(data)
-        limit = self._short_writes.pop(0) if self._short_writes else -1
-        if limit >= 0:
-            size = min(size, limit)
-        frames = self.printer.feed(data[:size].tobytes())
-        if self._late_after_reset and self._late is not None:
-            frames, self._late, self._late_after_reset = [*self._late, *frames], None, False
-        elif self._late is not None and not self._late_after_reset:
-            self._late.extend(frames)
-            frames = []
+        self._check_io(dev_handle, ep, self.descriptors.ep_out)
+        size, frames = self.pipes.write(data.tobytes(), timeout)
         if self._present() and self._generation == dev_handle.generation:
-            self._outbox.extend(bytearray(frame) for frame in frames)
+            self.pipes.queue(frames)  # not to a device that went, nor to its next plug-in
         return size
 
     def bulk_read(
         self, dev_handle: Handle, ep: int, intf: int, buff: array.array, timeout: int
     ) -> int:
-        self._check_io(dev_handle, ep, self.ep_in)
-        injected = bool(self._read_timeouts) and self._read_timeouts.pop(0)
-        if injected or not self._outbox:
-            self.printer.clock.sleep(timeout / 1000)
-            raise usb.core.USBTimeoutError("Operation timed out", errno=errno.ETIMEDOUT)
-        frame = self._outbox[0]
-        data = bytes(frame[: len(buff)])
-        del frame[: len(data)]
-        if not frame:
-            self._outbox.popleft()
-        buff[: len(data)] = array.array("B", data)
-        return len(data)
+        self._check_io(dev_handle, ep, self.descriptors.ep_in)
+        return _fill(buff, self.pipes.read(len(buff), timeout))
 
     def ctrl_transfer(
         self,
@@ -296,32 +230,23 @@ class VirtualBackend(usb.backend.IBackend):
         self._check(dev_handle)
         request = (bmRequestType, bRequest)
         if request == (STANDARD_IN, GET_DESCRIPTOR) and wValue >> 8 == DESC_STRING:
-            return _fill(data, self._string(wValue & 0xFF))
+            string = self.descriptors.string(wValue & 0xFF)
+            if string is None:
+                raise _error(errno.EPIPE, f"Pipe error (no string {wValue & 0xFF})")
+            return _fill(data, string)
         if request == (CLASS_IN, GET_DEVICE_ID) and wIndex >> 8 == 0:
-            block = device_id_block(self.device_id, self.device_id_little_endian)
-            return _fill(data, block)
+            return _fill(data, self.descriptors.device_id_block())
         if request == (CLASS_IN, GET_PORT_STATUS) and wIndex == 0:
             return _fill(data, bytes([self.printer.port_status()]))
         if bRequest == SOFT_RESET and bmRequestType in (CLASS_OUT_INTERFACE, CLASS_OUT_OTHER):
             self.soft_resets += 1
-            self._outbox.clear()
-            self._late_after_reset = self._late is not None
-            self.printer.link_reset()
+            self.pipes.soft_reset()
             return 0
         raise _error(errno.EPIPE, "Pipe error (request not supported)")
 
-    def _string(self, index: int) -> bytes:
-        if index == 0:
-            return langid_descriptor()
-        info = self.printer.info
-        strings = {1: info.maker, 2: info.full_name, 3: info.serial}
-        if index not in strings:
-            raise _error(errno.EPIPE, f"Pipe error (no string {index})")
-        return string_descriptor(strings[index])
-
 
 def _fill(buffer: array.array, data: bytes) -> int:
-    """Copy a control IN answer into pyusb's buffer; the number of bytes copied."""
+    """Copy an IN transfer's data into pyusb's buffer; the number of bytes copied."""
     count = min(len(buffer), len(data))
     buffer[:count] = array.array("B", data[:count])
     return count

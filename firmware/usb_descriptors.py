@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import PrinterInfo
+from .models import EVOLIS_VENDOR_ID, PrinterInfo
 
 PRINTER_CLASS, PRINTER_SUBCLASS, PRINTER_BIDIRECTIONAL = 7, 1, 2
 BULK = 0x02
@@ -99,3 +99,42 @@ def device_id_block(device_id: str, little_endian: bool = False) -> bytes:
 def device_id_string(info: PrinterInfo) -> str:
     """The IEEE 1284 device id of a model: maker, command set, model, class, description."""
     return f"MFG:{info.maker};CMD:EVOLIS;MDL:{info.model};CLS:PRINTER;DES:{info.full_name};"
+
+
+@dataclass(frozen=True)
+class PrinterDescriptors:
+    """What the printer's device says about itself: its ids (the model's product id unless
+    given), its bulk endpoints, its strings and its IEEE 1284 device id."""
+
+    info: PrinterInfo
+    vendor_id: int = EVOLIS_VENDOR_ID
+    product_id: int | None = None
+    ep_out: int = 0x01
+    ep_in: int = 0x82
+    device_id: str | None = None
+    device_id_little_endian: bool = False
+
+    def __post_init__(self) -> None:
+        ep_out, ep_in = self.ep_out, self.ep_in
+        if ep_out & 0x80 or not ep_in & 0x80 or not (ep_out & 0x0F and ep_in & 0x0F):
+            raise ValueError("ep_out must be an OUT and ep_in an IN endpoint, neither 0")
+
+    def device(self, address: int) -> DeviceDescriptor:
+        product_id = self.info.product_id if self.product_id is None else self.product_id
+        return DeviceDescriptor(self.vendor_id, product_id, bus=1, address=address)
+
+    def endpoint(self, index: int) -> EndpointDescriptor:
+        """The interface's endpoint `index`: 0 the bulk IN, 1 the bulk OUT."""
+        return EndpointDescriptor(self.ep_in if index == 0 else self.ep_out)
+
+    def string(self, index: int) -> bytes | None:
+        """String descriptor `index` (0: the languages), None if there is none."""
+        if index == 0:
+            return langid_descriptor()
+        strings = {1: self.info.maker, 2: self.info.full_name, 3: self.info.serial}
+        return string_descriptor(strings[index]) if index in strings else None
+
+    def device_id_block(self) -> bytes:
+        """The GET_DEVICE_ID answer."""
+        text = device_id_string(self.info) if self.device_id is None else self.device_id
+        return device_id_block(text, self.device_id_little_endian)

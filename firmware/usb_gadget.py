@@ -41,10 +41,10 @@ from pathlib import Path
 import structlog
 
 from contract.clock import SystemClock
-from controller.app.logsetup import configure_logging
 from firmware.faults import FaultSpec
 from firmware.models import EVOLIS_VENDOR_ID
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
+from logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
 
@@ -157,8 +157,8 @@ def first_udc() -> str:
     return names[0]
 
 
-class Transport:
-    """Moves bytes between the gadget node and the virtual printer.
+class GadgetServer:
+    """Serves the virtual printer on the gadget node: moves bytes between the two.
 
     A session lasts from the host configuring the device to the node reporting POLLHUP (the
     link went); a printer drops its unread replies then. Replies are written without blocking,
@@ -321,22 +321,22 @@ def main(argv: list[str] | None = None) -> int:
     udc = args.udc or first_udc()  # before create(): without a UDC nothing is left behind
     gadget = PrinterGadget(spec)
     gadget.create()
-    transport = Transport(printer, gadget.node(), args.reply_delay)
-    transport.slow = args.slow
+    server = GadgetServer(printer, gadget.node(), args.reply_delay)
+    server.slow = args.slow
 
     def stop(*_: object) -> None:
-        transport.stopping = True
+        server.stopping = True
 
     def toggle_mute(*_: object) -> None:
-        transport.mute = not transport.mute
-        log.info("gadget.mute", mute=transport.mute)
+        server.mute = not server.mute
+        log.info("gadget.mute", mute=server.mute)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
     def toggle_slow(*_: object) -> None:
-        transport.slow = not transport.slow
-        log.info("gadget.slow", slow=transport.slow, delay_s=transport.reply_delay_s)
+        server.slow = not server.slow
+        log.info("gadget.slow", slow=server.slow, delay_s=server.reply_delay_s)
 
     signal.signal(signal.SIGUSR1, toggle_mute)
     signal.signal(signal.SIGUSR2, toggle_slow)
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         gadget.plug(udc)
         if args.ready_file:
             args.ready_file.touch()
-        transport.serve()
+        server.serve()
     finally:
         gadget.remove()
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import structlog
 
-from controller.app.logsetup import configure_logging
+from logsetup import configure_logging
 
 
 def log_lines(tmp_path: Path, journal: bool) -> list[str]:

@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _doctor(config_path: str) -> int:
     from controller.app.doctor import run_doctor
-    from controller.app.logsetup import configure_logging
+    from logsetup import configure_logging
 
     configure_logging(LogLevel.WARNING, "console")
     return run_doctor(config_path)

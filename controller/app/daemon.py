@@ -24,7 +24,6 @@ from contract.clock import SystemClock
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config
 from controller.app.instance import InstanceLock, prepare_state_dir
-from controller.app.logsetup import configure_logging
 from controller.app.reload import reload_config
 from controller.app.sdnotify import Notifier
 from controller.core.commands import StationCommands
@@ -33,6 +32,7 @@ from controller.core.panel_bridge import StationPanelActions, attach_panel
 from controller.devices.panel.board import Panel
 from controller.local.server import ControlServer
 from controller.mqtt.link import MqttLink
+from logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
 PRIVATE_UMASK = 0o077  # the database and its WAL hold personal data

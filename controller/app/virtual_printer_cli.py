@@ -14,11 +14,11 @@ import structlog
 
 from contract.clock import SystemClock
 from contract.vocabulary import LogLevel
-from controller.app.logsetup import configure_logging
 from controller.devices.factory import virtual_printer
 from controller.devices.settings import VirtualPrinterSettings
 from firmware.models import MODELS
 from firmware.net_server import PrinterServer
+from logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
 

@@ -30,7 +30,7 @@ import structlog
 
 from contract.clock import Clock
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
-from evolis_wire.frames import FrameError, Reply, StatusBlock, is_error
+from evolis_wire.frames import Frame, FrameError, StatusBlock, is_error
 from evolis_wire.panels import CardPanels
 
 from .evolis_job import card_job, release, request
@@ -94,9 +94,9 @@ class Transport(Protocol):
 
     def connect(self) -> None: ...
 
-    def request(self, command: bytes, timeout_s: float) -> Reply: ...
+    def request(self, command: bytes, timeout_s: float) -> Frame: ...
 
-    def stream(self, data: bytes, timeout_s: float) -> Reply | None: ...
+    def stream(self, data: bytes, timeout_s: float) -> Frame | None: ...
 
     def resync(self, reason: str) -> None: ...
 
@@ -245,7 +245,7 @@ class EvolisDriver:
     def _status(self) -> StatusBlock:
         return _block(self._query("Rpst"))
 
-    def _query(self, *fields: str) -> Reply:
+    def _query(self, *fields: str) -> Frame:
         """An idempotent command: after a lost link, reconnect and ask once more."""
         try:
             return self._ask(*fields)
@@ -256,7 +256,7 @@ class EvolisDriver:
         except LinkLost as error:
             raise PrinterUnavailable(str(error)) from error
 
-    def _ask(self, *fields: str) -> Reply:
+    def _ask(self, *fields: str) -> Frame:
         self._prepare()
         return self.transport.request(request(*fields), self.settings.command_timeout_s)
 
@@ -304,7 +304,7 @@ class EvolisDriver:
             raise PrinterError(f"{';'.join(fields)} answered {reply!r}") from error
 
     @staticmethod
-    def _expect_ok(reply: Reply, command: str) -> None:
+    def _expect_ok(reply: Frame, command: str) -> None:
         if reply.text != "OK":
             raise PrinterError(f"{command} answered {reply.text!r}")
 
@@ -321,7 +321,7 @@ class EvolisDriver:
             return {}
 
 
-def _block(reply: Reply) -> StatusBlock:
+def _block(reply: Frame) -> StatusBlock:
     """The status of a reply: its block, or an `Rpst` answer's 64 hex digits."""
     if reply.status is not None:
         return reply.status

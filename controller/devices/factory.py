@@ -16,7 +16,8 @@ from .evolis import EvolisDriver, EvolisSettings
 from .net_transport import NetworkSettings, NetworkTransport
 from .printer import PrinterDriver
 from .settings import Driver, PrinterSettings, VirtualPrinterSettings
-from .usb_transport import TransportSettings, UsbTarget, UsbTransport
+from .usb_finder import UsbTarget
+from .usb_transport import TransportSettings, UsbTransport
 
 
 def usb_driver(

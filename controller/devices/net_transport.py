@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import structlog
 
 from contract.clock import Clock, SystemClock
-from evolis_wire.frames import FrameError, Reply, decode_reply
+from evolis_wire.frames import Frame, FrameError, decode_reply
 
 from .printer import PrinterUnavailable
 from .reconnect import BACKOFF_MAX_S, RECONNECT_WINDOW_S, reconnecting
@@ -85,7 +85,7 @@ class NetworkTransport:
             self.session += 1
             log.info("printer.connected", host=self.host, port=self.port)
 
-    def request(self, command: bytes, timeout_s: float) -> Reply:
+    def request(self, command: bytes, timeout_s: float) -> Frame:
         """One exchange: `command` (empty: a status poll) and its reply frame."""
         with self._lock:
             self.connect()
@@ -95,7 +95,7 @@ class NetworkTransport:
                 self._up = False
                 raise
 
-    def stream(self, data: bytes, timeout_s: float) -> Reply | None:
+    def stream(self, data: bytes, timeout_s: float) -> Frame | None:
         """A streamed job is one exchange too: its one reply carries the status."""
         return self.request(data, timeout_s)
 
@@ -112,7 +112,7 @@ class NetworkTransport:
                 log.info("printer.closed")
             self._up = False
 
-    def _exchange(self, request: bytes, timeout_s: float) -> Reply:
+    def _exchange(self, request: bytes, timeout_s: float) -> Frame:
         try:
             with socket.create_connection((self.host, self.port), timeout=timeout_s) as sock:
                 sock.settimeout(timeout_s)

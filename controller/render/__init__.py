@@ -12,14 +12,13 @@ beyond the Pillow version itself.
 from .card import CardImages, field_problems, image_problems, render_card, save_png
 from .errors import Problem, RenderError
 from .fields import FIELD_MAX_CHARS
-from .panels import decode_panel, encode_panels, preview_back, preview_front
+from .panels import encode_panels, preview_back, preview_front
 
 __all__ = [
     "FIELD_MAX_CHARS",
     "CardImages",
     "Problem",
     "RenderError",
-    "decode_panel",
     "encode_panels",
     "field_problems",
     "image_problems",

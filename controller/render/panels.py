@@ -1,4 +1,4 @@
-"""Turning rendered images into printer panels, and panels back into images.
+"""Turning rendered images into printer panels (and back, through `evolis_wire.panel_images`).
 
 Orientation: panels are portrait, 648 wide × 1016 high. The landscape card is turned a quarter
 turn clockwise (`Image.Transpose.ROTATE_270`): the card's top edge becomes the panel's right
@@ -23,32 +23,23 @@ from functools import cache
 
 from PIL import Image, ImageChops
 
+from evolis_wire.panel_images import side_picture
 from evolis_wire.panels import (
     DEFAULT_COLOUR_LEVELS,
-    PANEL_HEIGHT,
-    PANEL_WIDTH,
     PLANE_BYTES,
     CardPanels,
     PrintPanel,
     pack_levels,
-    unpack_levels,
 )
 
 from .card import CardImages
 
 TO_PANEL = Image.Transpose.ROTATE_270
-FROM_PANEL = Image.Transpose.ROTATE_90
-SIZE = (PANEL_WIDTH, PANEL_HEIGHT)
 
 
 def to_panel(image: Image.Image) -> Image.Image:
     """Turn a landscape card image into panel orientation."""
     return image.transpose(TO_PANEL)
-
-
-def from_panel(image: Image.Image) -> Image.Image:
-    """Turn a panel-oriented image back into a landscape card image."""
-    return image.transpose(FROM_PANEL)
 
 
 def ink_level(value: int, levels: int) -> int:
@@ -89,37 +80,11 @@ def encode_panels(images: CardImages, colour_levels: int = DEFAULT_COLOUR_LEVELS
     return CardPanels(front=(*colour, front_k, PrintPanel("o", 2, _overlay())), back=(back_k,))
 
 
-def decode_panel(panel: PrintPanel) -> Image.Image:
-    """A panel as a portrait L image of its ink levels (0 … `panel.levels - 1`)."""
-    return decode_levels(panel.levels, panel.data)
-
-
-def decode_levels(levels: int, data: bytes) -> Image.Image:
-    """Panel bytes at `levels` levels as a portrait L image of ink levels."""
-    if levels == 2:
-        return Image.frombytes("1", SIZE, data).convert("L").point(lambda value: value and 1)
-    return Image.frombytes("L", SIZE, unpack_levels(data, levels))
-
-
-def _ink_to_channel(levels_image: Image.Image, levels: int) -> Image.Image:
-    """Ink levels back to a channel value, 255 = no ink."""
-    return levels_image.point(lambda level: 255 - round(level * 255 / (levels - 1)))
-
-
 def preview_front(panels: CardPanels) -> Image.Image:
     """The front as the panels would print it, landscape RGB (k over y, m, c; o not shown)."""
-    by_name = {panel.name: panel for panel in panels.front}
-    channels = [
-        _ink_to_channel(decode_panel(by_name[name]), by_name[name].levels) for name in "cmy"
-    ]
-    image = Image.merge("RGB", channels)
-    if "k" in by_name:
-        ink = decode_panel(by_name["k"]).point(lambda level: level * 255)
-        image.paste((0, 0, 0), (0, 0, *image.size), ink)
-    return from_panel(image)
+    return side_picture(panels.front)
 
 
 def preview_back(panels: CardPanels) -> Image.Image:
     """The back as its k panel would print it, landscape L."""
-    k = next(panel for panel in panels.back if panel.name == "k")
-    return from_panel(_ink_to_channel(decode_panel(k), k.levels))
+    return side_picture(panels.back).convert("L")

@@ -13,7 +13,8 @@ from structlog.testing import capture_logs
 
 from contract.clock import ManualClock
 from controller.devices.evolis import EvolisDriver, EvolisSettings
-from controller.devices.usb_transport import UsbTarget, UsbTransport
+from controller.devices.usb_finder import UsbTarget
+from controller.devices.usb_transport import UsbTransport
 from evolis_wire.panels import CardPanels, PrintPanel, panel_size
 from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter

@@ -13,7 +13,7 @@ from controller.devices.printer import (
     PrinterUnavailable,
     Unknown,
 )
-from controller.devices.usb_transport import UsbTarget, parse_device_id
+from controller.devices.usb_finder import UsbTarget, parse_device_id
 
 
 def _events(logs, name):
@@ -71,7 +71,7 @@ def test_usblp_is_detached_again_after_a_replug(make_rig, make_panels):
 
 def test_short_writes_are_completed_and_the_data_arrives_whole(make_rig, make_panels, logs):
     rig = make_rig()
-    rig.backend.inject_short_writes(40, max_bytes=1000, skip=5)  # from the first panel
+    rig.backend.pipes.inject_short_writes(40, max_bytes=1000, skip=5)  # from the first panel
     panels = make_panels(5)
     assert rig.driver.print_card(panels) == Printed(1)
     assert json.loads(rig.log_lines[0])["front_sha256"] == panels.front_sha256()
@@ -81,7 +81,7 @@ def test_short_writes_are_completed_and_the_data_arrives_whole(make_rig, make_pa
 def test_writes_that_accept_nothing_lose_the_link_and_the_query_is_retried(make_rig):
     rig = make_rig()
     assert rig.driver.card_counter() == 0
-    rig.backend.inject_short_writes(3, max_bytes=0)
+    rig.backend.pipes.inject_short_writes(3, max_bytes=0)
     assert rig.driver.card_counter() == 0
     assert rig.backend.soft_resets == 1
 
@@ -91,7 +91,7 @@ def test_a_write_timeout_mid_panel_is_unknown_and_the_printer_is_resynchronised(
 ):
     rig = make_rig()
     assert rig.driver.card_counter() == 0
-    rig.backend.inject_write_timeouts(1, skip=6)  # in the middle of the first colour panel
+    rig.backend.pipes.inject_write_timeouts(1, skip=6)  # in the middle of the first colour panel
     outcome = rig.driver.print_card(make_panels())
     assert isinstance(outcome, Unknown) and outcome.counter_before == 0
 
@@ -104,7 +104,7 @@ def test_a_write_timeout_mid_panel_is_unknown_and_the_printer_is_resynchronised(
 def test_read_timeouts_within_the_deadline_are_waited_out(make_rig):
     rig = make_rig()
     assert rig.driver.card_counter() == 0
-    rig.backend.inject_read_timeouts(3)
+    rig.backend.pipes.inject_read_timeouts(3)
     assert rig.driver.card_counter() == 0
     assert rig.backend.soft_resets == 0
 
@@ -112,7 +112,7 @@ def test_read_timeouts_within_the_deadline_are_waited_out(make_rig):
 def test_no_reply_by_the_deadline_resets_the_link_and_asks_again(make_rig, clock):
     rig = make_rig()
     assert rig.driver.card_counter() == 0
-    rig.backend.inject_read_timeouts(15)  # 10 one-second polls, then the retry's drain and 4
+    rig.backend.pipes.inject_read_timeouts(15)  # 10 one-second polls, then the retry's drain and 4
     start = clock.monotonic()
     assert rig.driver.card_counter() == 0
     assert rig.backend.soft_resets == 1
@@ -125,7 +125,7 @@ def test_a_reply_later_than_the_reset_does_not_put_the_replies_out_of_step(make_
     before (`Rrt;all` answered "1")."""
     rig = make_rig()
     assert rig.driver.card_counter() == 0
-    rig.backend.inject_late_reply()
+    rig.backend.pipes.inject_late_reply()
     assert rig.driver.card_counter() == 0
     assert rig.driver.identity().serial == "VP0000001"
     assert rig.driver.card_counter() == 0
@@ -141,7 +141,7 @@ def test_a_late_ok_to_the_setup_does_not_put_the_replies_out_of_step(make_rig):
     transport.resync("a test: a new session")
     transport.connect()  # the soft reset is done: the late reply comes after the next one
     resets = rig.backend.soft_resets
-    rig.backend.inject_late_reply()  # to the setup's Pps;1
+    rig.backend.pipes.inject_late_reply()  # to the setup's Pps;1
     assert rig.driver.card_counter() == 0
     assert rig.driver.identity().serial == "VP0000001"
     assert rig.driver.card_counter() == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from evolis_wire.frames import (
+    Frame,
     FrameError,
     FrameReader,
-    Reply,
     StatusBlock,
     decode_reply,
     encode_reply,
@@ -33,12 +33,12 @@ def test_frames_split_anywhere_are_read_whole_and_nothing_is_left_over():
     for cut in range(1, len(stream)):
         reader = FrameReader()
         replies = reader.feed(stream[:cut]) + reader.feed(stream[cut:])
-        assert replies == [Reply("OK", block), Reply("12", block), Reply("", block)], cut
+        assert replies == [Frame("OK", block), Frame("12", block), Frame("", block)], cut
         assert reader.pending == 0
 
 
 def test_a_reply_without_its_block_and_bad_bytes():
-    assert decode_reply(b"OK\x00") == Reply("OK")
+    assert decode_reply(b"OK\x00") == Frame("OK")
     with pytest.raises(FrameError):
         decode_reply(b"")
     bad = bytearray(encode_reply("OK", StatusBlock()))

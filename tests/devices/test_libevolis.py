@@ -28,8 +28,8 @@ except OSError as error:  # libevolis has no build for this machine, or cannot l
     pytest.skip(f"libevolis cannot load here: {error}", allow_module_level=True)
 
 from controller.render import encode_panels, render_card
-from controller.render.panels import decode_panel
 from evolis_wire.frames import FLAG_BITS
+from evolis_wire.panel_images import decode_panel
 from firmware.net_server import serve_in_thread
 from firmware.protocol import Command, CommandParser
 from firmware.virtual_printer import VirtualPrinter

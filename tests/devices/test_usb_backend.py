@@ -85,16 +85,16 @@ def test_a_read_returns_at_most_one_frame_and_frames_can_be_read_in_pieces(print
 def test_injected_short_writes_and_timeouts(printer, clock):
     backend = VirtualBackend(printer)
     dev = usb.core.find(backend=backend)
-    backend.inject_short_writes(1, max_bytes=3, skip=1)
+    backend.pipes.inject_short_writes(1, max_bytes=3, skip=1)
     assert dev.write(0x01, b"\x1bRsn\r") == 5
     assert dev.write(0x01, b"\x1bRsn\r") == 3
     assert dev.write(0x01, b"n\r") == 2
-    backend.inject_write_timeouts(1)
+    backend.pipes.inject_write_timeouts(1)
     start = clock.monotonic()
     with pytest.raises(usb.core.USBTimeoutError):
         dev.write(0x01, b"\x1bRsn\r", 2500)
     assert clock.monotonic() - start == pytest.approx(2.5)
-    backend.inject_read_timeouts(1)
+    backend.pipes.inject_read_timeouts(1)
     with pytest.raises(usb.core.USBTimeoutError):
         dev.read(0x82, 64, 100)
     assert dev.read(0x82, 64, 100).tobytes()[:10] == b"VP0000001\x00"

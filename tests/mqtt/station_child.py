@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 from contract.clock import SystemClock
-from controller.app.logsetup import configure_logging
 from controller.queue.store import Store
+from logsetup import configure_logging
 from tests.mqtt.kit import LOADED, LOW, STATION, linked_station, mqtt_settings
 
 

@@ -7,13 +7,13 @@ from PIL import Image
 
 from controller.render import (
     CardImages,
-    decode_panel,
     encode_panels,
     preview_back,
     preview_front,
     render_card,
 )
 from controller.render.panels import ink_level, to_panel
+from evolis_wire.panel_images import decode_panel
 from evolis_wire.panels import (
     PANEL_HEIGHT,
     PANEL_WIDTH,

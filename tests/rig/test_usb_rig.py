@@ -30,11 +30,8 @@ def guest_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ET.Elem
     if check.returncode != 0:
         pytest.skip(f"the USB rig cannot run here: {check.stdout.strip() or check.stderr.strip()}")
     # Bytecode for the guest: it sees this tree read-only, and compiling under emulation is slow.
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", "controller", "firmware", "tests"],
-        cwd=ROOT,
-        check=True,
-    )
+    packages = ("contract", "controller", "evolis_wire", "firmware", "logsetup", "tests")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], cwd=ROOT, check=True)
     out = Path("/tmp") / f"printstation-rig-{tmp_path_factory.getbasetemp().name}.xml"
     # The guest's daemon and gadget logs come out here (the guest sees the host's /tmp).
     artifacts = tmp_path_factory.mktemp("rig-logs")

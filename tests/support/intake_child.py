@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from contract.clock import SystemClock
-from controller.app.logsetup import configure_logging
 from controller.queue.store import Store
+from logsetup import configure_logging
 from tests.support.jobs import make_job, payload
 
 STATION = "3271-bogor-timur-01"

@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.vocabulary import LogLevel
 from controller.app.config.errors import ConfigError
 from controller.app.config.reader import INVALID, Reader, Where
-from controller.app.logsetup import LogSettings
 from controller.devices.panel.settings import PanelSettings
 from controller.devices.settings import PrinterSettings
-from controller.field_checks import Matches, checked, not_empty
+from controller.field_checks import Matches, OneOf, checked, not_empty
 from controller.local.settings import LocalSettings
 from controller.mqtt.settings import MqttSettings
 from controller.policy.consumables import ConsumablesSettings
 from controller.policy.duty import DutySettings
 from controller.policy.retention import RetentionSettings
+from logsetup import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS
 
 __all__ = ["Config", "ConfigError", "StationSettings", "load_config", "load_config_for_checks"]
 
@@ -42,6 +43,14 @@ class StationSettings:
 
     id: str = checked(Matches(STATION_ID))
     state_dir: str = checked(not_empty, default="/var/lib/printstation")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """The `[log]` section: the level, and JSON lines or a terminal's readable lines."""
+
+    level: str = checked(OneOf(tuple(LogLevel)), default=DEFAULT_LEVEL)
+    format: str = checked(OneOf(FORMATS), default=DEFAULT_FORMAT)
 
 
 @dataclass(frozen=True)

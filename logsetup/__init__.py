@@ -1,5 +1,9 @@
 """structlog set-up: JSON lines under systemd or in a pipe, readable output on a terminal.
 
+Every program of the project logs this way: the station (`printstation`) and the bench
+printer's firmware (`python -m firmware.usb_gadget`), which may not import the station. So it is
+a package of its own, beside them, that imports neither.
+
 Under systemd, when stderr is the journal's stream (`JOURNAL_STREAM` names its device and
 inode), each line starts with its syslog priority, `<3>` for an error: journald strips the
 prefix and stores the line at that priority, so `journalctl -p err` finds the errors (systemd's
@@ -11,23 +15,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from typing import TextIO
 
 import structlog
 
 from contract.vocabulary import LogLevel
-from controller.field_checks import OneOf, checked
 
 FORMATS = ("auto", "json", "console")  # auto: console on a terminal, JSON lines elsewhere
-
-
-@dataclass(frozen=True)
-class LogSettings:
-    """The `[log]` section."""
-
-    level: str = checked(OneOf(tuple(LogLevel)), default=LogLevel.INFO)
-    format: str = checked(OneOf(FORMATS), default="auto")
+DEFAULT_LEVEL = LogLevel.INFO
+DEFAULT_FORMAT = "auto"
 
 
 # Python's levels as syslog priorities (sd-daemon(3)), highest first: <2> crit, <3> err, ...
@@ -63,7 +59,7 @@ class JournalPrefixed(structlog.stdlib.ProcessorFormatter):
 
 
 def configure_logging(
-    level: str = LogSettings.level, fmt: str = LogSettings.format, stream: TextIO | None = None
+    level: str = DEFAULT_LEVEL, fmt: str = DEFAULT_FORMAT, stream: TextIO | None = None
 ) -> None:
     """Route structlog and the standard library's logging (paho, tenacity) to one stream."""
     stream = stream or sys.stderr

@@ -1,0 +1,176 @@
+"""The printer's body: the blanks, ribbon and film it holds and its card counter (on disk:
+`state.py`), its head (`head.py`), the time a card takes, the cover, a claimed card held for
+the host, and the faults it plays (`faults.py`). The status flags are read from here.
+
+A card is fed only when nothing stops it (`blocked`: the cover open, cooling, a consumable
+out, a jam or a broken ribbon not cleared); a jam (`ERR_MECHANICAL`) or a broken ribbon
+(`ERR_RIBBON_ERROR`) on a fed card spoils it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from contract.clock import Clock, rfc3339
+from contract.vocabulary import CardResult, FaultKind
+from evolis_wire.panels import CardPanels
+
+from .faults import BEFORE_CARD, ON_CARD, SPOILING, FaultLike, FaultPlan, FaultSpec
+from .head import Head, HeadModel
+from .images import CardPictures
+from .replies import LevelLine
+from .state import CardRecord, PrinterState, StateStore
+
+log = structlog.get_logger(__name__)
+
+
+class Mechanics:
+    """The printer's mechanics and consumables on an injected clock. Not thread-safe: the
+    printer holds its lock around every call."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        clock: Clock,
+        loaded: PrinterState,
+        seconds_per_card: float,
+        faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]],
+        head: HeadModel,
+        pictures: CardPictures | None,
+    ) -> None:
+        self.clock = clock
+        self.seconds_per_card = seconds_per_card
+        self._store = StateStore(directory)
+        self.state = self._store.load(loaded)
+        self._plan = FaultPlan.of(faults)
+        self._head = Head(head, clock.monotonic())
+        self._pictures = pictures
+        self._busy_until = clock.monotonic()
+        self._cover_until = 0.0
+        self._cooling_until = 0.0
+        self.holding = False  # INF_CLAIM: a claimed card is fed, waiting for the host
+
+    # What the status shows ------------------------------------------------------------------
+
+    def flags(self) -> list[str]:
+        """Status flags, named and (in the block) placed as Evolis' library reads them."""
+        s, busy = self.state, self.busy()
+        checks = [
+            ("CFG_X01", True),
+            ("INF_CLAIM", self.holding),
+            ("INF_BUSY", busy),
+            ("INF_PRINTING_RUNNING", busy),
+            ("INF_CARD_PRINT", busy),
+            ("WAR_COOLING", self.cooling()),
+            ("WAR_COVER_OPEN", self.cover_open()),
+            ("WAR_FEEDER_EMPTY", s.cards == 0),
+            ("WAR_RIBBON_ENDED", s.ribbon == 0),
+            ("INF_RIBBON_LOW", s.ribbon > 0 and s.ribbon * 10 <= s.ribbon_capacity),
+            ("ERR_RIBBON_ERROR", s.ribbon_broken),
+            ("WAR_CLEAR_END", s.film == 0),
+            ("ERR_MECHANICAL", s.jammed),
+        ]
+        return [name for name, active in checks if active]
+
+    def busy(self) -> bool:
+        """A card is in the printer for its mechanical time."""
+        return self.clock.monotonic() < self._busy_until
+
+    def cover_open(self) -> bool:
+        return self.clock.monotonic() < self._cover_until
+
+    def cooling(self) -> bool:
+        now = self.clock.monotonic()
+        return now < self._cooling_until or self._head.cooling(now)
+
+    def blocked(self) -> bool:
+        """Whether anything stops the printer taking a card (its flag shows why)."""
+        s = self.state
+        return (
+            self.cover_open()
+            or s.jammed
+            or s.ribbon_broken
+            or self.cooling()
+            or 0 in (s.cards, s.ribbon, s.film)
+        )
+
+    def ribbon_used_percent(self) -> int:
+        s = self.state
+        return 100 - (100 * s.ribbon // s.ribbon_capacity) if s.ribbon_capacity else 100
+
+    def level_line(self) -> str:
+        """The reply to `Xst`."""
+        s = self.state
+        return LevelLine(
+            cards=(s.cards, s.cards_capacity),
+            ribbon=(s.ribbon, s.ribbon_capacity),
+            film=(s.film, s.film_capacity),
+            head_c=self._head.temperature(self.clock.monotonic()),
+            reject=s.reject_box,
+        ).text()
+
+    # A card ---------------------------------------------------------------------------------
+
+    def open_card(self) -> None:
+        """The host starts the next card: the faults due before it play."""
+        now = self.clock.monotonic()
+        for fault in self._plan.fire(self.state.card_counter + 1, BEFORE_CARD):
+            log.info("virtual_printer.fault", kind=fault.kind, at_card=fault.at_card)
+            if fault.kind is FaultKind.COVER_OPEN:
+                self._cover_until = max(self._cover_until, now + fault.seconds)
+            else:
+                self._cooling_until = max(self._cooling_until, now + fault.seconds)
+
+    def print_card(self, panels: CardPanels, *, hold: bool) -> list[FaultSpec]:
+        """Feed one card and print `panels` on it: logged, counted, the head heated, busy for
+        its mechanical time, held for the host if `hold` and it is not spoiled. The faults due
+        on the card play; the ones that fired."""
+        counter = self.state.card_counter + 1
+        fired = self._plan.fire(counter, ON_CARD)
+        kinds = {fault.kind for fault in fired}
+        spoiled_by = next((kind for kind in SPOILING if kind in kinds), None)
+        record = CardRecord(
+            counter=counter,
+            result=CardResult.PRINTED if spoiled_by is None else CardResult.SPOILED,
+            front_sha256=panels.front_sha256(),
+            time=rfc3339(self.clock.now()),
+            panels=len(panels.front) + len(panels.back),
+            fault=spoiled_by,
+        )
+        self._store.append(record)
+        state = self.state.fed(record.panels)
+        if FaultKind.JAM in kinds:
+            state = replace(state, jammed=True)
+        elif FaultKind.RIBBON_BREAK in kinds:
+            state = replace(state, ribbon_broken=True, reject_box=state.reject_box + 1)
+        self._commit(state)
+        now = self.clock.monotonic()
+        self._head.heat(now)
+        self._busy_until = max(now, self._busy_until) + self.seconds_per_card
+        self.holding = hold and spoiled_by is None
+        log.info("virtual_printer.card", counter=counter, result=record.result, faults=list(kinds))
+        if self._pictures is not None:
+            self._pictures.save(counter, panels)
+        return fired
+
+    # Maintenance ----------------------------------------------------------------------------
+
+    def clear_jam(self) -> None:
+        """A jammed card goes to the reject box."""
+        if self.state.jammed:
+            self._commit(replace(self.state, jammed=False, reject_box=self.state.reject_box + 1))
+
+    def reload(self, consumable: str, count: int, capacity: int | None) -> None:
+        """A person loaded `count` of `consumable` (ValueError for a reload that cannot be)."""
+        self._commit(self.state.reloaded(consumable, count, capacity))
+        log.info("virtual_printer.reloaded", consumable=consumable, count=count)
+
+    def _commit(self, state: PrinterState) -> None:
+        self._store.save(state)
+        self.state = state
