@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import array
-import base64
 import random
 import tempfile
 import threading
@@ -151,7 +150,7 @@ def bench_station_card(directory: Path, runs: int) -> tuple[list[float], dict[st
         if isinstance(result.outcome, Printed):
             store.jobs.printed(result.job_id, result.outcome.card_counter, serial)
         else:
-            failures.append(f"{result.job_id}: {result.outcome or result.error}")
+            failures.append(f"{result.job_id}: {result.outcome or result.not_started}")
         done.set()
 
     def post(action: Callable[[], None]) -> None:
@@ -197,12 +196,7 @@ def stage_breakdown(store: Store, driver: EvolisDriver, serial: str) -> dict[str
         assert job is not None
         printable = store.jobs.printable(job.job_id)
         t = lap("store_read", t)
-        card = {
-            **printable.card,
-            "photo_jpeg": base64.b64encode(printable.photo).decode(),
-            "signature_png": base64.b64encode(printable.signature).decode(),
-        }
-        images = render_card(card)
+        images = render_card(printable.card, printable.photo, printable.signature)
         t = lap("render", t)
         panels = encode_panels(images)
         t = lap("encode", t)
