@@ -43,6 +43,7 @@ from controller.devices.evolis import EvolisDriver, EvolisSettings
 from controller.devices.evolis_job import card_job, release
 from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
+from controller.queue.intake import IntakeOutcome
 from controller.queue.store import Store
 from controller.render import encode_panels, render_card
 from evolis_wire.panels import CardPanels, PrintPanel, panel_size
@@ -132,7 +133,7 @@ def bench_driver(directory: Path, runs: int, panels: CardPanels) -> list[float]:
 def fill_store(store: Store, count: int) -> None:
     for message in job_payloads(count):
         result = store.intake.submit(message)
-        if result.outcome != "accepted":
+        if result.outcome is not IntakeOutcome.ACCEPTED:
             raise RuntimeError(f"benchmark job not accepted: {result}")
 
 

@@ -33,6 +33,7 @@ from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.budget import BudgetLimits
 from controller.policy.duty import DutyConfig
+from controller.queue.intake import IntakeOutcome
 from controller.queue.store import Store
 
 OPEN = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
@@ -99,7 +100,7 @@ def station_day(workdir: Path, config: DutyConfig, jobs: int) -> dict[str, Any]:
     kiosk = Kiosk(workdir / "station.db", clock, config)
     assert kiosk.store is not None
     for message in job_payloads(jobs):
-        if kiosk.store.intake.submit(message).outcome != "accepted":
+        if kiosk.store.intake.submit(message).outcome is not IntakeOutcome.ACCEPTED:
             raise RuntimeError("benchmark job not accepted")
     clock.advance((OPEN - clock.now()).total_seconds())
     closing = OPEN + DAY
