@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,13 +27,19 @@ from controller.app.config import Config, ConfigError, load_config_for_checks
 from controller.local.client import DaemonNotRunning, request
 from controller.queue.db import schema_too_new
 
-OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+class Verdict(StrEnum):
+    """A check's verdict, as its line starts."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    verdict: str
+    verdict: Verdict
     detail: str
 
 
@@ -48,9 +55,9 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
         _state_dir(config),
         _database(config),
         _file_modes(config),
-        Check("daemon", OK, f"running, state {daemon['state']}")
+        Check("daemon", Verdict.OK, f"running, state {daemon['state']}")
         if daemon
-        else Check("daemon", WARN, "not running"),
+        else Check("daemon", Verdict.WARN, "not running"),
         _printer(config, daemon),
         _probe("broker", lambda config: _broker(config, daemon), config),
         *_certificates(config),
@@ -58,15 +65,15 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
     ]
     for check in checks:
         out.write(f"{check.verdict:<5} {check.name:<9} {check.detail}\n")
-    failed = sorted({check.name for check in checks if check.verdict == FAIL})
+    failed = sorted({check.name for check in checks if check.verdict is Verdict.FAIL})
     out.write(f"verdict: problems with {', '.join(failed)}\n" if failed else "verdict: ready\n")
     return 1 if failed else 0
 
 
 def _config(config: Config, error: ConfigError | None) -> list[Check]:
     if error is None:
-        return [Check("config", OK, f"{config.path} (station {config.station.id})")]
-    return [Check("config", FAIL, str(problem)) for problem in error.errors]
+        return [Check("config", Verdict.OK, f"{config.path} (station {config.station.id})")]
+    return [Check("config", Verdict.FAIL, str(problem)) for problem in error.errors]
 
 
 def _daemon_status(config: Config) -> dict[str, Any] | None:
@@ -87,23 +94,25 @@ def _state_dir(config: Config) -> Check:
             os.fsync(probe.fileno())
         free_mb = os.statvfs(directory).f_bavail * os.statvfs(directory).f_frsize // 2**20
     except OSError as exc:
-        return Check("state_dir", FAIL, f"{directory}: {exc.strerror or exc}")
-    verdict = WARN if free_mb < 100 else OK
+        return Check("state_dir", Verdict.FAIL, f"{directory}: {exc.strerror or exc}")
+    verdict = Verdict.WARN if free_mb < 100 else Verdict.OK
     return Check("state_dir", verdict, f"{directory} writable, {free_mb} MB free")
 
 
 def _database(config: Config) -> Check:
     if not config.db_path.exists():
-        return Check("database", WARN, f"{config.db_path} not created yet (the first run does)")
+        return Check(
+            "database", Verdict.WARN, f"{config.db_path} not created yet (the first run does)"
+        )
     try:
         with sqlite3.connect(f"file:{config.db_path}?mode=ro", uri=True) as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             result = conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.Error as exc:
-        return Check("database", FAIL, f"{config.db_path}: {exc}")
+        return Check("database", Verdict.FAIL, f"{config.db_path}: {exc}")
     if problem := schema_too_new(config.db_path, version):
-        return Check("database", FAIL, f"{problem} (the daemon refuses it too)")
-    verdict = OK if result == "ok" else FAIL
+        return Check("database", Verdict.FAIL, f"{problem} (the daemon refuses it too)")
+    verdict = Verdict.OK if result == "ok" else Verdict.FAIL
     return Check("database", verdict, f"schema {version}, integrity {result}")
 
 
@@ -117,8 +126,10 @@ def _file_modes(config: Config) -> Check:
         if path.exists() and (mode := path.stat().st_mode & 0o777) & 0o077
     ]
     if exposed:
-        return Check("modes", FAIL, "; ".join(exposed) + ": personal data readable by others")
-    return Check("modes", OK, "the database is readable by the daemon's user only")
+        return Check(
+            "modes", Verdict.FAIL, "; ".join(exposed) + ": personal data readable by others"
+        )
+    return Check("modes", Verdict.OK, "the database is readable by the daemon's user only")
 
 
 def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
@@ -127,13 +138,13 @@ def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
         if printer["connected"]:
             return Check(
                 "printer",
-                OK,
+                Verdict.OK,
                 f"{printer['model']} serial {printer['serial']}, "
                 f"flags {printer['flags'] or 'none'} (as the daemon sees it)",
             )
-        return Check("printer", FAIL, "the daemon cannot reach the printer")
+        return Check("printer", Verdict.FAIL, "the daemon cannot reach the printer")
     if config.printer.driver == "virtual":
-        return Check("printer", OK, "virtual printer (training mode)")
+        return Check("printer", Verdict.OK, "virtual printer (training mode)")
     return _probe("printer", _real_printer, config)
 
 
@@ -163,9 +174,9 @@ def _real_printer(config: Config) -> Check:
         )
     try:
         identity = driver.identity()
-        return Check("printer", OK, f"{identity.model} serial {identity.serial} {where}")
+        return Check("printer", Verdict.OK, f"{identity.model} serial {identity.serial} {where}")
     except PrinterError as exc:
-        return Check("printer", FAIL, f"not found or not permitted {where}: {exc}")
+        return Check("printer", Verdict.FAIL, f"not found or not permitted {where}: {exc}")
     finally:
         driver.close()
 
@@ -179,19 +190,25 @@ def _broker(config: Config, daemon: dict[str, Any] | None) -> Check:
         link = daemon.get("link") or {}
         if link.get("connected"):
             return Check(
-                "broker", OK, f"{where}: the daemon is connected (session {link.get('session')})"
+                "broker",
+                Verdict.OK,
+                f"{where}: the daemon is connected (session {link.get('session')})",
             )
         return Check(
-            "broker", FAIL, f"{where}: the daemon is not connected (see journalctl -u printstation)"
+            "broker",
+            Verdict.FAIL,
+            f"{where}: the daemon is not connected (see journalctl -u printstation)",
         )
     try:
         result = probe_broker(settings, config.station.id)
     except (OSError, ssl.SSLError, ValueError) as exc:
-        return Check("broker", FAIL, f"{where}: {exc}")
+        return Check("broker", Verdict.FAIL, f"{where}: {exc}")
     security = "TLS" if settings.tls_ca or settings.tls_cert else "no TLS"
     if result.accepted:
-        return Check("broker", OK, f"{where} ({security}): MQTT connect accepted, {result.detail}")
-    return Check("broker", FAIL, f"{where} ({security}): {result.detail}")
+        return Check(
+            "broker", Verdict.OK, f"{where} ({security}): MQTT connect accepted, {result.detail}"
+        )
+    return Check("broker", Verdict.FAIL, f"{where} ({security}): {result.detail}")
 
 
 def _certificates(config: Config) -> list[Check]:
@@ -202,15 +219,17 @@ def _certificates(config: Config) -> list[Check]:
             continue
         problem = expiry_problem(path, now)
         if problem is None:
-            checks.append(Check("cert", OK, f"{path} valid for more than 30 days"))
+            checks.append(Check("cert", Verdict.OK, f"{path} valid for more than 30 days"))
         else:
-            checks.append(Check("cert", FAIL if problem.unusable else WARN, problem.message))
+            checks.append(
+                Check("cert", Verdict.FAIL if problem.unusable else Verdict.WARN, problem.message)
+            )
     return checks
 
 
 def _gpio(config: Config, daemon: dict[str, Any] | None) -> Check:
     if daemon is not None:
-        return Check("gpio", OK, "pins held by the running daemon")
+        return Check("gpio", Verdict.OK, "pins held by the running daemon")
     return _probe("gpio", _panel, config)
 
 
@@ -226,7 +245,7 @@ def _panel(config: Config) -> Check:
     panel = Panel(config.panel, NoActions())
     panel.close()
     factory = config.panel.pin_factory or "gpiozero's default"
-    return Check("gpio", OK, f"panel pins available ({factory})")
+    return Check("gpio", Verdict.OK, f"panel pins available ({factory})")
 
 
 def _probe(name: str, check: Callable[[Config], Check], config: Config) -> Check:
@@ -234,4 +253,4 @@ def _probe(name: str, check: Callable[[Config], Check], config: Config) -> Check
     try:
         return check(config)
     except Exception as exc:  # a doctor reports, it does not crash
-        return Check(name, FAIL, str(exc).splitlines()[0] if str(exc) else repr(exc))
+        return Check(name, Verdict.FAIL, str(exc).splitlines()[0] if str(exc) else repr(exc))
