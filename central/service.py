@@ -16,7 +16,7 @@ from central.consumer import Consumer, MqttSettings
 from central.gaps import GapPolicy, Plan, replay_payload, sweep
 from central.gateway import GammuOutbox, SmsGateway
 from central.metrics import CentralMetrics
-from central.sms import ReminderSchedule
+from central.sms import ReminderSchedule, SmsKind
 from central.store import BatchResult, Effects, Message
 from contract.clock import Clock, SystemClock
 from contract.topics import Topics
@@ -113,7 +113,7 @@ class Service:
                 )
             self.metrics.gaps(plan)
         reminders = db.run(lambda conn: self.effects.send_reminders(conn, now))
-        self.metrics.sms.labels(kind="reminder").inc(len(reminders))
+        self.metrics.sms.labels(kind=SmsKind.REMINDER).inc(len(reminders))
         return plan, len(reminders)
 
     def _consume(self) -> None:
