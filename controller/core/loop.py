@@ -214,7 +214,7 @@ class Station:
             return StationState.STARTING
         if self.storage.failing:
             return StationState.ERROR
-        return StationState(self._evaluation.state.state)
+        return self._evaluation.state.state
 
     @property
     def head_temp_c(self) -> float:
