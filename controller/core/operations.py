@@ -82,7 +82,7 @@ class Operations:
                 f"count {count} is more than the {consumable} capacity"
                 f" {capacity if capacity is not None else known}; give the new capacity",
             )
-        self._station.reloads.book(consumable, count, capacity, lot, by.who)
+        self._station.consumable_counts.book(consumable, count, capacity, lot, by.who)
         result: dict[str, int] = self._station.status()["consumables"][consumable]
         return result
 

@@ -104,18 +104,19 @@ class PrinterWorker:
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
         self._tasks.put(lambda: self._counter(on_done))
 
-    def reload(
+    def set_level(
         self,
         consumable: Consumable,
         count: int,
         capacity: int | None,
         on_done: Callable[[], None],
     ) -> None:
-        """Tell the printer of a reload; `on_done` is posted once it has been told (or not)."""
+        """Tell the printer of a reload (`PrinterDriver.set_level`); `on_done` is posted once it
+        has been told (or not)."""
 
         def tell() -> None:
             try:
-                self._driver.reload(consumable, count, capacity)
+                self._driver.set_level(consumable, count, capacity)
             except PrinterError as exc:
                 log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
             self._post(on_done)
