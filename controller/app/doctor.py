@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from contract.vocabulary import CommandName
+from contract.vocabulary import CommandName, Resolution
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
 from controller.local.client import DaemonNotRunning, request
@@ -238,7 +238,7 @@ def _panel(config: Config) -> Check:
 
     class NoActions:
         def toggle_pause(self) -> None: ...
-        def resolve_review(self, outcome: str) -> None: ...
+        def resolve_review(self, outcome: Resolution) -> None: ...
         def cabinet_changed(self, is_open: bool) -> None: ...
         def power_failed(self) -> None: ...
 
