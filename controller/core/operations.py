@@ -17,7 +17,7 @@ from contract.vocabulary import (
     Resolution,
 )
 from controller.core.loop import Station
-from controller.queue.audit import Actor
+from controller.queue.audit import DONE, Actor
 from controller.queue.intake import IntakeResult
 from controller.queue.jobs import Job
 
@@ -58,7 +58,7 @@ class Operations:
             PANEL,
             CommandName.RESOLVE,
             {"job_id": job.job_id, "outcome": outcome},
-            "ok",
+            DONE,
             {"state": job.state},
             self._station.clock.now(),
         )
