@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import array
-import base64
 import random
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from controller.devices.evolis import EvolisDriver, EvolisSettings
 from controller.devices.evolis_job import card_job, release
 from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
+from controller.queue.intake import IntakeOutcome
 from controller.queue.store import Store
 from controller.render import encode_panels, render_card
 from evolis_wire.panels import CardPanels, PrintPanel, panel_size
@@ -133,7 +133,7 @@ def bench_driver(directory: Path, runs: int, panels: CardPanels) -> list[float]:
 def fill_store(store: Store, count: int) -> None:
     for message in job_payloads(count):
         result = store.intake.submit(message)
-        if result.outcome != "accepted":
+        if result.outcome is not IntakeOutcome.ACCEPTED:
             raise RuntimeError(f"benchmark job not accepted: {result}")
 
 
@@ -151,7 +151,7 @@ def bench_station_card(directory: Path, runs: int) -> tuple[list[float], dict[st
         if isinstance(result.outcome, Printed):
             store.jobs.printed(result.job_id, result.outcome.card_counter, serial)
         else:
-            failures.append(f"{result.job_id}: {result.outcome or result.error}")
+            failures.append(f"{result.job_id}: {result.outcome or result.not_started}")
         done.set()
 
     def post(action: Callable[[], None]) -> None:
@@ -197,12 +197,7 @@ def stage_breakdown(store: Store, driver: EvolisDriver, serial: str) -> dict[str
         assert job is not None
         printable = store.jobs.printable(job.job_id)
         t = lap("store_read", t)
-        card = {
-            **printable.card,
-            "photo_jpeg": base64.b64encode(printable.photo).decode(),
-            "signature_png": base64.b64encode(printable.signature).decode(),
-        }
-        images = render_card(card)
+        images = render_card(printable.card, printable.photo, printable.signature)
         t = lap("render", t)
         panels = encode_panels(images)
         t = lap("encode", t)

@@ -32,6 +32,7 @@ from bench.common import Context, Measure, job_payloads, open_store, station_log
 from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.duty import DutySettings
+from controller.queue.intake import IntakeOutcome
 from controller.queue.store import Store
 
 OPEN = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
@@ -98,7 +99,7 @@ def station_day(workdir: Path, config: DutySettings, jobs: int) -> dict[str, Any
     kiosk = Kiosk(workdir / "station.db", clock, config)
     assert kiosk.store is not None
     for message in job_payloads(jobs):
-        if kiosk.store.intake.submit(message).outcome != "accepted":
+        if kiosk.store.intake.submit(message).outcome is not IntakeOutcome.ACCEPTED:
             raise RuntimeError("benchmark job not accepted")
     clock.advance((OPEN - clock.now()).total_seconds())
     closing = OPEN + DAY

@@ -16,7 +16,7 @@ from central.consumer import Consumer, MqttSettings
 from central.gaps import GapPolicy, Plan, replay_payload, sweep
 from central.gateway import GammuOutbox, SmsGateway
 from central.metrics import CentralMetrics
-from central.sms import ReminderSchedule
+from central.sms import ReminderSchedule, SmsKind
 from central.store import BatchResult, Effects, Message
 from contract.clock import Clock, SystemClock
 from contract.topics import Topics
@@ -36,8 +36,8 @@ class ServiceSettings:
     tick_s: float = 1.0
 
 
-class Database:
-    """One connection, opened again (with backoff) whenever it is lost."""
+class ReconnectingConnection:
+    """One PostgreSQL connection, opened again (with backoff) whenever it is lost."""
 
     def __init__(self, dsn: str, stopping: threading.Event) -> None:
         self._dsn, self._stopping = dsn, stopping
@@ -95,11 +95,11 @@ class Service:
             thread.join(timeout=10)
         self.consumer.stop()
 
-    def tick(self, db: Database | None = None) -> tuple[Plan | None, int]:
+    def tick(self, database: ReconnectingConnection | None = None) -> tuple[Plan | None, int]:
         """Sweep for gaps (sending `replay`s) and queue due reminders, at the clock's now."""
-        db = db or Database(self.settings.dsn, self._stopping)
+        database = database or ReconnectingConnection(self.settings.dsn, self._stopping)
         now = self.clock.now()
-        plan = db.run(lambda conn: sweep(conn, now, self.settings.gaps))
+        plan = database.run(lambda conn: sweep(conn, now, self.settings.gaps))
         if plan is not None:
             for gap in plan.replays:
                 topic = Topics(self.settings.mqtt.root, gap.station).command(CommandName.REPLAY)
@@ -112,19 +112,19 @@ class Service:
                     "gap_persistent", station=gap.station, from_seq=gap.from_seq, to_seq=gap.to_seq
                 )
             self.metrics.gaps(plan)
-        reminders = db.run(lambda conn: self.effects.send_reminders(conn, now))
-        self.metrics.sms.labels(kind="reminder").inc(len(reminders))
+        reminders = database.run(lambda conn: self.effects.send_reminders(conn, now))
+        self.metrics.sms.labels(kind=SmsKind.REMINDER).inc(len(reminders))
         return plan, len(reminders)
 
     def _consume(self) -> None:
-        db = Database(self.settings.dsn, self._stopping)
+        database = ReconnectingConnection(self.settings.dsn, self._stopping)
         while not self._stopping.is_set():
             batch = self.consumer.take(self.settings.max_batch, self.settings.batch_wait_s)
             if not batch:
                 continue
             messages = [item.message for item in batch]
             try:
-                result: BatchResult = db.run(partial(self._apply, messages))
+                result: BatchResult = database.run(partial(self._apply, messages))
             except psycopg.OperationalError:
                 return  # stopping while the database is away: nothing acknowledged
             self.consumer.ack(batch)
@@ -132,19 +132,19 @@ class Service:
             log.info(
                 "batch_committed", new=result.new, duplicates=result.duplicates, sms=len(result.sms)
             )
-        db.close()
+        database.close()
 
     def _apply(self, messages: list[Message], conn: psycopg.Connection) -> BatchResult:
         return self.effects.apply(conn, messages, self.clock.now())
 
     def _tick_loop(self) -> None:
-        db = Database(self.settings.dsn, self._stopping)
+        database = ReconnectingConnection(self.settings.dsn, self._stopping)
         while not self._stopping.wait(self.settings.tick_s):
             try:
-                self.tick(db)
+                self.tick(database)
             except psycopg.OperationalError:
                 return
-        db.close()
+        database.close()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=f"central-{name}", daemon=True)

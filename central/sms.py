@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from itertools import pairwise
 from string import Template
 
@@ -41,13 +42,20 @@ class Contact:
     slot: str | None = None
 
 
+class SmsKind(StrEnum):
+    """What an SMS tells the citizen (`sms_log.kind`)."""
+
+    PRINTED = "printed"  # the card is ready to collect
+    REMINDER = "reminder"  # it is still not collected
+
+
 @dataclass(frozen=True)
 class Sms:
     """One message for the gateway; `key` is unique per message ever sent."""
 
     job_id: str
-    kind: str  # 'printed' or 'reminder'
-    ordinal: int  # 0 for 'printed', 1.. for reminders
+    kind: SmsKind
+    ordinal: int  # 0 for PRINTED, 1.. for reminders
     phone: str
     text: str
 
@@ -59,7 +67,7 @@ class Sms:
 def printed_sms(contact: Contact) -> Sms:
     slot = PRINTED_SLOT.substitute(slot=contact.slot) if contact.slot else ""
     text = PRINTED.substitute(office=contact.office, slot=slot)
-    return Sms(contact.job_id, "printed", 0, contact.phone, _fits(text))
+    return Sms(contact.job_id, SmsKind.PRINTED, 0, contact.phone, _fits(text))
 
 
 def reminder_sms(contact: Contact, ordinal: int, total: int, printed_at: datetime) -> Sms:
@@ -71,7 +79,7 @@ def reminder_sms(contact: Contact, ordinal: int, total: int, printed_at: datetim
         date=printed_at.strftime("%d-%m-%Y"),
         office=contact.office,
     )
-    return Sms(contact.job_id, "reminder", ordinal, contact.phone, _fits(text))
+    return Sms(contact.job_id, SmsKind.REMINDER, ordinal, contact.phone, _fits(text))
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ def _spec(document: dict[str, Any], today: date) -> JobSpec:
     text = _card_text(card, today)
     photo = _image(card, "photo_jpeg", MAX_PHOTO_BYTES)
     signature = _image(card, "signature_png", MAX_SIGNATURE_BYTES)
-    problems = field_problems(text) + image_problems(card)
+    problems = field_problems(text) + image_problems(photo, signature)
     if problems:
         field, problem = problems[0]
         raise _Reject(RejectCode.INVALID_FIELD, f"card.{field}: {problem}")

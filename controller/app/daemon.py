@@ -5,7 +5,7 @@ lock, the store (recovery happens in the core loop once the printer
 answers), the printer driver, the core loop, the control socket, the MQTT link; READY is sent to
 systemd when the loop has made its first decision. SIGTERM or SIGINT asks the loop to stop: the
 card in progress is finished (within `card_timeout_s`), then the link publishes `offline`.
-SIGHUP re-reads the config (controller/app/reload.py) without touching the card. Every change
+SIGHUP re-reads the config (controller/app/reread.py) without touching the card. Every change
 of the station's state is sent to systemd as `STATUS=`, which `systemctl status` shows.
 """
 
@@ -24,7 +24,7 @@ from contract.clock import SystemClock
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config
 from controller.app.instance import InstanceLock, prepare_state_dir
-from controller.app.reload import reload_config
+from controller.app.reread import reread_config
 from controller.app.sdnotify import Notifier
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
@@ -95,7 +95,7 @@ def _run(config: Config) -> int:
         while signals:
             signum = signals.pop(0)
             if signum == signal.SIGHUP:
-                config = reload_config(config)
+                config = reread_config(config)
             elif not asked:
                 asked = True
                 log.info("stop requested", signal=signal.Signals(signum).name)

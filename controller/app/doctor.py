@@ -17,23 +17,32 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from contract.vocabulary import CommandName
+from contract.vocabulary import CommandName, Resolution
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
 from controller.devices.settings import Driver
 from controller.local.client import DaemonNotRunning, request
 from controller.queue.db import schema_too_new
 
-OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+class Verdict(StrEnum):
+    """A check's verdict, as its line starts."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
 
 
 @dataclass(frozen=True)
-class Check:
+class Finding:
+    """What one check found: its line."""
+
     name: str
-    verdict: str
+    verdict: Verdict
     detail: str
 
 
@@ -44,30 +53,30 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
     """Print one line per check; exit 0 when nothing failed."""
     config, error = load_config_for_checks(config_path)
     daemon = _daemon_status(config)
-    checks = [
+    findings = [
         *_config(config, error),
         _state_dir(config),
         _database(config),
         _file_modes(config),
-        Check("daemon", OK, f"running, state {daemon['state']}")
+        Finding("daemon", Verdict.OK, f"running, state {daemon['state']}")
         if daemon
-        else Check("daemon", WARN, "not running"),
+        else Finding("daemon", Verdict.WARN, "not running"),
         _printer(config, daemon),
         _probe("broker", lambda config: _broker(config, daemon), config),
         *_certificates(config),
         _gpio(config, daemon),
     ]
-    for check in checks:
-        out.write(f"{check.verdict:<5} {check.name:<9} {check.detail}\n")
-    failed = sorted({check.name for check in checks if check.verdict == FAIL})
+    for finding in findings:
+        out.write(f"{finding.verdict:<5} {finding.name:<9} {finding.detail}\n")
+    failed = sorted({finding.name for finding in findings if finding.verdict is Verdict.FAIL})
     out.write(f"verdict: problems with {', '.join(failed)}\n" if failed else "verdict: ready\n")
     return 1 if failed else 0
 
 
-def _config(config: Config, error: ConfigError | None) -> list[Check]:
+def _config(config: Config, error: ConfigError | None) -> list[Finding]:
     if error is None:
-        return [Check("config", OK, f"{config.path} (station {config.station.id})")]
-    return [Check("config", FAIL, str(problem)) for problem in error.errors]
+        return [Finding("config", Verdict.OK, f"{config.path} (station {config.station.id})")]
+    return [Finding("config", Verdict.FAIL, str(problem)) for problem in error.errors]
 
 
 def _daemon_status(config: Config) -> dict[str, Any] | None:
@@ -78,7 +87,7 @@ def _daemon_status(config: Config) -> dict[str, Any] | None:
     return reply.get("result") if reply.get("ok") else None
 
 
-def _state_dir(config: Config) -> Check:
+def _state_dir(config: Config) -> Finding:
     directory = config.state_dir
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -88,27 +97,29 @@ def _state_dir(config: Config) -> Check:
             os.fsync(probe.fileno())
         free_mb = os.statvfs(directory).f_bavail * os.statvfs(directory).f_frsize // 2**20
     except OSError as exc:
-        return Check("state_dir", FAIL, f"{directory}: {exc.strerror or exc}")
-    verdict = WARN if free_mb < 100 else OK
-    return Check("state_dir", verdict, f"{directory} writable, {free_mb} MB free")
+        return Finding("state_dir", Verdict.FAIL, f"{directory}: {exc.strerror or exc}")
+    verdict = Verdict.WARN if free_mb < 100 else Verdict.OK
+    return Finding("state_dir", verdict, f"{directory} writable, {free_mb} MB free")
 
 
-def _database(config: Config) -> Check:
+def _database(config: Config) -> Finding:
     if not config.db_path.exists():
-        return Check("database", WARN, f"{config.db_path} not created yet (the first run does)")
+        return Finding(
+            "database", Verdict.WARN, f"{config.db_path} not created yet (the first run does)"
+        )
     try:
         with sqlite3.connect(f"file:{config.db_path}?mode=ro", uri=True) as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             result = conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.Error as exc:
-        return Check("database", FAIL, f"{config.db_path}: {exc}")
+        return Finding("database", Verdict.FAIL, f"{config.db_path}: {exc}")
     if problem := schema_too_new(config.db_path, version):
-        return Check("database", FAIL, f"{problem} (the daemon refuses it too)")
-    verdict = OK if result == "ok" else FAIL
-    return Check("database", verdict, f"schema {version}, integrity {result}")
+        return Finding("database", Verdict.FAIL, f"{problem} (the daemon refuses it too)")
+    verdict = Verdict.OK if result == "ok" else Verdict.FAIL
+    return Finding("database", verdict, f"schema {version}, integrity {result}")
 
 
-def _file_modes(config: Config) -> Check:
+def _file_modes(config: Config) -> Finding:
     """The database and its WAL hold personal data: readable by the daemon's user only (the
     daemon's umask, the unit's UMask=0077)."""
     paths = [config.db_path.with_name(config.db_path.name + end) for end in DB_FILES]
@@ -118,27 +129,29 @@ def _file_modes(config: Config) -> Check:
         if path.exists() and (mode := path.stat().st_mode & 0o777) & 0o077
     ]
     if exposed:
-        return Check("modes", FAIL, "; ".join(exposed) + ": personal data readable by others")
-    return Check("modes", OK, "the database is readable by the daemon's user only")
+        return Finding(
+            "modes", Verdict.FAIL, "; ".join(exposed) + ": personal data readable by others"
+        )
+    return Finding("modes", Verdict.OK, "the database is readable by the daemon's user only")
 
 
-def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
+def _printer(config: Config, daemon: dict[str, Any] | None) -> Finding:
     if daemon is not None:
         printer = daemon["printer"]
         if printer["connected"]:
-            return Check(
+            return Finding(
                 "printer",
-                OK,
+                Verdict.OK,
                 f"{printer['model']} serial {printer['serial']}, "
                 f"flags {printer['flags'] or 'none'} (as the daemon sees it)",
             )
-        return Check("printer", FAIL, "the daemon cannot reach the printer")
+        return Finding("printer", Verdict.FAIL, "the daemon cannot reach the printer")
     if config.printer.driver == Driver.VIRTUAL:
-        return Check("printer", OK, "virtual printer (training mode)")
+        return Finding("printer", Verdict.OK, "virtual printer (training mode)")
     return _probe("printer", _real_printer, config)
 
 
-def _real_printer(config: Config) -> Check:
+def _real_printer(config: Config) -> Finding:
     from contract.clock import SystemClock
     from controller.devices.factory import network_driver, usb_driver
     from controller.devices.net_transport import NetworkSettings
@@ -164,14 +177,14 @@ def _real_printer(config: Config) -> Check:
         )
     try:
         identity = driver.identity()
-        return Check("printer", OK, f"{identity.model} serial {identity.serial} {where}")
+        return Finding("printer", Verdict.OK, f"{identity.model} serial {identity.serial} {where}")
     except PrinterError as exc:
-        return Check("printer", FAIL, f"not found or not permitted {where}: {exc}")
+        return Finding("printer", Verdict.FAIL, f"not found or not permitted {where}: {exc}")
     finally:
         driver.close()
 
 
-def _broker(config: Config, daemon: dict[str, Any] | None) -> Check:
+def _broker(config: Config, daemon: dict[str, Any] | None) -> Finding:
     from controller.mqtt.probe import probe_broker
 
     settings = config.mqtt
@@ -179,60 +192,68 @@ def _broker(config: Config, daemon: dict[str, Any] | None) -> Check:
     if daemon is not None:
         link = daemon.get("link") or {}
         if link.get("connected"):
-            return Check(
-                "broker", OK, f"{where}: the daemon is connected (session {link.get('session')})"
+            return Finding(
+                "broker",
+                Verdict.OK,
+                f"{where}: the daemon is connected (session {link.get('session')})",
             )
-        return Check(
-            "broker", FAIL, f"{where}: the daemon is not connected (see journalctl -u printstation)"
+        return Finding(
+            "broker",
+            Verdict.FAIL,
+            f"{where}: the daemon is not connected (see journalctl -u printstation)",
         )
     try:
         result = probe_broker(settings, config.station.id)
     except (OSError, ssl.SSLError, ValueError) as exc:
-        return Check("broker", FAIL, f"{where}: {exc}")
+        return Finding("broker", Verdict.FAIL, f"{where}: {exc}")
     security = "TLS" if settings.tls_ca or settings.tls_cert else "no TLS"
     if result.accepted:
-        return Check("broker", OK, f"{where} ({security}): MQTT connect accepted, {result.detail}")
-    return Check("broker", FAIL, f"{where} ({security}): {result.detail}")
+        return Finding(
+            "broker", Verdict.OK, f"{where} ({security}): MQTT connect accepted, {result.detail}"
+        )
+    return Finding("broker", Verdict.FAIL, f"{where} ({security}): {result.detail}")
 
 
-def _certificates(config: Config) -> list[Check]:
+def _certificates(config: Config) -> list[Finding]:
     now = datetime.now(UTC)
-    checks = []
+    findings = []
     for path in (config.mqtt.tls_ca, config.mqtt.tls_cert):
         if not path:
             continue
         problem = expiry_problem(path, now)
         if problem is None:
-            checks.append(Check("cert", OK, f"{path} valid for more than 30 days"))
+            findings.append(Finding("cert", Verdict.OK, f"{path} valid for more than 30 days"))
         else:
-            checks.append(Check("cert", FAIL if problem.unusable else WARN, problem.message))
-    return checks
+            findings.append(
+                Finding("cert", Verdict.FAIL if problem.unusable else Verdict.WARN, problem.message)
+            )
+    return findings
 
 
-def _gpio(config: Config, daemon: dict[str, Any] | None) -> Check:
+def _gpio(config: Config, daemon: dict[str, Any] | None) -> Finding:
     if daemon is not None:
-        return Check("gpio", OK, "pins held by the running daemon")
+        return Finding("gpio", Verdict.OK, "pins held by the running daemon")
     return _probe("gpio", _panel, config)
 
 
-def _panel(config: Config) -> Check:
+def _panel(config: Config) -> Finding:
     from controller.devices.panel.board import Panel
 
     class NoActions:
         def toggle_pause(self) -> None: ...
-        def resolve_review(self, outcome: str) -> None: ...
+        def resolve_review(self, outcome: Resolution) -> None: ...
         def cabinet_changed(self, is_open: bool) -> None: ...
         def power_failed(self) -> None: ...
 
     panel = Panel(config.panel, NoActions())
     panel.close()
     factory = config.panel.pin_factory or "gpiozero's default"
-    return Check("gpio", OK, f"panel pins available ({factory})")
+    return Finding("gpio", Verdict.OK, f"panel pins available ({factory})")
 
 
-def _probe(name: str, check: Callable[[Config], Check], config: Config) -> Check:
+def _probe(name: str, check: Callable[[Config], Finding], config: Config) -> Finding:
     """Run a check; an unexpected failure becomes its FAIL line, not a crash."""
     try:
         return check(config)
     except Exception as exc:  # a doctor reports, it does not crash
-        return Check(name, FAIL, str(exc).splitlines()[0] if str(exc) else repr(exc))
+        return Finding(name, Verdict.FAIL, str(exc).splitlines()[0] if str(exc) else repr(exc))

@@ -28,7 +28,7 @@ from contract.vocabulary import (
 )
 from controller.core.loop import Station
 from controller.core.operations import Operations
-from controller.queue.audit import CENTRAL_REQUESTER, Actor
+from controller.queue.audit import CENTRAL_REQUESTER, DONE, Actor
 from controller.queue.jobs import IllegalTransition, ReasonRequired, UnknownJob, job_summary
 
 log = structlog.get_logger(__name__)
@@ -115,7 +115,7 @@ class StationCommands:
         except CommandError as exc:
             self._audit(actor, name, shown, exc.code, exc.message)
             raise
-        self._audit(actor, name, shown, "ok", result)
+        self._audit(actor, name, shown, DONE, result)
         return result
 
     def _audit(

@@ -5,7 +5,7 @@ themselves: they `post` a callable, which the loop runs in order, or `call` one 
 its result. After each batch the loop re-evaluates (expiry, duty cycle, consumables, printer),
 starts the next card when everything allows, syncs alerts and publishes status on change.
 The printer conversation is `PrinterLane`, the degraded mode `StorageHealth`, reloads and the
-printer's counts `Reloads`; the operations people ask for are at the end.
+printer's counts `ConsumableCounts`; the operations people ask for are at the end.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from contract.vocabulary import (
     StationState,
 )
 from controller.core.alerts import Alert, AlertBook
+from controller.core.consumable_counts import ConsumableCounts
 from controller.core.inbox import Inbox
 from controller.core.printer_lane import Phase, PrinterLane
 from controller.core.printer_worker import PrinterReport
-from controller.core.reloads import Reloads
 from controller.core.scheduler import Evaluation, PrinterView, Scheduler
 from controller.core.status import StatusBoard
 from controller.core.storage_health import StorageHealth
@@ -89,7 +89,7 @@ class Station:
         self.lane = PrinterLane(
             driver, store, self.storage, self.post, self._on_report, poll_interval_s
         )
-        self.reloads = Reloads(store, clock, self.lane, self.storage)
+        self.consumable_counts = ConsumableCounts(store, clock, self.lane, self.storage)
         with store.db.reading() as conn:
             self.paused = get_meta(conn, PAUSED_KEY) == "1"
         self.lifecycle = Lifecycle.RUNNING
@@ -119,7 +119,7 @@ class Station:
     def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
         """Run until stopped; the card in progress is finished first (within its time limit)."""
         self.lane.worker.start()
-        self.reloads.tell_untold()
+        self.consumable_counts.tell_untold()
         self.lane.worker.poll()
         self._tick()
         on_ready()
@@ -179,7 +179,12 @@ class Station:
 
     def _extra_alerts(self) -> list[Alert]:
         """Alerts that the policies do not derive."""
-        return self.storage.alerts() + self._power_failed + self._holding + self.reloads.alerts()
+        return [
+            *self.storage.alerts(),
+            *self._power_failed,
+            *self._holding,
+            *self.consumable_counts.alerts(),
+        ]
 
     def _evaluate(self) -> Evaluation:
         printer = self.lane.printer
@@ -202,7 +207,7 @@ class Station:
         )
 
     def _on_report(self, report: PrinterReport) -> None:
-        self.reloads.adopt_printer_counts(report, self._evaluation)
+        self.consumable_counts.adopt_printer_counts(report, self._evaluation)
 
     @staticmethod
     def _tell(listeners: list[Callable[[], None]]) -> None:
@@ -217,7 +222,7 @@ class Station:
             return StationState.STARTING
         if self.storage.failing:
             return StationState.ERROR
-        return StationState(self._evaluation.state.state)
+        return self._evaluation.state.state
 
     @property
     def head_temp_c(self) -> float:

@@ -17,7 +17,7 @@ from contract.vocabulary import (
     Resolution,
 )
 from controller.core.loop import Station
-from controller.queue.audit import Actor
+from controller.queue.audit import DONE, Actor
 from controller.queue.intake import IntakeResult
 from controller.queue.jobs import Job
 
@@ -58,7 +58,7 @@ class Operations:
             PANEL,
             CommandName.RESOLVE,
             {"job_id": job.job_id, "outcome": outcome},
-            "ok",
+            DONE,
             {"state": job.state},
             self._station.clock.now(),
         )
@@ -82,7 +82,7 @@ class Operations:
                 f"count {count} is more than the {consumable} capacity"
                 f" {capacity if capacity is not None else known}; give the new capacity",
             )
-        self._station.reloads.book(consumable, count, capacity, lot, by.who)
+        self._station.consumable_counts.book(consumable, count, capacity, lot, by.who)
         result: dict[str, int] = self._station.status()["consumables"][consumable]
         return result
 

@@ -22,8 +22,8 @@ class StationPanelActions:
         station = self._station
         station.post(lambda: station.set_paused(not station.paused))
 
-    def resolve_review(self, outcome: str) -> None:
-        self._station.post(lambda: self._operations.resolve_oldest_review(Resolution(outcome)))
+    def resolve_review(self, outcome: Resolution) -> None:
+        self._station.post(lambda: self._operations.resolve_oldest_review(outcome))
 
     def cabinet_changed(self, is_open: bool) -> None:
         self._station.post(lambda: self._station.set_cabinet_open(is_open))

@@ -27,7 +27,13 @@ from contract.vocabulary import (
     JobState,
     ReviewCause,
 )
-from controller.core.printer_worker import CardAttempt, Post, PrinterReport, PrinterWorker
+from controller.core.printer_worker import (
+    CardAttempt,
+    Post,
+    PrinterReport,
+    PrinterWorker,
+    StartFailure,
+)
 from controller.core.storage_health import StorageHealth
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
 from controller.queue.db import StoreError
@@ -142,12 +148,12 @@ class PrinterLane:
 
     def _record(self, result: CardAttempt) -> None:
         job_id, outcome, jobs = result.job_id, result.outcome, self._store.jobs
-        if result.counter_before is None:
-            if result.error and result.error.startswith("render"):
-                jobs.fail(job_id, FailCode.RENDER_FAILED, result.error)
-            if result.error and result.error.startswith("storage"):
-                self._storage.failed(StoreError(result.error))
-            log.warning("card not started", job_id=job_id, error=result.error)
+        if (not_started := result.not_started) is not None:
+            if not_started.kind is StartFailure.RENDER:
+                jobs.fail(job_id, FailCode.RENDER_FAILED, str(not_started))
+            if not_started.kind is StartFailure.STORAGE:
+                self._storage.failed(StoreError(str(not_started)))
+            log.warning("card not started", job_id=job_id, error=str(not_started))
             self.phase = Phase.AWAITING_REPORT
             self.worker.poll()
         elif isinstance(outcome, Printed):

@@ -10,11 +10,11 @@ job's move to `printing` *before* any byte of the card is sent.
 
 from __future__ import annotations
 
-import base64
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import structlog
 
@@ -34,12 +34,31 @@ from evolis_wire.panels import colour_levels
 log = structlog.get_logger(__name__)
 
 
+class StartFailure(StrEnum):
+    """What kept a card from starting."""
+
+    RENDER = "render"  # the card cannot be rendered: the job fails
+    PRINTER = "printer"  # the printer did not answer as it should: the card waits
+    STORAGE = "storage"  # the start could not be stored: the station degrades
+
+
+@dataclass(frozen=True)
+class NotStarted:
+    """Why a card never started: what failed, and what it said."""
+
+    kind: StartFailure
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
 @dataclass(frozen=True)
 class CardAttempt:
     job_id: str
     counter_before: int | None  # None: the card never started (no counter could be read)
     outcome: PrintOutcome | None  # None with counter_before None: nothing was sent
-    error: str | None = None  # why the card never started
+    not_started: NotStarted | None = None  # set exactly when counter_before is None
 
 
 @dataclass(frozen=True)
@@ -85,18 +104,19 @@ class PrinterWorker:
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
         self._tasks.put(lambda: self._counter(on_done))
 
-    def reload(
+    def set_level(
         self,
         consumable: Consumable,
         count: int,
         capacity: int | None,
         on_done: Callable[[], None],
     ) -> None:
-        """Tell the printer of a reload; `on_done` is posted once it has been told (or not)."""
+        """Tell the printer of a reload (`PrinterDriver.set_level`); `on_done` is posted once it
+        has been told (or not)."""
 
         def tell() -> None:
             try:
-                self._driver.reload(consumable, count, capacity)
+                self._driver.set_level(consumable, count, capacity)
             except PrinterError as exc:
                 log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
             self._post(on_done)
@@ -128,32 +148,38 @@ class PrinterWorker:
 
     def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
-            card = {
-                **job.card,
-                "photo_jpeg": base64.b64encode(job.photo).decode(),
-                "signature_png": base64.b64encode(job.signature).decode(),
-            }
-            panels = encode_panels(render_card(card), self._colour_levels())
+            images = render_card(job.card, job.photo, job.signature)
+            panels = encode_panels(images, self._colour_levels())
         except RenderError as exc:
-            self._finish(on_done, CardAttempt(job.job_id, None, None, f"render: {exc}"))
+            self._not_started(on_done, job, StartFailure.RENDER, exc)
             return
         except PrinterError as exc:
-            self._finish(on_done, CardAttempt(job.job_id, None, None, f"printer: {exc}"))
+            self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
             counter = self._driver.card_counter()
         except PrinterError as exc:
-            self._finish(on_done, CardAttempt(job.job_id, None, None, f"printer: {exc}"))
+            self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
             self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
         except StoreError as exc:
-            self._finish(on_done, CardAttempt(job.job_id, None, None, f"storage: {exc}"))
+            self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
         outcome = self._driver.print_card(panels)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
         self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
+
+    def _not_started(
+        self,
+        on_done: Callable[[CardAttempt], None],
+        job: PrintableJob,
+        kind: StartFailure,
+        error: Exception,
+    ) -> None:
+        not_started = NotStarted(kind, str(error))
+        self._finish(on_done, CardAttempt(job.job_id, None, None, not_started))
 
     def _colour_levels(self) -> int:
         """The colour depth the printer's model takes (its identity is read once)."""

@@ -14,8 +14,8 @@ from controller.devices.printer import PrinterStatus
 from controller.policy import duty, selection
 from controller.policy.duty import DutyDecision, DutySettings
 from controller.policy.station_state import (
+    StateAndReasons,
     StationInputs,
-    StationState,
     derive_state,
     may_start_card,
 )
@@ -64,7 +64,7 @@ class PrinterView:
 
 @dataclass(frozen=True)
 class Evaluation:
-    state: StationState
+    state: StateAndReasons
     duty: DutyDecision
     next_job: Job | None  # the job to print now, when a card may start
     counts: dict[str, int]

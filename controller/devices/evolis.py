@@ -169,7 +169,7 @@ class EvolisDriver:
         with self._lock:
             self._expect_ok(self._query("Ser"), "Ser")
 
-    def reload(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
+    def set_level(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
         with self._lock:
             if not self.settings.virtual_extensions:
                 raise NotSupported("an Evolis printer is not told about reloads")

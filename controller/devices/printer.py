@@ -33,7 +33,7 @@ class PrinterUnavailable(PrinterError):
 
 
 class NotSupported(PrinterError):
-    """This printer cannot do what was asked (e.g. `reload` on a real printer)."""
+    """This printer cannot do what was asked (e.g. `set_level` on a real printer)."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,9 @@ class PrinterDriver(Protocol):
     def reject(self) -> None:
         """Eject a card left in the printer into the reject box."""
 
-    def reload(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
-        """Tell the printer a person loaded `count` of `consumable` (NotSupported if it can't)."""
+    def set_level(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
+        """Set the printer's own count of `consumable`: a person loaded `count` (and the load's
+        `capacity`, if given). NotSupported for a printer that takes no such count."""
 
     def close(self) -> None:
         """Release the printer."""

@@ -67,10 +67,10 @@ class DutyDecision:
 
     allowed_now: bool
     next_print_at: datetime | None
-    reason: str | None
+    reason: Reason | None
     head_temp_c: float
     printed_today: int
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
 
 def history_since(now: datetime, settings: DutySettings) -> datetime:

@@ -22,8 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from contract.vocabulary import Reason
-from contract.vocabulary import StationState as State
+from contract.vocabulary import Reason, StationState
 from controller.policy.consumables import empty_reasons
 from controller.policy.duty import DutyDecision
 
@@ -43,13 +42,15 @@ class StationInputs:
 
 
 @dataclass(frozen=True)
-class StationState:
-    state: str
-    reasons: tuple[str, ...]
+class StateAndReasons:
+    """The status's `state`, its `reasons` and its `next_print_at`, as derived."""
+
+    state: StationState
+    reasons: tuple[Reason, ...]
     next_print_at: datetime | None
 
 
-def blocking_reasons(inputs: StationInputs) -> list[str]:
+def blocking_reasons(inputs: StationInputs) -> list[Reason]:
     """The codes that need a person or a part."""
     reasons = [Reason.PRINTER_MISSING] if not inputs.printer_connected else []
     if inputs.printer_connected and inputs.cover_open:
@@ -60,35 +61,35 @@ def blocking_reasons(inputs: StationInputs) -> list[str]:
     return reasons
 
 
-def derive_state(inputs: StationInputs) -> StationState:
+def derive_state(inputs: StationInputs) -> StateAndReasons:
     """The contract's `state`, every reason code in force, and the duty's `next_print_at`."""
     blocking = blocking_reasons(inputs)
     errors = [Reason.PRINTER_ERROR] if inputs.printer_connected and inputs.printer_error else []
     cooling = list(inputs.duty.reasons)
     if inputs.printing:
-        state = State.PRINTING
+        state = StationState.PRINTING
     elif inputs.paused:
-        state = State.PAUSED
+        state = StationState.PAUSED
     elif blocking:
-        state = State.BLOCKED
+        state = StationState.BLOCKED
     elif errors:
-        state = State.ERROR
+        state = StationState.ERROR
     elif cooling:
-        state = State.COOLING
+        state = StationState.COOLING
     else:
-        state = State.READY
-    return StationState(state, tuple(blocking + errors + cooling), inputs.duty.next_print_at)
+        state = StationState.READY
+    return StateAndReasons(state, tuple(blocking + errors + cooling), inputs.duty.next_print_at)
 
 
-def may_start_card(inputs: StationInputs) -> tuple[bool, str | None]:
+def may_start_card(inputs: StationInputs) -> tuple[bool, StationState | Reason | None]:
     """Whether a new card may start now; if not, the first reason.
 
     Never start a card that cannot finish: every consumable ≥ 1, the duty cycle allows, not
     paused, no card printing, no review pending, cover closed, printer present and without error.
     """
     derived = derive_state(inputs)
-    if derived.state == State.READY:
+    if derived.state is StationState.READY:
         return True, None
-    if derived.state in (State.PRINTING, State.PAUSED):
+    if derived.state in (StationState.PRINTING, StationState.PAUSED):
         return False, derived.state
     return False, derived.reasons[0]

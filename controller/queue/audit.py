@@ -13,6 +13,7 @@ from contract.vocabulary import ActionSource
 from controller.queue.db import Database
 
 CENTRAL_REQUESTER = "central"  # who a remote command that names no requester is from
+DONE = "ok"  # the outcome of an action that was done; a refused one's is its error code
 
 
 @dataclass(frozen=True)

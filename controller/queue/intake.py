@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -38,11 +39,19 @@ ACTIVE_JOB_OF_NIK = (
 REJECTION_MEMORY = timedelta(days=7)
 
 
+class IntakeOutcome(StrEnum):
+    """What intake made of a message (the `submit` command's `outcome`)."""
+
+    ACCEPTED = "accepted"  # a new job: stored, with its job.accepted
+    DUPLICATE = "duplicate"  # the same job, or a message rejected before: no new event
+    REJECTED = "rejected"  # not a job the station takes: its job.rejected
+
+
 @dataclass(frozen=True)
 class IntakeResult:
-    outcome: str  # "accepted", "duplicate" or "rejected"
+    outcome: IntakeOutcome
     job_id: str | None
-    code: str | None = None
+    code: RejectCode | None = None
     message: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
@@ -93,7 +102,7 @@ class Intake:
         ).fetchone()
         if known is not None:
             if known[0] == spec.content_sha256:
-                return IntakeResult("duplicate", spec.job_id)
+                return IntakeResult(IntakeOutcome.DUPLICATE, spec.job_id)
             return self._reject(
                 tx,
                 Rejection(
@@ -126,11 +135,13 @@ class Intake:
                 source,
             )
         self._jobs.insert(tx, spec, source, now)
-        return IntakeResult("accepted", spec.job_id)
+        return IntakeResult(IntakeOutcome.ACCEPTED, spec.job_id)
 
     def _reject(self, tx: sqlite3.Connection, rejection: Rejection, source: str) -> IntakeResult:
         if source == Requester.MQTT and self._rejected_before(tx, rejection):
-            return IntakeResult("duplicate", rejection.job_id, rejection.code, "rejected before")
+            return IntakeResult(
+                IntakeOutcome.DUPLICATE, rejection.job_id, rejection.code, "rejected before"
+            )
         emit(
             tx,
             EventType.JOB_REJECTED,
@@ -138,7 +149,9 @@ class Intake:
             {"code": rejection.code, "message": rejection.message},
             self._clock.now(),
         )
-        return IntakeResult("rejected", rejection.job_id, rejection.code, rejection.message)
+        return IntakeResult(
+            IntakeOutcome.REJECTED, rejection.job_id, rejection.code, rejection.message
+        )
 
     def _rejected_before(self, tx: sqlite3.Connection, rejection: Rejection) -> bool:
         """Whether this message was rejected before; if not, and it is one to remember, remember

@@ -29,7 +29,7 @@ from contract.vocabulary import (
     SpoilCause,
 )
 from controller.policy import selection
-from controller.policy.retry import MAX_ATTEMPTS, after_spoil
+from controller.policy.retry import MAX_ATTEMPTS, SpoilDecision, after_spoil
 from controller.queue.audit import Actor
 from controller.queue.db import Database
 from controller.queue.ledger import Ledger
@@ -421,7 +421,7 @@ class JobStore:
         tx.execute("UPDATE jobs SET attempts = ? WHERE job_id = ?", (attempts, job_id))
         self._ledger.use(tx, AttemptOutcome.SPOILED, job_id, now)
         emit(tx, EventType.CARD_SPOILED, job_id, {"cause": cause, "attempt": attempts}, now)
-        if retry_limit and after_spoil(attempts, self._max_attempts) == "fail":
+        if retry_limit and after_spoil(attempts, self._max_attempts) is SpoilDecision.FAIL:
             self._move(tx, job_id, JobState.FAILED, now)
             emit(
                 tx,

@@ -1,8 +1,11 @@
-"""Card rendering: a job's `card` fields → front and back images → printer panels.
+"""Card rendering: a job's `card` fields, photo and signature → front and back images → panels.
 
-    problems = field_problems(card) + image_problems(card)   # intake: reject if any
-    images = render_card(card)                               # raises RenderError if not
-    panels = encode_panels(images)                           # evolis_wire.panels.CardPanels
+    problems = field_problems(card) + image_problems(photo, signature)  # intake: reject if any
+    images = render_card(card, photo, signature)  # raises RenderError if not
+    panels = encode_panels(images)  # evolis_wire.panels.CardPanels
+
+The photo (JPEG) and signature (PNG) are the files' bytes, as the job's validation decoded them
+from base64 once (contract/jobspec.py) and the store keeps them.
 
 Rendering is deterministic: the same card gives byte-identical images and panels. The fonts
 ship inside the package and are laid out without Raqm, so the host's libraries do not matter

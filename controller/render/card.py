@@ -1,4 +1,5 @@
-"""Rendering a job's `card` into front and back images, after checking that everything fits."""
+"""Rendering a job's card (text fields, photo, signature) into front and back images, after
+checking that everything fits."""
 
 from __future__ import annotations
 
@@ -53,36 +54,41 @@ def field_problems(card: dict[str, Any]) -> list[Problem]:
     return _layouts(card)[2]
 
 
-def _pictures(card: dict[str, Any]) -> tuple[list[Image.Image], list[Problem]]:
+def _pictures(photo: bytes, signature: bytes) -> tuple[list[Image.Image], list[Problem]]:
     """The decoded photo and signature, or the problems that stop them being decoded."""
     decoded: list[Image.Image] = []
     problems: list[Problem] = []
-    for spec, box in ((pictures.PHOTO, front.PHOTO_BOX), (pictures.SIGNATURE, front.SIGNATURE_BOX)):
+    for data, spec, box in (
+        (photo, pictures.PHOTO, front.PHOTO_BOX),
+        (signature, pictures.SIGNATURE, front.SIGNATURE_BOX),
+    ):
         try:
-            decoded.append(pictures.decode(card, spec, (box[2], box[3])))
+            decoded.append(pictures.decode(data, spec, (box[2], box[3])))
         except RenderError as error:
             problems.extend(error.problems)
     return decoded, problems
 
 
-def image_problems(card: dict[str, Any]) -> list[Problem]:
-    """(field, problem) pairs for a photo or signature that cannot be decoded."""
-    return _pictures(card)[1]
+def image_problems(photo: bytes, signature: bytes) -> list[Problem]:
+    """(field, problem) pairs for a photo (JPEG) or signature (PNG) that cannot be decoded."""
+    return _pictures(photo, signature)[1]
 
 
-def render_card(card: dict[str, Any]) -> CardImages:
-    """Render `card`; raise RenderError listing every problem rather than clip anything."""
+def render_card(card: dict[str, Any], photo: bytes, signature: bytes) -> CardImages:
+    """Render `card`'s text fields with the `photo` (JPEG) and `signature` (PNG); raise
+    RenderError listing every problem rather than clip anything."""
     front_sheet, back_sheet, problems = _layouts(card)
-    decoded, picture_problems = _pictures(card)
+    decoded, picture_problems = _pictures(photo, signature)
     if problems or picture_problems:
         raise RenderError(problems + picture_problems)
-    photo, signature = decoded
+    photo_image, signature_image = decoded
 
     image = front.background().copy()
     photo_size = (front.PHOTO_BOX[2], front.PHOTO_BOX[3])
-    front.paste_centred(image, pictures.fit_photo(photo, photo_size), front.PHOTO_BOX)
-    ink = pictures.signature_ink(signature, (front.SIGNATURE_BOX[2], front.SIGNATURE_BOX[3]))
-    front.paste_centred(image, Image.new("RGB", ink.size, BLACK), front.SIGNATURE_BOX, ink)
+    front.paste_centred(image, pictures.fit_photo(photo_image, photo_size), front.PHOTO_BOX)
+    box = front.SIGNATURE_BOX
+    ink = pictures.signature_ink(signature_image, (box[2], box[3]))
+    front.paste_centred(image, Image.new("RGB", ink.size, BLACK), box, ink)
     black = Image.new("L", image.size, 0)
     front_sheet.draw(ImageDraw.Draw(black), 255)
     image.paste(BLACK, (0, 0, *image.size), black)

@@ -1,13 +1,14 @@
-"""The holder's photo (base64 JPEG) and signature (base64 PNG): decoding and fitting."""
+"""The holder's photo (JPEG) and signature (PNG), as the job's bytes: decoding and fitting.
+
+How large the files may be is the job's rule (contract/jobspec.py); here an image is refused
+for its pixel size, its format or damage.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 from PIL import Image, ImageChops, ImageOps
 
@@ -24,29 +25,19 @@ class PictureSpec:
 
     field: str
     format: str
-    max_bytes: int
     end_marker: bytes  # how a complete file of the format ends
 
 
-PHOTO = PictureSpec("photo_jpeg", "JPEG", 64 * 1024, b"\xff\xd9")  # EOI
-SIGNATURE = PictureSpec("signature_png", "PNG", 32 * 1024, b"IEND\xaeB`\x82")  # IEND + CRC
+PHOTO = PictureSpec("photo_jpeg", "JPEG", b"\xff\xd9")  # EOI
+SIGNATURE = PictureSpec("signature_png", "PNG", b"IEND\xaeB`\x82")  # IEND + CRC
 
 
 def _fail(spec: PictureSpec, problem: str) -> RenderError:
     return RenderError([(spec.field, problem)])
 
 
-def decode(card: dict[str, Any], spec: PictureSpec, size: tuple[int, int]) -> Image.Image:
-    """Decode `spec.field` of `card`, at least as large as `size` where the format allows."""
-    value = card.get(spec.field)
-    if not isinstance(value, str) or not value:
-        raise _fail(spec, "is missing" if value is None else "must be a base64 string")
-    try:
-        data = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise _fail(spec, "is not valid base64") from None
-    if len(data) > spec.max_bytes:
-        raise _fail(spec, f"is larger than {spec.max_bytes // 1024} KiB decoded")
+def decode(data: bytes, spec: PictureSpec, size: tuple[int, int]) -> Image.Image:
+    """Decode the file `data` of `spec`, at least as large as `size` where the format allows."""
     too_large = _fail(spec, f"is larger than {MAX_DIMENSION} × {MAX_DIMENSION} pixels")
     try:
         with warnings.catch_warnings(record=True) as warned:

@@ -33,7 +33,7 @@ def test_a_second_daemon_refuses_and_leaves_the_first_ones_socket(start_daemon) 
     assert (first.state_dir / "control.sock").exists()
 
 
-def test_sighup_during_a_card_reloads_and_the_card_is_printed(start_daemon) -> None:
+def test_sighup_during_a_card_rereads_the_config_and_the_card_is_printed(start_daemon) -> None:
     daemon = start_daemon(seconds_per_card=2)
     daemon.wait_ready()
     submit(daemon, 1)

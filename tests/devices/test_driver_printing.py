@@ -72,7 +72,7 @@ def test_ribbon_break_spoils_and_stops_until_a_ribbon_reload(make_rig, make_pane
     assert driver.print_card(make_panels()) == Fault("ribbon_out", "ERR_RIBBON_ERROR")
     assert driver.card_counter() == 1
 
-    driver.reload("ribbon", 200)
+    driver.set_level("ribbon", 200)
     status = driver.status()
     assert "ERR_RIBBON_ERROR" not in status.flags
     assert status.consumables["ribbon"] == Level(200, 200)
@@ -142,7 +142,7 @@ def test_an_empty_consumable_refuses_the_next_card(make_rig, make_panels, loaded
     assert driver.card_counter() == 1
 
     consumable = next(iter(loaded))
-    driver.reload(consumable, 50, 100)
+    driver.set_level(consumable, 50, 100)
     assert driver.status().consumables[consumable] == Level(50, 100)
     assert driver.print_card(make_panels()) == Printed(2)
 

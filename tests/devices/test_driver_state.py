@@ -40,7 +40,7 @@ def test_a_real_printer_is_told_nothing_of_reloads(make_rig):
     rig = make_rig(extensions=False)
     before = rig.printer.state
     with pytest.raises(NotSupported):
-        rig.driver.reload("cards", 100)
+        rig.driver.set_level("cards", 100)
     assert rig.printer.state == before
 
 

@@ -33,7 +33,7 @@ from evolis_wire.panel_images import decode_panel
 from firmware.net_server import serve_in_thread
 from firmware.protocol import Command, CommandParser
 from firmware.virtual_printer import VirtualPrinter
-from tests.render.samples import sample_card
+from tests.render.samples import PICTURES, sample_card
 
 SHORT_MS = 3000  # how long libevolis waits for a print that cannot happen
 
@@ -195,7 +195,7 @@ def test_libevolis_prints_one_and_two_sided_cards(open_printer, tmp_path):
 
 def _libevolis_panels(connection: Any, directory: Path) -> dict[str, Command]:
     """The panels libevolis sends for the sample card (its PRN, read by the printer's parser)."""
-    images = render_card(sample_card())
+    images = render_card(sample_card(), *PICTURES)
     images.front.convert("RGB").save(directory / "front.bmp")
     # The station's black layer as libevolis takes one: a 1-bit bitmap, black = k ink.
     images.front_black.point(lambda v: 0 if v >= 128 else 255).convert("1").save(
@@ -212,7 +212,8 @@ def _libevolis_panels(connection: Any, directory: Path) -> dict[str, Command]:
 def test_the_stations_encoder_and_libevolis_send_the_same_panels(open_printer, tmp_path):
     connection, _ = open_printer()
     theirs = _libevolis_panels(connection, tmp_path)
-    ours = {panel.name: panel for panel in encode_panels(render_card(sample_card())).front}
+    panels = encode_panels(render_card(sample_card(), *PICTURES))
+    ours = {panel.name: panel for panel in panels.front}
     assert [(n, c.params[1], len(c.payload)) for n, c in theirs.items()] == [
         (panel.name, str(panel.levels), len(panel.data)) for panel in ours.values()
     ]

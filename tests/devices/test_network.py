@@ -67,7 +67,7 @@ def test_the_network_driver_prints_and_follows_the_card(make_printer, serve, mak
     record = json.loads((printer.directory / "cards.jsonl").read_text())
     assert record["front_sha256"] == panels.front_sha256() and record["panels"] == 6
     assert driver.status().consumables["cards"] == Level(9, 10)
-    driver.reload("cards", 50, 100)
+    driver.set_level("cards", 50, 100)
     assert printer.state.cards == 50
 
 

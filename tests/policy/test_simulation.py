@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from contract.vocabulary import Consumable
 from controller.policy.duty import DutySettings, decide, history_since
-from controller.policy.retry import after_spoil
+from controller.policy.retry import SpoilDecision, after_spoil
 from controller.policy.selection import QueuedJob, choose_next, expired
 from controller.policy.station_state import StationInputs, may_start_card
 from controller.policy.thermal import ThermalModel
@@ -138,7 +138,7 @@ class Station:
         if not spoiled:
             assert job.job_id not in self.printed_jobs
             self.printed_jobs.add(job.job_id)
-        elif after_spoil(attempts, self.max_attempts) == "retry":
+        elif after_spoil(attempts, self.max_attempts) is SpoilDecision.RETRY:
             self.queue.append(replace(job, attempts=attempts))
         self.true += CARD
 

@@ -7,9 +7,11 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from PIL import Image
 
 from contract import jobspec
 from contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
+from tests.render.samples import encode
 from tests.support.jobs import make_job, nik_for, payload
 from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 
@@ -204,6 +206,35 @@ def test_too_large_photo() -> None:
     big = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(70 * 1024)).decode()
     rejection = reject(payload(make_job(1, card={"photo_jpeg": big})))
     assert rejection.code == "too_large" and rejection.job_id == "JOB-2026-000001"
+
+
+def test_a_real_photo_over_64_kib_is_too_large() -> None:
+    noisy = encode(Image.effect_noise((300, 300), 120).convert("RGB"), "JPEG", quality=95)
+    assert len(noisy) > 64 * 1024
+    big = base64.b64encode(noisy).decode()
+    rejection = reject(payload(make_job(1, card={"photo_jpeg": big})))
+    assert (rejection.code, rejection.message) == (
+        "too_large",
+        f"card.photo_jpeg is {len(noisy)} bytes decoded, limit {64 * 1024}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("photo_jpeg", None, ("invalid_schema", "card.photo_jpeg must be a string")),
+        ("photo_jpeg", 7, ("invalid_schema", "card.photo_jpeg must be a string")),
+        ("photo_jpeg", "not base64!", ("invalid_field", "card.photo_jpeg is not valid base64")),
+        ("signature_png", "", ("invalid_field", "card.signature_png is empty")),
+        ("signature_png", "%%%", ("invalid_field", "card.signature_png is not valid base64")),
+    ],
+)
+def test_a_picture_that_is_not_base64_is_rejected(
+    field: str, value: object, expected: tuple[str, str]
+) -> None:
+    """Decoded from base64 here, once: the renderer takes the files' bytes."""
+    rejection = reject(payload(make_job(1, card={field: value})))
+    assert (rejection.code, rejection.message) == expected
 
 
 def test_unreadable_job_id_is_not_echoed() -> None:

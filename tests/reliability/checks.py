@@ -4,7 +4,6 @@ invariant of docs/design.md; each returns figures for the summary."""
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 from collections import Counter, defaultdict
@@ -148,12 +147,8 @@ def check_cards(ev: Evidence, sample: Sequence[dict[str, Any]]) -> dict[str, Any
             continue
         spec = parse_job(json.dumps(job).encode(), today=station_today())
         assert not hasattr(spec, "code"), spec
-        card = {
-            **spec.card,  # type: ignore[union-attr]
-            "photo_jpeg": base64.b64encode(spec.photo).decode(),  # type: ignore[union-attr]
-            "signature_png": base64.b64encode(spec.signature).decode(),  # type: ignore[union-attr]
-        }
-        front = encode_panels(render_card(card)).front_sha256()
+        images = render_card(spec.card, spec.photo, spec.signature)  # type: ignore[union-attr]
+        front = encode_panels(images).front_sha256()
         assert line_of[event["data"]["card_counter"]].front_sha256 == front, job["job_id"]
         checked += 1
     return {

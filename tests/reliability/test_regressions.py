@@ -18,7 +18,7 @@ import pytest
 from contract.clock import ManualClock
 from contract.jobspec import Rejection, parse_job
 from controller.app.config import ConfigError, load_config
-from controller.core.reloads import note_untold_reload
+from controller.core.consumable_counts import note_untold_reload
 from controller.local.client import request
 from controller.local.server import ControlServer
 from controller.mqtt.requests import CommandProcessor

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 from typing import Any
@@ -20,11 +19,11 @@ def typical_text(length: int) -> str:
     return text[:-1] + "A" if text.endswith(" ") else text
 
 
-def encode(image: Image.Image, fmt: str, **options: Any) -> str:
-    """`image` saved as `fmt` and base64-encoded, as a job carries it."""
+def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    """`image` saved as `fmt`: the file's bytes, as a job's validation hands them on."""
     out = io.BytesIO()
     image.save(out, fmt, **options)
-    return base64.b64encode(out.getvalue()).decode()
+    return out.getvalue()
 
 
 def photo_image(size: tuple[int, int] = (300, 400)) -> Image.Image:
@@ -71,14 +70,9 @@ def signature_image() -> Image.Image:
 
 PHOTO_JPEG = encode(photo_image(), "JPEG", quality=88)
 SIGNATURE_PNG = encode(signature_image(), "PNG")
+PICTURES = (PHOTO_JPEG, SIGNATURE_PNG)  # render_card(sample_card(), *PICTURES)
 
 
 def sample_card(**changes: Any) -> dict[str, Any]:
-    """The contract's example card, with `changes` applied."""
-    card: dict[str, Any] = {
-        **CONTRACT_CARD_TEXT,
-        "photo_jpeg": PHOTO_JPEG,
-        "signature_png": SIGNATURE_PNG,
-    }
-    card.update(changes)
-    return card
+    """The contract's example card's text fields, with `changes` applied."""
+    return {**CONTRACT_CARD_TEXT, **changes}

@@ -7,7 +7,7 @@ import pytest
 from controller.render import FIELD_MAX_CHARS, RenderError, field_problems, render_card
 from controller.render.fields import TEXT_FIELDS
 
-from .samples import sample_card, typical_text
+from .samples import PICTURES, sample_card, typical_text
 
 
 def problem_fields(card: dict) -> list[str]:
@@ -110,7 +110,7 @@ def test_a_missing_key_is_reported() -> None:
 def test_rendering_a_card_that_does_not_fit_raises_with_every_problem() -> None:
     card = sample_card(name=" ".join(["MMMMMMMM", "WWWWWWWW"] * 3), sex="X")
     with pytest.raises(RenderError) as raised:
-        render_card(card)
+        render_card(card, *PICTURES)
     assert [name for name, _ in raised.value.problems] == ["sex", "name"]
     assert "name: needs 3 lines" in str(raised.value)
 

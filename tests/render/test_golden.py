@@ -18,7 +18,7 @@ from PIL import Image, ImageChops
 
 from controller.render import render_card
 
-from .samples import sample_card
+from .samples import PICTURES, sample_card
 
 GOLDEN = Path(__file__).parent / "golden"
 DOCS = Path(__file__).parents[2] / "docs" / "images"
@@ -32,7 +32,7 @@ def _differing_pixels(expected: Image.Image, actual: Image.Image) -> int:
 
 @pytest.mark.parametrize("side", ["front", "back"])
 def test_sample_card_matches_golden_image(side: str, tmp_path: Path) -> None:
-    actual: Image.Image = getattr(render_card(sample_card()), side)
+    actual: Image.Image = getattr(render_card(sample_card(), *PICTURES), side)
     golden = GOLDEN / f"card-{side}.png"
     if UPDATE:
         actual.save(golden, optimize=True)

@@ -9,7 +9,7 @@ from PIL import Image
 from controller.render import FIELD_MAX_CHARS, render_card
 from controller.render.front import HEIGHT, PHOTO_BOX, SIGNATURE_BOX, WIDTH, background
 
-from .samples import encode, sample_card, typical_text
+from .samples import PICTURES, SIGNATURE_PNG, encode, sample_card, typical_text
 
 EDGE = 12
 MULTI_LINE = ("name", "birth_place", "address", "issued_place")
@@ -24,7 +24,7 @@ def _ink_inside(mask: Image.Image, box: tuple[int, int, int, int]) -> bool:
 
 
 def test_longest_fields_leave_the_margins_blank() -> None:
-    black = render_card(_largest_card()).front_black
+    black = render_card(_largest_card(), *PICTURES).front_black
     assert black.getbbox() is not None
     edges = (
         (0, 0, WIDTH, EDGE),
@@ -37,21 +37,22 @@ def test_longest_fields_leave_the_margins_blank() -> None:
 
 
 def test_text_stays_out_of_the_photo_and_signature_boxes() -> None:
-    black = render_card(_largest_card()).front_black
+    black = render_card(_largest_card(), *PICTURES).front_black
     for x, y, width, height in (PHOTO_BOX, SIGNATURE_BOX):
         assert not _ink_inside(black, (x, y, x + width, y + height))
 
 
 def test_a_long_name_moves_the_rows_below_it_down() -> None:
-    short = render_card(sample_card()).front_black.getbbox()
-    long = render_card(sample_card(name=typical_text(FIELD_MAX_CHARS["name"]))).front_black
+    short = render_card(sample_card(), *PICTURES).front_black.getbbox()
+    long_name = sample_card(name=typical_text(FIELD_MAX_CHARS["name"]))
+    long = render_card(long_name, *PICTURES).front_black
     assert short is not None
     assert long.getbbox()[3] == short[3] + 30
 
 
 def test_a_wide_photo_keeps_its_aspect_ratio_centred_in_its_box() -> None:
     green = Image.new("RGB", (400, 200), (0, 160, 0))
-    front = render_card(sample_card(photo_jpeg=encode(green, "JPEG", quality=95))).front
+    front = render_card(sample_card(), encode(green, "JPEG", quality=95), SIGNATURE_PNG).front
     x, y, width, height = PHOTO_BOX
     scaled_height = width * 200 // 400
     top = y + (height - scaled_height) // 2

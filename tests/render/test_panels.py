@@ -22,7 +22,7 @@ from evolis_wire.panels import (
     panel_size,
 )
 
-from .samples import sample_card
+from .samples import PICTURES, sample_card
 
 SIZE = (1016, 648)
 
@@ -55,7 +55,7 @@ def test_panels_are_sized_and_deep_as_the_model_takes_them(
     model: str, levels: int, colour_bytes: int
 ) -> None:
     assert colour_levels(model) == levels
-    panels = encode_panels(render_card(sample_card()), colour_levels(model))
+    panels = encode_panels(render_card(sample_card(), *PICTURES), colour_levels(model))
     assert [(p.name, p.levels, len(p.data)) for p in panels.front] == [
         ("y", levels, colour_bytes),
         ("m", levels, colour_bytes),
@@ -132,18 +132,18 @@ def from_card_box(panel_image: Image.Image) -> tuple[int, int, int, int] | None:
 
 
 def test_overlay_covers_the_whole_card() -> None:
-    overlay = encode_panels(render_card(sample_card())).front[-1]
+    overlay = encode_panels(render_card(sample_card(), *PICTURES)).front[-1]
     assert (overlay.name, overlay.data) == ("o", b"\xff" * 82_296)
 
 
 def test_the_back_is_its_black_text() -> None:
-    images = render_card(sample_card())
+    images = render_card(sample_card(), *PICTURES)
     (k,) = encode_panels(images).back
     assert from_card_box(decode_panel(k)) == images.back.point(lambda v: 255 * (v < 128)).getbbox()
 
 
 def test_previews_show_what_the_panels_print() -> None:
-    images = render_card(sample_card())
+    images = render_card(sample_card(), *PICTURES)
     panels = encode_panels(images)
     front, back = preview_front(panels), preview_back(panels)
     assert (front.mode, front.size, back.mode, back.size) == ("RGB", SIZE, "L", SIZE)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from contract.errors import CommandError
+from contract.jobspec import JobSpec, parse_job
+from contract.vocabulary import Requester
 from controller.core.commands import StationCommands
-from tests.support.jobs import make_job, payload
+from tests.support.jobs import make_job, payload, station_today
 from tests.support.waiting import wait_until
 
 
@@ -49,6 +52,22 @@ def test_jam_spoils_a_blank_and_the_job_is_retried(make_station) -> None:
         "spoiled",
         "printed",
     ]
+
+
+def test_a_card_that_cannot_be_rendered_fails_its_job_with_the_renderers_problem(
+    make_station,
+) -> None:
+    running = make_station()
+    spec = parse_job(payload(make_job(1)), station_today())
+    assert isinstance(spec, JobSpec)
+    unreadable = dataclasses.replace(spec, photo=b"not a JPEG")  # as no valid job holds
+    with running.store.db.transaction() as tx:
+        running.store.jobs.insert(tx, unreadable, Requester.MQTT, running.station.clock.now())
+    wait_until(lambda: running.states()["failed"] == 1)
+    assert [e.data for e in running.events("job.failed")] == [
+        {"code": "render_failed", "message": "render: photo_jpeg: is not a JPEG image"}
+    ]
+    assert printed_log(running.config.state_dir) == []
 
 
 def test_paused_station_starts_no_card_until_resumed(make_station) -> None:

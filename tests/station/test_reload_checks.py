@@ -44,17 +44,17 @@ def test_a_printer_count_that_disagrees_with_the_reload_raises_an_alert(
     running = make_station(cards=50)
     station = running.station
     worker = station.lane.worker
-    tell = worker.reload
+    tell = worker.set_level
 
     def roll_shorter_than_sold(consumable, count, capacity, done):  # the printer counts 125
         tell(consumable, count - 25, capacity, done)
 
-    monkeypatch.setattr(worker, "reload", roll_shorter_than_sold)
+    monkeypatch.setattr(worker, "set_level", roll_shorter_than_sold)
     StationCommands(station).handle("reload", {"consumable": "ribbon", "count": 150})
     wait_until(
         lambda: [e.data["code"] for e in running.events("alert.raised")] == ["reload_mismatch"]
     )
-    monkeypatch.setattr(worker, "reload", tell)
+    monkeypatch.setattr(worker, "set_level", tell)
     StationCommands(station).handle("reload", {"consumable": "ribbon", "count": 125})
     wait_until(
         lambda: [e.data["code"] for e in running.events("alert.cleared")] == ["reload_mismatch"]

@@ -1,4 +1,4 @@
-"""Reloads, and the printer's own counts: how the ledger and the printer agree on what is loaded.
+"""The consumables' counts: how the ledger and the printer agree on what is loaded.
 
 A reload is booked in the ledger and noted as "untold" in one transaction; then the printer is
 told (by its worker). If the station stops before that, the next start tells it before taking
@@ -28,7 +28,9 @@ log = structlog.get_logger(__name__)
 UNTOLD_RELOADS = "printer_reloads_pending"  # meta: reloads booked, the printer not yet told
 
 
-class Reloads:
+class ConsumableCounts:
+    """Reloads booked and told to the printer, and the printer's own counts taken in."""
+
     def __init__(
         self, store: Store, clock: Clock, lane: PrinterLane, storage: StorageHealth
     ) -> None:
@@ -118,7 +120,7 @@ class Reloads:
 
     def _tell(self, consumable: Consumable, count: int, capacity: int | None) -> None:
         self._in_flight += 1
-        self._lane.worker.reload(consumable, count, capacity, self._told)
+        self._lane.worker.set_level(consumable, count, capacity, self._told)
         self._lane.worker.poll()
 
     def _told(self) -> None:

@@ -15,10 +15,10 @@ import structlog
 from controller.app.config import Config, ConfigError, load_config
 
 log = structlog.get_logger(__name__)
-IN_PLACE = ("path", "log")  # what a reload applies (path: the file itself)
+IN_PLACE = ("path", "log")  # what a re-read applies (path: the file itself)
 
 
-def reload_config(running: Config) -> Config:
+def reread_config(running: Config) -> Config:
     """Apply the file's log level; returns the config now in force (`running` on an error)."""
     try:
         fresh = load_config(running.path)
