@@ -25,6 +25,7 @@ from contract.jobspec import JobSpec, parse_job
 from controller.app import assembly
 from controller.app.config import load_config
 from controller.app.logsetup import configure_logging
+from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload, station_today
 
@@ -171,7 +172,7 @@ def job_payloads(count: int, first: int = 1, seed: int = 8) -> list[bytes]:
 def check_valid(payloads: list[bytes]) -> None:
     """Every payload must be a job the intake accepts, or the benchmark measures rejections."""
     for message in payloads:
-        parsed = parse_job(message, TODAY)
+        parsed = parse_job(message, TODAY, layout_problems)
         if not isinstance(parsed, JobSpec):
             raise ValueError(f"benchmark job is not valid: {parsed}")
 

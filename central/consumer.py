@@ -23,6 +23,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from central.store import Message
+from contract.topics import DEFAULT_ROOT, event_filter, shared, status_filter
 
 log = structlog.get_logger("central.consumer")
 
@@ -31,7 +32,7 @@ log = structlog.get_logger("central.consumer")
 class MqttSettings:
     host: str = "127.0.0.1"
     port: int = 1883
-    root: str = "ektp/v1"
+    root: str = DEFAULT_ROOT
     group: str = "central"
     client_id: str = "central-1"
     session_expiry_s: int = 7 * 24 * 3600  # a replica may be down a week and lose nothing
@@ -40,11 +41,11 @@ class MqttSettings:
 
     @property
     def event_filter(self) -> str:
-        return f"$share/{self.group}/{self.root}/+/event/+"
+        return shared(self.group, event_filter(self.root))
 
     @property
     def status_filter(self) -> str:
-        return f"{self.root}/+/status"
+        return status_filter(self.root)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from contract.commands import CommandReply
+from contract.shapes import BadMessage
+from contract.status import Status
 from contract.vocabulary import CommandName
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
@@ -48,7 +51,7 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
         _state_dir(config),
         _database(config),
         _file_modes(config),
-        Check("daemon", OK, f"running, state {daemon['state']}")
+        Check("daemon", OK, f"running, state {daemon.state}")
         if daemon
         else Check("daemon", WARN, "not running"),
         _printer(config, daemon),
@@ -69,12 +72,12 @@ def _config(config: Config, error: ConfigError | None) -> list[Check]:
     return [Check("config", FAIL, str(problem)) for problem in error.errors]
 
 
-def _daemon_status(config: Config) -> dict[str, Any] | None:
+def _daemon_status(config: Config) -> Status | None:
     try:
-        reply = request(config.control_socket, CommandName.STATUS)
-    except (DaemonNotRunning, OSError):
+        answer = CommandReply.from_body(request(config.control_socket, CommandName.STATUS))
+        return Status.from_json(answer.result) if answer.ok else None
+    except (DaemonNotRunning, OSError, BadMessage):
         return None
-    return reply.get("result") if reply.get("ok") else None
 
 
 def _state_dir(config: Config) -> Check:
@@ -121,15 +124,15 @@ def _file_modes(config: Config) -> Check:
     return Check("modes", OK, "the database is readable by the daemon's user only")
 
 
-def _printer(config: Config, daemon: dict[str, Any] | None) -> Check:
+def _printer(config: Config, daemon: Status | None) -> Check:
     if daemon is not None:
-        printer = daemon["printer"]
-        if printer["connected"]:
+        printer = daemon.printer
+        if printer is not None and printer.connected:
             return Check(
                 "printer",
                 OK,
-                f"{printer['model']} serial {printer['serial']}, "
-                f"flags {printer['flags'] or 'none'} (as the daemon sees it)",
+                f"{printer.model} serial {printer.serial}, "
+                f"flags {list(printer.flags) or 'none'} (as the daemon sees it)",
             )
         return Check("printer", FAIL, "the daemon cannot reach the printer")
     if config.printer.driver == "virtual":
@@ -170,16 +173,15 @@ def _real_printer(config: Config) -> Check:
         driver.close()
 
 
-def _broker(config: Config, daemon: dict[str, Any] | None) -> Check:
+def _broker(config: Config, daemon: Status | None) -> Check:
     from controller.mqtt.probe import probe_broker
 
     settings = config.mqtt
     where = f"{settings.host}:{settings.port}"
     if daemon is not None:
-        link = daemon.get("link") or {}
-        if link.get("connected"):
+        if daemon.link is not None and daemon.link.connected:
             return Check(
-                "broker", OK, f"{where}: the daemon is connected (session {link.get('session')})"
+                "broker", OK, f"{where}: the daemon is connected (session {daemon.link.session})"
             )
         return Check(
             "broker", FAIL, f"{where}: the daemon is not connected (see journalctl -u printstation)"
@@ -208,7 +210,7 @@ def _certificates(config: Config) -> list[Check]:
     return checks
 
 
-def _gpio(config: Config, daemon: dict[str, Any] | None) -> Check:
+def _gpio(config: Config, daemon: Status | None) -> Check:
     if daemon is not None:
         return Check("gpio", OK, "pins held by the running daemon")
     return _probe("gpio", _panel, config)

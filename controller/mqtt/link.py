@@ -14,12 +14,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import paho.mqtt.client as mqtt
 import structlog
 
 from contract.clock import Clock
+from contract.status import LinkState
 from contract.topics import Topics
 from controller.app.config import MqttSection
 from controller.mqtt.backoff import Backoff
@@ -121,14 +121,14 @@ class MqttLink:
         connection = self._connection
         return connection is not None and connection.listening
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> LinkState:
         """For the kiosk: whether the link is up, its session, and the events not yet sent
         (None when the database cannot say)."""
         try:
             unsent: int | None = self._store.outbox.pending_count()
         except (StoreError, sqlite3.Error):
             unsent = None
-        return {"connected": self.connected, "session": self._session, "unsent_events": unsent}
+        return LinkState(self.connected, self._session, unsent)
 
     @property
     def session(self) -> int:

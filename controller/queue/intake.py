@@ -16,16 +16,19 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 
 from contract.clock import Clock, rfc3339
+from contract.events import JobRejected
 from contract.jobspec import JobSpec, Rejection, parse_job
-from contract.vocabulary import ACTIVE_STATES, EventType, RejectCode, Requester
+from contract.vocabulary import ACTIVE_STATES, RejectCode, Requester
 from controller.queue.db import Database, sql_literals
 from controller.queue.jobs import JobStore
 from controller.queue.outbox import emit
+from controller.render import Problem, field_problems, image_problems
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +39,12 @@ ACTIVE_JOB_OF_NIK = (
 # How long a rejected message is remembered: far longer than a broker holds a message it has
 # delivered but not seen acknowledged (until the station's next connection).
 REJECTION_MEMORY = timedelta(days=7)
+
+
+def layout_problems(text: dict[str, str], card: dict[str, Any]) -> list[Problem]:
+    """The station's `LayoutCheck` for `parse_job`: the text fields its card cannot hold, then
+    the pictures it cannot decode."""
+    return field_problems(text) + image_problems(card)
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,8 @@ class Intake:
 
     def check(self, payload: bytes) -> JobSpec | Rejection:
         """Validate one message: no I/O, so any thread may do it ahead of `store`."""
-        checked = parse_job(payload, today=self._clock.now().astimezone(self._tz).date())
+        today = self._clock.now().astimezone(self._tz).date()
+        checked = parse_job(payload, today, layout_problems)
         if isinstance(checked, Rejection):
             digest = hashlib.sha256(payload).hexdigest()
             return dataclasses.replace(checked, message_sha256=digest)
@@ -131,13 +141,8 @@ class Intake:
     def _reject(self, tx: sqlite3.Connection, rejection: Rejection, source: str) -> IntakeResult:
         if source == Requester.MQTT and self._rejected_before(tx, rejection):
             return IntakeResult("duplicate", rejection.job_id, rejection.code, "rejected before")
-        emit(
-            tx,
-            EventType.JOB_REJECTED,
-            rejection.job_id,
-            {"code": rejection.code, "message": rejection.message},
-            self._clock.now(),
-        )
+        data = JobRejected(rejection.code, rejection.message)
+        emit(tx, rejection.job_id, data, self._clock.now())
         return IntakeResult("rejected", rejection.job_id, rejection.code, rejection.message)
 
     def _rejected_before(self, tx: sqlite3.Connection, rejection: Rejection) -> bool:
