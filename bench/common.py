@@ -22,6 +22,7 @@ from typing import Any
 
 from contract.clock import Clock
 from contract.jobspec import JobSpec, parse_job
+from contract.vocabulary import Consumable, LogLevel
 from controller.app import assembly
 from controller.app.config import load_config
 from controller.app.logsetup import configure_logging
@@ -31,7 +32,7 @@ from tests.support.jobs import make_job, payload, station_today
 
 ROOT = Path(__file__).resolve().parents[1]
 STATION = "3271-bogor-timur-01"
-LOW = {"cards": 10, "ribbon": 10, "film": 20}
+LOW = {Consumable.CARDS: 10, Consumable.RIBBON: 10, Consumable.FILM: 20}
 TODAY = station_today()  # the date the station under test judges jobs by
 
 
@@ -106,7 +107,7 @@ def wait_for(predicate: Callable[[], object], timeout_s: float, what: str) -> No
 def station_logging(path: Path) -> Iterator[None]:
     """Log as the daemon does under systemd (JSON lines, level info), into `path`."""
     with path.open("a") as stream:
-        configure_logging("info", "json", stream=stream)
+        configure_logging(LogLevel.INFO, "json", stream=stream)
         try:
             yield
         finally:

@@ -22,7 +22,7 @@ from central.fleet import FleetCollector, fleet_rows, table
 from central.gaps import GapPolicy
 from central.migrate import GAMMU_SCHEMA, migrate
 from central.service import Service, ServiceSettings
-from central.sms import ReminderSchedule
+from central.sms import ReminderSchedule, SmsKind
 from central.store import mark_collected
 from contract.topics import DEFAULT_ROOT
 
@@ -119,7 +119,8 @@ def _sms(args: argparse.Namespace) -> int:
         for job_id, kind, ordinal, phone, text in conn.execute(
             "SELECT job_id, kind, ordinal, phone, text FROM sms_log ORDER BY id"
         ):
-            print(f"{phone}  {job_id} {kind}{'' if kind == 'printed' else f' {ordinal}'}: {text}")
+            shown = "" if kind == SmsKind.PRINTED else f" {ordinal}"
+            print(f"{phone}  {job_id} {kind}{shown}: {text}")
     return 0
 
 

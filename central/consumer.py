@@ -1,8 +1,9 @@
 """The MQTT side: a persistent MQTT 5 session on a shared subscription, acknowledged after commit.
 
 Every replica connects with its own stable client id, Clean Start false and a session expiry,
-and subscribes to `$share/{group}/{root}/+/event/+` (the broker spreads the events over the
-group) and to `{root}/+/status` (each replica sees every retained status). paho's manual acks
+and subscribes to every station's events as a member of a shared subscription (the broker
+spreads the events over the group) and to every station's status (each replica sees every
+retained status); contract/topics.py makes the filters. paho's manual acks
 hold each PUBACK until the batch holding the message has committed; a replica that dies before
 that gets the messages again when it reconnects (its session keeps them), and a repeat is a
 no-op by `event_id`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from central.gaps import Plan
+from central.sms import SmsKind
 from central.store import BatchResult
 
 
@@ -28,7 +29,7 @@ class CentralMetrics:
         self.events.labels(result="new").inc(result.new)
         self.events.labels(result="duplicate").inc(result.duplicates)
         self.events.labels(result="bad").inc(result.bad)
-        self.sms.labels(kind="printed").inc(len(result.sms))
+        self.sms.labels(kind=SmsKind.PRINTED).inc(len(result.sms))
 
     def gaps(self, plan: Plan) -> None:
         self.open_gaps.set(len(plan.gaps))

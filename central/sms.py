@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from itertools import pairwise
 from string import Template
 
@@ -31,6 +32,13 @@ LAST_REMINDER = Template(
 )
 
 
+class SmsKind(StrEnum):
+    """`sms_log.kind`."""
+
+    PRINTED = "printed"  # the card is ready
+    REMINDER = "reminder"  # it is still not collected
+
+
 @dataclass(frozen=True)
 class Contact:
     """The office's record of a job: who to text and where the card is collected."""
@@ -46,8 +54,8 @@ class Sms:
     """One message for the gateway; `key` is unique per message ever sent."""
 
     job_id: str
-    kind: str  # 'printed' or 'reminder'
-    ordinal: int  # 0 for 'printed', 1.. for reminders
+    kind: SmsKind
+    ordinal: int  # 0 for the card ready, 1.. for reminders
     phone: str
     text: str
 
@@ -59,7 +67,7 @@ class Sms:
 def printed_sms(contact: Contact) -> Sms:
     slot = PRINTED_SLOT.substitute(slot=contact.slot) if contact.slot else ""
     text = PRINTED.substitute(office=contact.office, slot=slot)
-    return Sms(contact.job_id, "printed", 0, contact.phone, _fits(text))
+    return Sms(contact.job_id, SmsKind.PRINTED, 0, contact.phone, _fits(text))
 
 
 def reminder_sms(contact: Contact, ordinal: int, total: int, printed_at: datetime) -> Sms:
@@ -71,7 +79,7 @@ def reminder_sms(contact: Contact, ordinal: int, total: int, printed_at: datetim
         date=printed_at.strftime("%d-%m-%Y"),
         office=contact.office,
     )
-    return Sms(contact.job_id, "reminder", ordinal, contact.phone, _fits(text))
+    return Sms(contact.job_id, SmsKind.REMINDER, ordinal, contact.phone, _fits(text))
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,20 @@ def reply_payload(cmd_id: str | None, reply: CommandReply) -> bytes:
     return compact({"schema": Schema.REPLY, "cmd_id": cmd_id, **reply.body()})
 
 
+def parse_reply(payload: bytes) -> tuple[str | None, CommandReply]:
+    """The `cmd_id` and the reply of an `ektp.reply/1` message, or BadReply."""
+    try:
+        document = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadReply("reply is not UTF-8 JSON") from None
+    if not isinstance(document, dict) or document.get("schema") != Schema.REPLY:
+        raise BadReply(f"reply schema is not {Schema.REPLY}")
+    cmd_id = document.get("cmd_id")
+    if cmd_id is not None and not isinstance(cmd_id, str):
+        raise BadReply("cmd_id must be a string or null")
+    return cmd_id, CommandReply.from_body(document)
+
+
 @dataclass(frozen=True)
 class PauseResult:
     """`pause` and `resume`: whether the station is paused now, and its state after it."""

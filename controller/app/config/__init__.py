@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from contract.topics import DEFAULT_ROOT, STATION_ID
 from contract.vocabulary import FaultKind, LogLevel
 from controller.app.config.checks import (
     CHECKS,
@@ -41,7 +42,6 @@ from controller.policy.thermal import ThermalModel
 
 __all__ = ["CHECKS", "Config", "ConfigError", "load_config", "load_config_for_checks"]
 
-STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 TOPIC_ROOT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 WEEK_S = 7 * 24 * 3600
 DRIVERS = ("usb", "network", "virtual")
@@ -67,7 +67,7 @@ class MqttSection:
     host: str = checked(not_empty, default="localhost")
     port: int = checked(Range(1, 65535), default=8883)
     topic_root: str = checked(
-        Matches(TOPIC_ROOT, "topic levels without wildcards"), default="ektp/v1"
+        Matches(TOPIC_ROOT, "topic levels without wildcards"), default=DEFAULT_ROOT
     )
     username: str = ""
     password: str = ""
