@@ -102,6 +102,18 @@ def test_bad_messages_are_kept_and_do_not_stop_the_batch(db, effects) -> None:
     assert db.execute("SELECT count(*) FROM bad_messages").fetchone() == (2,)
 
 
+def test_a_topic_only_ending_like_a_stations_is_not_one(db, effects) -> None:
+    doc = {"schema": "ektp.status/1", "station": STATION, "state": "ready", "time": "2026-11-22"}
+    phantoms = [
+        Message(f"v1/{STATION}/status", json.dumps(doc).encode()),
+        Message(f"x/ektp/v1/{STATION}/status", json.dumps(doc).encode()),
+        Message(f"x/ektp/v1/{STATION}/event/card.printed", event(1, "card.printed").payload),
+    ]
+    result = effects.apply(db, phantoms, NOW)
+    assert (result.bad, result.statuses, result.new) == (3, 0, 0)
+    assert db.execute("SELECT count(*) FROM station_status").fetchone() == (0,)
+
+
 def test_the_newest_status_wins(db, effects) -> None:
     def status(time: str, state: str) -> Message:
         doc = {"schema": "ektp.status/1", "station": STATION, "state": state, "time": time}
