@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
-from contract.shapes import OPTIONAL, BadMessage, compact, from_json, member, to_json
+from contract.shapes import OPTIONAL, BadMessage, compact, from_json, to_json
 from contract.topics import Address, Channel
 from contract.vocabulary import (
     ActionSource,
@@ -270,7 +270,7 @@ def parse_event(address: Address, payload: bytes) -> Event:
         raise BadEvent("seq must be a whole number from 1")
     if doc.get("event_id") != event_id(station, seq):
         raise BadEvent("event_id must be {station}:{seq}")
-    if address != Address(station, Channel.EVENT, kind):
+    if (address.station, address.channel, address.name) != (station, Channel.EVENT, kind):
         raise BadEvent(f"the topic does not match station {station!r} and type {kind!r}")
     job_id, data = doc.get("job_id"), doc.get("data", {})
     if job_id is not None and not isinstance(job_id, str):
@@ -283,7 +283,7 @@ def parse_event(address: Address, payload: bytes) -> Event:
         raise BadEvent("time must be an ISO 8601 timestamp") from None
     if when.tzinfo is None:
         raise BadEvent("time must carry a time zone")
-    event_type = member(kind, EventType)
-    data_type = DATA_TYPES.get(event_type)
-    typed = data_type.from_json(data) if data_type else UnknownData(data)
-    return Event(station, seq, event_type, job_id, when, typed, payload)
+    data_type = DATA_TYPES.get(kind)  # type: ignore[call-overload] - a type's text is its key
+    if data_type is None:
+        return Event(station, seq, kind, job_id, when, UnknownData(data), payload)
+    return Event(station, seq, data_type.TYPE, job_id, when, data_type.from_json(data), payload)

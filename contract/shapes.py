@@ -10,7 +10,7 @@ type does not have are ignored, as the interface asks of every consumer.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from enum import StrEnum
 from functools import cache
@@ -56,70 +56,94 @@ def from_json(kind: type[T], value: Any, where: str, error: type[BadMessage] = B
     """`value` read as a `kind` (a dataclass); `error` names the first place that does not fit."""
     if not isinstance(value, Mapping):
         raise error(f"{where} must be an object")
-    hints = _hints(kind)
     found = {}
-    for spec in fields(kind):  # type: ignore[arg-type]
-        if spec.name in value:
-            found[spec.name] = _read(
-                value[spec.name], hints[spec.name], f"{where}.{spec.name}", error
-            )
-        elif not spec.metadata.get("optional"):
-            raise error(f"{where}.{spec.name} is missing")
+    for name, optional, read in _plan(kind):
+        if name in value:
+            found[name] = read(value[name], f"{where}.{name}", error)
+        elif not optional:
+            raise error(f"{where}.{name} is missing")
     return kind(**found)
 
 
+Reader = Callable[[Any, str, type[BadMessage]], Any]  # (value, where, error) -> typed value
+
+
 @cache
-def _hints(kind: type) -> dict[str, Any]:
-    return get_type_hints(kind)
+def _plan(kind: type) -> tuple[tuple[str, bool, Reader], ...]:
+    """How to read each field of `kind`: its name, whether it may be missing, its reader."""
+    hints = get_type_hints(kind)
+    return tuple(
+        (spec.name, bool(spec.metadata.get("optional")), _reader(hints[spec.name]))
+        for spec in fields(kind)
+    )
 
 
-def _read(value: Any, hint: Any, where: str, error: type[BadMessage]) -> Any:
+def _reader(hint: Any) -> Reader:
     options = get_args(hint) if isinstance(hint, UnionType) else (hint,)
-    if value is None:
-        if NoneType in options:
-            return None
-        raise error(f"{where} must not be null")
+    nullable = NoneType in options
     kinds = [option for option in options if option is not NoneType]
     codes = [kind for kind in kinds if isinstance(kind, type) and issubclass(kind, StrEnum)]
     if codes:  # a code, or one of several kinds of code
+        read_one = _code_reader(codes)
+    else:
+        (kind,) = kinds  # no other union is used
+        read_one = _kind_reader(kind)
+
+    def read(value: Any, where: str, error: type[BadMessage]) -> Any:
+        if value is not None:
+            return read_one(value, where, error)
+        if nullable:
+            return None
+        raise error(f"{where} must not be null")
+
+    return read
+
+
+def _code_reader(codes: list[type[StrEnum]]) -> Reader:
+    members = {member.value: member for code in reversed(codes) for member in code}
+
+    def read(value: Any, where: str, error: type[BadMessage]) -> Any:
         if not isinstance(value, str):
             raise error(f"{where} must be a string")
-        return member(value, *codes)
-    (kind,) = kinds  # no other union is used
-    return _read_one(value, kind, where, error)
+        return members.get(value, value)
+
+    return read
 
 
-def _read_one(value: Any, kind: Any, where: str, error: type[BadMessage]) -> Any:
+def _kind_reader(kind: Any) -> Reader:
     origin = get_origin(kind)
     if origin is tuple:
+        return _array_reader(_reader(get_args(kind)[0]))
+    if origin is not None and issubclass(origin, Mapping):
+        return _object_reader(*(_reader(arg) for arg in get_args(kind)))
+    if is_dataclass(kind):
+        return lambda value, where, error: from_json(kind, value, where, error)
+    exact = (int | float) if kind is float else kind  # a JSON number may be written 41
+    refused = bool if kind in (int, float) else ()
+
+    def read(value: Any, where: str, error: type[BadMessage]) -> Any:
+        if isinstance(value, exact) and not isinstance(value, refused):
+            return value
+        raise error(f"{where} must be {KINDS.get(kind, kind.__name__)}")
+
+    return read
+
+
+def _array_reader(item: Reader) -> Reader:
+    def read(value: Any, where: str, error: type[BadMessage]) -> Any:
         if not isinstance(value, list):
             raise error(f"{where} must be an array")
-        item = get_args(kind)[0]
-        return tuple(_read(each, item, f"{where}[{i}]", error) for i, each in enumerate(value))
-    if origin is not None and issubclass(origin, Mapping):
+        return tuple(item(each, f"{where}[{i}]", error) for i, each in enumerate(value))
+
+    return read
+
+
+def _object_reader(key: Reader, item: Reader) -> Reader:
+    def read(value: Any, where: str, error: type[BadMessage]) -> Any:
         if not isinstance(value, Mapping):
             raise error(f"{where} must be an object")
-        key_kind, item = get_args(kind)
         return {
-            _read(key, key_kind, where, error): _read(each, item, f"{where}.{key}", error)
-            for key, each in value.items()
+            key(k, where, error): item(each, f"{where}.{k}", error) for k, each in value.items()
         }
-    if is_dataclass(kind):
-        return from_json(kind, value, where, error)
-    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    if kind is int and isinstance(value, bool):
-        raise error(f"{where} must be {KINDS[int]}")
-    if isinstance(value, kind):
-        return value
-    raise error(f"{where} must be {KINDS.get(kind, kind.__name__)}")
 
-
-def member(text: str, *codes: type[StrEnum]) -> Any:
-    """The member of the first of `codes` that has `text`, or `text` itself."""
-    for code in codes:
-        try:
-            return code(text)
-        except ValueError:
-            continue
-    return text
+    return read

@@ -29,6 +29,9 @@ class Channel(StrEnum):
     REPLY = "reply"
 
 
+CHANNELS = {channel.value: channel for channel in Channel}
+
+
 @dataclass(frozen=True)
 class Topics:
     """Topic names of one station; `base` is the contract's `{st}`."""
@@ -131,9 +134,8 @@ def parse_topic(topic: str, root: str) -> Address | None:
     station, *levels = topic[len(prefix) :].split("/")
     if not STATION_ID.fullmatch(station) or not levels:
         return None
-    try:
-        channel = Channel(levels[0])
-    except ValueError:
+    channel = CHANNELS.get(levels[0])
+    if channel is None:
         return None
     named = channel in (Channel.EVENT, Channel.COMMAND)
     if named and len(levels) == 2 and levels[1]:
