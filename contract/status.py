@@ -64,8 +64,8 @@ class Duty:
 
 
 @dataclass(frozen=True)
-class Level:
-    """A consumable as the ledger counts it."""
+class Stock:
+    """A consumable as the ledger counts it: what remains of how much a full load holds."""
 
     remaining: int
     capacity: int
@@ -99,7 +99,7 @@ class Status:
     printer: PrinterInfo | None = field(default=None, metadata=OPTIONAL)
     queue: QueueCounts | None = field(default=None, metadata=OPTIONAL)
     duty: Duty | None = field(default=None, metadata=OPTIONAL)
-    consumables: Mapping[Consumable, Level] | None = field(default=None, metadata=OPTIONAL)
+    consumables: Mapping[Consumable, Stock] | None = field(default=None, metadata=OPTIONAL)
     alerts: tuple[AlertInForce, ...] | None = field(default=None, metadata=OPTIONAL)
     reasons: tuple[Reason, ...] | None = field(default=None, metadata=OPTIONAL)
     session: int | None = field(default=None, metadata=OPTIONAL)  # added by the MQTT link

@@ -20,7 +20,7 @@ from contract.commands import JobsResult, JobSummary, PauseResult, ReplayResult
 from contract.errors import CommandError
 from contract.jobspec import JOB_ID
 from contract.shapes import to_json
-from contract.status import Level, LinkState, Status
+from contract.status import LinkState, Status, Stock
 from contract.vocabulary import (
     AUDITED_COMMANDS,
     ActionSource,
@@ -163,7 +163,7 @@ class StationCommands:
             self._operations.resolve_job(job_id, Resolution(outcome), self._actor, reason)
         )
 
-    def _reload(self, args: dict[str, Any]) -> Level:
+    def _reload(self, args: dict[str, Any]) -> Stock:
         consumable, count = args.get("consumable"), args.get("count")
         capacity, lot = args.get("capacity"), args.get("lot")
         if consumable not in tuple(Consumable):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import structlog
 
 from contract.errors import CommandError
-from contract.status import Level
+from contract.status import Stock
 from contract.vocabulary import (
     ActionSource,
     CommandErrorCode,
@@ -73,7 +73,7 @@ class Operations:
         capacity: int | None,
         lot: str | None,
         by: Actor,
-    ) -> Level:
+    ) -> Stock:
         """Book a reload and tell the printer; returns the consumable's status entry. `count`
         may not exceed the capacity (given, or the one on the books)."""
         known = self._consumable(consumable).capacity
@@ -86,7 +86,7 @@ class Operations:
         self._station.reloads.book(consumable, count, capacity, lot, by.who)
         return self._consumable(consumable)
 
-    def _consumable(self, consumable: Consumable) -> Level:
+    def _consumable(self, consumable: Consumable) -> Stock:
         """The consumable as the status shows it now."""
         levels = self._station.status().consumables or {}  # none before the first decision
         return levels[consumable]

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from contract.clock import rfc3339
-from contract.status import AlertInForce, Duty, Level, PrinterInfo, QueueCounts, Status
+from contract.status import AlertInForce, Duty, PrinterInfo, QueueCounts, Status, Stock
 from contract.vocabulary import JobState, StationState
 from controller import __version__
 from controller.core.alerts import REASON_ALERTS, Alert, AlertBook
@@ -54,7 +54,7 @@ def build_status(
             head_temp_c=round(duty.head_temp_c, 1),
         ),
         consumables={
-            name: Level(evaluation.remaining[name], evaluation.capacity[name])
+            name: Stock(evaluation.remaining[name], evaluation.capacity[name])
             for name in sorted(evaluation.remaining)
         },
         alerts=alerts,

@@ -37,10 +37,10 @@ from contract.jobspec import JOB_ID
 from contract.status import (
     AlertInForce,
     Duty,
-    Level,
     PrinterInfo,
     QueueCounts,
     Status,
+    Stock,
     parse_status,
 )
 from contract.topics import DEFAULT_ROOT, STATION_ID, Channel, Topics, parse_topic
@@ -129,7 +129,7 @@ STATUSES = st.builds(
         st.floats(allow_nan=False, allow_infinity=False),
     ),
     consumables=st.none()
-    | st.dictionaries(st.sampled_from(Consumable), st.builds(Level, COUNTS, COUNTS)),
+    | st.dictionaries(st.sampled_from(Consumable), st.builds(Stock, COUNTS, COUNTS)),
     alerts=st.none()
     | st.lists(
         st.builds(AlertInForce, ALERT_CODES, st.sampled_from(Severity), STAMPS.map(rfc3339)),
