@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import Field, fields, is_dataclass
 from enum import StrEnum
 from functools import cache
 from types import MappingProxyType, NoneType, UnionType
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 COMPACT = (",", ":")  # how the station writes JSON on the wire
-OPTIONAL = MappingProxyType({"optional": True})
+OPTIONAL = MappingProxyType({"optional": True})  # a field's metadata: see above
 KINDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ def to_json(value: Any) -> Any:
             **{
                 spec.name: to_json(getattr(value, spec.name))
                 for spec in fields(value)
-                if not (spec.metadata.get("optional") and getattr(value, spec.name) is None)
+                if not (_optional(spec) and getattr(value, spec.name) is None)
             },
         }
     if isinstance(value, tuple | list):
@@ -68,12 +68,16 @@ def from_json(kind: type[T], value: Any, where: str, error: type[BadMessage] = B
 Reader = Callable[[Any, str, type[BadMessage]], Any]  # (value, where, error) -> typed value
 
 
+def _optional(spec: Field[Any]) -> bool:
+    return bool(spec.metadata.get("optional"))
+
+
 @cache
 def _plan(kind: type) -> tuple[tuple[str, bool, Reader], ...]:
     """How to read each field of `kind`: its name, whether it may be missing, its reader."""
     hints = get_type_hints(kind)
     return tuple(
-        (spec.name, bool(spec.metadata.get("optional")), _reader(hints[spec.name]))
+        (spec.name, _optional(spec), _reader(hints[spec.name]))
         for spec in fields(kind)
     )
 
