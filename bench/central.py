@@ -38,6 +38,7 @@ from bench.broker import client, close, connect, make_session, running_broker
 from bench.fleet import Fleet, publish
 from central.consumer import MqttSettings
 from central.migrate import GAMMU_SCHEMA, migrate
+from contract.topics import event_filter, shared
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -217,7 +218,7 @@ def main() -> int:
     ):
         backlog = Fleet(stations).backlog(events)
         everything = backlog.messages + backlog.held_back
-        make_session(broker.port, "raw-1", f"$share/raw/{MqttSettings().root}/+/event/+")
+        make_session(broker.port, "raw-1", shared("raw", event_filter(MqttSettings().root)))
         publish(broker.port, everything)
         raw_s = raw_drain(broker.port, len(everything))
         clear_sessions(broker.port, ["raw-1"])

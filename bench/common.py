@@ -22,15 +22,17 @@ from typing import Any
 
 from contract.clock import Clock
 from contract.jobspec import JobSpec, parse_job
+from contract.vocabulary import Consumable, LogLevel
 from controller.app import assembly
 from controller.app.config import load_config
+from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from logsetup import configure_logging
 from tests.support.jobs import make_job, payload, station_today
 
 ROOT = Path(__file__).resolve().parents[1]
 STATION = "3271-bogor-timur-01"
-LOW = {"cards": 10, "ribbon": 10, "film": 20}
+LOW = {Consumable.CARDS: 10, Consumable.RIBBON: 10, Consumable.FILM: 20}
 TODAY = station_today()  # the date the station under test judges jobs by
 
 
@@ -105,7 +107,7 @@ def wait_for(predicate: Callable[[], object], timeout_s: float, what: str) -> No
 def station_logging(path: Path) -> Iterator[None]:
     """Log as the daemon does under systemd (JSON lines, level info), into `path`."""
     with path.open("a") as stream:
-        configure_logging("info", "json", stream=stream)
+        configure_logging(LogLevel.INFO, "json", stream=stream)
         try:
             yield
         finally:
@@ -171,7 +173,7 @@ def job_payloads(count: int, first: int = 1, seed: int = 8) -> list[bytes]:
 def check_valid(payloads: list[bytes]) -> None:
     """Every payload must be a job the intake accepts, or the benchmark measures rejections."""
     for message in payloads:
-        parsed = parse_job(message, TODAY)
+        parsed = parse_job(message, TODAY, layout_problems)
         if not isinstance(parsed, JobSpec):
             raise ValueError(f"benchmark job is not valid: {parsed}")
 

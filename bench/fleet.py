@@ -1,8 +1,8 @@
 """A fleet simulator: thousands of stations speaking the contract, as lightweight clients.
 
 Each station is a `seq` counter and an `event_id` namespace; its events are the contract's
-payloads (`ektp.event/1` on `{root}/{station}/event/{type}`): per card a `job.accepted` and a
-`card.printed`, now and then a `consumable.low` or an `alert.raised`. `Fleet.backlog` makes a
+payloads (`ektp.event/1` on the station's event topic, built by contract/events.py): per card
+a `job.accepted` and a `card.printed`, now and then a `consumable.low`. `Fleet.backlog` makes a
 whole outage's worth at once, interleaved across stations (so consumers see stations out of
 order relative to each other, each station in its own `seq` order), with a share of repeats
 (a station that re-sends after a lost PUBACK) and events held back (a broker that lost them:
@@ -12,7 +12,6 @@ fleet: the broker and the consumers see the same topics and bytes as from real s
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
@@ -22,6 +21,16 @@ from datetime import UTC, datetime
 from paho.mqtt.enums import MQTTErrorCode
 
 from bench.broker import client, close, connect
+from contract.events import (
+    CardPrinted,
+    ConsumableLow,
+    EventData,
+    JobAccepted,
+    event_id,
+    event_payload,
+)
+from contract.topics import DEFAULT_ROOT, Topics
+from contract.vocabulary import Consumable, JobReason
 
 QUEUED_MAX = 20_000  # messages handed to paho and not yet acknowledged, per connection
 
@@ -43,48 +52,38 @@ class Backlog:
 
 
 class Fleet:
-    def __init__(self, stations: int, root: str = "ektp/v1", seed: int = 17) -> None:
+    def __init__(self, stations: int, root: str = DEFAULT_ROOT, seed: int = 17) -> None:
         self.names = [f"{3000 + i // 7:04d}-kec-{i:05d}" for i in range(stations)]
         self.root = root
         self.seq = dict.fromkeys(self.names, 0)
         self.cards = dict.fromkeys(self.names, 0)
         self.random = random.Random(seed)
 
-    def event(self, station: str, kind: str, job_id: str | None, data: dict) -> Published:
+    def event(self, station: str, job_id: str | None, data: EventData) -> Published:
+        """The next event of `station`, timed now to the microsecond (the live phase measures
+        the delay from it)."""
         self.seq[station] += 1
         seq = self.seq[station]
-        doc = {
-            "schema": "ektp.event/1",
-            "event_id": f"{station}:{seq}",
-            "seq": seq,
-            "station": station,
-            "type": kind,
-            "time": datetime.now(UTC).isoformat(),
-            "job_id": job_id,
-            "data": data,
-        }
-        topic = f"{self.root}/{station}/event/{kind}"
-        printed = job_id if kind == "card.printed" else None
-        return Published(topic, json.dumps(doc).encode(), doc["event_id"], printed)
+        time_now = datetime.now(UTC).isoformat()
+        payload = event_payload(station, seq, data.TYPE, time_now, job_id, data.to_json())
+        topic = Topics(self.root, station).event(data.TYPE)
+        printed = job_id if isinstance(data, CardPrinted) else None
+        return Published(topic, payload, event_id(station, seq), printed)
 
     def card(self, station: str) -> list[Published]:
         self.cards[station] += 1
         job = f"JOB-{station}-{self.cards[station]:05d}"
+        counter = self.cards[station]
         events = [
-            self.event(station, "job.accepted", job, {"reason": "new", "queued": 1}),
+            self.event(station, job, JobAccepted(JobReason.NEW, 1)),
             self.event(
                 station,
-                "card.printed",
                 job,
-                {"reason": "new", "nik_masked": "************0002", "attempts": 1},
+                CardPrinted(JobReason.NEW, "************0002", 1, "VP0000001", counter),
             ),
         ]
         if self.random.random() < 0.01:
-            events.append(
-                self.event(
-                    station, "consumable.low", None, {"consumable": "cards", "remaining": 25}
-                )
-            )
+            events.append(self.event(station, None, ConsumableLow(Consumable.CARDS, 25, 25)))
         return events
 
     def backlog(self, events: int, duplicates: float = 0.02, gaps: float = 0.001) -> Backlog:

@@ -41,12 +41,14 @@ from bench.common import (
     station_logging,
 )
 from contract.clock import SystemClock
-from contract.topics import Topics
+from contract.status import Status
+from contract.topics import DEFAULT_ROOT, Topics
+from contract.vocabulary import JobState, StationState
 from controller.mqtt.link import MqttLink
 from controller.mqtt.settings import MqttSettings
 from controller.queue.intake import IntakeResult
 
-ROOT = "ektp/v1"
+ROOT = DEFAULT_ROOT
 TARGET_RATE = 1000.0
 RUNS = 3
 
@@ -79,7 +81,7 @@ def station_rate(workdir: Path, port: int, payloads: list[bytes]) -> dict[str, A
         STATION,
         store,
         SystemClock(),
-        status_provider=lambda: {"state": "ready"},
+        status_provider=lambda: Status(STATION, StationState.READY).to_json(),
         commands=NoCommands(),
         on_job=on_job,
     )
@@ -90,7 +92,7 @@ def station_rate(workdir: Path, port: int, payloads: list[bytes]) -> dict[str, A
             raise TimeoutError(f"only {handled[0]} of {len(payloads)} jobs within 600 s")
     finally:
         link.stop()
-    queued = store.jobs.counts()["queued"]
+    queued = store.jobs.counts()[JobState.QUEUED]
     store.close()
     if queued != len(payloads):
         raise RuntimeError(f"{queued} of {len(payloads)} jobs queued: some were rejected")

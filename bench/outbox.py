@@ -26,13 +26,16 @@ from typing import Any
 from bench.broker import client, close, connect, running_broker
 from bench.common import STATION, Context, Measure, median, open_store, station_logging
 from contract.clock import SystemClock
-from contract.topics import Topics
+from contract.events import CardPrinted
+from contract.status import Status
+from contract.topics import DEFAULT_ROOT, Topics
+from contract.vocabulary import JobReason, StationState
 from controller.mqtt.link import MqttLink
 from controller.mqtt.settings import MqttSettings
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 
-ROOT = "ektp/v1"
+ROOT = DEFAULT_ROOT
 WINDOW = MqttSettings().max_inflight
 TARGET_RATIO = 0.8
 RUNS = 3
@@ -48,14 +51,9 @@ def fill_outbox(store: Store, count: int) -> None:
     start = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
     with store.db.transaction() as tx:
         for n in range(count):
-            data = {
-                "reason": "new",
-                "nik_masked": f"************{n % 10000:04d}",
-                "attempts": 1,
-                "printer_serial": "VP0000001",
-                "card_counter": n + 1,
-            }
-            emit(tx, "card.printed", f"JOB-2026-{n:06d}", data, start + timedelta(seconds=n))
+            nik_masked = f"************{n % 10000:04d}"
+            data = CardPrinted(JobReason.NEW, nik_masked, 1, "VP0000001", n + 1)
+            emit(tx, f"JOB-2026-{n:06d}", data, start + timedelta(seconds=n))
 
 
 def station_drain(workdir: Path, port: int, count: int) -> dict[str, Any]:
@@ -70,7 +68,7 @@ def station_drain(workdir: Path, port: int, count: int) -> dict[str, Any]:
         STATION,
         store,
         SystemClock(),
-        status_provider=lambda: {"state": "ready"},
+        status_provider=lambda: Status(STATION, StationState.READY).to_json(),
         commands=NoCommands(),
     )
     start = time.perf_counter()
@@ -114,7 +112,7 @@ def raw_publish(port: int, topic: str, payloads: list[bytes], run: int) -> float
 def run(ctx: Context) -> list[Measure]:
     count = 10_000
     base = ctx.dir("outbox")
-    topic = Topics(ROOT, STATION).event("card.printed")
+    topic = Topics(ROOT, STATION).event(CardPrinted.TYPE)
     with station_logging(base / "station.log"), running_broker(base / "broker") as broker:
         raw, station = [], []
         for run in range(RUNS):  # alternated, so that a noisy spell does not hit one side

@@ -75,9 +75,10 @@ SELECT i,
        printf('JOB-2026-%07d', i),
        printf('%064x', i),
        printf('%016d', 3271000000000000 + i),
-       CASE WHEN i % 10 = 0 THEN :lost WHEN i % 25 = 0 THEN :damaged ELSE :new END,
+       CASE WHEN i % 10 = 0 THEN :reason_lost WHEN i % 25 = 0 THEN :reason_damaged
+            ELSE :reason_new END,
        CASE WHEN i % 3 = 0 THEN NULL ELSE '2099-12-31T00:00:00Z' END,
-       :queued, 0, :card, zeroblob(64), zeroblob(32), :source, :at, :at
+       :state, 0, :card, zeroblob(64), zeroblob(32), :source, :at, :at
 FROM n
 """
 
@@ -97,10 +98,10 @@ def build(path: Path, count: int) -> float:
                 "count": count,
                 "card": CARD_JSON,
                 "at": "2026-11-22T01:00:00Z",
-                "new": JobReason.NEW,
-                "lost": JobReason.LOST,
-                "damaged": JobReason.DAMAGED,
-                "queued": JobState.QUEUED,
+                "reason_new": JobReason.NEW,
+                "reason_lost": JobReason.LOST,
+                "reason_damaged": JobReason.DAMAGED,
+                "state": JobState.QUEUED,
                 "source": Requester.MQTT,
             },
         )

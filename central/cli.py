@@ -24,6 +24,7 @@ from central.migrate import GAMMU_SCHEMA, migrate
 from central.service import Service, ServiceSettings
 from central.sms import ReminderSchedule, SmsKind
 from central.store import mark_collected
+from contract.topics import DEFAULT_ROOT
 
 ENV = "PRINTSTATION_CENTRAL_"
 log = structlog.get_logger("central")
@@ -42,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one replica")
     run.add_argument("--mqtt-host", default=_env("mqtt_host", "127.0.0.1"))
     run.add_argument("--mqtt-port", type=int, default=int(_env("mqtt_port", "1883")))
-    run.add_argument("--root", default=_env("root", "ektp/v1"))
+    run.add_argument("--root", default=_env("root", DEFAULT_ROOT))
     run.add_argument("--replica", default=_env("replica", "central-1"), help="stable client id")
     run.add_argument("--gap-grace-s", type=float, default=5.0)
     run.add_argument("--gap-retry-s", type=float, default=30.0)

@@ -1,8 +1,9 @@
 """The MQTT side: a persistent MQTT 5 session on a shared subscription, acknowledged after commit.
 
 Every replica connects with its own stable client id, Clean Start false and a session expiry,
-and subscribes to `$share/{group}/{root}/+/event/+` (the broker spreads the events over the
-group) and to `{root}/+/status` (each replica sees every retained status). paho's manual acks
+and subscribes to every station's events as a member of a shared subscription (the broker
+spreads the events over the group) and to every station's status (each replica sees every
+retained status); contract/topics.py makes the filters. paho's manual acks
 hold each PUBACK until the batch holding the message has committed; a replica that dies before
 that gets the messages again when it reconnects (its session keeps them), and a repeat is a
 no-op by `event_id`.
@@ -23,6 +24,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from central.store import Message
+from contract.topics import DEFAULT_ROOT, event_filter, shared, status_filter
 
 log = structlog.get_logger("central.consumer")
 
@@ -31,7 +33,7 @@ log = structlog.get_logger("central.consumer")
 class MqttSettings:
     host: str = "127.0.0.1"
     port: int = 1883
-    root: str = "ektp/v1"
+    root: str = DEFAULT_ROOT
     group: str = "central"
     client_id: str = "central-1"
     session_expiry_s: int = 7 * 24 * 3600  # a replica may be down a week and lose nothing
@@ -40,11 +42,11 @@ class MqttSettings:
 
     @property
     def event_filter(self) -> str:
-        return f"$share/{self.group}/{self.root}/+/event/+"
+        return shared(self.group, event_filter(self.root))
 
     @property
     def status_filter(self) -> str:
-        return f"{self.root}/+/status"
+        return status_filter(self.root)
 
 
 @dataclass(frozen=True)

@@ -5,38 +5,43 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
 
 import psycopg
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from contract.status import QueueCounts, Status
 from contract.vocabulary import Consumable, StationState
 
 COLUMNS = ("station", "state", "queue", "blanks", "last seen", "link", "alerts")
+EMPTY_QUEUE = QueueCounts(0, 0, 0)  # what a status without its queue (`offline`) shows
 
 
-def fleet_rows(conn: psycopg.Connection) -> list[tuple[str, dict[str, Any], datetime]]:
-    return conn.execute(
-        "SELECT station, status, last_seen FROM station_status ORDER BY station"
-    ).fetchall()
+def fleet_rows(conn: psycopg.Connection) -> list[tuple[str, Status, datetime]]:
+    """Every station's last status (stored only once it was read as one), oldest name first."""
+    return [
+        (station, Status.from_json(document), last_seen)
+        for station, document, last_seen in conn.execute(
+            "SELECT station, status, last_seen FROM station_status ORDER BY station"
+        )
+    ]
 
 
-def table(rows: list[tuple[str, dict[str, Any], datetime]], now: datetime) -> str:
+def table(rows: list[tuple[str, Status, datetime]], now: datetime) -> str:
     """The fleet as a fixed-width text table, one line per station."""
     lines = [COLUMNS]
     for station, status, last_seen in rows:
-        queue = status.get("queue") or {}
-        cards = (status.get("consumables") or {}).get(Consumable.CARDS) or {}
-        alerts = ",".join(a.get("code", "?") for a in status.get("alerts") or []) or "-"
+        queue = (status.queue or EMPTY_QUEUE).by_state()
+        cards = (status.consumables or {}).get(Consumable.CARDS)
+        alerts = ",".join(alert.code for alert in status.alerts or ()) or "-"
         lines.append(
             (
                 station,
-                str(status.get("state", "?")),
-                "/".join(str(queue.get(k, 0)) for k in ("queued", "printing", "needs_review")),
-                str(cards.get("remaining", "?")),
+                str(status.state),
+                "/".join(str(count) for count in queue.values()),
+                "?" if cards is None else str(cards.remaining),
                 f"{int((now - last_seen).total_seconds())} s ago",
-                "down" if status.get("state") == StationState.OFFLINE else "up",
+                "down" if status.state == StationState.OFFLINE else "up",
                 alerts,
             )
         )
@@ -77,12 +82,13 @@ class FleetCollector(Collector):
         )
         now = self._now()
         for station, status, last_seen in rows:
-            up.add_metric([station], 0.0 if status.get("state") == StationState.OFFLINE else 1.0)
-            state.add_metric([station, str(status.get("state"))], 1.0)
-            for kind, count in (status.get("queue") or {}).items():
-                queue.add_metric([station, kind], float(count))
-            for consumable, ledger in (status.get("consumables") or {}).items():
-                left.add_metric([station, consumable], float(ledger.get("remaining", 0)))
-            alerts.add_metric([station], float(len(status.get("alerts") or [])))
+            up.add_metric([station], 0.0 if status.state == StationState.OFFLINE else 1.0)
+            state.add_metric([station, str(status.state)], 1.0)
+            if status.queue is not None:
+                for kind, count in status.queue.by_state().items():
+                    queue.add_metric([station, kind], float(count))
+            for consumable, level in (status.consumables or {}).items():
+                left.add_metric([station, consumable], float(level.remaining))
+            alerts.add_metric([station], float(len(status.alerts or ())))
             seen.add_metric([station], (now - last_seen).total_seconds())
         yield from (up, state, queue, left, alerts, seen)

@@ -9,13 +9,13 @@ A lost *last* event shows only when the station's next event arrives.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
 
-from contract.vocabulary import Schema
+from contract.commands import command_document, command_payload
 
 MAX_REPLAY = 10_000  # the station's limit per replay command (docs/interface.md)
 _SWEEP_LOCK = 0x7E18  # one replica sweeps at a time
@@ -38,14 +38,11 @@ class Gap:
     last_replay_at: datetime | None = None
     reported_at: datetime | None = None
 
-    def replay_command(self) -> dict:
-        """The `ektp.cmd/1` payload asking the station for this range (at most MAX_REPLAY)."""
+    def replay_command(self) -> dict[str, Any]:
+        """The `ektp.cmd/1` request asking the station for this range (at most MAX_REPLAY)."""
         last = min(self.to_seq, self.from_seq + MAX_REPLAY - 1)
-        return {
-            "schema": Schema.COMMAND,
-            "cmd_id": f"central-gap-{self.from_seq}-{last}-{self.replays}",
-            "args": {"from_seq": self.from_seq, "to_seq": last},
-        }
+        cmd_id = f"central-gap-{self.from_seq}-{last}-{self.replays}"
+        return command_document(cmd_id, {"from_seq": self.from_seq, "to_seq": last})
 
 
 @dataclass(frozen=True)
@@ -137,4 +134,4 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
 
 
 def replay_payload(gap: Gap) -> bytes:
-    return json.dumps(gap.replay_command()).encode()
+    return command_payload(gap.replay_command())

@@ -76,7 +76,7 @@ class Service:
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.effects = Effects(gateway or GammuOutbox(), settings.reminders)
+        self.effects = Effects(gateway or GammuOutbox(), settings.reminders, settings.mqtt.root)
         self.metrics = metrics or CentralMetrics()
         self.consumer = Consumer(settings.mqtt)
         self._stopping = threading.Event()

@@ -8,18 +8,19 @@ The caller acknowledges the messages only after it returns.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
-from psycopg.types.json import Jsonb
 
-from central.events import BadEvent, Event, parse_event
 from central.gateway import SmsGateway
 from central.sms import Contact, ReminderSchedule, Sms, printed_sms, reminder_sms
-from contract.vocabulary import EventType, Schema
+from contract.events import Event, parse_event
+from contract.shapes import BadMessage
+from contract.status import Status, parse_status
+from contract.topics import DEFAULT_ROOT, Channel, parse_topic
+from contract.vocabulary import EventType
 
 # The events the office's operators must see (docs/central.md, "operator_events").
 OPERATOR_TYPES = frozenset(
@@ -53,9 +54,18 @@ class BatchResult:
     sms: list[Sms] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ReceivedStatus:
+    status: Status
+    raw: bytes
+
+
 class Effects:
-    def __init__(self, gateway: SmsGateway, schedule: ReminderSchedule) -> None:
-        self._gateway, self._schedule = gateway, schedule
+    def __init__(
+        self, gateway: SmsGateway, schedule: ReminderSchedule, root: str = DEFAULT_ROOT
+    ) -> None:
+        """`root`: the topic root the stations publish under."""
+        self._gateway, self._schedule, self._root = gateway, schedule, root
 
     def apply(
         self, conn: psycopg.Connection, batch: Sequence[Message], now: datetime
@@ -64,21 +74,20 @@ class Effects:
         result = BatchResult()
         events: dict[str, Event] = {}
         bad: list[tuple[Message, str]] = []
-        statuses: list[tuple[str, dict]] = []
+        statuses: list[ReceivedStatus] = []
         for message in batch:
-            if message.topic.endswith("/status"):
-                status = _status(message)
-                if isinstance(status, str):
-                    bad.append((message, status))
-                else:
-                    statuses.append(status)
-                continue
+            address = parse_topic(message.topic, self._root)
             try:
-                event = parse_event(message.topic, message.payload)
-            except BadEvent as exc:
+                if address is not None and address.channel == Channel.STATUS:
+                    status = parse_status(address, message.payload)
+                    statuses.append(ReceivedStatus(status, message.payload))
+                elif address is not None and address.channel == Channel.EVENT:
+                    event = parse_event(address, message.payload)
+                    events.setdefault(event.event_id, event)
+                else:
+                    bad.append((message, "not a station's status or event topic"))
+            except BadMessage as exc:
                 bad.append((message, str(exc)))
-                continue
-            events.setdefault(event.event_id, event)
         ordered = sorted(events.values(), key=lambda e: e.event_id)  # one lock order for all
         with conn.transaction():
             new = self._insert_events(conn, ordered)
@@ -144,7 +153,7 @@ class Effects:
     def _operators(self, conn: psycopg.Connection, events: list[Event]) -> None:
         rows = [e for e in events if e.type in OPERATOR_TYPES]
         if rows:
-            _operator_rows(conn, [(e, e.data.get("code")) for e in rows])
+            _operator_rows(conn, [(e, _code(e)) for e in rows])
 
     def _printed(self, conn: psycopg.Connection, events: list[Event]) -> list[Sms]:
         printed = [e for e in events if e.type == EventType.CARD_PRINTED and e.job_id]
@@ -213,13 +222,20 @@ def mark_collected(conn: psycopg.Connection, job_id: str, when: datetime) -> boo
     return row is not None
 
 
+def _code(event: Event) -> str | None:
+    """The event's `code`, for those that have one (a rejection, a failure, an alert)."""
+    code = getattr(event.data, "code", None)
+    return code if isinstance(code, str) else None
+
+
 def _operator_rows(conn: psycopg.Connection, rows: list[tuple[Event, str | None]]) -> None:
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO operator_events (event_id, station, type, job_id, code, time, data)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+            " VALUES (%s, %s, %s, %s, %s, %s, coalesce((%s::jsonb)->'data', '{}'))"
+            " ON CONFLICT (event_id) DO NOTHING",
             [
-                (e.event_id, e.station, e.type, e.job_id, code, e.time, Jsonb(e.data))
+                (e.event_id, e.station, e.type, e.job_id, code, e.time, e.raw.decode())
                 for e, code in rows
             ],
         )
@@ -234,37 +250,23 @@ def _bad(conn: psycopg.Connection, bad: list[tuple[Message, str]]) -> None:
             )
 
 
-def _status(message: Message) -> tuple[str, dict] | str:
-    """(station, status document) of a retained status message, or the problem with it."""
-    try:
-        doc = json.loads(message.payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return "status is not JSON"
-    if not isinstance(doc, dict) or doc.get("schema") != Schema.STATUS:
-        return f"status schema is not {Schema.STATUS}"
-    station = doc.get("station")
-    if not isinstance(station, str) or not message.topic.endswith(f"/{station}/status"):
-        return "status station does not match its topic"
-    return station, doc
-
-
-def _statuses(conn: psycopg.Connection, statuses: list[tuple[str, dict]], now: datetime) -> None:
-    latest: dict[str, dict] = {}
-    for station, doc in statuses:
-        latest[station] = doc
+def _statuses(conn: psycopg.Connection, statuses: list[ReceivedStatus], now: datetime) -> None:
+    latest = {received.status.station: received for received in statuses}
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO station_status (station, status, time, last_seen)"
-            " VALUES (%s, %s, %s::timestamptz, %s) ON CONFLICT (station) DO UPDATE"
+            " VALUES (%s, %s::jsonb, %s::timestamptz, %s) ON CONFLICT (station) DO UPDATE"
             " SET status = excluded.status, time = excluded.time, last_seen = excluded.last_seen"
             " WHERE station_status.time IS NULL OR excluded.time >= station_status.time",
-            [(s, Jsonb(d), _time(d), now) for s, d in sorted(latest.items())],
+            [
+                (station, received.raw.decode(), _time(received.status), now)
+                for station, received in sorted(latest.items())
+            ],
         )
 
 
-def _time(doc: dict) -> str | None:
-    value = doc.get("time")
+def _time(status: Status) -> str | None:
     try:
-        return datetime.fromisoformat(value).isoformat() if isinstance(value, str) else None
+        return datetime.fromisoformat(status.time).isoformat() if status.time else None
     except ValueError:
         return None

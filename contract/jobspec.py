@@ -2,7 +2,8 @@
 
 `parse_job` turns raw bytes into a `JobSpec` or a `Rejection` carrying the contract's code. The
 messages name the field and the rule, never the value: a rejection is published, and must not
-carry personal data.
+carry personal data. What the card's layout holds is the station's to say: it passes its
+`LayoutCheck` in. `job_document` and `job_payload` build a job, as the central office sends it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +24,6 @@ from contract import strict_json
 from contract.clock import parse_rfc3339
 from contract.strict_json import StrictJsonError
 from contract.vocabulary import JobReason, RejectCode, Schema
-from controller.render import field_problems, image_problems
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +67,11 @@ CARD_FIELDS = (
 )
 
 
+LayoutCheck = Callable[[dict[str, str], dict[str, Any]], list[tuple[str, str]]]
+"""(field, problem) pairs, first problem first, for what the card's layout cannot take: given
+the card's text fields, and the whole `card` object (with its base64 pictures)."""
+
+
 @dataclass(frozen=True)
 class Rejection:
     code: RejectCode
@@ -100,20 +106,21 @@ class _Reject(Exception):
         self.code, self.message = code, message
 
 
-def parse_job(payload: bytes, today: date) -> JobSpec | Rejection:
-    """Validate one job message. `today` bounds the birth date (no one is born tomorrow).
+def parse_job(payload: bytes, today: date, layout: LayoutCheck) -> JobSpec | Rejection:
+    """Validate one job message. `today` bounds the birth date (no one is born tomorrow);
+    `layout` is the station's check of what its card holds, made after the contract's own.
 
     Never raises: a message that breaks a check in a way no rule foresaw is still a rejection
     (`invalid_field`), so that it is acknowledged and never redelivered forever.
     """
     try:
-        return _parse(payload, today)
+        return _parse(payload, today, layout)
     except Exception:
         log.exception("job validation failed unexpectedly; rejected")
         return Rejection(RejectCode.INVALID_FIELD, "message could not be validated")
 
 
-def _parse(payload: bytes, today: date) -> JobSpec | Rejection:
+def _parse(payload: bytes, today: date, layout: LayoutCheck) -> JobSpec | Rejection:
     if len(payload) > MAX_MESSAGE_BYTES:
         return Rejection(
             RejectCode.TOO_LARGE,
@@ -131,7 +138,7 @@ def _parse(payload: bytes, today: date) -> JobSpec | Rejection:
     job_id = document.get("job_id")
     readable_id = job_id if isinstance(job_id, str) and JOB_ID.fullmatch(job_id) else None
     try:
-        return _spec(document, today)
+        return _spec(document, today, layout)
     except _Reject as problem:
         return Rejection(problem.code, problem.message, readable_id)
 
@@ -143,7 +150,7 @@ def _peek_job_id(payload: bytes) -> str | None:
     return found[0].decode() if len(found) == 1 else None
 
 
-def _spec(document: dict[str, Any], today: date) -> JobSpec:
+def _spec(document: dict[str, Any], today: date, layout: LayoutCheck) -> JobSpec:
     if document.get("schema") != Schema.JOB:
         raise _Reject(RejectCode.INVALID_SCHEMA, f"schema must be {Schema.JOB.value!r}")
     job_id = _required(document, "job_id", str)
@@ -162,7 +169,7 @@ def _spec(document: dict[str, Any], today: date) -> JobSpec:
     text = _card_text(card, today)
     photo = _image(card, "photo_jpeg", MAX_PHOTO_BYTES)
     signature = _image(card, "signature_png", MAX_SIGNATURE_BYTES)
-    problems = field_problems(text) + image_problems(photo, signature)
+    problems = layout(text, photo, signature)
     if problems:
         field, problem = problems[0]
         raise _Reject(RejectCode.INVALID_FIELD, f"card.{field}: {problem}")
@@ -290,6 +297,18 @@ def _image(card: dict[str, Any], key: str, limit: int) -> bytes:
 
 def _json_type(kind: type) -> str:
     return {str: "string", bool: "boolean", dict: "object"}.get(kind, kind.__name__)
+
+
+def job_document(
+    job_id: str, reason: JobReason, card: Mapping[str, str], *, prr: bool = True
+) -> dict[str, Any]:
+    """A job message (`card`: every card field, the pictures as base64) to publish on
+    `{st}/job`, or to break field by field in a test."""
+    return {"schema": Schema.JOB, "job_id": job_id, "reason": reason, "prr": prr, "card": card}
+
+
+def job_payload(document: Mapping[str, Any]) -> bytes:
+    return json.dumps(document).encode()
 
 
 def mask_nik(nik: str) -> str:

@@ -25,11 +25,30 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "demo-out"
 STATION = "3271-bogor-timur-01"
-ROOT_TOPIC = f"ektp/v1/{STATION}"
-REPLY_TOPIC = f"{ROOT_TOPIC}/reply/demo"  # a station answers only below its own subtree
 sys.path.insert(0, str(ROOT))
 
+from contract.commands import (  # noqa: E402
+    CommandReply,
+    command_document,
+    command_payload,
+    parse_reply,
+)
+from contract.events import Event, parse_event  # noqa: E402
+from contract.jobspec import job_payload  # noqa: E402
+from contract.status import Status, parse_status  # noqa: E402
+from contract.topics import DEFAULT_ROOT, Channel, Topics, parse_topic  # noqa: E402
+from contract.vocabulary import (  # noqa: E402
+    CommandName,
+    Consumable,
+    EventType,
+    JobReason,
+    StationState,
+)
+from firmware.virtual_printer import pictures_directory  # noqa: E402
 from tests.support.jobs import make_job  # noqa: E402 - sample jobs shared with the tests
+
+TOPICS = Topics(DEFAULT_ROOT, STATION)
+REPLY_TOPIC = f"{TOPICS.reply}/demo"  # a station answers only below its own subtree
 
 
 def main() -> int:
@@ -59,17 +78,20 @@ def main() -> int:
             stderr=subprocess.STDOUT,
         )
         say(f"broker on 127.0.0.1:{port}, station {STATION} starting (log: demo-out/station.log)")
-        watcher.wait_for(lambda: watcher.state == "ready", 30, "the station to be ready")
+        ready = lambda: watcher.state == StationState.READY  # noqa: E731
+        watcher.wait_for(ready, 30, "the station to be ready")
         for job in sample_jobs():
-            watcher.client.publish(f"{ROOT_TOPIC}/job", job, qos=1)
+            watcher.client.publish(TOPICS.job, job, qos=1)
         say("published 5 jobs: 4 valid, 1 with a NIK that does not match the birth date")
-        watcher.wait_for(lambda: watcher.count("card.printed") == 4, 120, "four printed cards")
-        watcher.wait_for(lambda: watcher.state == "ready", 30, "the station to be idle")
+        printed = lambda: watcher.count(EventType.CARD_PRINTED) == 4  # noqa: E731
+        watcher.wait_for(printed, 120, "four printed cards")
+        watcher.wait_for(ready, 30, "the station to be idle")
         status = watcher.request_status()
+        printed_today = status.duty.printed_today if status.duty else None
+        cards = (status.consumables or {}).get(Consumable.CARDS)
         say(
-            f"status on request: state={status['state']}, printed today "
-            f"{status['duty']['printed_today']}, blanks left "
-            f"{status['consumables']['cards']['remaining']}"
+            f"status on request: state={status.state}, printed today {printed_today}, "
+            f"blanks left {cards.remaining if cards else None}"
         )
     finally:
         if station is not None:
@@ -77,7 +99,7 @@ def main() -> int:
             station.wait(60)
         broker.send_signal(signal.SIGTERM)
         broker.wait(10)
-    cards = sorted((OUT / "state" / "virtual-printer" / "cards").glob("*-front.png"))
+    cards = sorted(pictures_directory(OUT / "state").glob("*-front.png"))
     say(f"done: {len(cards)} cards printed, pictures in demo-out/state/virtual-printer/cards/")
     return 0 if len(cards) == 4 else 1
 
@@ -103,34 +125,31 @@ format = "json"
 
 def sample_jobs() -> list[bytes]:
     jobs = [make_job(n) for n in (1, 2, 3)]
-    jobs.append(
-        make_job(4, reason="lost", card={"name": "AHMAD FAUZI", "address": "JL. SUDIRMAN NO. 5"})
-    )
+    replacement = {"name": "AHMAD FAUZI", "address": "JL. SUDIRMAN NO. 5"}
+    jobs.append(make_job(4, reason=JobReason.LOST, card=replacement))
     bad = make_job(5)
     bad["card"]["nik"] = "3271040101990005"  # birth digits say 1 Jan 1999
     jobs.append(bad)
-    return [json.dumps(job).encode() for job in jobs]
+    return [job_payload(job) for job in jobs]
 
 
 class Watcher:
     """A central-office client: prints every event and status change of the station."""
 
     def __init__(self, port: int) -> None:
-        self.state = "unknown"
-        self.events: list[dict[str, Any]] = []
-        self.replies: list[dict[str, Any]] = []
+        self.state: StationState | None = None  # until the first status
+        self.events: list[Event] = []
+        self.replies: list[CommandReply] = []
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id="demo-central", protocol=mqtt.MQTTv5
         )
         self.client.on_message = self._message
         self.client.connect("127.0.0.1", port)
-        self.client.subscribe(
-            [(f"{ROOT_TOPIC}/status", 1), (f"{ROOT_TOPIC}/event/#", 1), (REPLY_TOPIC, 1)]
-        )
+        self.client.subscribe([(TOPICS.status, 1), (TOPICS.event("#"), 1), (REPLY_TOPIC, 1)])
         self.client.loop_start()
 
-    def count(self, kind: str) -> int:
-        return sum(1 for event in self.events if event["type"] == kind)
+    def count(self, kind: EventType) -> int:
+        return sum(1 for event in self.events if event.type == kind)
 
     def wait_for(self, condition: Any, timeout_s: float, what: str) -> None:
         deadline = time.monotonic() + timeout_s
@@ -139,31 +158,32 @@ class Watcher:
                 raise SystemExit(f"demo: gave up waiting for {what}; see demo-out/station.log")
             time.sleep(0.05)
 
-    def request_status(self) -> dict[str, Any]:
+    def request_status(self) -> Status:
         properties = Properties(PacketTypes.PUBLISH)
         properties.ResponseTopic = REPLY_TOPIC
         properties.CorrelationData = b"demo-1"
-        command = {"schema": "ektp.cmd/1", "cmd_id": "demo-status-1", "args": {}}
+        command = command_payload(command_document("demo-status-1", {}))
         self.client.publish(
-            f"{ROOT_TOPIC}/cmd/status", json.dumps(command), qos=1, properties=properties
+            TOPICS.command(CommandName.STATUS), command, qos=1, properties=properties
         )
         self.wait_for(lambda: self.replies, 10, "the status reply")
-        return self.replies[0]["result"]
+        return Status.from_json(self.replies[0].result)
 
     def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        body = json.loads(message.payload)
+        address = parse_topic(message.topic, DEFAULT_ROOT)
         if message.topic == REPLY_TOPIC:
-            self.replies.append(body)
-        elif message.topic.endswith("/status"):
-            if body.get("state") != self.state:
-                self.state = body.get("state", "unknown")
-                say(f"status  {self.state:<9} queued={body.get('queue', {}).get('queued')}")
-        else:
-            self.events.append(body)
-            say(
-                f"event   {body['type']:<16} {body.get('job_id') or '-':<16} "
-                f"{json.dumps(body['data'])}"
-            )
+            self.replies.append(parse_reply(message.payload)[1])
+        elif address is not None and address.channel == Channel.STATUS:
+            status = parse_status(address, message.payload)
+            if status.state != self.state:
+                self.state = status.state
+                queued = status.queue.queued if status.queue else None
+                say(f"status  {self.state:<9} queued={queued}")
+        elif address is not None:
+            event = parse_event(address, message.payload)
+            self.events.append(event)
+            data = json.dumps(event.data.to_json())
+            say(f"event   {event.type:<16} {event.job_id or '-':<16} {data}")
 
 
 def say(text: str) -> None:

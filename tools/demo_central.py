@@ -27,6 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from central.fleet import fleet_rows, table  # noqa: E402
 from central.migrate import GAMMU_SCHEMA, migrate  # noqa: E402
+from contract.topics import DEFAULT_ROOT, Topics  # noqa: E402
 from tests.reliability.harness import STATION, StationProcess, StationSettings  # noqa: E402
 from tests.support.broker import Broker  # noqa: E402
 from tests.support.central import CentralReplica, GammuSmsd  # noqa: E402
@@ -77,7 +78,8 @@ def main() -> int:
         office.connect("127.0.0.1", broker.port)
         office.loop_start()
         for n in range(1, len(CITIZENS) + 1):
-            office.publish(f"ektp/v1/{STATION}/job", payload(make_job(n)), qos=1).wait_for_publish()
+            topic = Topics(DEFAULT_ROOT, STATION).job
+            office.publish(topic, payload(make_job(n)), qos=1).wait_for_publish()
         office.disconnect()
         office.loop_stop()
         with psycopg.connect(dsn, autocommit=True) as conn:

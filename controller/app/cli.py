@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contract.commands import CommandReply, JobsResult
+from contract.shapes import BadMessage
+from contract.status import Status
 from contract.vocabulary import (
     CommandName,
     Consumable,
@@ -129,11 +132,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_NOT_RUNNING
-    if not reply.get("ok"):
-        error = reply.get("error") or {}
-        print(f"printstation: {error.get('code')}: {error.get('message')}", file=sys.stderr)
+    try:
+        answer = CommandReply.from_body(reply)
+        if answer.error is not None:
+            print(f"printstation: {answer.error.code}: {answer.error.message}", file=sys.stderr)
+            return EXIT_REFUSED
+        return _show(args, config, answer.result or {})
+    except BadMessage as exc:
+        print(f"printstation: the daemon's reply is not understood: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    return _show(args, config, reply.get("result") or {})
 
 
 def _doctor(config_path: str) -> int:
@@ -148,9 +155,9 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
     """Print a command's result; a job the station refused (`submit`) exits non-zero."""
     zone = ZoneInfo(config.duty.timezone)
     if args.command == CommandName.STATUS and not args.json:
-        print(status_text(result, zone))
+        print(status_text(Status.from_json(result), zone))
     elif args.command == CommandName.JOBS and not args.json:
-        print(jobs_text(result, zone))
+        print(jobs_text(JobsResult.from_json(result), zone))
     else:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.command == CommandName.SUBMIT and result.get("code"):

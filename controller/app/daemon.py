@@ -16,11 +16,11 @@ import signal
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
 
 import structlog
 
 from contract.clock import SystemClock
+from contract.status import Status
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config
 from controller.app.instance import InstanceLock, prepare_state_dir
@@ -65,7 +65,7 @@ def _run(config: Config) -> int:
         config.station.id,
         store,
         clock,
-        status_provider=station.latest_status,
+        status_provider=lambda: station.latest_status().to_json(),
         commands=StationCommands(station, session=lambda: link.session),
         on_store_error=lambda exc: station.post(lambda: station.storage_failed(exc)),
         on_holding=lambda holding: station.post(lambda: station.messages_held(holding)),
@@ -123,17 +123,15 @@ def _systemd_status(notifier: Notifier, station: Station) -> Callable[[], None]:
     return send
 
 
-def status_line(status: dict[str, Any]) -> str:
+def status_line(status: Status) -> str:
     """The station's state in one line, as `systemctl status` shows it."""
-    queue = status.get("queue") or {}
-    duty = status.get("duty") or {}
-    parts = [f"state {status.get('state')}"]
-    if reasons := status.get("reasons"):
-        parts[0] += f" ({', '.join(reasons)})"
-    if queue:
-        parts.append(f"{queue.get('queued')} queued, {queue.get('needs_review')} to review")
-    if duty:
-        parts.append(f"{duty.get('printed_today')}/{duty.get('daily_limit')} printed today")
+    parts = [f"state {status.state}"]
+    if status.reasons:
+        parts[0] += f" ({', '.join(status.reasons)})"
+    if queue := status.queue:
+        parts.append(f"{queue.queued} queued, {queue.needs_review} to review")
+    if duty := status.duty:
+        parts.append(f"{duty.printed_today}/{duty.daily_limit} printed today")
     return "; ".join(parts)
 
 

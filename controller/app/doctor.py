@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from contract.commands import CommandReply
+from contract.shapes import BadMessage
+from contract.status import Status
 from contract.vocabulary import CommandName, Resolution
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
@@ -58,7 +61,7 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
         _state_dir(config),
         _database(config),
         _file_modes(config),
-        Finding("daemon", Verdict.OK, f"running, state {daemon['state']}")
+        Finding("daemon", Verdict.OK, f"running, state {daemon.state}")
         if daemon
         else Finding("daemon", Verdict.WARN, "not running"),
         _printer(config, daemon),
@@ -79,12 +82,12 @@ def _config(config: Config, error: ConfigError | None) -> list[Finding]:
     return [Finding("config", Verdict.FAIL, str(problem)) for problem in error.errors]
 
 
-def _daemon_status(config: Config) -> dict[str, Any] | None:
+def _daemon_status(config: Config) -> Status | None:
     try:
-        reply = request(config.control_socket, CommandName.STATUS)
-    except (DaemonNotRunning, OSError):
+        answer = CommandReply.from_body(request(config.control_socket, CommandName.STATUS))
+        return Status.from_json(answer.result) if answer.ok else None
+    except (DaemonNotRunning, OSError, BadMessage):
         return None
-    return reply.get("result") if reply.get("ok") else None
 
 
 def _state_dir(config: Config) -> Finding:
@@ -135,15 +138,15 @@ def _file_modes(config: Config) -> Finding:
     return Finding("modes", Verdict.OK, "the database is readable by the daemon's user only")
 
 
-def _printer(config: Config, daemon: dict[str, Any] | None) -> Finding:
+def _printer(config: Config, daemon: Status | None) -> Finding:
     if daemon is not None:
-        printer = daemon["printer"]
-        if printer["connected"]:
+        printer = daemon.printer
+        if printer is not None and printer.connected:
             return Finding(
                 "printer",
                 Verdict.OK,
-                f"{printer['model']} serial {printer['serial']}, "
-                f"flags {printer['flags'] or 'none'} (as the daemon sees it)",
+                f"{printer.model} serial {printer.serial}, "
+                f"flags {list(printer.flags) or 'none'} (as the daemon sees it)",
             )
         return Finding("printer", Verdict.FAIL, "the daemon cannot reach the printer")
     if config.printer.driver == Driver.VIRTUAL:
@@ -184,18 +187,17 @@ def _real_printer(config: Config) -> Finding:
         driver.close()
 
 
-def _broker(config: Config, daemon: dict[str, Any] | None) -> Finding:
+def _broker(config: Config, daemon: Status | None) -> Finding:
     from controller.mqtt.probe import probe_broker
 
     settings = config.mqtt
     where = f"{settings.host}:{settings.port}"
     if daemon is not None:
-        link = daemon.get("link") or {}
-        if link.get("connected"):
+        if daemon.link is not None and daemon.link.connected:
             return Finding(
                 "broker",
                 Verdict.OK,
-                f"{where}: the daemon is connected (session {link.get('session')})",
+                f"{where}: the daemon is connected (session {daemon.link.session})",
             )
         return Finding(
             "broker",
@@ -230,7 +232,7 @@ def _certificates(config: Config) -> list[Finding]:
     return findings
 
 
-def _gpio(config: Config, daemon: dict[str, Any] | None) -> Finding:
+def _gpio(config: Config, daemon: Status | None) -> Finding:
     if daemon is not None:
         return Finding("gpio", Verdict.OK, "pins held by the running daemon")
     return _probe("gpio", _panel, config)

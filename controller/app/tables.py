@@ -4,8 +4,10 @@ text, times in the station's time zone (`--json` gives the daemon's documents un
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
+
+from contract.commands import JobsResult
+from contract.status import LinkState, Status
 
 NONE = "-"
 
@@ -26,55 +28,51 @@ def _pairs(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 
 
-def _link(link: dict[str, Any] | None) -> str:
+def _link(link: LinkState | None) -> str:
     if not link:
         return "not reported"
-    unsent = link.get("unsent_events")
-    state = "connected" if link.get("connected") else "DISCONNECTED"
-    pending = "cannot tell" if unsent is None else str(unsent)
-    return f"{state} (session {link.get('session')}), events not yet sent: {pending}"
+    state = "connected" if link.connected else "DISCONNECTED"
+    pending = "cannot tell" if link.unsent_events is None else str(link.unsent_events)
+    return f"{state} (session {link.session}), events not yet sent: {pending}"
 
 
-def status_text(status: dict[str, Any], zone: ZoneInfo) -> str:
+def status_text(status: Status, zone: ZoneInfo) -> str:
     """The status document as labelled lines."""
     rows = [
-        ("station", f"{status.get('station')} (version {status.get('version', NONE)})"),
-        ("state", str(status.get("state"))),
-        ("as of", local_time(status.get("time"), zone)),
-        ("MQTT", _link(status.get("link"))),
+        ("station", f"{status.station} (version {status.version or NONE})"),
+        ("state", str(status.state)),
+        ("as of", local_time(status.time, zone)),
+        ("MQTT", _link(status.link)),
     ]
-    if reasons := status.get("reasons"):
-        rows.append(("why", ", ".join(reasons)))
-    if printer := status.get("printer"):
+    if status.reasons:
+        rows.append(("why", ", ".join(status.reasons)))
+    if printer := status.printer:
         rows.append(
             (
                 "printer",
-                f"{printer.get('model') or NONE} serial {printer.get('serial') or NONE}, "
-                f"flags {', '.join(printer.get('flags') or []) or 'none'}"
-                if printer.get("connected")
+                f"{printer.model or NONE} serial {printer.serial or NONE}, "
+                f"flags {', '.join(printer.flags) or 'none'}"
+                if printer.connected
                 else "NOT CONNECTED",
             )
         )
-    if queue := status.get("queue"):
-        rows.append(("queue", ", ".join(f"{count} {name}" for name, count in queue.items())))
-    if duty := status.get("duty"):
+    if queue := status.queue:
+        counts = queue.by_state().items()
+        rows.append(("queue", ", ".join(f"{count} {name}" for name, count in counts)))
+    if duty := status.duty:
         rows.append(
             (
                 "today",
-                f"{duty.get('printed_today')} of {duty.get('daily_limit')} printed, "
-                f"head {duty.get('head_temp_c')} °C, "
-                f"next card {local_time(duty.get('next_print_at'), zone)}",
+                f"{duty.printed_today} of {duty.daily_limit} printed, "
+                f"head {duty.head_temp_c} °C, "
+                f"next card {local_time(duty.next_print_at, zone)}",
             )
         )
-    for name, level in (status.get("consumables") or {}).items():
-        rows.append((name, f"{level.get('remaining')} of {level.get('capacity')}"))
-    for alert in status.get("alerts") or []:
+    for name, level in (status.consumables or {}).items():
+        rows.append((name, f"{level.remaining} of {level.capacity}"))
+    for alert in status.alerts or ():
         rows.append(
-            (
-                "alert",
-                f"{alert.get('severity')} {alert.get('code')} since "
-                f"{local_time(alert.get('since'), zone)}",
-            )
+            ("alert", f"{alert.severity} {alert.code} since {local_time(alert.since, zone)}")
         )
     return _pairs(rows)
 
@@ -91,18 +89,19 @@ JOB_COLUMNS = (
 TIME_COLUMNS = ("received_at", "not_after")
 
 
-def jobs_text(result: dict[str, Any], zone: ZoneInfo) -> str:
+def jobs_text(result: JobsResult, zone: ZoneInfo) -> str:
     """The active jobs as a table under a line of counts."""
-    counts = ", ".join(f"{n} {state}" for state, n in (result.get("counts") or {}).items())
-    jobs = result.get("jobs") or []
-    if not jobs:
+    counts = ", ".join(f"{n} {state}" for state, n in result.counts.items())
+    if not result.jobs:
         return f"no active jobs ({counts or 'none stored'})"
     cells = [
         [
-            local_time(job.get(key), zone) if key in TIME_COLUMNS else str(job.get(key) or NONE)
+            local_time(getattr(job, key), zone)
+            if key in TIME_COLUMNS
+            else str(getattr(job, key) or NONE)
             for key, _ in JOB_COLUMNS
         ]
-        for job in jobs
+        for job in result.jobs
     ]
     header = [title for _, title in JOB_COLUMNS]
     widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from contract.clock import rfc3339
-from contract.vocabulary import ALERT_REASONS, AlertCode, EventType, Reason, Severity
+from contract.events import AlertCleared, AlertRaised
+from contract.status import AlertInForce
+from contract.vocabulary import ALERT_REASONS, AlertCode, Reason, Severity
 from controller.queue.db import Database, StoreError
 from controller.queue.outbox import emit
 
@@ -57,39 +58,36 @@ class AlertBook:
             stored = {row[0] for row in tx.execute("SELECT code FROM alerts")}
             for code in sorted(stored - set(by_code)):
                 tx.execute("DELETE FROM alerts WHERE code = ?", (code,))
-                emit(tx, EventType.ALERT_CLEARED, None, {"code": code}, now)
+                emit(tx, None, AlertCleared(code), now)
             for code in sorted(set(by_code) - stored):
                 alert = by_code[code]
                 tx.execute(
                     "INSERT INTO alerts (code, severity, message, since) VALUES (?, ?, ?, ?)",
                     (code, alert.severity, alert.message, rfc3339(now)),
                 )
-                emit(
-                    tx,
-                    EventType.ALERT_RAISED,
-                    None,
-                    {"code": code, "severity": alert.severity, "message": alert.message},
-                    now,
-                )
+                emit(tx, None, AlertRaised(code, alert.severity, alert.message), now)
         self._known = set(by_code)
         return stored != set(by_code)
 
-    def in_force(self, unstored: list[Alert], now: datetime) -> list[dict[str, Any]]:
+    def in_force(self, unstored: list[Alert], now: datetime) -> tuple[AlertInForce, ...]:
         """The status's `alerts`: those stored, and those in force that storage could not take
         (shown since `now`)."""
         try:
             stored = self.current()
         except StoreError:
             stored = []
-        known = {alert["code"] for alert in stored}
+        known = {alert.code for alert in stored}
         since = rfc3339(now)
-        return stored + [
-            {"code": alert.code, "severity": alert.severity, "since": since}
-            for alert in unstored
-            if alert.code not in known
-        ]
+        return (
+            *stored,
+            *(
+                AlertInForce(alert.code, alert.severity, since)
+                for alert in unstored
+                if alert.code not in known
+            ),
+        )
 
-    def current(self) -> list[dict[str, Any]]:
+    def current(self) -> list[AlertInForce]:
         with self._db.reading() as conn:
             rows = conn.execute("SELECT code, severity, since FROM alerts ORDER BY since, code")
-            return [dict(row) for row in rows.fetchall()]
+            return [AlertInForce(*row) for row in rows.fetchall()]

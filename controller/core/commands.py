@@ -11,12 +11,16 @@ import binascii
 import hashlib
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import structlog
 
+from contract.commands import JobsResult, JobSummary, PauseResult, ReplayResult
 from contract.errors import CommandError
 from contract.jobspec import JOB_ID
+from contract.shapes import to_json
+from contract.status import LinkState, Status, Stock
 from contract.vocabulary import (
     AUDITED_COMMANDS,
     ActionSource,
@@ -29,7 +33,8 @@ from contract.vocabulary import (
 from controller.core.loop import Station
 from controller.core.operations import Operations
 from controller.queue.audit import CENTRAL_REQUESTER, DONE, Actor
-from controller.queue.jobs import IllegalTransition, ReasonRequired, UnknownJob, job_summary
+from controller.queue.jobs import ReasonRequired, job_summary
+from controller.queue.transitions import IllegalTransition, UnknownJob
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +45,7 @@ LOT_MAX_CHARS = 64
 TEXT_MAX_CHARS = 200  # a stated reason
 LOCAL_USER = Actor(ActionSource.LOCAL, "local user")  # a local caller the socket did not name
 CENTRAL = Actor(ActionSource.REMOTE, CENTRAL_REQUESTER)  # a remote command naming no requester
-Command = Callable[[dict[str, Any]], dict[str, Any]]
+Command = Callable[[dict[str, Any]], Any]  # returns the typed result
 INVALID_ARGS = CommandErrorCode.INVALID_ARGS
 
 
@@ -54,7 +59,7 @@ class StationCommands:
         local: bool = False,
         submit: bool = False,
         session: Callable[[], int | None] = lambda: None,
-        link: Callable[[], dict[str, Any]] | None = None,
+        link: Callable[[], LinkState] | None = None,
     ) -> None:
         """`session`: the MQTT link's session number, for the status a command returns;
         `link`: the link's state (connected, unsent events), added to the local status;
@@ -96,7 +101,8 @@ class StationCommands:
     def _run(self, command: Command, args: dict[str, Any], actor: Actor) -> dict[str, Any]:
         self._actor = actor  # read by the command (on the loop: one command at a time)
         try:
-            return command(args)
+            result: dict[str, Any] = to_json(command(args))
+            return result
         except UnknownJob as exc:
             raise CommandError(CommandErrorCode.UNKNOWN_JOB, f"no job {exc.args[0]!r}") from None
         except IllegalTransition as exc:
@@ -134,18 +140,18 @@ class StationCommands:
             actor, name, args, outcome, effect, self._station.clock.now()
         )
 
-    def _pause(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _pause(self, args: dict[str, Any]) -> PauseResult:
         self._station.set_paused(True)
-        return {"paused": True, "state": self._station.status()["state"]}
+        return PauseResult(True, self._station.status().state)
 
-    def _resume(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _resume(self, args: dict[str, Any]) -> PauseResult:
         self._station.set_paused(False)
-        return {"paused": False, "state": self._station.status()["state"]}
+        return PauseResult(False, self._station.status().state)
 
-    def _cancel(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _cancel(self, args: dict[str, Any]) -> JobSummary:
         return job_summary(self._operations.cancel_job(_job_id(args), by=self._by))
 
-    def _resolve(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _resolve(self, args: dict[str, Any]) -> JobSummary:
         job_id = _job_id(args)
         outcome = args.get("outcome")
         if outcome not in tuple(Resolution):
@@ -157,7 +163,7 @@ class StationCommands:
             self._operations.resolve_job(job_id, Resolution(outcome), self._actor, reason)
         )
 
-    def _reload(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _reload(self, args: dict[str, Any]) -> Stock:
         consumable, count = args.get("consumable"), args.get("count")
         capacity, lot = args.get("capacity"), args.get("lot")
         if consumable not in tuple(Consumable):
@@ -172,15 +178,13 @@ class StationCommands:
             raise CommandError(INVALID_ARGS, f"lot must be printable text of 1-{LOT_MAX_CHARS}")
         return self._operations.reload(Consumable(consumable), count, capacity, lot, self._actor)
 
-    def _status(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _status(self, args: dict[str, Any]) -> Status:
         """Publish the status now, and return it."""
         status = self._station.status(publish=True)
-        session = self._session()
-        if session is not None:
-            status = {**status, "session": session}
-        return status if self._link is None else {**status, "link": self._link()}
+        link = None if self._link is None else self._link()
+        return replace(status, session=self._session(), link=link)
 
-    def _replay(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _replay(self, args: dict[str, Any]) -> ReplayResult:
         """Publish events `from_seq`..`to_seq` (default: the last) again, for a consumer that
         found a gap in `seq` (a broker that lost messages it had acknowledged)."""
         last = self._station.store.outbox.last_seq()
@@ -202,14 +206,12 @@ class StationCommands:
                 f" minutes: try again in {waited:.0f} s",
             )
         count = self._operations.replay_events(first, final)
-        return {"from_seq": first, "to_seq": final, "replayed": count}
+        return ReplayResult(first, final, count)
 
-    def _jobs(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _jobs(self, args: dict[str, Any]) -> JobsResult:
         jobs = self._operations.active_jobs()
-        return {
-            "counts": self._station.store.jobs.counts(),
-            "jobs": [job_summary(job) for job in jobs],
-        }
+        counts = self._station.store.jobs.counts()
+        return JobsResult(counts, tuple(job_summary(job) for job in jobs))
 
     def _submit(self, args: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -14,11 +14,12 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from enum import Enum, auto
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 
 from contract.clock import Clock
+from contract.status import Status
 from contract.vocabulary import (
     AlertCode,
     JobState,
@@ -234,12 +235,12 @@ class Station:
             self._evaluation and self._evaluation.counts[JobState.NEEDS_REVIEW]
         )
 
-    def latest_status(self) -> dict[str, Any]:
+    def latest_status(self) -> Status:
         """The status as of the last tick; safe from any thread (the MQTT link's provider)."""
         return self.board.latest()
 
     # -- what people and other parts ask for (run on the loop) -----------------------------
-    def status(self, publish: bool = False) -> dict[str, Any]:
+    def status(self, publish: bool = False) -> Status:
         """The status document, brought up to date now; with `publish`, the status listeners
         hear of it even if nothing changed."""
         self._tick()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import structlog
 
 from contract.errors import CommandError
+from contract.status import Stock
 from contract.vocabulary import (
     ActionSource,
     CommandErrorCode,
@@ -19,7 +20,7 @@ from contract.vocabulary import (
 from controller.core.loop import Station
 from controller.queue.audit import DONE, Actor
 from controller.queue.intake import IntakeResult
-from controller.queue.jobs import Job
+from controller.queue.transitions import Job
 
 log = structlog.get_logger(__name__)
 PANEL = Actor(ActionSource.PANEL, "review button")
@@ -72,10 +73,10 @@ class Operations:
         capacity: int | None,
         lot: str | None,
         by: Actor,
-    ) -> dict[str, int]:
+    ) -> Stock:
         """Book a reload and tell the printer; returns the consumable's status entry. `count`
         may not exceed the capacity (given, or the one on the books)."""
-        known = self._station.status()["consumables"][consumable]["capacity"]
+        known = self._consumable(consumable).capacity
         if count > (capacity if capacity is not None else known):
             raise CommandError(
                 CommandErrorCode.INVALID_ARGS,
@@ -83,8 +84,12 @@ class Operations:
                 f" {capacity if capacity is not None else known}; give the new capacity",
             )
         self._station.consumable_counts.book(consumable, count, capacity, lot, by.who)
-        result: dict[str, int] = self._station.status()["consumables"][consumable]
-        return result
+        return self._consumable(consumable)
+
+    def _consumable(self, consumable: Consumable) -> Stock:
+        """The consumable as the status shows it now."""
+        levels = self._station.status().consumables or {}  # none before the first decision
+        return levels[consumable]
 
     def replay_events(self, from_seq: int, to_seq: int) -> int:
         """Send events `from_seq`..`to_seq` again (a consumer lost them); returns how many."""

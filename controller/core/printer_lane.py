@@ -37,7 +37,7 @@ from controller.core.printer_worker import (
 from controller.core.storage_health import StorageHealth
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
 from controller.queue.db import StoreError
-from controller.queue.jobs import PrintableJob
+from controller.queue.job_queries import PrintableJob
 from controller.queue.recovery import recover_interrupted
 from controller.queue.store import Store
 

@@ -27,7 +27,8 @@ from controller.devices.printer import (
     PrintOutcome,
 )
 from controller.queue.db import StoreError
-from controller.queue.jobs import JobStore, PrintableJob
+from controller.queue.job_queries import PrintableJob
+from controller.queue.jobs import JobStore
 from controller.render import RenderError, encode_panels, render_card
 from evolis_wire.panels import colour_levels
 

@@ -19,8 +19,8 @@ from controller.policy.station_state import (
     derive_state,
     may_start_card,
 )
-from controller.queue.jobs import Job
 from controller.queue.store import Store
+from controller.queue.transitions import Job
 
 COOLING_FLAGS = frozenset({"WAR_COOLING", "ERR_HEAD_TEMP", "ERR_RET_TEMPERATURE"})
 COVER_FLAGS = frozenset({"WAR_COVER_OPEN"})

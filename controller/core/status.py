@@ -6,11 +6,12 @@ The MQTT link adds `session`; everything else is here. No personal data: counts 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from contract.clock import rfc3339
-from contract.vocabulary import JobState, Schema, StationState
+from contract.status import AlertInForce, Duty, PrinterInfo, QueueCounts, Status, Stock
+from contract.vocabulary import JobState, StationState
 from controller import __version__
 from controller.core.alerts import REASON_ALERTS, Alert, AlertBook
 from controller.core.printer_worker import PrinterReport
@@ -20,46 +21,45 @@ from controller.core.scheduler import Evaluation
 def build_status(
     station: str,
     now: datetime,
-    state: str,
+    state: StationState,
     evaluation: Evaluation,
     printer: PrinterReport,
-    alerts: list[dict[str, Any]],
+    alerts: tuple[AlertInForce, ...],
     daily_limit: int,
-) -> dict[str, Any]:
+) -> Status:
     identity = printer.identity
-    status = printer.status
+    flags = printer.status.flags if printer.status and printer.connected else ()
     duty = evaluation.duty
-    return {
-        "schema": Schema.STATUS,
-        "station": station,
-        "state": state,
-        "time": rfc3339(now),
-        "version": __version__,
-        "printer": {
-            "connected": printer.connected,
-            "model": identity.model if identity else None,
-            "serial": identity.serial if identity else None,
-            "firmware": identity.firmware if identity else None,
-            "flags": sorted(status.flags) if status and printer.connected else [],
-        },
-        "queue": {
-            "queued": evaluation.counts[JobState.QUEUED],
-            "printing": evaluation.counts[JobState.PRINTING],
-            "needs_review": evaluation.counts[JobState.NEEDS_REVIEW],
-        },
-        "duty": {
-            "printed_today": duty.printed_today,
-            "daily_limit": daily_limit,
-            "next_print_at": rfc3339(duty.next_print_at) if duty.next_print_at else None,
-            "head_temp_c": round(duty.head_temp_c, 1),
-        },
-        "consumables": {
-            name: {"remaining": evaluation.remaining[name], "capacity": evaluation.capacity[name]}
+    return Status(
+        station,
+        state,
+        time=rfc3339(now),
+        version=__version__,
+        printer=PrinterInfo(
+            connected=printer.connected,
+            model=identity.model if identity else None,
+            serial=identity.serial if identity else None,
+            firmware=identity.firmware if identity else None,
+            flags=tuple(sorted(flags)),
+        ),
+        queue=QueueCounts(
+            queued=evaluation.counts[JobState.QUEUED],
+            printing=evaluation.counts[JobState.PRINTING],
+            needs_review=evaluation.counts[JobState.NEEDS_REVIEW],
+        ),
+        duty=Duty(
+            printed_today=duty.printed_today,
+            daily_limit=daily_limit,
+            next_print_at=rfc3339(duty.next_print_at) if duty.next_print_at else None,
+            head_temp_c=round(duty.head_temp_c, 1),
+        ),
+        consumables={
+            name: Stock(evaluation.remaining[name], evaluation.capacity[name])
             for name in sorted(evaluation.remaining)
         },
-        "alerts": alerts,
-        "reasons": list(evaluation.state.reasons),
-    }
+        alerts=alerts,
+        reasons=tuple(evaluation.state.reasons),
+    )
 
 
 class StatusBoard:
@@ -67,7 +67,7 @@ class StatusBoard:
 
     def __init__(self, station: str, daily_limit: int, alerts: AlertBook) -> None:
         self._station, self._daily_limit, self._alerts = station, daily_limit, alerts
-        self._status: dict[str, Any] | None = None
+        self._status: Status | None = None
 
     def sync_alerts(self, reasons: Iterable[str], extra: list[Alert], now: datetime) -> None:
         """Store the alerts in force: those of the station's reasons, and `extra`."""
@@ -77,7 +77,7 @@ class StatusBoard:
     def update(
         self,
         now: datetime,
-        state: str,
+        state: StationState,
         evaluation: Evaluation,
         printer: PrinterReport,
         extra: list[Alert],
@@ -92,19 +92,11 @@ class StatusBoard:
         self._status = status
         return True
 
-    def latest(self) -> dict[str, Any]:
+    def latest(self) -> Status:
         """The last tick's document, whole (state and alerts from one tick)."""
-        if self._status is None:
-            return {
-                "schema": Schema.STATUS,
-                "station": self._station,
-                "state": StationState.STARTING,
-            }
-        return self._status
+        return self._status or Status(self._station, StationState.STARTING)
 
 
-def same_status(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
+def same_status(a: Status | None, b: Status) -> bool:
     """Equal but for the time stamp: whether a change is worth publishing."""
-    if a is None:
-        return False
-    return {**a, "time": None} == {**b, "time": None}
+    return a is not None and replace(a, time=None) == replace(b, time=None)

@@ -13,6 +13,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from contract.commands import local_request
+
 MAX_REQUEST_BYTES = 512 * 1024
 TIMEOUT_S = 30.0
 
@@ -23,7 +25,7 @@ class DaemonNotRunning(Exception):
 
 def request(socket_path: Path, cmd: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
     """Send one request to the daemon and return its reply."""
-    body = json.dumps({"cmd": cmd, "args": args or {}}).encode() + b"\n"
+    body = local_request(cmd, args or {}) + b"\n"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
         client.settimeout(TIMEOUT_S)
         try:

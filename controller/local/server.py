@@ -8,15 +8,14 @@ answered `internal_error`, never with an empty reply.
 
 from __future__ import annotations
 
-import json
 import os
 import socketserver
 import threading
 from pathlib import Path
-from typing import Any
 
 import structlog
 
+from contract.commands import CommandReply, local_reply, read_local_request, refused
 from contract.errors import CommandError
 from contract.vocabulary import CommandErrorCode
 from controller.core.commands import StationCommands
@@ -70,7 +69,7 @@ def _handler_for(
                 raw = self.rfile.read(MAX_REQUEST_BYTES + 1)
             except TimeoutError:
                 log.warning("control socket client idle; dropped")
-                self._send(_error(CommandErrorCode.INVALID_JSON, "no request in time"))
+                self._send(refused(CommandErrorCode.INVALID_JSON, "no request in time"))
                 return
             except OSError as exc:
                 log.warning("control socket client lost", error=str(exc))
@@ -79,14 +78,14 @@ def _handler_for(
                 answer = _answer(commands, raw, authority, peer)
             except Exception:
                 log.exception("control socket request failed")
-                answer = _error(
+                answer = refused(
                     CommandErrorCode.INTERNAL_ERROR, "the station failed to run the command"
                 )
             self._send(answer)
 
-        def _send(self, answer: dict[str, Any]) -> None:
+        def _send(self, answer: CommandReply) -> None:
             try:
-                self.wfile.write(json.dumps(answer).encode())
+                self.wfile.write(local_reply(answer))
             except OSError as exc:
                 log.warning("control socket client lost", error=str(exc))
 
@@ -95,31 +94,25 @@ def _handler_for(
 
 def _answer(
     commands: StationCommands, raw: bytes, authority: Authority, peer: Peer
-) -> dict[str, Any]:
+) -> CommandReply:
     if len(raw) > MAX_REQUEST_BYTES:
-        return _error(CommandErrorCode.INVALID_ARGS, "request too large")
+        return refused(CommandErrorCode.INVALID_ARGS, "request too large")
     try:
-        request = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nested too deeply
-        return _error(CommandErrorCode.INVALID_JSON, "request is not JSON")
-    if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
-        return _error(CommandErrorCode.INVALID_SCHEMA, "request needs a cmd")
-    name = request["cmd"]
+        request = read_local_request(raw)
+    except CommandError as exc:
+        return refused(exc.code, exc.message)
+    name = request.cmd
     if not authority.allows(peer, name):
         log.warning("local command refused", cmd=name, user=peer.user, uid=peer.uid, pid=peer.pid)
-        return _error(
+        return refused(
             CommandErrorCode.NOT_AUTHORIZED,
             f"user {peer.user} is not a station operator ([local] operators, operator_groups)",
         )
     try:
-        result = commands.handle(name, request.get("args", {}), peer.actor)
+        result = commands.handle(name, request.args, peer.actor)
     except CommandError as exc:
-        return _error(exc.code, exc.message)
+        return refused(exc.code, exc.message)
     except TimeoutError:
-        return _error(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
+        return refused(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
     log.info("local command", cmd=name, user=peer.user, uid=peer.uid)
-    return {"ok": True, "result": result}
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
+    return CommandReply(result)

@@ -29,7 +29,7 @@ from contract.jobspec import JobSpec, Rejection
 from contract.topics import Topics
 from contract.vocabulary import CommandErrorCode, RejectCode, Requester
 from controller.mqtt.connection import Connection
-from controller.mqtt.requests import CommandProcessor, Reply, requester_of
+from controller.mqtt.requests import Answer, CommandProcessor, requester_of
 from controller.queue.db import StoreError
 from controller.queue.intake import Intake, IntakeResult
 
@@ -191,7 +191,7 @@ class Inbound:
         is acknowledged (were the broker to drop the connection over it, the PUBACK is out)."""
         connection, message = received.connection, received.message
         name = self._topics.command_name(message.topic)
-        reply: Reply | None = None
+        reply: Answer | None = None
         if name is None:
             log.warning("message on an unexpected topic ignored", topic=message.topic)
         elif message.retain:
@@ -219,7 +219,7 @@ class Inbound:
         return properties
 
     def _answer_response_topic(
-        self, connection: Connection, reply: Reply, message: mqtt.MQTTMessage
+        self, connection: Connection, reply: Answer, message: mqtt.MQTTMessage
     ) -> None:
         """Also publish to the request's Response Topic when it is one the station may publish
         to (below `{st}/reply/`, bounded); otherwise the reply on `{st}/reply` is the answer."""

@@ -12,12 +12,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import paho.mqtt.client as mqtt
 import structlog
 
 from contract.clock import Clock
+from contract.status import LinkState
 from contract.topics import Topics
 from controller.mqtt.connection import Connection
 from controller.mqtt.inbound import Inbound
@@ -109,14 +109,14 @@ class MqttLink:
         connection = self._thread.connection
         return connection is not None and connection.listening
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> LinkState:
         """For the kiosk: whether the link is up, its session, and the events not yet sent
         (None when the database cannot say)."""
         try:
             unsent: int | None = self._store.outbox.pending_count()
         except (StoreError, sqlite3.Error):
             unsent = None
-        return {"connected": self.connected, "session": self.session, "unsent_events": unsent}
+        return LinkState(self.connected, self._session, unsent)
 
     @property
     def session(self) -> int:

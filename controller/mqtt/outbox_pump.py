@@ -1,4 +1,4 @@
-"""Events from the on-disk outbox to `{st}/event/{type}`: in `seq` order, a bounded window.
+"""Events from the on-disk outbox to their topics (`Topics.event`): in `seq` order, a window.
 
 Only the link's own thread calls the pump. Per connection it starts again from the oldest
 undelivered event, publishes while fewer than `window` are unacknowledged, and marks events

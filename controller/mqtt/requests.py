@@ -19,16 +19,15 @@ from typing import Any, Protocol
 
 import structlog
 
-from contract import strict_json
 from contract.clock import Clock, rfc3339
+from contract.commands import CommandReply, CommandRequest, read_command, refused, reply_payload
 from contract.errors import CommandError
-from contract.vocabulary import ActionSource, CommandErrorCode, Schema
+from contract.vocabulary import ActionSource, CommandErrorCode
 from controller.queue.audit import CENTRAL_REQUESTER, Actor
 from controller.queue.db import Database, StoreError
 
 log = structlog.get_logger(__name__)
 
-MAX_CMD_ID_LENGTH = 128
 REQUESTER_PROPERTY = "requester"  # the MQTT 5 user property naming who sent a command
 REPLY_RETENTION = timedelta(days=30)
 BEGUN = b""  # the stored "reply" of a command being run: its reply is not stored yet
@@ -48,7 +47,9 @@ class CommandHandler(Protocol):
 
 
 @dataclass(frozen=True)
-class Reply:
+class Answer:
+    """The reply to publish for a request, `payload` as the contract writes it."""
+
     cmd_id: str | None
     payload: bytes
     repeated: bool  # the stored reply to an earlier delivery of the same cmd_id
@@ -58,69 +59,58 @@ class CommandProcessor:
     def __init__(self, db: Database, handler: CommandHandler, clock: Clock) -> None:
         self._db, self._handler, self._clock = db, handler, clock
 
-    def process(self, name: str, payload: bytes, requester: str | None = None) -> Reply:
+    def process(self, name: str, payload: bytes, requester: str | None = None) -> Answer:
         """The reply to one request; raises StoreError when the reply cannot be stored.
         `requester`: who the request names (its MQTT 5 user property `requester`)."""
         try:
-            request = strict_json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
-            # ValueError includes a duplicate key or NaN (strict_json)
-            return Reply(
-                None,
-                _error(None, CommandErrorCode.INVALID_JSON, "the request is not UTF-8 JSON"),
-                False,
-            )
-        cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
-        if not _usable_cmd_id(cmd_id):
-            message = f"cmd_id must be a string of 1 to {MAX_CMD_ID_LENGTH} characters"
-            return Reply(None, _error(None, CommandErrorCode.INVALID_SCHEMA, message), False)
+            request = read_command(payload)
+        except CommandError as unreadable:  # no cmd_id to answer with: answered, not stored
+            return Answer(None, _refusal(None, unreadable.code, unreadable.message), False)
+        cmd_id = request.cmd_id
         asked = _request_sha256(name, request)
         stored, stored_request = self._stored(cmd_id)
         if stored_request not in (None, asked):
             log.warning("cmd_id reused for another request; refused", cmd_id=cmd_id, name=name)
             message = "cmd_id was used before for another command or other arguments"
-            return Reply(cmd_id, _error(cmd_id, CommandErrorCode.CMD_ID_REUSED, message), False)
+            reply = _refusal(cmd_id, CommandErrorCode.CMD_ID_REUSED, message)
+            return Answer(cmd_id, reply, False)
         if stored == BEGUN:
             # An earlier delivery began to run it and the station stopped before its reply was
             # stored: its effect may have happened. Never run a command twice.
             log.warning("command interrupted by a stop; not run again", cmd_id=cmd_id, name=name)
-            reply = _error(cmd_id, CommandErrorCode.INVALID_STATE, INTERRUPTED)
+            reply = _refusal(cmd_id, CommandErrorCode.INVALID_STATE, INTERRUPTED)
             self._store(cmd_id, name, asked, reply)
-            return Reply(cmd_id, reply, False)
+            return Answer(cmd_id, reply, False)
         if stored is not None:
             log.info("repeated command answered from the store", cmd_id=cmd_id, name=name)
-            return Reply(cmd_id, stored, True)
-        problem = _schema_problem(request)
-        if problem:
-            reply = _error(cmd_id, CommandErrorCode.INVALID_SCHEMA, problem)
+            return Answer(cmd_id, stored, True)
+        if request.problem:
+            reply = _refusal(cmd_id, CommandErrorCode.INVALID_SCHEMA, request.problem)
         else:
             self._store(cmd_id, name, asked, BEGUN)
             actor = Actor(ActionSource.REMOTE, requester or CENTRAL_REQUESTER)
-            reply = self._run(name, cmd_id, request.get("args", {}), actor)
+            reply = self._run(name, cmd_id, request.args, actor)
         self._store(cmd_id, name, asked, reply)
-        return Reply(cmd_id, reply, False)
+        return Answer(cmd_id, reply, False)
 
-    def refuse(self, payload: bytes, code: str, message: str) -> Reply:
+    def refuse(self, payload: bytes, code: CommandErrorCode, message: str) -> Answer:
         """The reply refusing a request without running it or storing anything."""
         try:
-            request = strict_json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            request = None
-        cmd_id = request.get("cmd_id") if isinstance(request, dict) else None
-        cmd_id = cmd_id if _usable_cmd_id(cmd_id) else None
-        return Reply(cmd_id, _error(cmd_id, code, message), False)
+            cmd_id: str | None = read_command(payload).cmd_id
+        except CommandError:
+            cmd_id = None
+        return Answer(cmd_id, _refusal(cmd_id, code, message), False)
 
     def _run(self, name: str, cmd_id: str, args: dict[str, Any], actor: Actor) -> bytes:
         try:
             result = self._handler.handle(name, args, actor)
-            body = {"schema": Schema.REPLY, "cmd_id": cmd_id, "ok": True, "result": result}
-            reply = _encode(body)
+            reply = reply_payload(cmd_id, CommandReply(result))
         except CommandError as exc:
             log.info("command refused", cmd_id=cmd_id, name=name, code=exc.code)
-            return _error(cmd_id, exc.code, exc.message)
+            return _refusal(cmd_id, exc.code, exc.message)
         except Exception:
             log.exception("command handler failed", cmd_id=cmd_id, name=name)
-            return _error(
+            return _refusal(
                 cmd_id, CommandErrorCode.INTERNAL_ERROR, "the station failed to run the command"
             )
         log.info("command done", cmd_id=cmd_id, name=name)
@@ -164,43 +154,12 @@ def requester_of(properties: Any) -> str | None:
     return None
 
 
-def _request_sha256(name: str, request: dict[str, Any]) -> str:
+def _request_sha256(name: str, request: CommandRequest) -> str:
     """What a request asks, whatever its key order: the command name and its arguments."""
-    asked = {"name": name, "args": request.get("args", {})}
+    asked = {"name": name, "args": request.args}
     canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _usable_cmd_id(cmd_id: Any) -> bool:
-    """1 to 128 characters that UTF-8 can hold (not a lone surrogate such as `"\\udc80"`,
-    which the reply store could not write)."""
-    if not isinstance(cmd_id, str) or not 1 <= len(cmd_id) <= MAX_CMD_ID_LENGTH:
-        return False
-    try:
-        cmd_id.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _schema_problem(request: dict[str, Any]) -> str | None:
-    if request.get("schema") != Schema.COMMAND:
-        return f"schema must be {Schema.COMMAND.value!r}"
-    if not isinstance(request.get("args", {}), dict):
-        return "args must be an object"
-    return None
-
-
-def _error(cmd_id: str | None, code: str, message: str) -> bytes:
-    return _encode(
-        {
-            "schema": Schema.REPLY,
-            "cmd_id": cmd_id,
-            "ok": False,
-            "error": {"code": code, "message": message},
-        }
-    )
-
-
-def _encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
+def _refusal(cmd_id: str | None, code: str, message: str) -> bytes:
+    return reply_payload(cmd_id, refused(code, message))

@@ -9,15 +9,14 @@ older session can be told apart.
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
 
 from contract.clock import Clock, rfc3339
-from contract.vocabulary import Schema, StationState
+from contract.status import offline_payload, status_payload
 from controller import __version__
 from controller.queue.db import Database, get_meta, set_meta
 
@@ -25,7 +24,7 @@ log = structlog.get_logger(__name__)
 
 SESSION_KEY = "mqtt.session"
 
-StatusProvider = Callable[[], dict[str, Any]]
+StatusProvider = Callable[[], Mapping[str, Any]]  # the station's status document, as JSON
 
 
 def next_session(db: Database, floor: int = 0) -> int:
@@ -64,31 +63,19 @@ class StatusReport:
     def online(self, session: int) -> bytes | None:
         """The daemon's status as published; None (logged) if the provider failed."""
         try:
-            body = dict(self._provider())
+            body = self._provider()
         except Exception:
             log.exception("status provider failed; status not published")
             return None
-        body.update(
-            schema=Schema.STATUS,
-            station=self._station,
-            session=session,
-            time=rfc3339(self._clock.now()),
+        time = rfc3339(self._clock.now())
+        return status_payload(
+            body, station=self._station, session=session, time=time, version=__version__
         )
-        body.setdefault("version", __version__)
-        return _encode(body)
 
     def offline(self, session: int) -> bytes:
         """The Last Will, and what a clean stop publishes."""
-        return _encode(
-            {
-                "schema": Schema.STATUS,
-                "station": self._station,
-                "state": StationState.OFFLINE,
-                "session": session,
-                "time": rfc3339(self._clock.now()),
-                "version": __version__,
-            }
-        )
+        time = rfc3339(self._clock.now())
+        return offline_payload(self._station, session=session, time=time, version=__version__)
 
     def changed(self) -> None:
         with self._lock:
@@ -117,7 +104,3 @@ class StatusReport:
         """A new connection: its on-connect status comes first, the schedule starts again."""
         with self._lock:
             self._last_try = None
-
-
-def _encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()

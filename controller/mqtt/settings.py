@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
+from contract.topics import DEFAULT_ROOT
 from controller.field_checks import (
     Finding,
     Matches,
@@ -26,7 +27,7 @@ class MqttSettings:
     host: str = checked(not_empty, default="localhost")
     port: int = checked(Range(1, 65535), default=8883)
     topic_root: str = checked(
-        Matches(TOPIC_ROOT, "topic levels without wildcards"), default="ektp/v1"
+        Matches(TOPIC_ROOT, "topic levels without wildcards"), default=DEFAULT_ROOT
     )
     username: str = ""
     password: str = ""

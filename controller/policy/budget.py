@@ -22,7 +22,7 @@ happened: it is in today's count and in the current hour until real time passes 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,8 +39,8 @@ class BudgetLimits:
     timezone: str = "Asia/Jakarta"
 
     def __post_init__(self) -> None:
-        limits = {"daily_limit": self.daily_limit, "hourly_limit": self.hourly_limit}
-        for name, value in limits.items():
+        for name in (spec.name for spec in fields(self) if spec.name.endswith("_limit")):
+            value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of cards, at least 1")
         try:

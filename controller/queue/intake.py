@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from contract.clock import Clock, rfc3339
+from contract.events import JobRejected
 from contract.jobspec import JobSpec, Rejection, parse_job
-from contract.vocabulary import ACTIVE_STATES, EventType, RejectCode, Requester
+from contract.vocabulary import ACTIVE_STATES, RejectCode, Requester
 from controller.queue.db import Database, sql_literals
 from controller.queue.jobs import JobStore
 from controller.queue.outbox import emit
+from controller.render import Problem, field_problems, image_problems
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +47,12 @@ class IntakeOutcome(StrEnum):
     ACCEPTED = "accepted"  # a new job: stored, with its job.accepted
     DUPLICATE = "duplicate"  # the same job, or a message rejected before: no new event
     REJECTED = "rejected"  # not a job the station takes: its job.rejected
+
+
+def layout_problems(text: dict[str, str], photo: bytes, signature: bytes) -> list[Problem]:
+    """The station's `LayoutCheck` for `parse_job`: the text fields its card cannot hold, then
+    the pictures it cannot decode."""
+    return field_problems(text) + image_problems(photo, signature)
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,8 @@ class Intake:
 
     def check(self, payload: bytes) -> JobSpec | Rejection:
         """Validate one message: no I/O, so any thread may do it ahead of `store`."""
-        checked = parse_job(payload, today=self._clock.now().astimezone(self._tz).date())
+        today = self._clock.now().astimezone(self._tz).date()
+        checked = parse_job(payload, today, layout_problems)
         if isinstance(checked, Rejection):
             digest = hashlib.sha256(payload).hexdigest()
             return dataclasses.replace(checked, message_sha256=digest)
@@ -142,13 +151,8 @@ class Intake:
             return IntakeResult(
                 IntakeOutcome.DUPLICATE, rejection.job_id, rejection.code, "rejected before"
             )
-        emit(
-            tx,
-            EventType.JOB_REJECTED,
-            rejection.job_id,
-            {"code": rejection.code, "message": rejection.message},
-            self._clock.now(),
-        )
+        data = JobRejected(rejection.code, rejection.message)
+        emit(tx, rejection.job_id, data, self._clock.now())
         return IntakeResult(
             IntakeOutcome.REJECTED, rejection.job_id, rejection.code, rejection.message
         )

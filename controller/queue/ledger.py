@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.clock import rfc3339
-from contract.vocabulary import AttemptOutcome, Consumable, EventType
+from contract.events import ConsumableEmpty, ConsumableLow, ConsumableReloaded
+from contract.vocabulary import AttemptOutcome, Consumable
 from controller.policy.consumables import empty_alert, low_alert
 from controller.queue.outbox import emit
 
@@ -108,19 +109,8 @@ class Ledger:
             "UPDATE consumables SET capacity = ?, lot = coalesce(?, lot) WHERE consumable = ?",
             (new_capacity, lot, consumable),
         )
-        emit(
-            tx,
-            EventType.CONSUMABLE_RELOADED,
-            None,
-            {
-                "consumable": consumable,
-                "count": count,
-                "capacity": new_capacity,
-                "lot": lot,
-                **({"operator": operator} if operator else {}),
-            },
-            at,
-        )
+        reloaded = ConsumableReloaded(consumable, count, new_capacity, lot, operator or None)
+        emit(tx, None, reloaded, at)
 
     def adopt(
         self,
@@ -199,12 +189,6 @@ class Ledger:
             (after, int(now_low), consumable),
         )
         if emit_low:
-            emit(
-                tx,
-                EventType.CONSUMABLE_LOW,
-                None,
-                {"consumable": consumable, "remaining": after, "threshold": threshold},
-                at,
-            )
+            emit(tx, None, ConsumableLow(consumable, after, threshold), at)
         if empty_alert(before, after):
-            emit(tx, EventType.CONSUMABLE_EMPTY, None, {"consumable": consumable}, at)
+            emit(tx, None, ConsumableEmpty(consumable), at)

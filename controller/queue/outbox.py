@@ -1,8 +1,9 @@
 """The event outbox: every event is a row written in the transaction of the change it reports.
 
 `seq` comes from an AUTOINCREMENT key, so it starts at 1, grows by one per event and is never
-reused, even after rows are pruned. The published message is built from the row, so a re-send
-carries the same bytes and the same `event_id`.
+reused, even after rows are pruned. The row holds the event's typed `data` as the contract
+writes it, and the published message is built from the row, so a re-send carries the same
+bytes and the same `event_id`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from contract.clock import rfc3339
-from contract.vocabulary import EventType, Schema
+from contract.events import EventData, data_json, event_document, event_payload
 from controller.queue.db import Database
 
 
@@ -28,36 +29,17 @@ class OutboxEvent:
 
     def message(self, station: str) -> dict[str, Any]:
         """The event as the contract publishes it."""
-        return {
-            "schema": Schema.EVENT,
-            "event_id": f"{station}:{self.seq}",
-            "seq": self.seq,
-            "station": station,
-            "type": self.type,
-            "time": self.time,
-            "job_id": self.job_id,
-            "data": self.data,
-        }
+        return event_document(station, self.seq, self.type, self.time, self.job_id, self.data)
 
     def payload(self, station: str) -> bytes:
-        return json.dumps(self.message(station), separators=(",", ":")).encode()
+        return event_payload(station, self.seq, self.type, self.time, self.job_id, self.data)
 
 
-def emit(
-    tx: sqlite3.Connection,
-    event_type: EventType,
-    job_id: str | None,
-    data: dict[str, Any],
-    at: datetime,
-) -> int:
-    """Append one event inside the caller's transaction; returns its `seq`."""
-    try:
-        event_type = EventType(event_type)
-    except ValueError:
-        raise ValueError(f"unknown event type {event_type!r}") from None
+def emit(tx: sqlite3.Connection, job_id: str | None, data: EventData, at: datetime) -> int:
+    """Append one event of `data`'s type inside the caller's transaction; returns its `seq`."""
     cursor = tx.execute(
         "INSERT INTO outbox (type, job_id, time, data) VALUES (?, ?, ?, ?)",
-        (event_type, job_id, rfc3339(at), json.dumps(data, separators=(",", ":"))),
+        (data.TYPE, job_id, rfc3339(at), data_json(data)),
     )
     return int(cursor.lastrowid or 0)
 

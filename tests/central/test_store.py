@@ -4,6 +4,7 @@ outbox in the same transaction, operators' events, statuses, reminders stopped b
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -12,24 +13,27 @@ import pytest
 from central.gateway import GammuOutbox
 from central.sms import ReminderSchedule, Sms
 from central.store import Effects, Message, mark_collected
+from contract.events import DATA_TYPES, CardPrinted, JobAccepted, event_payload
+from contract.vocabulary import EventType, JobReason
 from tests.central.conftest import add_citizen
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 STATION = "3271-bogor-timur-01"
 
 
+# The data a test leaves unsaid, as a station writes it.
+SAID_FOR_THE_TEST = {
+    EventType.CARD_PRINTED: CardPrinted(JobReason.NEW, "************0002", 1, "VP0000001", 4187),
+    EventType.JOB_ACCEPTED: JobAccepted(JobReason.NEW, 1),
+}
+
+
 def event(seq: int, kind: str, job_id: str | None = None, **data: object) -> Message:
-    doc = {
-        "schema": "ektp.event/1",
-        "event_id": f"{STATION}:{seq}",
-        "seq": seq,
-        "station": STATION,
-        "type": kind,
-        "time": "2026-11-22T10:00:00Z",
-        "job_id": job_id,
-        "data": data,
-    }
-    return Message(f"ektp/v1/{STATION}/event/{kind}", json.dumps(doc).encode())
+    """The station's event `kind` (its data: `data`, completed from SAID_FOR_THE_TEST)."""
+    known = SAID_FOR_THE_TEST.get(EventType(kind))
+    typed = replace(known, **data) if known else DATA_TYPES[EventType(kind)](**data)
+    payload = event_payload(STATION, seq, kind, "2026-11-22T10:00:00Z", job_id, typed.to_json())
+    return Message(f"ektp/v1/{STATION}/event/{kind}", payload)
 
 
 def outbox(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
@@ -96,6 +100,18 @@ def test_bad_messages_are_kept_and_do_not_stop_the_batch(db, effects) -> None:
     result = effects.apply(db, [bad, wrong_topic, event(1, "card.printed", "JOB-1")], NOW)
     assert (result.bad, result.new, len(result.sms)) == (2, 1, 1)
     assert db.execute("SELECT count(*) FROM bad_messages").fetchone() == (2,)
+
+
+def test_a_topic_only_ending_like_a_stations_is_not_one(db, effects) -> None:
+    doc = {"schema": "ektp.status/1", "station": STATION, "state": "ready", "time": "2026-11-22"}
+    phantoms = [
+        Message(f"v1/{STATION}/status", json.dumps(doc).encode()),
+        Message(f"x/ektp/v1/{STATION}/status", json.dumps(doc).encode()),
+        Message(f"x/ektp/v1/{STATION}/event/card.printed", event(1, "card.printed").payload),
+    ]
+    result = effects.apply(db, phantoms, NOW)
+    assert (result.bad, result.statuses, result.new) == (3, 0, 0)
+    assert db.execute("SELECT count(*) FROM station_status").fetchone() == (0,)
 
 
 def test_the_newest_status_wins(db, effects) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from contract.clock import ManualClock
+from contract.events import AlertRaised
+from contract.vocabulary import Severity
 from controller.queue.outbox import emit
 from controller.queue.store import Store
 from tests.mqtt.clients import Peer
@@ -19,8 +21,8 @@ from tests.support.waiting import wait_until
 def write_events(store: Store, clock: ManualClock, count: int) -> None:
     with store.db.transaction() as tx:
         for n in range(count):
-            data = {"code": f"test_{n}", "severity": "info", "message": "test event"}
-            emit(tx, "alert.raised", None, data, clock.now())
+            data = AlertRaised(f"test_{n}", Severity.INFO, "test event")
+            emit(tx, None, data, clock.now())
 
 
 def slow_polling_station(

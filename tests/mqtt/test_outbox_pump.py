@@ -5,6 +5,7 @@ from __future__ import annotations
 import paho.mqtt.client as mqtt
 
 from contract.clock import ManualClock
+from contract.events import ConsumableEmpty
 from contract.topics import Topics
 from controller.mqtt.outbox_pump import MARK_AFTER_S, MARK_BATCH_WINDOWS, OutboxPump
 from controller.queue.outbox import emit
@@ -31,7 +32,7 @@ class Wire:
 def pump_with_events(store: Store, clock: ManualClock, count: int, window: int) -> OutboxPump:
     with store.db.transaction() as tx:
         for n in range(count):
-            emit(tx, "consumable.empty", None, {"consumable": f"c{n}"}, clock.now())
+            emit(tx, None, ConsumableEmpty(f"c{n}"), clock.now())
     return OutboxPump(store.outbox, Topics(ROOT, STATION), clock, window)
 
 

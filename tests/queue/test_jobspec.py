@@ -11,6 +11,7 @@ from PIL import Image
 
 from contract import jobspec
 from contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
+from controller.queue.intake import layout_problems
 from tests.render.samples import encode
 from tests.support.jobs import make_job, nik_for, payload
 from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
@@ -19,13 +20,13 @@ TODAY = date(2026, 11, 22)
 
 
 def reject(raw: bytes) -> Rejection:
-    result = parse_job(raw, TODAY)
+    result = parse_job(raw, TODAY, layout_problems)
     assert isinstance(result, Rejection), result
     return result
 
 
 def test_valid_job_parses() -> None:
-    spec = parse_job(payload(make_job(7)), TODAY)
+    spec = parse_job(payload(make_job(7)), TODAY, layout_problems)
     assert isinstance(spec, JobSpec)
     assert spec.job_id == "JOB-2026-000007"
     assert "photo_jpeg" not in spec.card and spec.photo.startswith(b"\xff\xd8")
@@ -34,8 +35,10 @@ def test_valid_job_parses() -> None:
 
 def test_content_hash_ignores_key_order_and_whitespace() -> None:
     job = make_job(3)
-    a = parse_job(json.dumps(job).encode(), TODAY)
-    b = parse_job(json.dumps(dict(reversed(job.items())), indent=2).encode(), TODAY)
+    a = parse_job(json.dumps(job).encode(), TODAY, layout_problems)
+    b = parse_job(
+        json.dumps(dict(reversed(job.items())), indent=2).encode(), TODAY, layout_problems
+    )
     assert isinstance(a, JobSpec) and isinstance(b, JobSpec)
     assert a.content_sha256 == b.content_sha256
 
@@ -121,7 +124,7 @@ def test_birth_date_in_the_future_is_invalid() -> None:
 def test_born_today_is_valid_and_tomorrow_is_not() -> None:
     for birth, valid in ((TODAY, True), (TODAY + timedelta(days=1), False)):
         job = make_job(1, card={"birth_date": birth.isoformat(), "nik": nik_for(birth, "P")})
-        result = parse_job(payload(job), TODAY)
+        result = parse_job(payload(job), TODAY, layout_problems)
         assert isinstance(result, JobSpec) == valid, (birth, result)
 
 
@@ -148,7 +151,7 @@ def test_invalid_nik(nik: str) -> None:
 
 def test_contract_example_nik_is_valid() -> None:
     job = make_job(1, card={"nik": "3271046301900002", "sex": "P", "birth_date": "1990-01-23"})
-    assert isinstance(parse_job(payload(job), TODAY), JobSpec)
+    assert isinstance(parse_job(payload(job), TODAY, layout_problems), JobSpec)
 
 
 def test_man_with_plus_forty_is_invalid() -> None:
@@ -198,7 +201,8 @@ def test_issued_date_and_valid_until_are_bounded(card: dict, problem: str) -> No
 
 def test_valid_until_may_be_a_date_after_issue() -> None:
     assert isinstance(
-        parse_job(payload(make_job(6, card={"valid_until": "2031-11-22"})), TODAY), JobSpec
+        parse_job(payload(make_job(6, card={"valid_until": "2031-11-22"})), TODAY, layout_problems),
+        JobSpec,
     )
 
 

@@ -20,12 +20,13 @@ from contract.clock import ManualClock
 from contract.jobspec import JobSpec, parse_job
 from contract.vocabulary import JobReason, JobState
 from controller.policy.selection import QueuedJob, blanks_scarce, choose_next, expired
+from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from tests.support.jobs import make_job, nik_for, payload
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 ARRIVAL = NOW - timedelta(hours=1)
-TEMPLATE = parse_job(payload(make_job(1)), today=NOW.date())
+TEMPLATE = parse_job(payload(make_job(1)), NOW.date(), layout_problems)
 assert isinstance(TEMPLATE, JobSpec)
 
 RETRIED = "retried"  # queued again after a spoiled card, keeping its place

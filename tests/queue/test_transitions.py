@@ -11,8 +11,9 @@ import pytest
 from contract.clock import rfc3339
 from contract.vocabulary import ActionSource
 from controller.queue.audit import Actor
-from controller.queue.jobs import ENDED, TRANSITIONS, IllegalTransition, ReasonRequired
+from controller.queue.jobs import ReasonRequired
 from controller.queue.store import Store
+from controller.queue.transitions import ENDED, TRANSITIONS, IllegalTransition
 from tests.support.jobs import make_job, payload
 
 JOB = "JOB-2026-000001"

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from contract.clock import ManualClock, parse_rfc3339
 from contract.jobspec import parse_job
 from controller.policy.thermal import ThermalModel
-from controller.queue.jobs import ENDED
+from controller.queue.intake import layout_problems
 from controller.queue.outbox import OutboxEvent
 from controller.queue.store import Store
+from controller.queue.transitions import ENDED
 from controller.render import encode_panels, render_card
 from tests.reliability.broker_log import unconfirmed_at_kills
 from tests.reliability.harness import STATION, TOPIC_BASE, CardLine, StationSettings
@@ -145,7 +146,7 @@ def check_cards(ev: Evidence, sample: Sequence[dict[str, Any]]) -> dict[str, Any
         event = event_of.get(job["job_id"])
         if event is None:
             continue
-        spec = parse_job(json.dumps(job).encode(), today=station_today())
+        spec = parse_job(json.dumps(job).encode(), station_today(), layout_problems)
         assert not hasattr(spec, "code"), spec
         images = render_card(spec.card, spec.photo, spec.signature)  # type: ignore[union-attr]
         front = encode_panels(images).front_sha256()

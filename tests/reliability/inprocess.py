@@ -100,4 +100,4 @@ ROOT_PEER = Peer(pid=1, uid=0, gid=0, user="root", groups=frozenset())
 
 def answer_as_root(commands: StationCommands, raw: bytes) -> dict[str, Any]:
     """The control socket's answer to `raw` from root (who may take every action)."""
-    return _answer(commands, raw, Authority(frozenset(), frozenset()), ROOT_PEER)
+    return _answer(commands, raw, Authority(frozenset(), frozenset()), ROOT_PEER).body()

@@ -26,6 +26,7 @@ from contract.clock import ManualClock
 from contract.jobspec import JobSpec, Rejection, parse_job
 from contract.vocabulary import RejectCode
 from controller.policy.budget import BudgetLimits
+from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from tests.reliability.conftest import Report, session_scale
 from tests.reliability.inprocess import LocalStation, answer_as_root, local_station
@@ -77,7 +78,7 @@ def test_every_job_payload_gets_its_code_from_the_validator(report: Report) -> N
     @given(job_cases())
     def check(case: Case) -> None:
         seen[case.kind] += 1
-        result = parse_job(case.payload, today=TODAY)
+        result = parse_job(case.payload, TODAY, layout_problems)
         if case.code is None:
             assert isinstance(result, JobSpec), (case.kind, result)
             return

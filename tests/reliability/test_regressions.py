@@ -23,6 +23,7 @@ from controller.local.client import request
 from controller.local.server import ControlServer
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.db import StoreError
+from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from firmware.state import CardRecord, PrinterState, StateStore
 from tests.reliability.harness import Fault, StationProcess, StationSettings
@@ -77,7 +78,7 @@ def test_a_lone_surrogate_escape_in_a_job_is_rejected_as_invalid_json(store: Sto
     UTF-8 encoding raised UnicodeEncodeError; over MQTT the message was never acknowledged
     and came back on every reconnection (a poison message)."""
     raw = job_bytes()[:-1] + b',"x":"\\ud800"}'
-    result = parse_job(raw, TODAY)
+    result = parse_job(raw, TODAY, layout_problems)
     assert isinstance(result, Rejection)
     assert (result.code, result.job_id) == ("invalid_json", "RJ-rg-000007")
     assert store.intake.submit(raw).code == "invalid_json"
@@ -97,7 +98,7 @@ def test_a_trailing_line_break_makes_a_job_id_or_nik_invalid(
     """Found: the patterns end in `$`, which `re.match` lets match before a final newline:
     `"JOB-1\\n"` was accepted as a job_id (and sent back in events), a NIK with a newline got
     `invalid_field` instead of `invalid_nik`."""
-    result = parse_job(job_bytes(**changes), TODAY)
+    result = parse_job(job_bytes(**changes), TODAY, layout_problems)
     assert isinstance(result, Rejection)
     assert result.code == code
 
@@ -191,7 +192,7 @@ def test_the_control_socket_stops_on_read_only_storage_and_is_replaced_at_the_ne
 def test_a_reload_with_a_capacity_below_its_count_is_refused(running: LocalStation) -> None:
     """Found: `reload cards 10 --capacity 1` was answered ok (remaining 10 of 1) and booked in
     the ledger, while the printer refused it; the printer's count then overrode the ledger."""
-    before = running.station.call(lambda: running.station.status()["consumables"]["cards"])
+    before = running.station.call(lambda: running.station.status().consumables["cards"])
     body = {
         "schema": "ektp.cmd/1",
         "cmd_id": "cap-1",
@@ -199,7 +200,7 @@ def test_a_reload_with_a_capacity_below_its_count_is_refused(running: LocalStati
     }
     reply = command_reply(running, json.dumps(body).encode(), name="reload")
     assert reply["error"]["code"] == "invalid_args"
-    assert running.station.call(lambda: running.station.status()["consumables"]["cards"]) == before
+    assert running.station.call(lambda: running.station.status().consumables["cards"]) == before
 
 
 # -- personal data at rest ---------------------------------------------------------------------
@@ -304,7 +305,7 @@ def test_a_blank_waiting_for_review_is_not_booked_as_a_printer_count_adjustment(
         never_within(0.5, lambda: ledger_adjustments(running), "an adjustment during review")
         running.local.handle("resolve", {"job_id": job["job_id"], "outcome": "printed"})
         status = lambda: running.station.call(running.station.status)  # noqa: E731
-        wait_until(lambda: status()["consumables"]["cards"]["remaining"] == 99, 5, "the count")
+        wait_until(lambda: status().consumables["cards"].remaining == 99, 5, "the count")
         assert ledger_adjustments(running) == []
 
 
@@ -316,7 +317,7 @@ def test_a_reload_booked_before_a_stop_reaches_the_printer_at_the_next_start(
     (adjust -300 "printer count"), and the MQTT command, redelivered, booked the load again.
     The state such a stop leaves is made here directly: the booking, no printer command."""
     with local_station(tmp_path, with_jobs=False) as first:
-        printer_cards = first.station.call(first.station.status)["consumables"]["cards"]
+        printer_cards = first.station.call(first.station.status).consumables["cards"]
     store = Store.open(
         tmp_path / "station.db", "3271-bogor-timur-01", ManualClock(),
         low_thresholds={"cards": 3, "ribbon": 3, "film": 3}, initial_load={},
@@ -330,8 +331,8 @@ def test_a_reload_booked_before_a_stop_reaches_the_printer_at_the_next_start(
         wait_until(lambda: json.loads(state.read_text())["cards"] == 300, 5, "the printer told")
         never_within(0.3, lambda: ledger_adjustments(second), "an adjustment")
         status = second.station.call(second.station.status)
-        assert status["consumables"]["cards"]["remaining"] == 300
-    assert printer_cards["remaining"] != 300
+        assert status.consumables["cards"].remaining == 300
+    assert printer_cards.remaining != 300
 
 
 class Crash(BaseException):
@@ -447,7 +448,7 @@ def test_a_reload_while_a_card_waits_for_review_keeps_the_books_straight(
         wait_until(lambda: json.loads(printer.read_text())[consumable] == count, 5, "the printer")
         never_within(0.5, lambda: [a for a in ledger_adjustments(running) if a[2] !=
                      "old roll taken out"], "an unexplained adjustment")  # fmt: skip
-        assert status()["consumables"][consumable]["remaining"] == count
+        assert status().consumables[consumable].remaining == count
 
 
 @pytest.mark.parametrize("fault", ["ribbon_break", "jam"])

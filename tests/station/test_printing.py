@@ -12,6 +12,7 @@ from contract.errors import CommandError
 from contract.jobspec import JobSpec, parse_job
 from contract.vocabulary import Requester
 from controller.core.commands import StationCommands
+from controller.queue.intake import layout_problems
 from tests.support.jobs import make_job, payload, station_today
 from tests.support.waiting import wait_until
 
@@ -58,7 +59,7 @@ def test_a_card_that_cannot_be_rendered_fails_its_job_with_the_renderers_problem
     make_station,
 ) -> None:
     running = make_station()
-    spec = parse_job(payload(make_job(1)), station_today())
+    spec = parse_job(payload(make_job(1)), station_today(), layout_problems)
     assert isinstance(spec, JobSpec)
     unreadable = dataclasses.replace(spec, photo=b"not a JPEG")  # as no valid job holds
     with running.store.db.transaction() as tx:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from contract.status import Status
 from controller.queue.db import StoreError
 from controller.queue.store import Store
 from tests.support.jobs import make_job, payload
@@ -53,9 +54,9 @@ def test_a_card_outcome_waits_in_memory_until_storage_returns(make_station) -> N
     wait_until(lambda: running.states()["printing"] == 1)  # the start is stored: mid-card
     with read_only(running.store):
         status = wait_until(
-            lambda: (s := running.station.latest_status())["state"] == "error" and s, timeout=10
+            lambda: (s := running.station.latest_status()).state == "error" and s, timeout=10
         )
-        assert "storage_error" in [alert["code"] for alert in status["alerts"]]
+        assert "storage_error" in [alert.code for alert in status.alerts]
         log = running.config.state_dir / "virtual-printer" / "cards.jsonl"
         wait_until(lambda: log.exists() and log.read_text())
         assert len(log.read_text().splitlines()) == 1, "no new card while storage fails"
@@ -85,7 +86,7 @@ def test_no_printer_count_is_adopted_while_a_card_outcome_waits_in_memory(make_s
         return bool(report.status and report.status.consumables["cards"].remaining == 49)
 
     with read_only(running.store):
-        wait_until(lambda: station.latest_status()["state"] == "error", timeout=10)
+        wait_until(lambda: station.latest_status().state == "error", timeout=10)
         wait_until(printer_reports_the_blank_used, timeout=10)
 
         def storage_back_then_a_printer_report() -> None:  # on the loop, before its next tick
@@ -105,18 +106,18 @@ def test_the_status_never_says_error_without_the_storage_alert(make_station) -> 
     # Found as a flaky test: the status took the live state with the last tick's alerts.
     running = make_station()
     station = running.station
-    wait_until(lambda: station.latest_status()["state"] == "ready", timeout=10)
+    wait_until(lambda: station.latest_status().state == "ready", timeout=10)
 
-    def fail_then_look() -> dict:  # on the loop: a write fails, then someone reads the status
+    def fail_then_look() -> Status:  # on the loop: a write fails, then someone reads the status
         station.storage_failed(StoreError("cannot write the station database: disk I/O error"))
         return station.latest_status()
 
     with read_only(running.store):
         before_the_tick = station.call(fail_then_look)
-        after = wait_until(lambda: (s := station.latest_status())["state"] == "error" and s)
-    codes = [alert["code"] for alert in before_the_tick["alerts"]]
-    assert before_the_tick["state"] != "error" or "storage_error" in codes, before_the_tick
-    assert "storage_error" in [alert["code"] for alert in after["alerts"]]
+        after = wait_until(lambda: (s := station.latest_status()).state == "error" and s)
+    codes = [alert.code for alert in before_the_tick.alerts]
+    assert before_the_tick.state != "error" or "storage_error" in codes, before_the_tick
+    assert "storage_error" in [alert.code for alert in after.alerts]
 
 
 def test_messages_left_unacknowledged_raise_an_alert_until_acknowledged_again(
@@ -130,6 +131,6 @@ def test_messages_left_unacknowledged_raise_an_alert_until_acknowledged_again(
 
     station.post(lambda: station.messages_held(True))
     wait_until(lambda: alerts("alert.raised") == ["messages_unacked"])
-    assert "messages_unacked" in [a["code"] for a in station.latest_status()["alerts"]]
+    assert "messages_unacked" in [a.code for a in station.latest_status().alerts]
     station.post(lambda: station.messages_held(False))
     wait_until(lambda: alerts("alert.cleared") == ["messages_unacked"])

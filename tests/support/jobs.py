@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import copy
 import io
-import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
+from contract.jobspec import job_document, job_payload
+from contract.vocabulary import JobReason
 from controller.policy.budget import BudgetLimits
 
 
@@ -75,21 +76,16 @@ def make_job(n: int = 1, **overrides: Any) -> dict[str, Any]:
     """A valid job; `n` varies job_id and NIK so that jobs don't collide."""
     birth = date(1990, 1, 1 + (n % 28))
     sex = "P" if n % 2 else "L"
-    job: dict[str, Any] = {
-        "schema": "ektp.job/1",
-        "job_id": f"JOB-2026-{n:06d}",
-        "reason": "new",
-        "prr": True,
-        "card": {
-            **CONTRACT_CARD_TEXT,
-            "nik": nik_for(birth, sex, serial=n % 10000),
-            "name": "SITI RAHAYU" if sex == "P" else "BUDI SANTOSO",
-            "birth_date": birth.isoformat(),
-            "sex": sex,
-            "photo_jpeg": PHOTO_B64,
-            "signature_png": SIGNATURE_B64,
-        },
+    card = {
+        **CONTRACT_CARD_TEXT,
+        "nik": nik_for(birth, sex, serial=n % 10000),
+        "name": "SITI RAHAYU" if sex == "P" else "BUDI SANTOSO",
+        "birth_date": birth.isoformat(),
+        "sex": sex,
+        "photo_jpeg": PHOTO_B64,
+        "signature_png": SIGNATURE_B64,
     }
+    job = job_document(f"JOB-2026-{n:06d}", JobReason.NEW, card)
     card_overrides = overrides.pop("card", {})
     job = copy.deepcopy(job)
     job.update(overrides)
@@ -98,4 +94,4 @@ def make_job(n: int = 1, **overrides: Any) -> dict[str, Any]:
 
 
 def payload(job: dict[str, Any]) -> bytes:
-    return json.dumps(job).encode()
+    return job_payload(job)

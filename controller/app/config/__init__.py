@@ -12,13 +12,13 @@ every problem at once, one line each naming the file, the key and the problem, e
 
 from __future__ import annotations
 
-import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.topics import STATION_ID
 from contract.vocabulary import LogLevel
 from controller.app.config.errors import ConfigError
 from controller.app.config.reader import INVALID, Reader, Where
@@ -33,8 +33,6 @@ from controller.policy.retention import RetentionSettings
 from logsetup import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS
 
 __all__ = ["Config", "ConfigError", "StationSettings", "load_config", "load_config_for_checks"]
-
-STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 
 
 @dataclass(frozen=True)
