@@ -21,7 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.support.broker import Broker, free_port
+from testkit.broker import Broker, free_port
 
 HOST = "127.0.0.1"  # loopback only
 SESSION_EXPIRY_S = 3600

@@ -26,7 +26,7 @@ from controller.app import assembly
 from controller.app.config import load_config
 from controller.app.logsetup import configure_logging
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload, station_today
+from testkit.jobs import make_job, payload, station_today
 
 ROOT = Path(__file__).resolve().parents[1]
 STATION = "3271-bogor-timur-01"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from controller.app.config import CHECKS, ConfigError, MqttSection, load_config
-from tests.support.cli import run_cli
+from testkit.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{dir}"\n'

@@ -29,7 +29,7 @@ ROOT_TOPIC = f"ektp/v1/{STATION}"
 REPLY_TOPIC = f"{ROOT_TOPIC}/reply/demo"  # a station answers only below its own subtree
 sys.path.insert(0, str(ROOT))
 
-from tests.support.jobs import make_job  # noqa: E402 - sample jobs shared with the tests
+from testkit.jobs import make_job  # noqa: E402 - sample jobs shared with the tests
 
 
 def main() -> int:

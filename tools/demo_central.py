@@ -27,10 +27,10 @@ from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from central.fleet import fleet_rows, table  # noqa: E402
 from central.migrate import GAMMU_SCHEMA, migrate  # noqa: E402
-from tests.reliability.harness import STATION, StationProcess, StationSettings  # noqa: E402
-from tests.support.broker import Broker  # noqa: E402
-from tests.support.central import CentralReplica, GammuSmsd  # noqa: E402
-from tests.support.jobs import make_job, payload  # noqa: E402
+from testkit.broker import Broker  # noqa: E402
+from testkit.central import CentralReplica, GammuSmsd  # noqa: E402
+from testkit.jobs import make_job, payload  # noqa: E402
+from testkit.station_process import STATION, StationProcess, StationSettings  # noqa: E402
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 CITIZENS = [

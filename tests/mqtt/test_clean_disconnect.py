@@ -8,8 +8,8 @@ import pytest
 
 from controller.app.config import MqttSection
 from controller.mqtt.connection import Connection, Will
-from tests.support.broker import Broker
-from tests.support.waiting import wait_until
+from testkit.broker import Broker
+from testkit.waiting import wait_until
 
 
 class Quiet:

@@ -21,7 +21,7 @@ from contract.jobspec import JobSpec, parse_job
 from contract.vocabulary import JobReason, JobState
 from controller.policy.selection import QueuedJob, blanks_scarce, choose_next, expired
 from controller.queue.store import Store
-from tests.support.jobs import make_job, nik_for, payload
+from testkit.jobs import make_job, nik_for, payload
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 ARRIVAL = NOW - timedelta(hours=1)

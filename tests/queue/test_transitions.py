@@ -13,7 +13,7 @@ from contract.vocabulary import ActionSource
 from controller.queue.audit import Actor
 from controller.queue.jobs import ENDED, TRANSITIONS, IllegalTransition, ReasonRequired
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 JOB = "JOB-2026-000001"
 COUNTER = 500

@@ -9,8 +9,8 @@ import pytest
 
 from contract.errors import CommandError
 from controller.core.commands import StationCommands
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 
 
 def printed_log(state_dir: Path) -> list[dict]:
