@@ -42,12 +42,12 @@ reliability-long: $(BIN)/.installed
 	PRINTSTATION_RELIABILITY=long $(BIN)/pytest -m reliability tests/reliability
 
 demo: $(BIN)/.installed
-	$(BIN)/python tools/demo.py
+	$(BIN)/python -m tools.demo
 
 # The central office: the station's cards become SMS through gammu-smsd's dummy phone (needs
 # PostgreSQL on 127.0.0.1:5432 with trust auth, and gammu-smsd).
 demo-central: $(BIN)/.installed
-	$(BIN)/python tools/demo_central.py
+	$(BIN)/python -m tools.demo_central
 
 # The central office at national scale (docs/benchmarks.md); BENCH_ARGS=--quick for a short run.
 bench-central: $(BIN)/.installed

@@ -1,6 +1,6 @@
 """A real mosquitto for the benchmarks, and the raw paho clients measured beside the station.
 
-The broker is the tests' `Broker` (tests/support/broker.py: a free port on 127.0.0.1, waits
+The broker is the test kit's `Broker` (testkit.broker: a free port on 127.0.0.1, waits
 until it listens) with a benchmark configuration: the production broker's limits
 (config/mosquitto: `max_inflight_messages` left at mosquitto's default of 20), no TLS, no
 persistence file (a broker saving after every change would be the bottleneck), and queues

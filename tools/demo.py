@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,35 +21,29 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from testkit.broker import MOSQUITTO, Broker
+from testkit.jobs import make_job
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "demo-out"
 STATION = "3271-bogor-timur-01"
 ROOT_TOPIC = f"ektp/v1/{STATION}"
 REPLY_TOPIC = f"{ROOT_TOPIC}/reply/demo"  # a station answers only below its own subtree
-sys.path.insert(0, str(ROOT))
-
-from testkit.jobs import make_job  # noqa: E402 - sample jobs shared with the tests
 
 
 def main() -> int:
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(mosquitto).exists():
+    if not Path(MOSQUITTO).exists():
         print("mosquitto is not installed: sudo apt-get install mosquitto", file=sys.stderr)
         return 1
     if OUT.exists():
         shutil.rmtree(OUT)
     (OUT / "state").mkdir(parents=True)
-    port = free_port()
-    (OUT / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    broker = Broker.plain(OUT / "broker")
+    port = broker.port
     (OUT / "station.toml").write_text(station_config(port))
-    broker = subprocess.Popen(
-        [mosquitto, "-c", str(OUT / "mosquitto.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    broker.start()
     station = None
     try:
-        wait_for_port(port)
         watcher = Watcher(port)
         station = subprocess.Popen(
             [sys.executable, "-m", "controller", "run", "--config", str(OUT / "station.toml")],
@@ -75,8 +68,7 @@ def main() -> int:
         if station is not None:
             station.send_signal(signal.SIGTERM)
             station.wait(60)
-        broker.send_signal(signal.SIGTERM)
-        broker.wait(10)
+        broker.terminate()
     cards = sorted((OUT / "state" / "virtual-printer" / "cards").glob("*-front.png"))
     say(f"done: {len(cards)} cards printed, pictures in demo-out/state/virtual-printer/cards/")
     return 0 if len(cards) == 4 else 1
@@ -168,22 +160,6 @@ class Watcher:
 
 def say(text: str) -> None:
     print(f"{time.strftime('%H:%M:%S')}  {text}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit("demo: mosquitto did not start")
 
 
 if __name__ == "__main__":
