@@ -8,10 +8,16 @@ BIN    := $(VENV)/bin
 
 .PHONY: test test-rig test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
 
-$(BIN)/.installed: pyproject.toml
+# The tree's four distributions (the contract, the station, the central office, the test kit),
+# editable, in one pip command: the contract comes from ./contract, never from an index.
+DISTRIBUTIONS := pyproject.toml contract/pyproject.toml central/pyproject.toml \
+	tests/support/pyproject.toml
+
+$(BIN)/.installed: VERSION $(DISTRIBUTIONS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,central]'
+	$(BIN)/python -m pip install --quiet -e ./contract -e '.[test,bench]' -e ./central \
+		-e ./tests/support
 	touch $@
 
 lint: $(BIN)/.installed
@@ -36,12 +42,12 @@ reliability-long: $(BIN)/.installed
 	PRINTSTATION_RELIABILITY=long $(BIN)/pytest -m reliability tests/reliability
 
 demo: $(BIN)/.installed
-	$(BIN)/python tools/demo.py
+	$(BIN)/python -m tools.demo
 
 # The central office: the station's cards become SMS through gammu-smsd's dummy phone (needs
 # PostgreSQL on 127.0.0.1:5432 with trust auth, and gammu-smsd).
 demo-central: $(BIN)/.installed
-	$(BIN)/python tools/demo_central.py
+	$(BIN)/python -m tools.demo_central
 
 # The central office at national scale (docs/benchmarks.md); BENCH_ARGS=--quick for a short run.
 bench-central: $(BIN)/.installed

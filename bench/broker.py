@@ -1,6 +1,6 @@
 """A real mosquitto for the benchmarks, and the raw paho clients measured beside the station.
 
-The broker is the tests' `Broker` (tests/support/broker.py: a free port on 127.0.0.1, waits
+The broker is the test kit's `Broker` (testkit.broker: a free port on 127.0.0.1, waits
 until it listens) with a benchmark configuration: the production broker's limits
 (config/mosquitto: `max_inflight_messages` left at mosquitto's default of 20), no TLS, no
 persistence file (a broker saving after every change would be the bottleneck), and queues
@@ -21,7 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.support.broker import Broker, free_port
+from testkit.broker import Broker, free_port
 
 HOST = "127.0.0.1"  # loopback only
 SESSION_EXPIRY_S = 3600

@@ -11,15 +11,13 @@ Baselines, on the same bytes: straight into the virtual backend's `bulk_write` (
 transfer, the target's baseline), through pyusb without the driver, and `driver.print_card`
 alone. Target: a median under 50 ms per card.
 
-    .venv/bin/python -m bench.card [--cards 100]
+    .venv/bin/python -m bench.run --only card
 """
 
 from __future__ import annotations
 
-import argparse
 import array
 import random
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -28,8 +26,6 @@ from pathlib import Path
 import usb.core
 
 from bench.common import (
-    Context,
-    Measure,
     job_payloads,
     median,
     open_store,
@@ -37,6 +33,7 @@ from bench.common import (
     station_logging,
     timed_ms,
 )
+from bench.measure import Context, Measure
 from contract.clock import SystemClock
 from controller.core.printer_worker import CardAttempt, PrinterWorker
 from controller.devices.evolis import EvolisDriver, EvolisSettings
@@ -251,17 +248,3 @@ def run(ctx: Context) -> list[Measure]:
             "raw transfer to the backend",
         ),
     ]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for measure in run(Context(Path(tmp), quick=args.quick)):
-            print(measure.as_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

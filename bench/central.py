@@ -1,34 +1,25 @@
 """The central office at national scale: a two-day backlog from a simulated fleet, drained by
 1, 2 and 4 replicas of `printstation-central run`, beside a bare subscriber that only counts.
 
-    .venv/bin/python -m bench.central [--quick] [--json PATH]
+    .venv/bin/python -m bench.central [--quick] [--only backlog,live] [--json PATH]
 
-Per phase: a fresh PostgreSQL database (migrated, Gammu's schema included, the office's
-`citizen_jobs` filled for every card), persistent sessions left on the shared subscription, the
-whole backlog published into mosquitto (interleaved across stations, 2 % repeats, 0.1 % held
-back and published last: gaps), then the replicas started; the rate is messages delivered over
-start → the last unique event committed with every SMS in Gammu's outbox. Then, with two
-replicas running, cards published live at a steady rate: the delay from `card.printed`'s `time`
-to its `sms_log.queued_at` (the same transaction as the outbox row; one clock, this machine).
+`backlog`, per phase: a fresh PostgreSQL database (migrated, Gammu's schema included, the
+office's `citizen_jobs` filled for every card), persistent sessions left on the shared
+subscription, the whole backlog published into mosquitto (interleaved across stations, 2 %
+repeats, 0.1 % held back and published last: gaps), then the replicas started; the rate is
+messages delivered over start → the last unique event committed with every SMS in Gammu's
+outbox. `live`: with two replicas running, cards published at a steady rate; the delay from
+`card.printed`'s `time` to its `sms_log.queued_at` (the same transaction as the outbox row; one
+clock, this machine).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
 from paho.mqtt.packettypes import PacketTypes
@@ -36,11 +27,15 @@ from paho.mqtt.properties import Properties
 
 from bench.broker import client, close, connect, make_session, running_broker
 from bench.fleet import Fleet, publish
+from bench.measure import Context, Measure
+from bench.runner import RESULTS, Suite, main
 from central.consumer import MqttSettings
 from central.migrate import GAMMU_SCHEMA, migrate
 from contract.topics import event_filter, shared
+from testkit.central import CentralReplica
 
-ROOT = Path(__file__).resolve().parents[1]
+REPLICAS = (1, 2, 4)  # replicas draining the backlog, one phase each
+LIVE_CARDS_PER_S = 200.0
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
@@ -99,24 +94,20 @@ def raw_drain(port: int, expected: int) -> float:
     return elapsed
 
 
-def replicas(dsn: str, port: int, n: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "central", "--database", dsn, "run", "--mqtt-port", str(port),
-             "--replica", f"central-{i}", "--max-batch", "1000"],
-            cwd=ROOT, env=env, stdout=(workdir / f"central-{n}-{i}.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+def replicas(dsn: str, port: int, n: int, workdir: Path) -> list[CentralReplica]:
+    """`n` replicas started, each taking up to 1,000 messages per transaction."""
+    started = [
+        CentralReplica(workdir / f"central-{n}", dsn, port, f"central-{i}", "--max-batch", "1000")
         for i in range(n)
-    ]  # fmt: skip
+    ]
+    for replica in started:
+        replica.start()
+    return started
 
 
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(30)
+def stop(running: list[CentralReplica]) -> None:
+    for replica in running:
+        replica.stop()
 
 
 def wait_drained(dsn: str, unique: int, printed: int, timeout_s: float = 1200) -> None:
@@ -204,55 +195,78 @@ def live_phase(port: int, stations: int, cards: int, per_second: float, workdir:
     return {"cards": cards, "per_second": per_second, "median_s": median, "p99_s": p99}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="72,000 events, 720 stations")
-    parser.add_argument("--replicas", default="1,2,4")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    events, stations = (72_000, 720) if args.quick else (720_000, 7_200)
-    results: dict = {"machine": machine(), "events": events, "stations": stations, "phases": []}
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-central-") as tmp,
-        running_broker(Path(tmp) / "broker") as broker,
-    ):
-        backlog = Fleet(stations).backlog(events)
-        everything = backlog.messages + backlog.held_back
-        make_session(broker.port, "raw-1", shared("raw", event_filter(MqttSettings().root)))
-        publish(broker.port, everything)
-        raw_s = raw_drain(broker.port, len(everything))
-        clear_sessions(broker.port, ["raw-1"])
-        results["raw"] = {
-            "messages": len(everything),
-            "seconds": raw_s,
-            "rate": len(everything) / raw_s,
-        }
-        print(f"raw subscriber: {results['raw']['rate']:,.0f} messages/s", flush=True)
-        for n in (int(x) for x in args.replicas.split(",")):
-            phase = backlog_phase(broker.port, n, stations, events, Path(tmp))
-            results["phases"].append(phase)
-            print(
-                f"{n} replica(s): {phase['rate']:,.0f} messages/s, {phase['seconds']:.1f} s",
-                flush=True,
-            )
-        results["live"] = live_phase(
-            broker.port, stations, 1000 if args.quick else 5000, 200.0, Path(tmp)
+def scale(ctx: Context) -> tuple[int, int]:
+    """Events and stations: two days of the whole country, or a tenth with --quick."""
+    return (72_000, 720) if ctx.quick else (720_000, 7_200)
+
+
+def raw_phase(port: int, stations: int, events: int) -> dict:
+    """The baseline: the same backlog drained by a bare subscriber of a share group."""
+    backlog = Fleet(stations).backlog(events)
+    everything = backlog.messages + backlog.held_back
+    make_session(port, "raw-1", shared("raw", event_filter(MqttSettings().root)))
+    publish(port, everything)
+    seconds = raw_drain(port, len(everything))
+    clear_sessions(port, ["raw-1"])
+    return {"messages": len(everything), "seconds": seconds, "rate": len(everything) / seconds}
+
+
+def backlog(ctx: Context) -> list[Measure]:
+    events, stations = scale(ctx)
+    workdir = ctx.dir("backlog")
+    with running_broker(workdir / "broker") as broker:
+        raw = raw_phase(broker.port, stations, events)
+        phases = [backlog_phase(broker.port, n, stations, events, workdir) for n in REPLICAS]
+    fleet = {"events": events, "stations": stations}
+    measures = [
+        Measure(
+            "central_raw",
+            "backlog, bare subscriber",
+            raw["rate"],
+            "msg/s",
+            details={**fleet, **raw},
         )
-        live = results["live"]
-        print(f"live: median {live['median_s'] * 1e3:.1f} ms, p99 {live['p99_s'] * 1e3:.1f} ms")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    return 0
+    ]
+    for phase in phases:
+        n = phase["replicas"]
+        measures.append(
+            Measure(
+                f"central_backlog_{n}",
+                f"backlog, {n} replica{'s' if n > 1 else ''}",
+                phase["rate"],
+                "msg/s",
+                baseline=raw["rate"],
+                baseline_name="bare QoS 1 subscriber",
+                details={**fleet, **phase},
+            )
+        )
+    return measures
 
 
-def machine() -> dict:
-    return {
-        "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
+def live(ctx: Context) -> list[Measure]:
+    _, stations = scale(ctx)
+    cards = 1000 if ctx.quick else 5000
+    workdir = ctx.dir("live")
+    with running_broker(workdir / "broker") as broker:
+        result = live_phase(broker.port, stations, cards, LIVE_CARDS_PER_S, workdir)
+    name = "delay card.printed → outbox"
+    return [
+        Measure(
+            "central_delay_median",
+            f"{name}, median",
+            result["median_s"] * 1e3,
+            "ms",
+            details=result,
+        ),
+        Measure("central_delay_p99", f"{name}, p99", result["p99_s"] * 1e3, "ms"),
+    ]
 
+
+CENTRAL = Suite(
+    benchmarks={"backlog": backlog, "live": live},
+    libraries=("paho-mqtt", "psycopg", "structlog", "tenacity", "prometheus_client"),
+    results=RESULTS / "central.json",
+)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main(CENTRAL, __doc__))

@@ -1,9 +1,7 @@
-"""What the benchmarks share: results, timing, logging, a station store and realistic jobs.
+"""What the station's benchmarks share: timing, logging, a station store and realistic jobs.
 
-Every benchmark returns `Measure`s: a value beside the raw baseline measured in the same run,
-the target it is held to, and whether it was met. Jobs come from the tests' job maker
-(tests/support/jobs.py) with names, places and dates varied per job, so that nothing the
-intake measures or decodes is the same message over and over.
+Jobs come from the test kit's job maker (testkit.jobs) with names, places and dates varied per
+job, so that nothing the intake measures or decodes is the same message over and over.
 """
 
 from __future__ import annotations
@@ -16,9 +14,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from contract.clock import Clock
 from contract.jobspec import JobSpec, parse_job
@@ -28,49 +24,11 @@ from controller.app.config import load_config
 from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from logsetup import configure_logging
-from tests.support.jobs import make_job, payload, station_today
+from testkit.jobs import make_job, payload, station_today
 
-ROOT = Path(__file__).resolve().parents[1]
 STATION = "3271-bogor-timur-01"
 LOW = {Consumable.CARDS: 10, Consumable.RIBBON: 10, Consumable.FILM: 20}
 TODAY = station_today()  # the date the station under test judges jobs by
-
-
-@dataclass
-class Measure:
-    """One line of the table: a measured value, its raw baseline, the target and the verdict."""
-
-    key: str
-    name: str
-    value: float
-    unit: str
-    baseline: float | None = None
-    baseline_name: str = ""
-    target: str = ""
-    met: bool | None = None  # None: shown for context, no target
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ratio(self) -> float | None:
-        if self.baseline is None or self.baseline == 0:
-            return None
-        return self.value / self.baseline
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": self.ratio}
-
-
-@dataclass(frozen=True)
-class Context:
-    """How a benchmark runs: shortened (`quick`) or not, and where it may write."""
-
-    workdir: Path
-    quick: bool = False
-
-    def dir(self, name: str) -> Path:
-        path = self.workdir / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
 
 def percentile(samples: list[float], p: float) -> float:

@@ -20,15 +20,14 @@ and the head model alone (budgets lifted). Target: at least 98 % of the optimum 
 
 from __future__ import annotations
 
-import argparse
 import math
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import Context, Measure, job_payloads, open_store, station_logging
+from bench.common import job_payloads, open_store, station_logging
+from bench.measure import Context, Measure
 from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.duty import DutySettings
@@ -166,17 +165,3 @@ def run(ctx: Context) -> list[Measure]:
         )
     )
     return measures
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for measure in run(Context(Path(tmp), quick=args.quick)):
-            print(measure.as_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,19 +15,18 @@ Targets: under 45 MB resident, under 0.5 % of one CPU idle, READY within 1.5 s.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.broker import running_broker
-from bench.common import ROOT, STATION, Context, Measure
+from bench.common import STATION
+from bench.measure import Context, Measure
 
 TARGET_RSS_MB = 45.0
 TARGET_CPU_PERCENT = 0.5
@@ -114,11 +113,10 @@ def start(name: str, argv: list[str], workdir: Path) -> Watched:
         "NOTIFY_SOCKET": str(notify_path),
         "WATCHDOG_USEC": str(WATCHDOG_USEC),
         "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": str(ROOT),
     }
     log = (workdir / f"{name}.log").open("wb")
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
     return Watched(name, process, notify, started)
 
 
@@ -210,17 +208,3 @@ def run(ctx: Context) -> list[Measure]:
             window,
         ),
     ]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for measure in run(Context(Path(tmp), quick=args.quick)):
-            print(measure.as_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -19,8 +19,6 @@ Targets: at least 1,000 jobs/s, at least half the raw subscriber, ahead of persi
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,14 +30,13 @@ from persistqueue import SQLiteAckQueue
 from bench.broker import client, close, connect, make_session, publish_all, running_broker
 from bench.common import (
     STATION,
-    Context,
-    Measure,
     check_valid,
     job_payloads,
     median,
     open_store,
     station_logging,
 )
+from bench.measure import Context, Measure
 from contract.clock import SystemClock
 from contract.status import Status
 from contract.topics import DEFAULT_ROOT, Topics
@@ -207,17 +204,3 @@ def run(ctx: Context) -> list[Measure]:
             {"put_only_jobs_per_s": peer["put_rate"]},
         ),
     ]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for measure in run(Context(Path(tmp), quick=args.quick)):
-            print(measure.as_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,8 +15,6 @@ Target: the station at least 0.8 of the raw publisher's rate.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.broker import client, close, connect, running_broker
-from bench.common import STATION, Context, Measure, median, open_store, station_logging
+from bench.common import STATION, median, open_store, station_logging
+from bench.measure import Context, Measure
 from contract.clock import SystemClock
 from contract.events import CardPrinted
 from contract.status import Status
@@ -139,17 +138,3 @@ def run(ctx: Context) -> list[Measure]:
             },
         )
     ]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for measure in run(Context(Path(tmp), quick=args.quick)):
-            print(measure.as_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -18,23 +18,20 @@ Target: the median at 1 million no more than twice the median at 1 thousand.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    Context,
-    Measure,
     median,
     open_store,
     percentile,
     station_logging,
     timed_ms,
 )
+from bench.measure import Context, Measure
 from contract.clock import SystemClock
 from contract.vocabulary import JobReason, JobState, Requester
 from controller.core.scheduler import PrinterView, Scheduler
@@ -190,17 +187,3 @@ def run(ctx: Context) -> list[Measure]:
         )
     )
     return measures
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for result in run(Context(Path(tmp), quick=args.quick)):
-            print(result.as_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,3 +1,5 @@
 """printstation: the controller of an e-KTP card printing kiosk."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("printstation")  # the installed distribution's: VERSION at the root

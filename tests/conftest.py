@@ -7,7 +7,7 @@ import pytest
 
 from contract.clock import ManualClock
 from controller.queue.store import Store
-from tests.support.broker import Broker
+from testkit.broker import Broker
 
 LOW = {"cards": 10, "ribbon": 10, "film": 20}
 LOADED = {"cards": 100, "ribbon": 200, "film": 400}

@@ -12,7 +12,7 @@ import pytest
 from controller.app.config import ConfigError, load_config
 from controller.field_checks import CHECKS
 from controller.mqtt.settings import MqttSettings
-from tests.support.cli import run_cli
+from testkit.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{dir}"\n'

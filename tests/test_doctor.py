@@ -12,8 +12,8 @@ from contract.clock import ManualClock
 from controller.app.doctor import run_doctor
 from firmware.net_server import serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
+from testkit.broker import Broker, free_port
 from tests.mqtt.pki import make_pki
-from tests.support.broker import Broker, free_port
 
 TOML = """[station]
 id = "3271-bogor-timur-01"

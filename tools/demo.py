@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,54 +21,37 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from contract.commands import CommandReply, command_document, command_payload, parse_reply
+from contract.events import Event, parse_event
+from contract.jobspec import job_payload
+from contract.status import Status, parse_status
+from contract.topics import DEFAULT_ROOT, Channel, Topics, parse_topic
+from contract.vocabulary import CommandName, Consumable, EventType, JobReason, StationState
+from firmware.virtual_printer import pictures_directory
+from testkit.broker import MOSQUITTO, Broker
+from testkit.jobs import make_job  # sample jobs shared with the tests
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "demo-out"
 STATION = "3271-bogor-timur-01"
-sys.path.insert(0, str(ROOT))
-
-from contract.commands import (  # noqa: E402
-    CommandReply,
-    command_document,
-    command_payload,
-    parse_reply,
-)
-from contract.events import Event, parse_event  # noqa: E402
-from contract.jobspec import job_payload  # noqa: E402
-from contract.status import Status, parse_status  # noqa: E402
-from contract.topics import DEFAULT_ROOT, Channel, Topics, parse_topic  # noqa: E402
-from contract.vocabulary import (  # noqa: E402
-    CommandName,
-    Consumable,
-    EventType,
-    JobReason,
-    StationState,
-)
-from firmware.virtual_printer import pictures_directory  # noqa: E402
-from tests.support.jobs import make_job  # noqa: E402 - sample jobs shared with the tests
 
 TOPICS = Topics(DEFAULT_ROOT, STATION)
 REPLY_TOPIC = f"{TOPICS.reply}/demo"  # a station answers only below its own subtree
 
 
 def main() -> int:
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(mosquitto).exists():
+    if not Path(MOSQUITTO).exists():
         print("mosquitto is not installed: sudo apt-get install mosquitto", file=sys.stderr)
         return 1
     if OUT.exists():
         shutil.rmtree(OUT)
     (OUT / "state").mkdir(parents=True)
-    port = free_port()
-    (OUT / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    broker = Broker.plain(OUT / "broker")
+    port = broker.port
     (OUT / "station.toml").write_text(station_config(port))
-    broker = subprocess.Popen(
-        [mosquitto, "-c", str(OUT / "mosquitto.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    broker.start()
     station = None
     try:
-        wait_for_port(port)
         watcher = Watcher(port)
         station = subprocess.Popen(
             [sys.executable, "-m", "controller", "run", "--config", str(OUT / "station.toml")],
@@ -97,8 +79,7 @@ def main() -> int:
         if station is not None:
             station.send_signal(signal.SIGTERM)
             station.wait(60)
-        broker.send_signal(signal.SIGTERM)
-        broker.wait(10)
+        broker.terminate()
     cards = sorted(pictures_directory(OUT / "state").glob("*-front.png"))
     say(f"done: {len(cards)} cards printed, pictures in demo-out/state/virtual-printer/cards/")
     return 0 if len(cards) == 4 else 1
@@ -188,22 +169,6 @@ class Watcher:
 
 def say(text: str) -> None:
     print(f"{time.strftime('%H:%M:%S')}  {text}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit("demo: mosquitto did not start")
 
 
 if __name__ == "__main__":

@@ -17,22 +17,20 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
+
+from central.fleet import fleet_rows, table
+from central.migrate import GAMMU_SCHEMA, migrate
+from contract.topics import DEFAULT_ROOT, Topics
+from testkit.broker import Broker
+from testkit.central import CentralReplica, GammuSmsd
+from testkit.jobs import make_job, payload
+from testkit.station_process import STATION, StationProcess, StationSettings
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "demo-out" / "central"
-sys.path.insert(0, str(ROOT))
-
-import paho.mqtt.client as mqtt  # noqa: E402
-import psycopg  # noqa: E402
-from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
-
-from central.fleet import fleet_rows, table  # noqa: E402
-from central.migrate import GAMMU_SCHEMA, migrate  # noqa: E402
-from contract.topics import DEFAULT_ROOT, Topics  # noqa: E402
-from tests.reliability.harness import STATION, StationProcess, StationSettings  # noqa: E402
-from tests.support.broker import Broker  # noqa: E402
-from tests.support.central import CentralReplica, GammuSmsd  # noqa: E402
-from tests.support.jobs import make_job, payload  # noqa: E402
-
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 CITIZENS = [
     ("+6281211110001", "Kecamatan Bogor Timur", "Senin 08.00-10.00"),

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from central.migrate import GAMMU_SCHEMA, migrate
-from tests.support.central import GAMMU_SMSD, GammuSmsd
-from tests.support.waiting import wait_until
+from testkit.central import GAMMU_SMSD, GammuSmsd
+from testkit.waiting import wait_until
 
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 

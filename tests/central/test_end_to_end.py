@@ -22,12 +22,12 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central.consumer import MqttSettings
+from testkit.broker import Broker
+from testkit.central import CentralReplica
+from testkit.jobs import make_job, payload
+from testkit.station_process import STATION, StationProcess, StationSettings
+from testkit.waiting import wait_until
 from tests.central.conftest import add_citizen, sentitems, wait_sent
-from tests.reliability.harness import STATION, StationProcess, StationSettings
-from tests.support.broker import Broker
-from tests.support.central import CentralReplica
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 JOBS = 10

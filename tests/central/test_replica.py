@@ -11,11 +11,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central.consumer import MqttSettings
+from testkit.broker import Broker
+from testkit.central import CentralReplica
+from testkit.waiting import wait_until
 from tests.central.conftest import add_citizen
 from tests.central.test_store import STATION, event
-from tests.support.broker import Broker
-from tests.support.central import CentralReplica
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from controller.local.client import DaemonNotRunning, request
-from tests.support.broker import free_port
-from tests.support.waiting import wait_until
+from testkit.broker import free_port
+from testkit.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGING = "tests.daemon.hanging_daemon"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from testkit.broker import Broker
+from testkit.cli import run_cli
+from testkit.waiting import wait_until
 from tests.daemon.conftest import ROOT
 from tests.daemon.test_daemon import submit
-from tests.support.broker import Broker
-from tests.support.cli import run_cli
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # the daemon as a child process
 
@@ -100,7 +100,7 @@ def test_status_and_jobs_are_tables_in_local_time_and_json_on_request(start_daem
 
 
 def test_submit_exits_non_zero_for_a_rejected_job(start_daemon, tmp_path) -> None:
-    from tests.support.jobs import make_job, payload
+    from testkit.jobs import make_job, payload
 
     daemon = start_daemon()
     daemon.wait_ready()

@@ -12,9 +12,9 @@ import pytest
 
 from contract.clock import ManualClock
 from controller.queue.store import Store
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 from tests.daemon.hanging_daemon import HANG
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # the daemon as a child process: ~2-7 s a test
 

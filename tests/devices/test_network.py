@@ -18,8 +18,8 @@ from controller.devices.printer import Fault, Identity, Level, Printed, PrinterU
 from evolis_wire.frames import decode_reply
 from firmware.net_server import PrinterServer, serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
-from tests.support.broker import free_port
-from tests.support.waiting import wait_until
+from testkit.broker import free_port
+from testkit.waiting import wait_until
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from tests.support.waiting import wait_until
+from testkit.waiting import wait_until
 
 
 @dataclass(frozen=True)

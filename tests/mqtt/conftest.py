@@ -10,9 +10,9 @@ from contract.clock import ManualClock
 from controller.mqtt.settings import MqttSettings
 from controller.mqtt.timing import LinkTiming
 from controller.queue.store import Store
+from testkit.broker import Broker
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ROOT, LinkedStation, linked_station
-from tests.support.broker import Broker
 
 
 @pytest.fixture

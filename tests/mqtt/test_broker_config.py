@@ -14,12 +14,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contract.topics import Topics
+from testkit.broker import Broker, adapt_config, free_port, write_password_file
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki
-from tests.support.broker import Broker, adapt_config, free_port, write_password_file
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"
 OTHER = "3271-bogor-barat-02"

@@ -8,8 +8,8 @@ import pytest
 
 from controller.mqtt.connection import Connection, Will
 from controller.mqtt.settings import MqttSettings
-from tests.support.broker import Broker
-from tests.support.waiting import wait_until
+from testkit.broker import Broker
+from testkit.waiting import wait_until
 
 
 class Quiet:

@@ -10,10 +10,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from controller.queue.store import Store
+from testkit.broker import Broker
+from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ST, LinkedStation, mqtt_settings
-from tests.support.broker import Broker
-from tests.support.waiting import wait_until
 
 
 def request(cmd_id: str, **args: Any) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from contract.events import AlertRaised
 from contract.vocabulary import Severity
 from controller.queue.outbox import emit
 from controller.queue.store import Store
+from testkit.broker import Broker
+from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ROOT, ST, STATION, LinkedStation, mqtt_settings
-from tests.support.broker import Broker
-from tests.support.waiting import wait_until
 
 
 def write_events(store: Store, clock: ManualClock, count: int) -> None:

@@ -19,8 +19,8 @@ from controller.mqtt.inbound import Inbound
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.intake import IntakeResult
 from controller.queue.store import Store
+from testkit.jobs import make_job, payload
 from tests.mqtt.kit import ROOT, STATION, RecordingHandler
-from tests.support.jobs import make_job, payload
 
 TOPICS = Topics(ROOT, STATION)
 

@@ -8,12 +8,12 @@ import pytest
 
 from controller.queue.db import StoreError
 from controller.queue.store import Store
+from testkit.broker import Broker
+from testkit.jobs import make_job, payload
+from testkit.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
+from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ST, LinkedStation, mqtt_settings
-from tests.support.broker import Broker
-from tests.support.jobs import make_job, payload
-from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
-from tests.support.waiting import wait_until
 
 
 def accepted(job_id: str) -> Callable[[dict], bool]:

@@ -18,10 +18,10 @@ import pytest
 from controller.mqtt.retained import SESSION_KEY
 from controller.queue.db import get_meta
 from controller.queue.store import Store
+from testkit.broker import Broker
+from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import FAST, ST, STATION, LinkedStation, mqtt_settings
-from tests.support.broker import Broker
-from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from contract.clock import rfc3339
 from contract.vocabulary import Requester
 from controller.queue.intake import REJECTION_MEMORY
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 
 def events(store: Store) -> list[tuple[str, str | None, dict]]:

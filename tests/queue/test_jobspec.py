@@ -12,9 +12,9 @@ from PIL import Image
 from contract import jobspec
 from contract.jobspec import JobSpec, Rejection, mask_nik, parse_job
 from controller.queue.intake import layout_problems
+from testkit.jobs import make_job, nik_for, payload
+from testkit.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 from tests.render.samples import encode
-from tests.support.jobs import make_job, nik_for, payload
-from tests.support.poison import RANGE_END_TIMES, TRUNCATED_PICTURES, bomb_jpeg, bomb_png
 
 TODAY = date(2026, 11, 22)
 

@@ -19,7 +19,7 @@ import pytest
 
 from contract.clock import ManualClock
 from controller.queue.store import Store
-from tests.support.intake_child import STATION
+from testkit.intake_child import STATION
 
 pytestmark = pytest.mark.slow  # 110 SIGKILLed child processes: ~16-20 s
 
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_child(db: Path, start: int, count: int = 100_000) -> subprocess.Popen[bytes]:
     """The intake child at job `start`, once it has said it is ready."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.intake_child", str(db), str(start), str(count)],
+        [sys.executable, "-m", "testkit.intake_child", str(db), str(start), str(count)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

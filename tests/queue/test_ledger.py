@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 
 def balances(store: Store):

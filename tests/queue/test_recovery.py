@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from controller.queue.recovery import recover_interrupted
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 JOB = "JOB-2026-000001"
 

@@ -22,7 +22,7 @@ from contract.vocabulary import JobReason, JobState
 from controller.policy.selection import QueuedJob, blanks_scarce, choose_next, expired
 from controller.queue.intake import layout_problems
 from controller.queue.store import Store
-from tests.support.jobs import make_job, nik_for, payload
+from testkit.jobs import make_job, nik_for, payload
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 ARRIVAL = NOW - timedelta(hours=1)

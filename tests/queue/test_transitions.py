@@ -14,7 +14,7 @@ from controller.queue.audit import Actor
 from controller.queue.jobs import ReasonRequired
 from controller.queue.store import Store
 from controller.queue.transitions import ENDED, TRANSITIONS, IllegalTransition
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 JOB = "JOB-2026-000001"
 COUNTER = 500

@@ -23,11 +23,11 @@ from controller.queue.outbox import OutboxEvent
 from controller.queue.store import Store
 from controller.queue.transitions import ENDED
 from controller.render import encode_panels, render_card
+from testkit.jobs import station_today
+from testkit.station_process import STATION, TOPIC_BASE, CardLine, StationSettings
 from tests.reliability.broker_log import unconfirmed_at_kills
-from tests.reliability.harness import STATION, TOPIC_BASE, CardLine, StationSettings
 from tests.reliability.peers import Message
 from tests.reliability.people import Person
-from tests.support.jobs import station_today
 
 TERMINAL = {
     "card.printed": "printed",

@@ -21,8 +21,8 @@ from controller.local.authority import Authority, Peer
 from controller.local.server import _answer
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
+from testkit.jobs import station_today
 from tests.reliability.people import encode, valid_job
-from tests.support.jobs import station_today
 
 TOML = """
 [station]

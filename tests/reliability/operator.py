@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.reliability.harness import NotAnswering, StationProcess
+from testkit.station_process import NotAnswering, StationProcess
 from tests.reliability.peers import CentralOffice, Recorder
 
 RELOAD = {"cards": 300, "ribbon": 1000, "film": 1000}

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from contract.jobspec import CARD_FIELDS, MAX_MESSAGE_BYTES, TEXT_FIELDS
 from controller.render import FIELD_MAX_CHARS
+from testkit.jobs import station_today
+from testkit.poison import RANGE_END_TIMES, bomb_jpeg, bomb_png, cut
 from tests.reliability.people import valid_job
-from tests.support.jobs import station_today
-from tests.support.poison import RANGE_END_TIMES, bomb_jpeg, bomb_png, cut
 
 T = TypeVar("T")
 GOOD_ID = string.ascii_letters + string.digits + "._:-"

@@ -22,8 +22,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.reliability.harness import TOPIC_BASE
-from tests.support.waiting import wait_until
+from testkit.station_process import TOPIC_BASE
+from testkit.waiting import wait_until
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from tests.support.jobs import nik_for
+from testkit.jobs import nik_for
 
 FIRST = ("SITI", "BUDI", "DEWI", "AGUS", "RINA", "JOKO", "SRI", "ADI", "WATI", "HENDRA")
 LAST = ("RAHAYU", "SANTOSO", "LESTARI", "WIBOWO", "PUSPITA", "HIDAYAT", "KURNIA", "SETIAWAN")

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
+from testkit.broker import Broker
+from testkit.jobs import station_today
+from testkit.station_process import TOPIC_BASE, StationProcess, StationSettings
+from testkit.waiting import wait_until
 from tests.reliability import checks
-from tests.reliability.harness import TOPIC_BASE, StationProcess, StationSettings
 from tests.reliability.peers import CentralOffice, Recorder
 from tests.reliability.people import encode, person_of, valid_job
-from tests.support.broker import Broker
-from tests.support.jobs import station_today
-from tests.support.waiting import wait_until
 
 STORE_REFUSED = "store failed; message(s) not acknowledged"  # the MQTT intake's log line
 

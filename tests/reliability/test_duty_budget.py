@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from contract.clock import parse_rfc3339
+from testkit.broker import Broker
+from testkit.jobs import station_today
+from testkit.station_process import StationProcess, StationSettings
+from testkit.waiting import wait_until
 from tests.reliability.conftest import Report
-from tests.reliability.harness import StationProcess, StationSettings
 from tests.reliability.operator import Operator
 from tests.reliability.peers import CentralOffice, Recorder
 from tests.reliability.people import encode, valid_job
 from tests.reliability.scale import Scale
-from tests.support.broker import Broker
-from tests.support.jobs import station_today
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
 HOURLY = 8

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.fault_proxy import FaultProxy
+from testkit.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.reliability
 

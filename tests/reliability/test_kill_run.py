@@ -24,18 +24,18 @@ from typing import Any
 
 import pytest
 
+from testkit.broker import Broker
+from testkit.fault_proxy import FaultProxy
+from testkit.jobs import station_today
+from testkit.station_process import Fault, StationProcess, StationSettings
 from tests.reliability import checks
 from tests.reliability.conftest import Report
-from tests.reliability.harness import Fault, StationProcess, StationSettings
 from tests.reliability.mqtt_fuzz import INTERRUPTED, MqttFuzz, reply_code
 from tests.reliability.operator import Operator
 from tests.reliability.payloads import CommandTargets
 from tests.reliability.peers import CentralOffice, Recorder
 from tests.reliability.people import Person, encode, person_of, valid_job
 from tests.reliability.scale import Scale
-from tests.support.broker import Broker
-from tests.support.fault_proxy import FaultProxy
-from tests.support.jobs import station_today
 
 pytestmark = pytest.mark.reliability
 FAULT_KINDS = ("jam", "ribbon_break", "cover_open", "unplug", "overheat")

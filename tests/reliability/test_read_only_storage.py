@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from testkit.waiting import wait_until
 from tests.reliability.conftest import Report
 from tests.reliability.operator import Operator
 from tests.reliability.storage import (
@@ -26,7 +27,6 @@ from tests.reliability.storage import (
     describe,
     state_dir,
 )
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
 

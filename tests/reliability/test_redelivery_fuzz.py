@@ -26,14 +26,14 @@ from paho.mqtt.properties import Properties
 from contract.clock import ManualClock
 from controller.policy.budget import BudgetLimits
 from controller.queue.store import Store
+from testkit.broker import Broker
+from testkit.jobs import payload
+from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import LOADED, LOW, ROOT, ST, STATION, linked_station, mqtt_settings
 from tests.reliability.conftest import Report, session_scale
 from tests.reliability.payloads import TODAY, RandomChooser, bad_job
 from tests.reliability.people import valid_job
-from tests.support.broker import Broker
-from tests.support.jobs import payload
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
 SCALE = session_scale()

@@ -26,13 +26,13 @@ from controller.queue.db import StoreError
 from controller.queue.intake import layout_problems
 from controller.queue.store import Store
 from firmware.state import CardRecord, PrinterState, StateStore
-from tests.reliability.harness import Fault, StationProcess, StationSettings
+from testkit.broker import free_port
+from testkit.jobs import station_today
+from testkit.station_process import Fault, StationProcess, StationSettings
+from testkit.waiting import wait_until
 from tests.reliability.inprocess import LocalStation, answer_as_root, local_station
 from tests.reliability.people import encode, valid_job
 from tests.reliability.storage import remounted_read_only, small_tmpfs
-from tests.support.broker import free_port
-from tests.support.jobs import station_today
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
 TODAY = date(2026, 11, 22)

@@ -8,7 +8,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from tests.support.jobs import CONTRACT_CARD_TEXT
+from testkit.jobs import CONTRACT_CARD_TEXT
 
 WORDS = ("MUHAMMAD", "ABDURRAHMAN", "WAHYUDI", "SAPUTRA", "KUSUMANEGARA", "PRAWIRO", "SETIABUDI")
 

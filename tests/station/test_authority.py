@@ -20,9 +20,9 @@ from controller.core.commands import StationCommands
 from controller.local.server import ControlServer
 from controller.local.settings import LocalSettings
 from controller.mqtt.requests import CommandProcessor
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 from tests.station.conftest import Running
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
 
 NOBODY = pwd.getpwnam("nobody")
 pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="needs root to act as another user")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support.waiting import wait_until
+from testkit.waiting import wait_until
 from tools.demo import sample_jobs
 
 

@@ -13,9 +13,9 @@ from gpiozero.pins.mock import MockFactory
 from controller.core.panel_bridge import StationPanelActions, attach_panel
 from controller.devices.panel.board import Panel
 from controller.devices.panel.settings import PanelSettings
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 from tests.panel.conftest import PINS, HeldLowPin
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
 
 
 @pytest.fixture

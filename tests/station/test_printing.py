@@ -13,8 +13,8 @@ from contract.jobspec import JobSpec, parse_job
 from contract.vocabulary import Requester
 from controller.core.commands import StationCommands
 from controller.queue.intake import layout_problems
-from tests.support.jobs import make_job, payload, station_today
-from tests.support.waiting import wait_until
+from testkit.jobs import make_job, payload, station_today
+from testkit.waiting import wait_until
 
 
 def printed_log(state_dir: Path) -> list[dict]:

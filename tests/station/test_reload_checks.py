@@ -8,8 +8,8 @@ import pytest
 from contract.errors import CommandError
 from controller.core.commands import StationCommands
 from controller.queue.audit import Actor
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 
 TECH = Actor("remote", "tech.bogor")  # type: ignore[arg-type]
 

@@ -7,7 +7,7 @@ import pytest
 from contract.errors import CommandError
 from controller.core import commands
 from controller.core.commands import REPLAY_WINDOW_S, ReplayBudget, StationCommands
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 
 def test_the_budget_refuses_past_the_limit_and_frees_with_time() -> None:

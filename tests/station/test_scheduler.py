@@ -17,7 +17,7 @@ from contract.clock import ManualClock
 from controller.core.scheduler import PrinterView, Scheduler
 from controller.policy.duty import DutySettings
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 STATION = "3271-bogor-timur-01"
 OPENING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta

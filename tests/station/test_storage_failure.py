@@ -11,8 +11,8 @@ import pytest
 from contract.status import Status
 from controller.queue.db import StoreError
 from controller.queue.store import Store
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 
 
 def set_read_only(store: Store, on: bool) -> None:

@@ -3,14 +3,12 @@ PostgreSQL database, and replicas of `printstation-central run` as child process
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 GAMMU_SMSD = shutil.which("gammu-smsd") or "/usr/bin/gammu-smsd"
 
 
@@ -80,11 +78,8 @@ class CentralReplica:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -1,6 +1,6 @@
 """A child process that feeds jobs through intake, reporting each job whose intake returned.
 
-Run as `python -m tests.support.intake_child DB START COUNT`; prints `ready`, then one line
+Run as `python -m testkit.intake_child DB START COUNT`; prints `ready`, then one line
 `<job_id> <outcome>` per job after `submit` returned. The parent kills it with SIGKILL at
 random moments and checks the database afterwards.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from contract.clock import SystemClock
 from controller.queue.store import Store
 from logsetup import configure_logging
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 
 STATION = "3271-bogor-timur-01"
 

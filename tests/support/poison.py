@@ -10,7 +10,7 @@ import zlib
 
 from PIL import Image
 
-from tests.support.jobs import PHOTO_B64, SIGNATURE_B64
+from testkit.jobs import PHOTO_B64, SIGNATURE_B64
 
 # Offsets that push a time past year 1 or year 9999 once converted to UTC.
 RANGE_END_TIMES = ("0001-01-01T00:00:00+07:00", "9999-12-31T23:00:00-05:00")

@@ -12,7 +12,7 @@ RIG=$REPO/tools/systemd-rig
 WORK=$REPO/build/systemd-rig
 CACHE=${PRINTSTATION_RIG_CACHE:-/var/cache/printstation-rig}
 KVER=${PRINTSTATION_RIG_KERNEL:-6.1.0-57-amd64}
-# Python with the project's test dependencies (make test's venv), for the job files.
+# Python with the test kit (make test's venv), for the job files.
 PYTHON=${PRINTSTATION_RIG_PYTHON:-$REPO/.venv/bin/python}
 PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps
 mkdir -p "$WORK" "$CACHE"
@@ -66,10 +66,10 @@ cp "$WORK/old.deb" "$lib/debs/old.deb"
 cp "$WORK/new.deb" "$lib/debs/new.deb"
 echo "${version}+rig1" >"$lib/new.version"
 cp "$RIG/guest/rig-test.sh" "$RIG/station.toml" "$REPO/tests/daemon/hanging_daemon.py" "$lib/"
-PYTHONPATH=$REPO "$PYTHON" - "$lib/jobs" <<'PY'
+"$PYTHON" - "$lib/jobs" <<'PY'
 import sys
 from pathlib import Path
-from tests.support.jobs import make_job, payload
+from testkit.jobs import make_job, payload
 for n in range(1, 6):
     (Path(sys.argv[1]) / f"{n}.json").write_bytes(payload(make_job(n)))
 PY

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from testkit.waiting import wait_until
 from tests.rig.guest.conftest import LP, as_user, device_node, usb_printer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     not Path("/sys/class/udc/dummy_udc.0").exists(), reason="only inside the rig's guest"

@@ -27,8 +27,8 @@ import pytest
 from controller.local.client import DaemonNotRunning, request
 from firmware.models import EVOLIS_VENDOR_ID
 from firmware.usb_gadget import CONFIGFS, GadgetSpec
-from tests.support.jobs import make_job, payload
-from tests.support.waiting import wait_until
+from testkit.jobs import make_job, payload
+from testkit.waiting import wait_until
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[3]

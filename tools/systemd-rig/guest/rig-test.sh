@@ -27,6 +27,9 @@ echo "RIG START $(uname -r)"
 check install dpkg -i "$RIG/debs/old.deb"
 check user id printstation
 check conffile grep -qx /etc/printstation/station.toml /var/lib/dpkg/info/printstation.conffiles
+# The kiosk's environment: the station and the contract, nothing of the central office.
+VENV=/opt/venvs/printstation
+check kiosk_only sh -c "$VENV/bin/python -c 'import contract, controller' && [ ! -e $VENV/bin/printstation-central ] && ! $VENV/bin/python -c 'import central' 2>/dev/null"
 # 2. Edit the config: a virtual printer, no GPIO on this machine, a broker that is not there.
 install -m 0640 -g printstation "$RIG/station.toml" /etc/printstation/station.toml
 # 3. Start: systemctl returns once the daemon sent READY (Type=notify).

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
 STATION = "3271-bogor-timur-01"
 TOPIC_BASE = f"ektp/v1/{STATION}"
 
@@ -130,12 +129,11 @@ class StationProcess:
     def start(self) -> None:
         if self.alive:
             raise RuntimeError("the daemon is running already")
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "controller", "run", "--config", str(self.config_path)],
-                cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
