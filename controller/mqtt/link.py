@@ -116,7 +116,7 @@ class MqttLink:
             unsent: int | None = self._store.outbox.pending_count()
         except (StoreError, sqlite3.Error):
             unsent = None
-        return LinkState(self.connected, self._session, unsent)
+        return LinkState(self.connected, self.session, unsent)
 
     @property
     def session(self) -> int:
