@@ -7,24 +7,30 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import psycopg
+import structlog
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from contract.status import QueueCounts, Status
+from contract.status import BadStatus, QueueCounts, Status
 from contract.vocabulary import Consumable, StationState
 
+log = structlog.get_logger("central.fleet")
 COLUMNS = ("station", "state", "queue", "blanks", "last seen", "link", "alerts")
 EMPTY_QUEUE = QueueCounts(0, 0, 0)  # what a status without its queue (`offline`) shows
 
 
 def fleet_rows(conn: psycopg.Connection) -> list[tuple[str, Status, datetime]]:
-    """Every station's last status (stored only once it was read as one), oldest name first."""
-    return [
-        (station, Status.from_json(document), last_seen)
-        for station, document, last_seen in conn.execute(
-            "SELECT station, status, last_seen FROM station_status ORDER BY station"
-        )
-    ]
+    """Every station's last status, by station name. A status is stored only once it was read
+    as one; a row an earlier version stored that does not read is left out, and logged."""
+    rows = []
+    for station, document, last_seen in conn.execute(
+        "SELECT station, status, last_seen FROM station_status ORDER BY station"
+    ):
+        try:
+            rows.append((station, Status.from_json(document), last_seen))
+        except BadStatus as problem:
+            log.warning("stored status unreadable", station=station, problem=str(problem))
+    return rows
 
 
 def table(rows: list[tuple[str, Status, datetime]], now: datetime) -> str:

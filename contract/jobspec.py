@@ -67,9 +67,9 @@ CARD_FIELDS = (
 )
 
 
-LayoutCheck = Callable[[dict[str, str], dict[str, Any]], list[tuple[str, str]]]
+LayoutCheck = Callable[[dict[str, str], bytes, bytes], list[tuple[str, str]]]
 """(field, problem) pairs, first problem first, for what the card's layout cannot take: given
-the card's text fields, and the whole `card` object (with its base64 pictures)."""
+the card's text fields, and the photo and the signature as decoded bytes."""
 
 
 @dataclass(frozen=True)

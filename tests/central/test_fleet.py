@@ -87,3 +87,18 @@ def test_the_metrics_carry_every_station(db, dsn) -> None:
     )
     assert 'ektp_station_alerts{station="3271-bogor-barat-02"} 1.0' in text
     assert 'ektp_station_last_seen_seconds{station="3271-bogor-barat-02"} 5.0' in text
+
+
+def test_a_stored_row_that_no_longer_reads_as_a_status_is_left_out(db) -> None:
+    """An earlier version stored any object with the schema and a station: such a row must not
+    take the table (and the metrics' scrape) down with it."""
+    load(db)
+    db.execute(
+        "INSERT INTO station_status (station, status, last_seen) VALUES (%s, %s, %s)",
+        ("3201-bogor-09", json.dumps({"schema": "ektp.status/1", "station": "3201-bogor-09"}),
+         NOW),
+    )  # fmt: skip
+    assert [station for station, _, _ in fleet_rows(db)] == [
+        "3271-bogor-barat-02",
+        "3273-bandung-07",
+    ]
