@@ -29,7 +29,7 @@ from bench.broker import client, close, connect, make_session, running_broker
 from bench.fleet import Fleet, publish
 from bench.measure import Context, Measure
 from bench.runner import RESULTS, Suite, main
-from central.consumer import MqttSettings
+from central.consumer import ConsumerSettings
 from central.migrate import GAMMU_SCHEMA, migrate
 from contract.topics import event_filter, shared
 from testkit.central import CentralReplica
@@ -141,7 +141,7 @@ def backlog_phase(port: int, n: int, stations: int, events: int, workdir: Path) 
     with database() as dsn:
         citizens(dsn, backlog.printed_jobs)
         for i in range(n):
-            make_session(port, f"central-{i}", MqttSettings().event_filter)
+            make_session(port, f"central-{i}", ConsumerSettings().event_filter)
         publish_s = publish(port, backlog.messages)
         publish(port, backlog.held_back)
         start = time.perf_counter()
@@ -204,7 +204,7 @@ def raw_phase(port: int, stations: int, events: int) -> dict:
     """The baseline: the same backlog drained by a bare subscriber of a share group."""
     backlog = Fleet(stations).backlog(events)
     everything = backlog.messages + backlog.held_back
-    make_session(port, "raw-1", shared("raw", event_filter(MqttSettings().root)))
+    make_session(port, "raw-1", shared("raw", event_filter(ConsumerSettings().root)))
     publish(port, everything)
     seconds = raw_drain(port, len(everything))
     clear_sessions(port, ["raw-1"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import statistics
 import time
@@ -134,9 +133,3 @@ def check_valid(payloads: list[bytes]) -> None:
         parsed = parse_job(message, TODAY, layout_problems)
         if not isinstance(parsed, JobSpec):
             raise ValueError(f"benchmark job is not valid: {parsed}")
-
-
-def cpu_seconds() -> float:
-    """User + system CPU time of this process."""
-    times = os.times()
-    return times.user + times.system

@@ -112,7 +112,7 @@ def table(measures: list[Measure]) -> str:
 def main(suite: Suite, description: str, argv: list[str] | None = None) -> int:
     """Run `suite` as the command line asks; 1 if --strict and a target was missed."""
     names = list(suite.benchmarks)
-    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--only", default="", help=f"comma-separated: {','.join(names)}")
     parser.add_argument("--json", type=Path, default=suite.results)

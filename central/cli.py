@@ -17,7 +17,7 @@ import psycopg
 import structlog
 from prometheus_client import start_http_server
 
-from central.consumer import MqttSettings
+from central.consumer import ConsumerSettings
 from central.fleet import FleetCollector, fleet_rows, table
 from central.gaps import GapPolicy
 from central.migrate import GAMMU_SCHEMA, migrate
@@ -74,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     days = tuple(float(d) for d in args.reminder_days.split(","))
     settings = ServiceSettings(
         dsn=args.database,
-        mqtt=MqttSettings(
+        mqtt=ConsumerSettings(
             host=args.mqtt_host, port=args.mqtt_port, root=args.root, client_id=args.replica
         ),
         gaps=GapPolicy(

@@ -30,7 +30,7 @@ log = structlog.get_logger("central.consumer")
 
 
 @dataclass(frozen=True)
-class MqttSettings:
+class ConsumerSettings:
     host: str = "127.0.0.1"
     port: int = 1883
     root: str = DEFAULT_ROOT
@@ -60,7 +60,7 @@ class Received:
 class Consumer:
     """Receives into a bounded inbox; `take` hands out batches, `ack` acknowledges them."""
 
-    def __init__(self, settings: MqttSettings) -> None:
+    def __init__(self, settings: ConsumerSettings) -> None:
         self.settings = settings
         self._inbox: queue.Queue[Received] = queue.Queue()
         self._connection = 0

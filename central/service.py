@@ -12,7 +12,7 @@ import psycopg
 import structlog
 from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
-from central.consumer import Consumer, MqttSettings
+from central.consumer import Consumer, ConsumerSettings
 from central.gaps import GapPolicy, Plan, replay_payload, sweep
 from central.gateway import GammuOutbox, SmsGateway
 from central.metrics import CentralMetrics
@@ -28,7 +28,7 @@ log = structlog.get_logger("central.service")
 @dataclass(frozen=True)
 class ServiceSettings:
     dsn: str
-    mqtt: MqttSettings = field(default_factory=MqttSettings)
+    mqtt: ConsumerSettings = field(default_factory=ConsumerSettings)
     gaps: GapPolicy = field(default_factory=GapPolicy)
     reminders: ReminderSchedule = field(default_factory=ReminderSchedule.days)
     max_batch: int = 500  # messages per transaction

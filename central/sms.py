@@ -1,8 +1,7 @@
 """The SMS texts (Indonesian templates) and the reminder schedule.
 
 A text must fit one GSM-7 SMS (160 characters): the `citizen_jobs` columns are bounded so that
-the longest office name and time slot still fit (tests/central/test_sms.py renders the worst
-case).
+the longest office name and time slot still fit (`_fits` refuses a longer text).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def from_json(kind: type[T], value: Any, where: str, error: type[BadMessage] = B
     return kind(**found)
 
 
-Reader = Callable[[Any, str, type[BadMessage]], Any]  # (value, where, error) -> typed value
+FieldReader = Callable[[Any, str, type[BadMessage]], Any]  # (value, where, error) -> typed value
 
 
 def _optional(spec: Field[Any]) -> bool:
@@ -73,13 +73,13 @@ def _optional(spec: Field[Any]) -> bool:
 
 
 @cache
-def _plan(kind: type) -> tuple[tuple[str, bool, Reader], ...]:
+def _plan(kind: type) -> tuple[tuple[str, bool, FieldReader], ...]:
     """How to read each field of `kind`: its name, whether it may be missing, its reader."""
     hints = get_type_hints(kind)
     return tuple((spec.name, _optional(spec), _reader(hints[spec.name])) for spec in fields(kind))
 
 
-def _reader(hint: Any) -> Reader:
+def _reader(hint: Any) -> FieldReader:
     options = get_args(hint) if isinstance(hint, UnionType) else (hint,)
     nullable = NoneType in options
     kinds = [option for option in options if option is not NoneType]
@@ -100,7 +100,7 @@ def _reader(hint: Any) -> Reader:
     return read
 
 
-def _code_reader(codes: list[type[StrEnum]]) -> Reader:
+def _code_reader(codes: list[type[StrEnum]]) -> FieldReader:
     members = {member.value: member for code in reversed(codes) for member in code}
 
     def read(value: Any, where: str, error: type[BadMessage]) -> Any:
@@ -111,7 +111,7 @@ def _code_reader(codes: list[type[StrEnum]]) -> Reader:
     return read
 
 
-def _kind_reader(kind: Any) -> Reader:
+def _kind_reader(kind: Any) -> FieldReader:
     origin = get_origin(kind)
     if origin is tuple:
         return _array_reader(_reader(get_args(kind)[0]))
@@ -130,7 +130,7 @@ def _kind_reader(kind: Any) -> Reader:
     return read
 
 
-def _array_reader(item: Reader) -> Reader:
+def _array_reader(item: FieldReader) -> FieldReader:
     def read(value: Any, where: str, error: type[BadMessage]) -> Any:
         if not isinstance(value, list):
             raise error(f"{where} must be an array")
@@ -139,7 +139,7 @@ def _array_reader(item: Reader) -> Reader:
     return read
 
 
-def _object_reader(key: Reader, item: Reader) -> Reader:
+def _object_reader(key: FieldReader, item: FieldReader) -> FieldReader:
     def read(value: Any, where: str, error: type[BadMessage]) -> Any:
         if not isinstance(value, Mapping):
             raise error(f"{where} must be an object")

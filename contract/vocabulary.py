@@ -1,8 +1,9 @@
 """Every name of the interface (docs/interface.md), typed, in one place.
 
 The members are `StrEnum`s, so each one is its own string on the wire, in JSON, in SQL
-parameters and in log lines. No other module of `controller/` writes one of these values as a
-literal (tests/test_vocabulary.py fails if one does).
+parameters and in log lines. No module of the station, the central office, the tools or the
+benchmarks writes one of these values as a literal (tests/contract/test_vocabulary.py fails if
+one does).
 """
 
 from __future__ import annotations
@@ -41,9 +42,6 @@ class JobReason(StrEnum):
     DAMAGED = "damaged"
     LOST = "lost"
     DATA_CHANGE = "data_change"
-
-
-REPLACEMENT_REASONS = frozenset(reason for reason in JobReason if reason is not JobReason.NEW)
 
 
 class EventType(StrEnum):
@@ -95,9 +93,6 @@ class CommandName(StrEnum):
     REPLAY = "replay"  # an addition: publish a range of events again
     JOBS = "jobs"  # the local control socket only
     SUBMIT = "submit"  # the local control socket only
-
-
-REMOTE_COMMANDS = frozenset(set(CommandName) - {CommandName.JOBS, CommandName.SUBMIT})
 
 
 class CommandErrorCode(StrEnum):

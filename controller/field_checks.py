@@ -2,7 +2,7 @@
 
 A field declares its checks in its metadata, ``port: int = checked(Range(1, 65535),
 default=8883)``; a rule that relates fields is a method of its settings class, listed in the
-class's `RULES`, that yields a `Finding` per problem. Each part keeps its settings beside its
+class's `RULES`, that yields a `RuleProblem` per problem. Each part keeps its settings beside its
 code (`controller/mqtt/settings.py`, ...); the app's config reader reads the file into them and
 reports what the checks and rules find. This module needs only the standard library, so that
 every part can use it without reaching up into the app.
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-Finding = tuple[str, str]  # a rule's problem: the field it names, and what is wrong
-Rules = tuple[Callable[[Any], Iterator[Finding]], ...]
+RuleProblem = tuple[str, str]  # a rule's problem: the field it names, and what is wrong
+Rules = tuple[Callable[[Any], Iterator[RuleProblem]], ...]
 
 
 class Check(Protocol):

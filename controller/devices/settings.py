@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from contract.vocabulary import FaultKind
-from controller.field_checks import Finding, OneOf, Range, Rules, checked, positive
+from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, positive
 from controller.policy.retry import MAX_ATTEMPTS
 
 from .evolis import EvolisSettings
@@ -57,11 +57,11 @@ class PrinterSettings:
     virtual_extensions: bool = False
     virtual: VirtualPrinterSettings = field(default_factory=VirtualPrinterSettings)
 
-    def _network_needs_a_host(self) -> Iterator[Finding]:
+    def _network_needs_a_host(self) -> Iterator[RuleProblem]:
         if self.driver == Driver.NETWORK and not self.host:
             yield "host", 'must name the printer with driver = "network"'
 
-    def _extensions_only_over_the_network(self) -> Iterator[Finding]:
+    def _extensions_only_over_the_network(self) -> Iterator[RuleProblem]:
         if self.virtual_extensions and self.driver != Driver.NETWORK:
             yield "virtual_extensions", 'applies only with driver = "network"'
 

@@ -99,8 +99,3 @@ class StatusReport:
                 return 0.0
             period = self._coalesce_s if self._changed else self._heartbeat_s
             return max(0.0, self._last_try + period - now)
-
-    def forget(self) -> None:
-        """A new connection: its on-connect status comes first, the schedule starts again."""
-        with self._lock:
-            self._last_try = None

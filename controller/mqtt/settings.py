@@ -9,9 +9,9 @@ from typing import ClassVar
 
 from contract.topics import DEFAULT_ROOT
 from controller.field_checks import (
-    Finding,
     Matches,
     Range,
+    RuleProblem,
     Rules,
     checked,
     file_or_empty,
@@ -38,12 +38,12 @@ class MqttSettings:
     session_expiry_s: int = WEEK_S
     max_inflight: int = checked(Range(1, 1000), default=20)
 
-    def _outlives_a_week_offline(self) -> Iterator[Finding]:
+    def _outlives_a_week_offline(self) -> Iterator[RuleProblem]:
         if self.session_expiry_s < WEEK_S:
             got = self.session_expiry_s
             yield "session_expiry_s", f"must be at least {WEEK_S} (7 days), got {got}"
 
-    def _tls_pair(self) -> Iterator[Finding]:
+    def _tls_pair(self) -> Iterator[RuleProblem]:
         if bool(self.tls_cert) != bool(self.tls_key):
             yield "tls_cert", "tls_cert and tls_key go together"
 

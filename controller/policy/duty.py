@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from contract.vocabulary import Reason
-from controller.field_checks import Finding, Range, Rules, checked, positive, time_zone
+from controller.field_checks import Range, RuleProblem, Rules, checked, positive, time_zone
 from controller.policy import budget
 from controller.policy.budget import BudgetLimits
 from controller.policy.thermal import ThermalModel
@@ -32,7 +32,7 @@ class DutySettings:
     cooling_tau_s: float = checked(positive, default=ThermalModel.cooling_tau_s)
     max_head_c: float = ThermalModel.max_head_c
 
-    def _room_for_a_card(self) -> Iterator[Finding]:
+    def _room_for_a_card(self) -> Iterator[RuleProblem]:
         if self.max_head_c - self.ambient_c <= self.heat_per_card_c:
             least = self.ambient_c + self.heat_per_card_c
             got = self.max_head_c

@@ -11,7 +11,7 @@ from contract.clock import parse_rfc3339, rfc3339, rfc3339_us
 from contract.vocabulary import AttemptOutcome, JobState
 from controller.policy import selection
 from controller.queue.db import Database
-from controller.queue.transitions import JOB_COLUMNS, Job, UnknownJob, job_of, read_job
+from controller.queue.transitions import JOB_SQL_COLUMNS, Job, UnknownJob, job_of, read_job
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class JobQueries:
     def in_state(self, state: str, limit: int = 1000) -> list[Job]:
         with self._db.reading() as conn:
             rows = conn.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = ? ORDER BY seq LIMIT ?",
+                f"SELECT {JOB_SQL_COLUMNS} FROM jobs WHERE state = ? ORDER BY seq LIMIT ?",
                 (state, limit),
             ).fetchall()
         return [job_of(row) for row in rows]
@@ -75,7 +75,7 @@ class JobQueries:
             for tier in selection.order(scarce):
                 where, params = tier.where()
                 row = conn.execute(
-                    f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = :state AND {where}"
+                    f"SELECT {JOB_SQL_COLUMNS} FROM jobs WHERE state = :state AND {where}"
                     " ORDER BY seq LIMIT 1",
                     {"state": JobState.QUEUED, "now": rfc3339(now), **params},
                 ).fetchone()

@@ -39,7 +39,7 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.EXPIRED: frozenset(),
 }
 ENDED = frozenset(state for state, onward in TRANSITIONS.items() if not onward)
-JOB_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, received_at, updated_at"
+JOB_SQL_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, received_at, updated_at"
 
 
 class IllegalTransition(Exception):
@@ -74,7 +74,7 @@ def job_of(row: sqlite3.Row) -> Job:
 
 
 def read_job(conn: sqlite3.Connection, job_id: str) -> Job:
-    row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    row = conn.execute(f"SELECT {JOB_SQL_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
     if row is None:
         raise UnknownJob(job_id)
     return job_of(row)

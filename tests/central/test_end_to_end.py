@@ -21,7 +21,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from central.consumer import MqttSettings
+from central.consumer import ConsumerSettings
 from testkit.broker import Broker
 from testkit.central import CentralReplica
 from testkit.jobs import make_job, payload
@@ -43,7 +43,7 @@ class Thief:
         self.client.on_message = lambda c, u, m: self.taken.append(json.loads(m.payload)["seq"])
         self.subscribed = threading.Event()
         self.client.on_subscribe = lambda *args: self.subscribed.set()
-        self.client.on_connect = lambda c, *a: c.subscribe(MqttSettings().event_filter, qos=1)
+        self.client.on_connect = lambda c, *a: c.subscribe(ConsumerSettings().event_filter, qos=1)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
 
@@ -84,7 +84,7 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
             add_citizen(db, f"JOB-2026-{n:06d}", f"+62812000000{n:02d}")
         for replica in replicas:
             replica.start()
-        event_filter = MqttSettings().event_filter
+        event_filter = ConsumerSettings().event_filter
         wait_until(
             lambda: all(broker.subscribed(r.replica, event_filter) for r in replicas),
             timeout=60,  # two interpreters starting on a loaded machine

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from central.consumer import MqttSettings
+from central.consumer import ConsumerSettings
 from testkit.broker import Broker
 from testkit.central import CentralReplica
 from testkit.waiting import wait_until
@@ -27,7 +27,9 @@ def test_a_replica_killed_before_its_commit_loses_nothing(tmp_path: Path, dsn, d
     try:
         add_citizen(db, "JOB-1", "+6281200000001")
         replica.start()
-        wait_until(lambda: broker.subscribed("central-a", MqttSettings().event_filter), timeout=60)
+        wait_until(
+            lambda: broker.subscribed("central-a", ConsumerSettings().event_filter), timeout=60
+        )
         with psycopg.connect(dsn) as blocker:
             blocker.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")  # the batch waits
             message = event(1, "card.printed", "JOB-1")

@@ -398,10 +398,6 @@ def bad_job(c: Chooser, job_id: str) -> Case:
     return c.choice(BAD_JOB_CASES)(c, job_id)
 
 
-def any_job(c: Chooser, job_id: str) -> Case:
-    return c.choice(JOB_CASES)(c, job_id)
-
-
 # -- commands ----------------------------------------------------------------------------------
 
 KNOWN_COMMANDS = ("pause", "resume", "cancel", "resolve", "reload", "status", "replay")

@@ -4,8 +4,9 @@ Each part of the station owns its section's settings, with each field's checks n
 the rules that relate its fields (`controller/field_checks.py`): `[mqtt]` in
 `controller/mqtt/settings.py`, `[printer]` in `controller/devices/settings.py`, `[panel]` in
 `controller/devices/panel/settings.py`, `[local]` in `controller/local/settings.py`, `[duty]`,
-`[consumables]` and `[retention]` in `controller/policy/`, `[log]` in `controller/app/logsetup.py`.
-Here the file is read into them and assembled into one `Config`. A wrong file stops start-up with
+`[consumables]` and `[retention]` in `controller/policy/`; `[station]` and `[log]` are here (the
+log's defaults are `logsetup`'s). Here the file is read into them and assembled into one
+`Config`. A wrong file stops start-up with
 every problem at once, one line each naming the file, the key and the problem, e.g.
 ``/etc/printstation/station.toml: [mqtt] port: must be from 1 to 65535, got 70000``.
 """

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from controller.field_checks import CHECKS, Finding, OneOf, Rules, checked, positive
+from controller.field_checks import CHECKS, OneOf, RuleProblem, Rules, checked, positive
 
 from .factory import FACTORIES
 
@@ -39,7 +39,7 @@ class PanelSettings:
     cpu_temp_file: str = "/sys/class/thermal/thermal_zone0/temp"
     power_fail: int = pin()  # low when the UPS reports mains lost
 
-    def _one_use_per_pin(self) -> Iterator[Finding]:
+    def _one_use_per_pin(self) -> Iterator[RuleProblem]:
         used: dict[int, str] = {}
         for option in dataclasses.fields(self):
             number = getattr(self, option.name)
@@ -48,7 +48,7 @@ class PanelSettings:
                     yield option.name, f"pin {number} is already used by {used[number]}"
                 used.setdefault(number, option.name)
 
-    def _fan_hysteresis(self) -> Iterator[Finding]:
+    def _fan_hysteresis(self) -> Iterator[RuleProblem]:
         if self.fan_off_c >= self.fan_on_c:
             yield "fan_off_c", "must be below fan_on_c"
 
