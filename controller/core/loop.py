@@ -193,7 +193,7 @@ class Station:
             self.clock.now(),
             paused=self.paused,
             printing=self.lane.phase is Phase.PRINTING,
-            printer=PrinterView.of(printer.connected, printer.status),
+            printer=PrinterView.of(printer.connected, printer.status, printer.problem),
             cabinet_open=self._cabinet_open,
         )
         return self._evaluation
@@ -208,7 +208,14 @@ class Station:
         )
 
     def _on_report(self, report: PrinterReport) -> None:
-        self.consumable_counts.adopt_printer_counts(report, self._evaluation)
+        """The printer's counts taken in; a report they cannot be taken from is logged and
+        left, and the loop goes on (a storage failure degrades the station as any other)."""
+        try:
+            self.consumable_counts.adopt_printer_counts(report, self._evaluation)
+        except StoreError:
+            raise
+        except Exception:
+            log.exception("the printer's counts could not be taken in", report=repr(report))
 
     @staticmethod
     def _tell(listeners: list[Callable[[], None]]) -> None:
