@@ -69,6 +69,7 @@ class CardAttempt:
     counter_before: int | None  # None: the card never started (no counter could be read)
     outcome: PrintOutcome | None  # None with counter_before None: nothing was sent
     not_started: NotStarted | None = None  # set exactly when counter_before is None
+    counted_outside: int = 0  # cards the printer counted before it that the station did not print
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
+            outside = self._jobs.start(job.job_id, counter)  # stored before any byte is sent
         except StoreError as exc:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
@@ -196,7 +197,7 @@ class PrinterWorker:
             log.exception("the driver failed during the card", job_id=job.job_id)
             outcome = Unknown(f"the driver failed during the card: {exc}", counter)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
-        self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
+        self._finish(on_done, CardAttempt(job.job_id, counter, outcome, counted_outside=outside))
 
     def _not_started(
         self,
