@@ -23,7 +23,7 @@ from controller.core.printer_lane import PrinterLane
 from controller.core.printer_worker import PrinterReport
 from controller.core.scheduler import Evaluation
 from controller.core.storage_health import StorageHealth
-from controller.queue.db import get_meta, set_meta
+from controller.queue.db import StoreError, get_meta, set_meta
 from controller.queue.store import Store
 from controller.queue.unaccounted import forget_unaccounted, unaccounted
 
@@ -104,9 +104,20 @@ class ConsumableCounts:
         return alerts
 
     def adopt_printer_counts(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
-        """Take the printer's counts into the ledger: only between cards and after every reload
-        has reached the printer, and not while the printer has counted a blank the ledger has
-        yet to book (a card waiting for review, or an outcome storage could not take)."""
+        """Take the printer's counts into the ledger (`_adopt`); a report they cannot be taken
+        from is logged and left, and the core loop goes on (a storage failure degrades the
+        station as any other)."""
+        try:
+            self._adopt(report, evaluation)
+        except StoreError:
+            raise
+        except Exception:
+            log.exception("the printer's counts could not be taken in", report=repr(report))
+
+    def _adopt(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
+        """Only between cards and after every reload has reached the printer, and not while the
+        printer has counted a blank the ledger has yet to book (a card waiting for review, or
+        an outcome storage could not take)."""
         reviewing = evaluation is not None and evaluation.counts[JobState.NEEDS_REVIEW] > 0
         if self._in_flight or reviewing or self._lane.busy:
             return

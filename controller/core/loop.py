@@ -208,14 +208,7 @@ class Station:
         )
 
     def _on_report(self, report: PrinterReport) -> None:
-        """The printer's counts taken in; a report they cannot be taken from is logged and
-        left, and the loop goes on (a storage failure degrades the station as any other)."""
-        try:
-            self.consumable_counts.adopt_printer_counts(report, self._evaluation)
-        except StoreError:
-            raise
-        except Exception:
-            log.exception("the printer's counts could not be taken in", report=repr(report))
+        self.consumable_counts.adopt_printer_counts(report, self._evaluation)
 
     @staticmethod
     def _tell(listeners: list[Callable[[], None]]) -> None:

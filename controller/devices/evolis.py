@@ -48,6 +48,7 @@ from evolis_wire.frames import (
 )
 from evolis_wire.panels import CardPanels
 
+from .deadlines import Deadlines
 from .evolis_job import card_job, release, request
 from .printer import (
     BadAnswer,
@@ -137,7 +138,8 @@ class EvolisDriver:
         self.settings = settings or EvolisSettings()
         self._lock = threading.RLock()
         self._session = -1
-        self._card_deadline: float | None = None  # monotonic; set while a card is followed
+        timeouts = (self.settings.command_timeout_s, self.settings.card_timeout_s)
+        self._deadlines = Deadlines(transport.clock, *timeouts)
 
     @property
     def connected(self) -> bool:
@@ -164,12 +166,8 @@ class EvolisDriver:
             )
 
     def print_card(self, panels: CardPanels) -> PrintOutcome:
-        with self._lock:
-            self._card_deadline = self.transport.clock.monotonic() + self.settings.card_timeout_s
-            try:
-                return self._card(panels)
-            finally:
-                self._card_deadline = None
+        with self._lock, self._deadlines.card():
+            return self._card(panels)
 
     def _card(self, panels: CardPanels) -> PrintOutcome:
         """One card, by the card's deadline."""
@@ -183,7 +181,7 @@ class EvolisDriver:
         epoch = int(self.transport.clock.now().timestamp())
         job = card_job(panels, self.settings.ribbon_type, epoch)
         try:
-            self.transport.stream(job, self._card_time_left())
+            self.transport.stream(job, self._deadlines.card_left())
             outcome = self._follow(before)
         except (LinkLost, PrinterUnavailable) as error:
             log.warning("printer.card_unknown", counter_before=before, error=str(error))
@@ -213,12 +211,12 @@ class EvolisDriver:
     def _follow(self, before: int) -> PrintOutcome:
         """Poll the status until the card's result shows, or the card timeout passes."""
         clock = self.transport.clock
-        deadline = self._card_deadline or clock.monotonic() + self.settings.card_timeout_s
+        deadline = self._deadlines.card_ends or clock.monotonic() + self.settings.card_timeout_s
         released = False
         while True:
             flags = self._poll()
             if "INF_CLAIM" in flags and not released:
-                self.transport.stream(release(), self._timeout())
+                self.transport.stream(release(), self._deadlines.exchange())
                 released = True
                 continue
             outcome = self._result(flags, before, released)
@@ -284,21 +282,7 @@ class EvolisDriver:
 
     def _ask(self, *fields: str) -> Frame:
         self._prepare()
-        return self.transport.request(request(*fields), self._timeout())
-
-    def _timeout(self) -> float:
-        """One exchange's deadline: `command_timeout_s`, or less inside a card (what is left
-        of the card's); `LinkLost` once the card's deadline has passed."""
-        if self._card_deadline is None:
-            return self.settings.command_timeout_s
-        return min(self.settings.command_timeout_s, self._card_time_left())
-
-    def _card_time_left(self) -> float:
-        assert self._card_deadline is not None
-        left = self._card_deadline - self.transport.clock.monotonic()
-        if left <= 0:
-            raise LinkLost(f"no result within the card's {self.settings.card_timeout_s} s")
-        return left
+        return self.transport.request(request(*fields), self._deadlines.exchange())
 
     def _prepare(self) -> None:
         """Connect; after every (re)connect turn the status on and set error mode 2.
@@ -321,10 +305,9 @@ class EvolisDriver:
 
     def _set_up(self) -> bool:
         """Send the setup and the serial's query; whether the answers are in step."""
-        answers = [
-            self.transport.request(request(*fields), self._timeout()).text for fields in SETUP
-        ]
-        answers.append(self.transport.request(request(*SERIAL_PROBE), self._timeout()).text)
+        timeout = self._deadlines.exchange
+        answers = [self.transport.request(request(*fields), timeout()).text for fields in SETUP]
+        answers.append(self.transport.request(request(*SERIAL_PROBE), timeout()).text)
         in_step = answers[:-1] == ["OK"] * len(SETUP) and answers[-1] != "OK"
         in_step = in_step and not is_error(answers[-1])
         if not in_step:
@@ -338,8 +321,7 @@ class EvolisDriver:
         return reply.text
 
     def _number(self, *fields: str) -> int:
-        """A count the printer answers (only `Rco;c` is asked), within the card counter's
-        bound; else `BadAnswer`."""
+        """A count (only `Rco;c` is asked), within the counter's bound; else `BadAnswer`."""
         try:
             return read_count(self._value(*fields), MAX_CARD_COUNTER, ";".join(fields))
         except FrameError as error:
@@ -351,16 +333,8 @@ class EvolisDriver:
             raise PrinterError(f"{command} answered {reply.text!r}")
 
     def _ribbon_level(self) -> dict[Consumable, Level]:
-        """The ribbon's capacity and what is left of it, from `Rrt;all` (`key: value` lines);
-        none without them, `BadAnswer` for one that is not a count within its bound."""
-        reply = self._query("Rrt", "all")
-        if is_error(reply.text):
-            return {}
-        fields = dict(line.partition(": ")[::2] for line in reply.text.splitlines())
-        if "count" not in fields or "qty" not in fields:
-            log.info("printer.ribbon_info_unread", reply=reply.text[:200])
-            return {}
-        return {Consumable.RIBBON: _level(fields["count"], fields["qty"], "Rrt;all")}
+        """The ribbon's capacity and what is left of it (`_ribbon_info`)."""
+        return _ribbon_info(self._query("Rrt", "all").text)
 
 
 def _block(reply: Frame) -> StatusBlock:
@@ -371,6 +345,18 @@ def _block(reply: Frame) -> StatusBlock:
         return StatusBlock.from_hex(reply.text)
     except FrameError as error:
         raise BadAnswer(str(error)) from error
+
+
+def _ribbon_info(text: str) -> dict[Consumable, Level]:
+    """The ribbon's level from `Rrt;all`'s `key: value` lines: none without them, `BadAnswer`
+    for a count out of its bound."""
+    if is_error(text):
+        return {}
+    fields = dict(line.partition(": ")[::2] for line in text.splitlines())
+    if "count" not in fields or "qty" not in fields:
+        log.info("printer.ribbon_info_unread", reply=text[:200])
+        return {}
+    return {Consumable.RIBBON: _level(fields["count"], fields["qty"], "Rrt;all")}
 
 
 def _level(remaining: str, capacity: str, what: str) -> Level:
