@@ -1,6 +1,7 @@
 """How the virtual printer misbehaves on purpose, for tests: it answers numbers no sane printer
-says, or drips its replies a byte at a time. Set on a running printer
-(`VirtualPrinter.misreport`) and set back to make it sane again; the default is sane."""
+says, drips its replies a byte at a time, or takes what it is sent a byte at a time. Set on a
+running printer (`VirtualPrinter.misreport`) and set back to make it sane again; the default is
+sane."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class Misreport:
     card_counter: int | None = None  # `Rco;c` answers this instead of the counter
     ribbon_count: int | None = None  # `Rrt;all` answers this `count` instead of the ribbon's
     drip_s: float = 0.0  # each byte of a reply comes this long after the one before
+    slow_take_s: float = 0.0  # on USB, each write takes one byte, this long after the one before
 
     def drip(
         self, reply: bytes, send: Callable[[bytes], None], sleep: Callable[[float], None]

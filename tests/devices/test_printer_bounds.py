@@ -100,3 +100,15 @@ def test_a_card_ends_by_its_deadline_however_the_printer_drips(make_rig, make_pa
     outcome = driver.print_card(make_panels())
     assert isinstance(outcome, Unknown) and outcome.counter_before == 0
     assert clock.monotonic() - start <= 20 + 0.1
+
+
+def test_a_printer_taking_a_command_a_byte_at_a_time_is_lost(make_rig, clock):
+    """Each USB write takes one byte, 1.5 s after the one before: every write is in time, the
+    whole command (8 bytes: 10.5 s) is not."""
+    rig = make_rig()
+    assert rig.driver.card_counter() == 0
+    rig.printer.misreport.slow_take_s = 1.5
+    with pytest.raises(PrinterUnavailable, match="bytes taken in time"):
+        rig.driver.card_counter()
+    rig.printer.misreport.slow_take_s = 0.0
+    assert rig.driver.card_counter() == 0
