@@ -32,6 +32,7 @@ from .head import HeadModel
 from .host_settings import HostSettings
 from .images import CardPictures
 from .mechanics import Mechanics
+from .misreport import Misreport
 from .models import PrinterInfo
 from .protocol import Command, CommandParser, FramingError
 from .state import PrinterState
@@ -89,6 +90,7 @@ class VirtualPrinter:
             pictures=pictures,
         )
         self._settings = HostSettings(clock)
+        self.misreport = Misreport()  # sane until a test says otherwise
         self._jobs = JobStream(
             self._mechanics, colour_levels=colour_levels(self.info.model), unplug=self.disconnect
         )
@@ -99,6 +101,7 @@ class VirtualPrinter:
             jobs=self._jobs,
             settings=self._settings,
             status_block=self.status_block,
+            misreport=self.misreport,
         )
         self._lock = threading.RLock()
         self._parser = CommandParser()

@@ -39,10 +39,13 @@ class PrinterView:
 
     connected: bool
     flags: frozenset[str] = frozenset()
+    problem: bool = False  # it answers what no sane printer says
 
     @classmethod
-    def of(cls, connected: bool, status: PrinterStatus | None) -> PrinterView:
-        return cls(connected, status.flags if status else frozenset())
+    def of(
+        cls, connected: bool, status: PrinterStatus | None, problem: str | None = None
+    ) -> PrinterView:
+        return cls(connected, status.flags if status else frozenset(), problem is not None)
 
     @property
     def cooling(self) -> bool:
@@ -59,7 +62,8 @@ class PrinterView:
     @property
     def error(self) -> bool:
         known = COOLING_FLAGS | COVER_FLAGS | set(EMPTY_FLAGS)
-        return any(flag.startswith("ERR_") and flag not in known for flag in self.flags)
+        flagged = any(flag.startswith("ERR_") and flag not in known for flag in self.flags)
+        return self.problem or flagged
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,15 @@ class Ledger:
             (capacity, capacity, consumable),
         )
 
+    def used_outside(self, tx: sqlite3.Connection, cards: int, note: str, at: datetime) -> None:
+        """The printer fed `cards` the station did not print (controller/queue/unaccounted.py):
+        each used a blank, a ribbon set and a film panel, booked as adjustments with `note`
+        (never below nothing left)."""
+        for consumable in Consumable:
+            used = min(cards, self.remaining(tx, consumable))
+            if used:
+                self._change(tx, consumable, "adjust", -used, at, note=note)
+
     def remaining(self, tx: sqlite3.Connection, consumable: str) -> int:
         row = tx.execute(
             "SELECT remaining FROM consumables WHERE consumable = ?", (consumable,)
