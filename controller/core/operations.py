@@ -87,7 +87,8 @@ class Operations:
             raise CommandError(
                 CommandErrorCode.INVALID_ARGS,
                 f"count {count} is more than the {consumable} capacity"
-                f" {capacity if capacity is not None else known}; give the new capacity",
+                f" {capacity if capacity is not None else known}; give the new capacity"
+                " (`capacity`; --capacity on the command line)",
             )
         if consumable == Consumable.CARDS:
             self._check_lowering(count, by, reason)
