@@ -59,6 +59,11 @@ class EventType(StrEnum):
     ALERT_RAISED = "alert.raised"
     ALERT_CLEARED = "alert.cleared"
     JOB_RESOLVED = "job.resolved"  # an addition: a person decided a needs_review job
+    # Additions (issue 26): the blanks' books, so that the central office reconciles them.
+    LOT_RECEIVED = "lot.received"  # a lot countersigned: in stock
+    LEDGER_ADJUSTED = "ledger.adjusted"  # a lot's stock corrected, with a reason
+    BLANKS_DESTROYED = "blanks.destroyed"  # spoiled blanks destroyed under a record
+    CARD_COLLECTED = "card.collected"  # the card handed to the citizen at the kiosk
 
 
 class RejectCode(StrEnum):
@@ -102,6 +107,7 @@ class CommandName(StrEnum):
     LOT_ADJUST = "lot-adjust"  # a lot's books corrected, with a reason
     DESTROY_SPOILED = "destroy-spoiled"  # spoiled blanks in custody destroyed under a record
     BLANKS_REPORT = "blanks-report"  # the lots, custody and destructions
+    COLLECT = "collect"  # a printed card handed to the citizen
 
 
 class CommandErrorCode(StrEnum):
@@ -291,6 +297,7 @@ AUDITED_COMMANDS = frozenset(
         CommandName.LOT_COUNTERSIGN,
         CommandName.LOT_ADJUST,
         CommandName.DESTROY_SPOILED,
+        CommandName.COLLECT,
     }
 )
 """Manual actions: each is stored in the audit table with who asked, how, and its effect."""

@@ -18,7 +18,7 @@ from controller.queue.lots import LotBooks
 
 Subcommand = Callable[[str, str], argparse.ArgumentParser]
 CONSUMABLES = [consumable.value for consumable in Consumable]
-BOOKS_COLUMNS = tuple(field.name for field in fields(LotBooks) if field.type != "bool")
+BOOKS_COLUMNS = tuple(field.name for field in fields(LotBooks))
 
 
 def add_commands(command: Subcommand) -> None:
@@ -49,6 +49,8 @@ def add_commands(command: Subcommand) -> None:
     destroy.add_argument("count", type=int, help="how many, oldest in custody first")
     destroy.add_argument("--witness", required=True, help="the second official's account")
     destroy.add_argument("--destroyed-on", default=date.today().isoformat(), help="YYYY-MM-DD")
+    collect = command(CommandName.COLLECT, "record a printed card handed to the citizen")
+    collect.add_argument("job_id")
     report = command(CommandName.BLANKS_REPORT, "the blanks' books per lot for a day or a month")
     report.add_argument("period", nargs="?", help="YYYY-MM-DD or YYYY-MM (default: all time)")
     report.add_argument("--csv", action="store_true", help="CSV instead of a table")
@@ -64,6 +66,7 @@ def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | N
         CommandName.LOT_COUNTERSIGN: ("consumable", "lot"),
         CommandName.LOT_ADJUST: ("consumable", "delta", "reason", "lot"),
         CommandName.DESTROY_SPOILED: ("count", "witness", "destroyed_on"),
+        CommandName.COLLECT: ("job_id",),
     }
     if args.command == CommandName.BLANKS_REPORT:
         return period_bounds(args.period, zone) if args.period else {}
@@ -117,6 +120,9 @@ def result_text(command: str, result: dict[str, Any], as_csv: bool = False) -> s
             f" (jobs {', '.join(r['job_ids'])})"
         ),
     }
+    texts[CommandName.COLLECT] = lambda r: (
+        f"job {r['job_id']}: card handed over ({r['collected_by']})"
+    )
     text = texts.get(command)
     return None if text is None else text(result)
 

@@ -15,10 +15,12 @@ from typing import Any
 
 from contract.clock import parse_rfc3339, rfc3339
 from contract.errors import CommandError
+from contract.jobspec import JOB_ID
 from contract.vocabulary import CommandErrorCode, CommandName, Consumable, Role
 from controller.core.loop import Station
 from controller.queue.accounts import Account, AccountError
 from controller.queue.audit import Actor
+from controller.queue.handover import HandoverRefused, record_collected
 from controller.queue.lots import LotError, book_adjustment
 
 ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
@@ -44,6 +46,7 @@ class CustodyCommands:
             CommandName.LOT_ADJUST: self._adjust,
             CommandName.DESTROY_SPOILED: self._destroy,
             CommandName.BLANKS_REPORT: self._blanks,
+            CommandName.COLLECT: self._collect,
         }
 
     def _account(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +138,16 @@ class CustodyCommands:
         since, until = _moment(args, "since", ""), _moment(args, "until", "9999")
         lots = self._store.lots
         return {"lots": lots.books(since, until), "in_custody": lots.in_custody()}
+
+    def _collect(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A printed card handed to the citizen: `card.collected` stops the reminders."""
+        person = self.person(None, "handing a card over")
+        job_id = _text(args, "job_id", 64, JOB_ID)
+        try:
+            record_collected(self._store.db, job_id, person.name, self._station.clock.now())
+        except HandoverRefused as exc:
+            raise CommandError(CommandErrorCode.INVALID_STATE, str(exc)) from None
+        return {"job_id": job_id, "collected_by": person.name}
 
     def person(self, role: Role | None, doing: str) -> Account:
         """The asker's account (with `role`, if one is needed), or NOT_AUTHORIZED."""

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.clock import rfc3339
+from contract.events import BlanksDestroyed, LedgerAdjusted, LotReceived
 from contract.vocabulary import AttemptOutcome, Consumable
 from controller.queue.db import Database
+from controller.queue.outbox import emit
 
 ADJUST = "adjust"  # lot_moves.kind of a correction
 DECIDED_BY_A_PERSON = "decided by a person"  # the cause of a spoiled blank a person found
@@ -43,7 +45,6 @@ class LotBooks:
     in_custody: int
     adjusted: int
     in_stock: int
-    countersigned: bool
 
     @property
     def holds(self) -> bool:
@@ -100,13 +101,7 @@ def book_adjustment(
         lot_id = _lot_id(tx, consumable, lot)
     if _stock(tx, lot_id) + delta < 0:
         raise LotError(f"lot has {_stock(tx, lot_id)} in stock; cannot take {-delta}")
-    tx.execute(
-        "INSERT INTO lot_moves (time, lot_id, kind, delta, account, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (rfc3339(at), lot_id, ADJUST, delta, account, reason),
-    )
-    name: str = tx.execute("SELECT lot FROM lots WHERE id = ?", (lot_id,)).fetchone()[0]
-    return name
+    return _adjust(tx, lot_id, delta, account, reason, at)
 
 
 def take_from_lots(
@@ -116,13 +111,25 @@ def take_from_lots(
     taken = 0
     while taken < count and (lot_id := _oldest_in_stock(tx, consumable)) is not None:
         step = min(count - taken, _stock(tx, lot_id))
-        tx.execute(
-            "INSERT INTO lot_moves (time, lot_id, kind, delta, account, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (rfc3339(at), lot_id, ADJUST, -step, account, reason),
-        )
+        _adjust(tx, lot_id, -step, account, reason, at)
         taken += step
     return taken
+
+
+def _adjust(
+    tx: sqlite3.Connection, lot_id: int, delta: int, account: str, reason: str, at: datetime
+) -> str:
+    """Book a correction of a lot and its `ledger.adjusted`; returns the lot."""
+    tx.execute(
+        "INSERT INTO lot_moves (time, lot_id, kind, delta, account, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (rfc3339(at), lot_id, ADJUST, delta, account, reason),
+    )
+    consumable, lot = tx.execute(
+        "SELECT consumable, lot FROM lots WHERE id = ?", (lot_id,)
+    ).fetchone()
+    emit(tx, None, LedgerAdjusted(Consumable(consumable), lot, delta, reason, account), at)
+    return str(lot)
 
 
 class Lots:
@@ -163,6 +170,11 @@ class Lots:
                 "UPDATE lots SET countersigned_by = ?, countersigned_at = ? WHERE id = ?",
                 (supervisor, rfc3339(at), lot_id),
             )
+            quantity, received_on = tx.execute(
+                "SELECT quantity, received_on FROM lots WHERE id = ?", (lot_id,)
+            ).fetchone()
+            received = LotReceived(consumable, lot, quantity, received_on, received_by, supervisor)
+            emit(tx, None, received, at)
 
     def destroy(
         self, count: int, destroyed_on: str, supervisor: str, witness: str, at: datetime
@@ -186,7 +198,10 @@ class Lots:
                 "UPDATE spoiled_blanks SET destruction_id = ? WHERE id = ?",
                 [(record, row["id"]) for row in rows],
             )
-        return Destruction(record, count, tuple(row["job_id"] for row in rows))
+            jobs = tuple(row["job_id"] for row in rows)
+            destroyed = BlanksDestroyed(record, count, destroyed_on, supervisor, witness, jobs)
+            emit(tx, None, destroyed, at)
+        return Destruction(record, count, jobs)
 
     def in_custody(self) -> list[tuple[str, str, str]]:
         """The spoiled blanks not yet destroyed, oldest first: (time, job, cause)."""
@@ -199,11 +214,12 @@ class Lots:
 
     def books(self, since: str = "", until: str = "9999") -> list[LotBooks]:
         """Every lot's books for the period [`since`, `until`) (RFC 3339 UTC; by default, all
-        time), oldest lot first: what came and went in it, and what was left at its end."""
+        time), oldest lot first: what came and went in it, and what was left at its end. A lot
+        is on the books from its countersignature (as `lot.received` says)."""
         with self._db.reading() as conn:
             lots = conn.execute(
-                "SELECT id, consumable, lot, quantity, received_at, countersigned_by FROM lots"
-                " WHERE received_at < ? ORDER BY id",
+                "SELECT id, consumable, lot, quantity, countersigned_at FROM lots"
+                " WHERE countersigned_at < ? ORDER BY id",
                 (until,),
             ).fetchall()
             return [_books(conn, row, since, until) for row in lots]
@@ -232,14 +248,13 @@ def _books(conn: sqlite3.Connection, lot: sqlite3.Row, since: str, until: str) -
     return LotBooks(
         consumable=lot["consumable"],
         lot=lot["lot"],
-        received=lot["quantity"] if lot["received_at"] >= since else 0,
+        received=lot["quantity"] if lot["countersigned_at"] >= since else 0,
         printed=-moves.get(AttemptOutcome.PRINTED, 0),
         spoiled=-moves.get(AttemptOutcome.SPOILED, 0),
         destroyed=int(destroyed),
         in_custody=int(custody),
         adjusted=moves.get(ADJUST, 0),
         in_stock=int(stock),
-        countersigned=lot["countersigned_by"] is not None,
     )
 
 

@@ -130,7 +130,8 @@ MIGRATIONS: tuple[str, ...] = (
     # 5: named people and the blanks' custody (issue 26): accounts with a role (the Unix user
     # the control socket maps to one), the audit's named person, lots received and
     # countersigned, each lot's consumption and corrections, the spoiled blanks in custody and
-    # the destruction records that close them. The operator on duty is in `meta`.
+    # the destruction records that close them, and when a printed card was handed over. The
+    # operator on duty is in `meta`.
     """
     CREATE TABLE accounts (
         name       TEXT PRIMARY KEY,                      -- the person's account
@@ -141,6 +142,7 @@ MIGRATIONS: tuple[str, ...] = (
         created_by TEXT NOT NULL
     );
     ALTER TABLE audit ADD COLUMN account TEXT;            -- the named person, when known
+    ALTER TABLE jobs ADD COLUMN collected_at TEXT;        -- the card handed to the citizen
 
     CREATE TABLE lots (
         id               INTEGER PRIMARY KEY AUTOINCREMENT,  -- oldest first

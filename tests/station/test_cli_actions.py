@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from contract.vocabulary import ActionSource
 from controller.app.cli import EXIT_REFUSED, EXIT_USAGE, main
 from controller.local.server import ControlServer
+from controller.queue.audit import Actor
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
 from tests.station.conftest import Running
@@ -94,14 +96,19 @@ def test_submit_says_which_key_turns_it_on(cli, tmp_path: Path) -> None:
 
 
 def test_the_blanks_books_as_a_table_and_csv(cli) -> None:
-    _, run = cli(paused=True)
-    assert run("account-add", "siti", "--full-name", "Siti", "--role", "supervisor")[0] == 0
-    code, out, err = run("lot-receive", "cards", "L-9", "25", "--received-on", "2026-12-01")
+    running, run = cli(paused=True)
+    siti = ("account-add", "siti", "--full-name", "Siti", "--role", "supervisor")
+    assert run(*siti, "--unix-user", "siti")[0] == 0
+    code, _, err = run("lot-receive", "cards", "L-9", "25", "--received-on", "2026-12-01")
     assert code == EXIT_REFUSED and "needs a named person" in err  # root has no account
-    code, out, err = run("account-add", "rootop", "--full-name", "Root", "--role", "operator",
-                         "--unix-user", "root")  # fmt: skip
+    code, _, err = run(
+        "account-add", "rootop", "--full-name", "Root", "--role", "operator", "--unix-user", "root"
+    )
     assert code == 0, err
     assert run("lot-receive", "cards", "L-9", "25", "--received-on", "2026-12-01")[0] == 0
+    assert run("blanks-report", "--csv")[1].splitlines()[1:] == []  # not countersigned yet
+    siti_at_kiosk = Actor(ActionSource.LOCAL, "siti (uid 1001, pid 7)", user="siti")
+    running.commands.handle("lot-countersign", {"consumable": "cards", "lot": "L-9"}, siti_at_kiosk)
     code, out, _ = run("blanks-report", "--csv")
     assert out.splitlines() == [
         "consumable,lot,received,printed,spoiled,destroyed,in_custody,adjusted,in_stock",
@@ -109,4 +116,5 @@ def test_the_blanks_books_as_a_table_and_csv(cli) -> None:
     ]
     table = run("blanks-report", "2026-12")[1].splitlines()
     assert table[0].split()[:3] == ["CONSUMABLE", "LOT", "RECEIVED"]
+    assert table[1].split()[:3] == ["cards", "L-9", "25"]
     assert run("blanks-report", "2026-13")[0] == EXIT_USAGE
