@@ -40,12 +40,12 @@ def month_rows(conn: psycopg.Connection, since: datetime, until: datetime) -> li
     """Each kecamatan's blanks in [since, until), from the events stored."""
     flows = (
         "coalesce(sum((data->>'quantity')::bigint) FILTER (WHERE type = %(lot)s"
-        " AND data->>'consumable' = %(cards)s), 0)",
-        "count(*) FILTER (WHERE type = %(printed)s)",
-        "count(*) FILTER (WHERE type = %(spoiled)s)",
+        " AND data->>'consumable' = %(card_consumable)s), 0)",
+        "count(*) FILTER (WHERE type = %(printed_type)s)",
+        "count(*) FILTER (WHERE type = %(spoiled_type)s)",
         "coalesce(sum((data->>'count')::bigint) FILTER (WHERE type = %(destroyed)s), 0)",
         "coalesce(sum((data->>'delta')::bigint) FILTER (WHERE type = %(adjusted)s"
-        " AND data->>'consumable' = %(cards)s), 0)",
+        " AND data->>'consumable' = %(card_consumable)s), 0)",
     )
     in_period = [f"{flow.replace('WHERE ', 'WHERE time >= %(since)s AND ')}" for flow in flows]
     stock = f"{flows[0]} - {flows[1]} - {flows[2]} + {flows[4]}"
@@ -56,10 +56,10 @@ def month_rows(conn: psycopg.Connection, since: datetime, until: datetime) -> li
             "kecamatan": KECAMATAN,
             "since": since,
             "until": until,
-            "cards": Consumable.CARDS,
+            "card_consumable": Consumable.CARDS,
             "lot": EventType.LOT_RECEIVED,
-            "printed": EventType.CARD_PRINTED,
-            "spoiled": EventType.CARD_SPOILED,
+            "printed_type": EventType.CARD_PRINTED,
+            "spoiled_type": EventType.CARD_SPOILED,
             "destroyed": EventType.BLANKS_DESTROYED,
             "adjusted": EventType.LEDGER_ADJUSTED,
         },
