@@ -37,6 +37,9 @@ def add_commands(command: Subcommand) -> None:
     receive.add_argument("lot", help="the lot number on the delivery")
     receive.add_argument("quantity", type=int, help="how many (cards' worth)")
     receive.add_argument("--received-on", default=date.today().isoformat(), help="YYYY-MM-DD")
+    receive.add_argument(
+        "--new-share", type=int, help="percent of the lot reserved for new cards (a quota)"
+    )
     sign = command(CommandName.LOT_COUNTERSIGN, "countersign a lot received (a supervisor)")
     sign.add_argument("consumable", choices=CONSUMABLES)
     sign.add_argument("lot")
@@ -62,7 +65,7 @@ def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | N
         CommandName.ACCOUNT_ADD: ("name", "full_name", "role", "unix_user"),
         CommandName.ACCOUNT_LIST: (),
         CommandName.ON_DUTY: ("name",),
-        CommandName.LOT_RECEIVE: ("consumable", "lot", "quantity", "received_on"),
+        CommandName.LOT_RECEIVE: ("consumable", "lot", "quantity", "received_on", "new_share"),
         CommandName.LOT_COUNTERSIGN: ("consumable", "lot"),
         CommandName.LOT_ADJUST: ("consumable", "delta", "reason", "lot"),
         CommandName.DESTROY_SPOILED: ("count", "witness", "destroyed_on"),

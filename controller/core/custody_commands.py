@@ -88,9 +88,18 @@ class CustodyCommands:
         operator = self.person(None, "receiving a lot")
         consumable, lot = _consumable(args), _text(args, "lot", LOT_MAX_CHARS)
         quantity, received_on = _count(args, "quantity", 1), _date(args, "received_on")
+        share = args.get("new_share", 0)
+        if not isinstance(share, int) or isinstance(share, bool) or not 0 <= share <= 100:
+            raise CommandError(INVALID_ARGS, "new_share must be a whole percentage 0-100")
         with _as_args_error():
             self._store.lots.receive(
-                consumable, lot, quantity, received_on, operator.name, self._station.clock.now()
+                consumable,
+                lot,
+                quantity,
+                received_on,
+                operator.name,
+                self._station.clock.now(),
+                share,
             )
         return {"lot": lot, "quantity": quantity, "received_by": operator.name}
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from contract.clock import rfc3339
 from contract.events import BlanksDestroyed, LedgerAdjusted, LotReceived
-from contract.vocabulary import AttemptOutcome, Consumable
+from contract.vocabulary import AttemptOutcome, Consumable, JobReason
 from controller.queue.db import Database
 from controller.queue.outbox import emit
 
@@ -63,9 +63,10 @@ class Destruction:
 def book_use(
     tx: sqlite3.Connection, consumable: str, outcome: AttemptOutcome, job_id: str, at: datetime
 ) -> None:
-    """One card attempt used one `consumable`: from the oldest lot in stock (none: from no
-    lot); a spoiled blank goes into custody."""
-    lot_id = _oldest_in_stock(tx, consumable)
+    """One card attempt used one `consumable`: from the oldest lot in stock (a replacement's
+    blank: the oldest whose share for replacements has room; none: from no lot); a spoiled
+    blank goes into custody."""
+    lot_id = _oldest_in_stock(tx, consumable, _is_replacement(tx, consumable, job_id))
     if lot_id is not None:
         tx.execute(
             "INSERT INTO lot_moves (time, lot_id, kind, delta, job_id) VALUES (?, ?, ?, -1, ?)",
@@ -144,13 +145,15 @@ class Lots:
         received_on: str,
         operator: str,
         at: datetime,
+        new_share: int = 0,
     ) -> None:
+        """`new_share`: the percentage of the lot reserved for `new` cards (a quota)."""
         with self._db.transaction() as tx:
             try:
                 tx.execute(
                     "INSERT INTO lots (consumable, lot, quantity, received_on, received_at,"
-                    " received_by) VALUES (?, ?, ?, ?, ?, ?)",
-                    (consumable, lot, quantity, received_on, rfc3339(at), operator),
+                    " received_by, new_share) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (consumable, lot, quantity, received_on, rfc3339(at), operator, new_share),
                 )
             except sqlite3.IntegrityError:
                 raise LotError(f"{consumable} lot {lot!r} was received already") from None
@@ -202,6 +205,13 @@ class Lots:
             destroyed = BlanksDestroyed(record, count, destroyed_on, supervisor, witness, jobs)
             emit(tx, None, destroyed, at)
         return Destruction(record, count, jobs)
+
+    def quota_spent(self) -> bool:
+        """Blanks are in stock, but every lot's share for replacements is used up (the rest is
+        reserved for `new` cards): `selection.order`'s `quota_spent`."""
+        with self._db.reading() as conn:
+            in_stock = _oldest_in_stock(conn, Consumable.CARDS) is not None
+            return in_stock and _oldest_in_stock(conn, Consumable.CARDS, True) is None
 
     def in_custody(self) -> list[tuple[str, str, str]]:
         """The spoiled blanks not yet destroyed, oldest first: (time, job, cause)."""
@@ -258,15 +268,30 @@ def _books(conn: sqlite3.Connection, lot: sqlite3.Row, since: str, until: str) -
     )
 
 
-def _oldest_in_stock(tx: sqlite3.Connection, consumable: str) -> int | None:
+def _oldest_in_stock(
+    tx: sqlite3.Connection, consumable: str, replacement: bool = False
+) -> int | None:
+    """The oldest countersigned lot with any left; for a `replacement`, the oldest whose share
+    for replacements (all but its `new_share` percent) is not used up."""
     row = tx.execute(
         "SELECT l.id FROM lots l LEFT JOIN lot_moves m ON m.lot_id = l.id"
+        " LEFT JOIN jobs j ON j.job_id = m.job_id AND m.kind IN (?, ?)"
         " WHERE l.consumable = ? AND l.countersigned_by IS NOT NULL"
         " GROUP BY l.id HAVING l.quantity + coalesce(sum(m.delta), 0) > 0"
+        " AND (NOT ? OR count(j.job_id) FILTER (WHERE j.reason <> ?)"
+        " < l.quantity * (100 - l.new_share) / 100)"
         " ORDER BY l.received_on, l.id LIMIT 1",
-        (consumable,),
+        (AttemptOutcome.PRINTED, AttemptOutcome.SPOILED, consumable, replacement, JobReason.NEW),
     ).fetchone()
     return None if row is None else int(row[0])
+
+
+def _is_replacement(tx: sqlite3.Connection, consumable: str, job_id: str) -> bool:
+    """A blank for a replacement card (quotas apply to blanks only)."""
+    if consumable != Consumable.CARDS:
+        return False
+    row = tx.execute("SELECT reason FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return row is not None and row[0] != JobReason.NEW
 
 
 def _lot_id(tx: sqlite3.Connection, consumable: str, lot: str) -> int:

@@ -152,6 +152,8 @@ MIGRATIONS: tuple[str, ...] = (
         received_on      TEXT NOT NULL,                   -- the delivery's date, YYYY-MM-DD
         received_at      TEXT NOT NULL,
         received_by      TEXT NOT NULL REFERENCES accounts (name),
+        new_share        INTEGER NOT NULL DEFAULT 0       -- percent reserved for `new` cards
+                         CHECK (new_share BETWEEN 0 AND 100),
         countersigned_by TEXT REFERENCES accounts (name), -- a supervisor; in stock from then
         countersigned_at TEXT,
         UNIQUE (consumable, lot)

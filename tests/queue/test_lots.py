@@ -19,7 +19,7 @@ from controller.queue.lots import LotError, book_adjustment, take_from_lots
 from controller.queue.store import Store
 
 STEP_S = 7 * 3600
-RECEIVE = st.tuples(st.just("receive"), st.integers(1, 12))
+RECEIVE = st.tuples(st.just("receive"), st.tuples(st.integers(1, 12), st.integers(0, 100)))
 USE = st.tuples(st.just("use"), st.sampled_from([AttemptOutcome.PRINTED, AttemptOutcome.SPOILED]))
 ADJUST = st.tuples(st.just("adjust"), st.integers(-5, 5).filter(bool))
 TAKE = st.tuples(st.just("take"), st.integers(1, 6))
@@ -33,7 +33,8 @@ def run(store: Store, clock: ManualClock, steps: list[tuple[str, object]]) -> No
         clock.advance(STEP_S)
         now = clock.now()
         if step == "receive":
-            lots.receive(Consumable.CARDS, f"L-{n}", int(value), "2026-12-01", "budi", now)
+            quantity, new_share = value
+            lots.receive(Consumable.CARDS, f"L-{n}", quantity, "2026-12-01", "budi", now, new_share)
             lots.countersign(Consumable.CARDS, f"L-{n}", "siti", now)
         elif step == "use":
             with store.db.transaction() as tx:

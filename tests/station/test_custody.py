@@ -167,3 +167,26 @@ def test_lowering_the_books_needs_a_supervisor_and_a_reason(make_station) -> Non
         ("reload", "siti", "not_authorized"),
         ("reload", "siti", "ok"),
     ]
+
+
+def test_a_lot_reserved_for_new_cards_holds_replacements_back(make_station) -> None:
+    """A lot of 10 with 70 % for new cards: 3 blanks for replacements, then only new jobs."""
+    running = make_station(paused=True)
+    local = staffed(running)
+    lot = {"consumable": "cards", "lot": "Q-1", "quantity": 10, "received_on": "2026-12-01"}
+    assert refused(local, "lot-receive", {**lot, "new_share": 101}, BUDI) == "invalid_args"
+    local.handle("lot-receive", {**lot, "new_share": 70}, BUDI)
+    local.handle("lot-countersign", {"consumable": "cards", "lot": "Q-1"}, SITI)
+    for n in range(1, 6):
+        running.store.intake.submit(payload(make_job(n, reason="lost")))
+    running.store.intake.submit(payload(make_job(6)))  # new, and last in the queue
+    local.handle("resume", {}, BUDI)
+    wait_until(lambda: running.states()["printed"] == 4)
+    printed = [e.job_id for e in running.events("card.printed")]
+    assert printed == [f"JOB-2026-00000{n}" for n in (1, 2, 3, 6)]
+    assert running.states()["queued"] == 2  # two replacements wait for the next lot
+    local.handle("lot-receive", {**lot, "lot": "Q-2"}, BUDI)  # no quota
+    local.handle("lot-countersign", {"consumable": "cards", "lot": "Q-2"}, SITI)
+    wait_until(lambda: running.states()["printed"] == 6)
+    books = {lot.lot: lot for lot in running.store.lots.books()}
+    assert (books["Q-1"].printed, books["Q-2"].printed) == (4, 2)  # Q-1's 70 % kept for new
