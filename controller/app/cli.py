@@ -172,7 +172,7 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
         print(status_text(Status.from_json(result), zone))
     elif args.command == CommandName.JOBS and not args.json:
         print(jobs_text(JobsResult.from_json(result), zone))
-    elif text := _text_of(args, result):
+    elif text := _text_of(args, config, result):
         print(text)
     else:
         print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -185,12 +185,12 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
     return 0
 
 
-def _text_of(args: argparse.Namespace, result: dict[str, Any]) -> str | None:
+def _text_of(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> str | None:
     """The human text of a manual action's result (None: print the JSON)."""
-    as_csv = getattr(args, "csv", False)
-    return custody_cli.result_text(args.command, result, as_csv) or action_text(
-        args.command, result
-    )
+    form = "csv" if getattr(args, "csv", False) else "html" if getattr(args, "html", False) else ""
+    heading = f"{config.station.id}, {getattr(args, 'period', None) or 'all time'}"
+    text = custody_cli.result_text(args.command, result, form or "table", heading)
+    return text or action_text(args.command, result)
 
 
 def whole(low: int) -> Callable[[str], int]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from contract.clock import rfc3339
 from contract.vocabulary import CommandName, Consumable, Role
+from controller.app.report_page import books_page
 from controller.queue.lots import LotBooks
 
 Subcommand = Callable[[str, str], argparse.ArgumentParser]
@@ -56,7 +57,9 @@ def add_commands(command: Subcommand) -> None:
     collect.add_argument("job_id")
     report = command(CommandName.BLANKS_REPORT, "the blanks' books per lot for a day or a month")
     report.add_argument("period", nargs="?", help="YYYY-MM-DD or YYYY-MM (default: all time)")
-    report.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    form.add_argument("--html", action="store_true", help="a page to print and sign")
 
 
 def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | None:
@@ -97,10 +100,15 @@ def period_bounds(period: str, zone: ZoneInfo) -> dict[str, str]:
     return {"since": start_of(first), "until": start_of(end)}
 
 
-def result_text(command: str, result: dict[str, Any], as_csv: bool = False) -> str | None:
-    """What one of these commands prints (None: not one of them)."""
+def result_text(
+    command: str, result: dict[str, Any], form: str = "table", heading: str = ""
+) -> str | None:
+    """What one of these commands prints (None: not one of them); the report as a `table`,
+    `csv` or `html` (a printable page under `heading`)."""
     if command == CommandName.BLANKS_REPORT:
-        return books_csv(result["lots"]) if as_csv else books_table(result)
+        if form == "html":
+            return books_page(result, BOOKS_COLUMNS, heading)
+        return books_csv(result["lots"]) if form == "csv" else books_table(result)
     if command == CommandName.ACCOUNT_LIST:
         lines = [
             f"{a['name']:<16} {a['role']:<10} {a.get('unix_user') or '-':<12} {a['full_name']}"

@@ -118,3 +118,6 @@ def test_the_blanks_books_as_a_table_and_csv(cli) -> None:
     assert table[0].split()[:3] == ["CONSUMABLE", "LOT", "RECEIVED"]
     assert table[1].split()[:3] == ["cards", "L-9", "25"]
     assert run("blanks-report", "2026-13")[0] == EXIT_USAGE
+    page = run("blanks-report", "2026-12", "--html")[1]
+    assert page.startswith("<!DOCTYPE html>") and "3271-bogor-timur-01, 2026-12" in page
+    assert "<td>L-9</td><td>25</td>" in page and "Supervisor" in page
