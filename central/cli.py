@@ -1,4 +1,5 @@
-"""`printstation-central`: run a replica, migrate, the fleet view, the SMS sent, mark collected.
+"""`printstation-central`: run a replica, migrate, the fleet view, the SMS sent, mark collected,
+the month's blanks report.
 
 Settings come from the command line, each with an environment default (PRINTSTATION_CENTRAL_*).
 """
@@ -12,6 +13,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import structlog
@@ -21,6 +23,7 @@ from central.consumer import ConsumerSettings
 from central.fleet import FleetCollector, fleet_rows, table
 from central.gaps import GapPolicy
 from central.migrate import GAMMU_SCHEMA, migrate
+from central.report import as_csv, month_bounds, month_rows
 from central.service import Service, ServiceSettings
 from central.sms import ReminderSchedule, SmsKind
 from central.store import mark_collected
@@ -58,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
     col = sub.add_parser("collected", help="mark a job's card collected (stops reminders)")
     col.add_argument("job_id")
+    rep = sub.add_parser("report", help="a month's blanks per kecamatan from the events, CSV")
+    rep.add_argument("month", help="YYYY-MM")
+    rep.add_argument("--timezone", default=_env("timezone", "Asia/Jakarta"))
     return main
 
 
@@ -132,8 +138,22 @@ def _collected(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    since, until = month_bounds(args.month, ZoneInfo(args.timezone))
+    with psycopg.connect(args.database) as conn:
+        print(as_csv(month_rows(conn, since, until)), end="")
+    return 0
+
+
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
 
-COMMANDS = {"run": _run, "migrate": _migrate, "fleet": _fleet, "sms": _sms, "collected": _collected}
+COMMANDS = {
+    "run": _run,
+    "migrate": _migrate,
+    "fleet": _fleet,
+    "sms": _sms,
+    "collected": _collected,
+    "report": _report,
+}

@@ -30,6 +30,10 @@ OPERATOR_TYPES = frozenset(
         EventType.JOB_EXPIRED,
         EventType.JOB_NEEDS_REVIEW,
         EventType.CARDS_UNACCOUNTED,
+        EventType.CARD_SPOILED,
+        EventType.LOT_RECEIVED,
+        EventType.LEDGER_ADJUSTED,
+        EventType.BLANKS_DESTROYED,
         EventType.CONSUMABLE_LOW,
         EventType.CONSUMABLE_EMPTY,
         EventType.CONSUMABLE_RELOADED,
@@ -94,6 +98,7 @@ class Effects:
             new = self._insert_events(conn, ordered)
             self._operators(conn, new)
             result.sms = self._printed(conn, new)
+            _collected_at_kiosk(conn, new)
             _bad(conn, bad)
             _statuses(conn, statuses, now)
         result.new, result.duplicates = len(new), len(batch) - len(bad) - len(statuses) - len(new)
@@ -212,15 +217,24 @@ class Effects:
 def mark_collected(conn: psycopg.Connection, job_id: str, when: datetime) -> bool:
     """The citizen collected the card: no more reminders. False if the office has no such job."""
     with conn.transaction():
-        row = conn.execute(
-            "UPDATE citizen_jobs SET collected_at = coalesce(collected_at, %s) WHERE job_id = %s"
-            " RETURNING job_id",
-            (when, job_id),
-        ).fetchone()
-        conn.execute(
-            "UPDATE printed_cards SET next_reminder_at = NULL WHERE job_id = %s", (job_id,)
-        )
+        return _collected(conn, job_id, when)
+
+
+def _collected(conn: psycopg.Connection, job_id: str, when: datetime) -> bool:
+    row = conn.execute(
+        "UPDATE citizen_jobs SET collected_at = coalesce(collected_at, %s) WHERE job_id = %s"
+        " RETURNING job_id",
+        (when, job_id),
+    ).fetchone()
+    conn.execute("UPDATE printed_cards SET next_reminder_at = NULL WHERE job_id = %s", (job_id,))
     return row is not None
+
+
+def _collected_at_kiosk(conn: psycopg.Connection, events: list[Event]) -> None:
+    """`card.collected`: the card was handed over at the kiosk; no more reminders."""
+    for event in events:
+        if event.type == EventType.CARD_COLLECTED and event.job_id:
+            _collected(conn, event.job_id, event.time)
 
 
 def _code(event: Event) -> str | None:

@@ -170,6 +170,55 @@ class ConsumableReloaded(EventData):
 
 
 @dataclass(frozen=True)
+class LotReceived(EventData):
+    """An addition: a lot received by `received_by` and countersigned by a supervisor; in
+    stock from now (`quantity` in cards' worth; `received_on`: the delivery's date)."""
+
+    TYPE = EventType.LOT_RECEIVED
+    consumable: Consumable
+    lot: str
+    quantity: int
+    received_on: str  # YYYY-MM-DD
+    received_by: str
+    countersigned_by: str
+
+
+@dataclass(frozen=True)
+class LedgerAdjusted(EventData):
+    """An addition: a lot's stock corrected by `delta` (negative: missing), by a named person
+    (a supervisor when it lowers the books) with a reason."""
+
+    TYPE = EventType.LEDGER_ADJUSTED
+    consumable: Consumable
+    lot: str
+    delta: int
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class BlanksDestroyed(EventData):
+    """An addition: spoiled blanks destroyed under destruction record `record`: the jobs whose
+    blanks they were, and the two officials."""
+
+    TYPE = EventType.BLANKS_DESTROYED
+    record: int
+    count: int
+    destroyed_on: str  # YYYY-MM-DD
+    supervisor: str
+    witness: str
+    job_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CardCollected(EventData):
+    """An addition: the printed card handed to the citizen at the kiosk (no more reminders)."""
+
+    TYPE = EventType.CARD_COLLECTED
+    by: str
+
+
+@dataclass(frozen=True)
 class AlertRaised(EventData):
     TYPE = EventType.ALERT_RAISED
     code: Reason | AlertCode
@@ -199,6 +248,10 @@ DATA_TYPES: dict[EventType, type[EventData]] = {
         ConsumableLow,
         ConsumableEmpty,
         ConsumableReloaded,
+        LotReceived,
+        LedgerAdjusted,
+        BlanksDestroyed,
+        CardCollected,
         AlertRaised,
         AlertCleared,
     )

@@ -61,6 +61,11 @@ class EventType(StrEnum):
     JOB_RESOLVED = "job.resolved"  # an addition: a person decided a needs_review job
     CARDS_UNACCOUNTED = "cards.unaccounted"  # an addition: the printer counted cards the
     # station did not print
+    # Additions (issue 26): the blanks' books, so that the central office reconciles them.
+    LOT_RECEIVED = "lot.received"  # a lot countersigned: in stock
+    LEDGER_ADJUSTED = "ledger.adjusted"  # a lot's stock corrected, with a reason
+    BLANKS_DESTROYED = "blanks.destroyed"  # spoiled blanks destroyed under a record
+    CARD_COLLECTED = "card.collected"  # the card handed to the citizen at the kiosk
 
 
 class RejectCode(StrEnum):
@@ -95,6 +100,16 @@ class CommandName(StrEnum):
     REPLAY = "replay"  # an addition: publish a range of events again
     JOBS = "jobs"  # the local control socket only
     SUBMIT = "submit"  # the local control socket only
+    # Additions (issue 26), the local control socket only: accounts, duty and the blanks' books.
+    ACCOUNT_ADD = "account-add"  # add a named person's account
+    ACCOUNT_LIST = "account-list"  # list them, and who is on duty
+    ON_DUTY = "on-duty"  # set the operator on duty (the panel's buttons act for them)
+    LOT_RECEIVE = "lot-receive"  # a lot delivered, signed by the operator
+    LOT_COUNTERSIGN = "lot-countersign"  # a supervisor countersigns a lot received
+    LOT_ADJUST = "lot-adjust"  # a lot's books corrected, with a reason
+    DESTROY_SPOILED = "destroy-spoiled"  # spoiled blanks in custody destroyed under a record
+    BLANKS_REPORT = "blanks-report"  # the lots, custody and destructions
+    COLLECT = "collect"  # a printed card handed to the citizen
 
 
 class CommandErrorCode(StrEnum):
@@ -262,6 +277,14 @@ class ActionSource(StrEnum):
     PANEL = "panel"  # the operator panel's buttons
 
 
+class Role(StrEnum):
+    """An addition (issue 26): a named person's role at the station. A supervisor countersigns
+    lots, lowers the books and destroys spoiled blanks; an operator does the rest."""
+
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+
+
 AUDITED_COMMANDS = frozenset(
     {
         CommandName.PAUSE,
@@ -271,6 +294,13 @@ AUDITED_COMMANDS = frozenset(
         CommandName.RELOAD,
         CommandName.SUBMIT,
         CommandName.REPLAY,
+        CommandName.ACCOUNT_ADD,
+        CommandName.ON_DUTY,
+        CommandName.LOT_RECEIVE,
+        CommandName.LOT_COUNTERSIGN,
+        CommandName.LOT_ADJUST,
+        CommandName.DESTROY_SPOILED,
+        CommandName.COLLECT,
     }
 )
 """Manual actions: each is stored in the audit table with who asked, how, and its effect."""

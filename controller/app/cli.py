@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,15 +17,17 @@ from contract.commands import CommandReply, JobsResult
 from contract.shapes import BadMessage
 from contract.status import Status
 from contract.vocabulary import (
+    CommandErrorCode,
     CommandName,
     Consumable,
     LogLevel,
     Resolution,
 )
 from controller import __version__
-from controller.app import virtual_printer_cli
+from controller.app import custody_cli, virtual_printer_cli
 from controller.app.config import Config, ConfigError, load_config
-from controller.app.tables import jobs_text, status_text
+from controller.app.tables import action_text, jobs_text, status_text
+from controller.core.commands import MAX_RELOAD
 from controller.local.client import DaemonNotRunning, request
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
@@ -66,15 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     resolve = command(CommandName.RESOLVE, "decide a card whose outcome is unknown")
     resolve.add_argument("job_id")
     resolve.add_argument("outcome", choices=[outcome.value for outcome in Resolution])
+    resolve.add_argument(
+        "--reason", help="what you found (needed for not_printed when a blank was fed)"
+    )
     reload = command(CommandName.RELOAD, "record blanks, a ribbon or a film loaded by a person")
     reload.add_argument("consumable", choices=[consumable.value for consumable in Consumable])
-    reload.add_argument("count", type=int)
-    reload.add_argument("--capacity", type=int)
-    reload.add_argument("--lot")
+    reload.add_argument("count", type=whole(0), help="how many are loaded now")
+    reload.add_argument("--capacity", type=whole(1), help="what a full load holds")
+    reload.add_argument("--lot", help="the lot number loaded")
+    reload.add_argument("--reason", help="why fewer blanks than the books (a supervisor)")
     cancel = command(CommandName.CANCEL, "cancel a queued job")
     cancel.add_argument("job_id")
     submit = command(CommandName.SUBMIT, "queue a job file (ektp.job/1 JSON) without the network")
     submit.add_argument("job_file", type=Path)
+    custody_cli.add_commands(command)
     served = commands.add_parser(
         VIRTUAL_PRINTER_COMMAND,
         help="serve the virtual printer on the network (socket://HOST:PORT)",
@@ -119,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"printstation: cannot start: {exc}", file=sys.stderr)
             return EXIT_CONFIG
     try:
-        cmd, cmd_args = _local_request(args)
-    except OSError as exc:
+        cmd, cmd_args = _local_request(args, ZoneInfo(config.duty.timezone))
+    except (OSError, argparse.ArgumentTypeError) as exc:
         print(f"printstation: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -136,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         answer = CommandReply.from_body(reply)
         if answer.error is not None:
             print(f"printstation: {answer.error.code}: {answer.error.message}", file=sys.stderr)
+            if cmd == CommandName.SUBMIT and answer.error.code == CommandErrorCode.UNKNOWN_COMMAND:
+                print(
+                    f"printstation: submit is off; '[local] submit = true' in {args.config}"
+                    " turns it on (then restart the daemon)",
+                    file=sys.stderr,
+                )
             return EXIT_REFUSED
         return _show(args, config, answer.result or {})
     except BadMessage as exc:
@@ -158,6 +172,8 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
         print(status_text(Status.from_json(result), zone))
     elif args.command == CommandName.JOBS and not args.json:
         print(jobs_text(JobsResult.from_json(result), zone))
+    elif text := _text_of(args, config, result):
+        print(text)
     else:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.command == CommandName.SUBMIT and result.get("code"):
@@ -169,12 +185,43 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
     return 0
 
 
-def _local_request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+def _text_of(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> str | None:
+    """The human text of a manual action's result (None: print the JSON)."""
+    form = "csv" if getattr(args, "csv", False) else "html" if getattr(args, "html", False) else ""
+    heading = f"{config.station.id}, {getattr(args, 'period', None) or 'all time'}"
+    text = custody_cli.result_text(args.command, result, form or "table", heading)
+    return text or action_text(args.command, result)
+
+
+def whole(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number `low`-MAX_RELOAD (argparse names the option)."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if not low <= value <= MAX_RELOAD:
+            raise argparse.ArgumentTypeError(f"must be a whole number {low}-{MAX_RELOAD}")
+        return value
+
+    return read
+
+
+def _local_request(args: argparse.Namespace, zone: ZoneInfo) -> tuple[str, dict[str, Any]]:
+    custody = custody_cli.request_args(args, zone)
+    if custody is not None:
+        return args.command, custody
     if args.command == CommandName.RESOLVE:
-        return CommandName.RESOLVE, {"job_id": args.job_id, "outcome": args.outcome}
+        reason = {"reason": args.reason} if args.reason is not None else {}
+        return CommandName.RESOLVE, {"job_id": args.job_id, "outcome": args.outcome, **reason}
     if args.command == CommandName.RELOAD:
+        if args.capacity is not None and args.capacity < args.count:
+            raise argparse.ArgumentTypeError("--capacity must be at least COUNT")
         extra = {
-            key: value for key in ("capacity", "lot") if (value := getattr(args, key)) is not None
+            key: value
+            for key in ("capacity", "lot", "reason")
+            if (value := getattr(args, key)) is not None
         }
         return CommandName.RELOAD, {"consumable": args.consumable, "count": args.count, **extra}
     if args.command == CommandName.CANCEL:

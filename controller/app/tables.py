@@ -1,13 +1,16 @@
-"""What `printstation status` and `printstation jobs` print for a person at the kiosk: aligned
-text, times in the station's time zone (`--json` gives the daemon's documents unchanged)."""
+"""What `printstation status`, `jobs` and the manual actions print for a person at the kiosk:
+aligned text, times in the station's time zone (`--json` gives the daemon's documents unchanged)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.commands import JobsResult
-from contract.status import LinkState, Status
+from contract.commands import JobsResult, JobSummary, PauseResult
+from contract.shapes import from_json
+from contract.status import LinkState, Status, Stock
+from contract.vocabulary import CommandName
 
 NONE = "-"
 
@@ -110,3 +113,20 @@ def jobs_text(result: JobsResult, zone: ZoneInfo) -> str:
         for row in [header, *cells]
     ]
     return "\n".join([*lines, f"({counts})"])
+
+
+def action_text(command: str, result: dict[str, Any]) -> str | None:
+    """One line for what `pause`, `resume`, `cancel`, `resolve` and `reload` did (None: another
+    command, printed as JSON)."""
+    if command in (CommandName.PAUSE, CommandName.RESUME):
+        done = from_json(PauseResult, result, "the result")
+        if done.paused:
+            return f"paused: the card in progress finishes, no new one starts (now {done.state})"
+        return f"resumed: printing goes on (now {done.state})"
+    if command in (CommandName.CANCEL, CommandName.RESOLVE):
+        job = from_json(JobSummary, result, "the result")
+        return f"job {job.job_id} is {job.state} ({job.attempts} blanks used)"
+    if command == CommandName.RELOAD:
+        stock = from_json(Stock, result, "the result")
+        return f"reloaded: {stock.remaining} of {stock.capacity} on the books"
+    return None

@@ -30,6 +30,7 @@ from contract.vocabulary import (
     Requester,
     Resolution,
 )
+from controller.core.custody_commands import CustodyCommands
 from controller.core.loop import Station
 from controller.core.operations import Operations
 from controller.queue.audit import CENTRAL_REQUESTER, DONE, Actor
@@ -81,6 +82,8 @@ class StationCommands:
             self.commands[CommandName.JOBS] = self._jobs
         if local and submit:
             self.commands[CommandName.SUBMIT] = self._submit
+        if local:
+            self.commands.update(CustodyCommands(station, lambda: self._actor).commands)
         self._actor = self._default_actor
         self._replays = ReplayBudget()
 
@@ -96,7 +99,12 @@ class StationCommands:
         who = actor or self._default_actor
         if name not in AUDITED_COMMANDS:
             return self._station.call(lambda: self._run(command, args, who))
-        return self._station.call(lambda: self._audited(name, command, args, who))
+        return self._station.call(lambda: self._audited(name, command, args, self._named(who)))
+
+    def _named(self, actor: Actor) -> Actor:
+        """The actor with the account its Unix user maps to, if it has one."""
+        account = actor.user and self._station.store.accounts.of_unix_user(actor.user)
+        return replace(actor, account=account.name) if account else actor
 
     def _run(self, command: Command, args: dict[str, Any], actor: Actor) -> dict[str, Any]:
         self._actor = actor  # read by the command (on the loop: one command at a time)
@@ -156,9 +164,7 @@ class StationCommands:
         outcome = args.get("outcome")
         if outcome not in tuple(Resolution):
             raise CommandError(INVALID_ARGS, f"outcome must be one of {', '.join(Resolution)}")
-        reason = args.get("reason")
-        if reason is not None and not _short_text(reason):
-            raise CommandError(INVALID_ARGS, f"reason must be printable text of 1-{TEXT_MAX_CHARS}")
+        reason = _reason(args)
         return job_summary(
             self._operations.resolve_job(job_id, Resolution(outcome), self._actor, reason)
         )
@@ -176,7 +182,10 @@ class StationCommands:
             raise CommandError(INVALID_ARGS, "capacity must be at least count")
         if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
             raise CommandError(INVALID_ARGS, f"lot must be printable text of 1-{LOT_MAX_CHARS}")
-        return self._operations.reload(Consumable(consumable), count, capacity, lot, self._actor)
+        reason = _reason(args)
+        return self._operations.reload(
+            Consumable(consumable), count, capacity, lot, self._actor, reason
+        )
 
     def _status(self, args: dict[str, Any]) -> Status:
         """Publish the status now, and return it."""
@@ -255,6 +264,13 @@ def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:
     return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
+
+
+def _reason(args: dict[str, Any]) -> str | None:
+    reason = args.get("reason")
+    if reason is not None and not _short_text(reason):
+        raise CommandError(INVALID_ARGS, f"reason must be printable text of 1-{TEXT_MAX_CHARS}")
+    return reason if isinstance(reason, str) else None
 
 
 def _job_id(args: dict[str, Any]) -> str:

@@ -63,14 +63,24 @@ class ConsumableCounts:
         capacity: int | None,
         lot: str | None,
         operator: str,
+        reason: str | None = None,
     ) -> None:
         """`operator` loaded `count` (a ribbon or a film: replaced; blanks: the feeder's
-        count). The next count the printer reports is checked against it."""
+        count, fewer than on the books only with a `reason`). The next count the printer
+        reports is checked against it."""
         store = self._store
         in_review = store.jobs.counts()[JobState.NEEDS_REVIEW]  # changes on the core loop only
         with store.db.transaction() as tx:
             store.ledger.reload(
-                tx, consumable, count, capacity, lot, self._clock.now(), in_review, operator
+                tx,
+                consumable,
+                count,
+                capacity,
+                lot,
+                self._clock.now(),
+                in_review,
+                operator,
+                reason,
             )
             note_untold_reload(tx, consumable, count, capacity)
             if consumable is Consumable.CARDS:

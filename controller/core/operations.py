@@ -4,6 +4,8 @@ call these; none of them touches the store by itself."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import structlog
 
 from contract.errors import CommandError
@@ -16,6 +18,7 @@ from contract.vocabulary import (
     JobState,
     Requester,
     Resolution,
+    Role,
 )
 from controller.core.loop import Station
 from controller.queue.audit import DONE, Actor
@@ -54,9 +57,10 @@ class Operations:
         if not waiting:
             log.info("review button pressed with no card to review")
             return None
-        job = self.resolve_job(waiting[0].job_id, outcome, PANEL, PANEL_REASON)
+        by = replace(PANEL, account=self._store.accounts.on_duty())
+        job = self.resolve_job(waiting[0].job_id, outcome, by, PANEL_REASON)
         self._store.audit.record(
-            PANEL,
+            by,
             CommandName.RESOLVE,
             {"job_id": job.job_id, "outcome": outcome},
             DONE,
@@ -73,18 +77,37 @@ class Operations:
         capacity: int | None,
         lot: str | None,
         by: Actor,
+        reason: str | None = None,
     ) -> Stock:
         """Book a reload and tell the printer; returns the consumable's status entry. `count`
-        may not exceed the capacity (given, or the one on the books)."""
+        may not exceed the capacity (given, or the one on the books); fewer blanks than on the
+        books need a supervisor and a `reason`."""
         known = self._consumable(consumable).capacity
         if count > (capacity if capacity is not None else known):
             raise CommandError(
                 CommandErrorCode.INVALID_ARGS,
                 f"count {count} is more than the {consumable} capacity"
-                f" {capacity if capacity is not None else known}; give the new capacity",
+                f" {capacity if capacity is not None else known}; give the new capacity"
+                " (`capacity`; --capacity on the command line)",
             )
-        self._station.consumable_counts.book(consumable, count, capacity, lot, by.who)
+        if consumable == Consumable.CARDS:
+            self._check_lowering(count, by, reason)
+        self._station.consumable_counts.book(consumable, count, capacity, lot, by.person, reason)
         return self._consumable(consumable)
+
+    def _check_lowering(self, count: int, by: Actor, reason: str | None) -> None:
+        """Blanks are controlled documents: fewer than the books say is a supervisor's call."""
+        store = self._store
+        with store.db.reading() as conn:
+            books = store.ledger.remaining(conn, Consumable.CARDS)
+            role = by.account and store.accounts.get(conn, by.account).role
+        books -= store.jobs.counts()[JobState.NEEDS_REVIEW]
+        if count < books and (role != Role.SUPERVISOR or not reason):
+            raise CommandError(
+                CommandErrorCode.NOT_AUTHORIZED,
+                f"{books - count} blanks fewer than the books ({books}): a supervisor's"
+                " account reloads them, with a reason",
+            )
 
     def _consumable(self, consumable: Consumable) -> Stock:
         """The consumable as the status shows it now."""

@@ -113,5 +113,6 @@ class Scheduler:
         next_job = None
         if may_start_card(inputs)[0]:
             scarce = selection.blanks_scarce(remaining.get(Consumable.CARDS, 0), self._reserve)
-            next_job = self._store.jobs.next_queued(now, scarce=scarce)
+            quota_spent = self._store.lots.quota_spent()
+            next_job = self._store.jobs.next_queued(now, scarce=scarce, quota_spent=quota_spent)
         return Evaluation(derive_state(inputs), decision, next_job, counts, remaining, capacity)

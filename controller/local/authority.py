@@ -26,7 +26,12 @@ class Peer:
 
     @property
     def actor(self) -> Actor:
-        return Actor(ActionSource.LOCAL, f"{self.user} (uid {self.uid}, pid {self.pid})")
+        return Actor(
+            ActionSource.LOCAL,
+            f"{self.user} (uid {self.uid}, pid {self.pid})",
+            user=self.user,
+            superuser=self.uid == 0,
+        )
 
 
 def peer_of(connection: socket.socket) -> Peer:

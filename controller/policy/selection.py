@@ -5,6 +5,9 @@ The order is a list of tiers, tried in turn; each one takes the oldest eligible 
 
 - Blanks scarce (at or below the reserve, `blanks_scarce`): `new` jobs, then any job; so every
   eligible `new` job goes before every replacement (`damaged`, `lost`, `data_change`).
+- Replacements' quota spent (`quota_spent`: the lot in use reserves a share for `new` cards,
+  and replacements have used the rest of it): `new` jobs only; replacements wait for the next
+  lot. Unlike the reserve, a quota holds blanks back: the office set it (docs/blanks.md).
 - Otherwise: any job, FIFO alone.
 - A job is eligible while now ≤ `not_after` (a job may start at its `not_after` instant, as
   "not after" reads); later it is expired (`expired`), never printed.
@@ -68,6 +71,7 @@ class Tier:
 
 SCARCE_ORDER = (Tier(JobReason.NEW), Tier())
 PLENTY_ORDER = (Tier(),)
+QUOTA_ORDER = (Tier(JobReason.NEW),)
 
 
 def blanks_scarce(remaining_cards: int, reserve_cards: int) -> bool:
@@ -75,8 +79,10 @@ def blanks_scarce(remaining_cards: int, reserve_cards: int) -> bool:
     return remaining_cards <= reserve_cards
 
 
-def order(scarce: bool) -> tuple[Tier, ...]:
+def order(scarce: bool, quota_spent: bool = False) -> tuple[Tier, ...]:
     """The tiers to try, in turn."""
+    if quota_spent:
+        return QUOTA_ORDER
     return SCARCE_ORDER if scarce else PLENTY_ORDER
 
 
@@ -91,14 +97,18 @@ def expired(queued: Sequence[QueuedJob], now: datetime) -> list[QueuedJob]:
 
 
 def choose_next(
-    queued: Sequence[QueuedJob], now: datetime, cards_remaining: int, reserve_cards: int
+    queued: Sequence[QueuedJob],
+    now: datetime,
+    cards_remaining: int,
+    reserve_cards: int,
+    quota_spent: bool = False,
 ) -> QueuedJob | None:
     """The eligible job that prints next, or None when none is eligible.
 
     Only the order: whether a card may start at all (blanks, duty, printer) is
     `station_state.may_start_card`.
     """
-    for tier in order(blanks_scarce(cards_remaining, reserve_cards)):
+    for tier in order(blanks_scarce(cards_remaining, reserve_cards), quota_spent):
         admitted = [j for j in queued if tier.admits(j, now)]
         if admitted:
             return min(admitted, key=lambda j: j.received_seq)

@@ -19,10 +19,20 @@ DONE = "ok"  # the outcome of an action that was done; a refused one's is its er
 @dataclass(frozen=True)
 class Actor:
     """Who asked for an action: `how` it came, and `who` (a local user as the kernel names the
-    socket's peer, the requester a command names, or the panel)."""
+    socket's peer, the requester a command names, or the panel). `account`: the named person
+    (the account the peer's Unix `user` maps to, or the operator on duty at the panel);
+    `superuser`: the peer is root."""
 
     how: ActionSource
     who: str
+    account: str | None = None
+    user: str | None = None
+    superuser: bool = False
+
+    @property
+    def person(self) -> str:
+        """The name an action is recorded under: the account, else how the asker came."""
+        return f"{self.account} ({self.who})" if self.account else self.who
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class AuditEntry:
     args: dict[str, Any]
     outcome: str
     effect: Any
+    account: str | None = None
 
 
 class AuditLog:
@@ -53,8 +64,8 @@ class AuditLog:
         job_id = args.get("job_id")
         with self._db.transaction() as tx:
             tx.execute(
-                "INSERT INTO audit (time, how, who, command, job_id, args, outcome, effect)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO audit (time, how, who, command, job_id, args, outcome, effect,"
+                " account) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rfc3339(at),
                     actor.how,
@@ -64,12 +75,13 @@ class AuditLog:
                     json.dumps(args, sort_keys=True, default=str),
                     outcome,
                     json.dumps(effect, sort_keys=True, default=str),
+                    actor.account,
                 ),
             )
 
     def entries(self, job_id: str | None = None) -> list[AuditEntry]:
         """Every entry (or a job's), oldest first."""
-        sql = "SELECT time, how, who, command, job_id, args, outcome, effect FROM audit"
+        sql = "SELECT time, how, who, command, job_id, args, outcome, effect, account FROM audit"
         params: tuple[str, ...] = ()
         if job_id is not None:
             sql, params = sql + " WHERE job_id = ?", (job_id,)
@@ -85,6 +97,7 @@ class AuditLog:
                 json.loads(row["args"]),
                 row["outcome"],
                 json.loads(row["effect"]),
+                row["account"],
             )
             for row in rows
         ]

@@ -65,14 +65,15 @@ class JobQueries:
             ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
-    def next_queued(self, now: datetime, scarce: bool) -> Job | None:
-        """The job that prints next: `selection.order(scarce)`, tier by tier.
+    def next_queued(self, now: datetime, scarce: bool, quota_spent: bool = False) -> Job | None:
+        """The job that prints next: `selection.order(scarce, quota_spent)`, tier by tier.
 
-        `scarce` is `selection.blanks_scarce(...)`. Each tier is one indexed look-up of its
-        oldest eligible job, instead of one ORDER BY over the whole queue.
+        `scarce` is `selection.blanks_scarce(...)`; `quota_spent`: `Lots.quota_spent`. Each tier
+        is one indexed look-up of its oldest eligible job, instead of one ORDER BY over the
+        whole queue.
         """
         with self._db.reading() as conn:
-            for tier in selection.order(scarce):
+            for tier in selection.order(scarce, quota_spent):
                 where, params = tier.where()
                 row = conn.execute(
                     f"SELECT {JOB_SQL_COLUMNS} FROM jobs WHERE state = :state AND {where}"

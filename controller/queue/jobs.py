@@ -168,7 +168,7 @@ class JobStore(JobQueries):
             moved = counter is None or counter != before
             if outcome == Resolution.NOT_PRINTED and moved and not reason:
                 raise ReasonRequired(job_id)
-            resolved = JobResolved(Resolution(outcome), by.how, by.who, reason or None)
+            resolved = JobResolved(Resolution(outcome), by.how, by.person, reason or None)
             emit(tx, job_id, resolved, now)
             if outcome == Resolution.PRINTED:
                 self._states.card_printed(tx, job_id, counter, printer_serial, now)

@@ -19,6 +19,7 @@ from contract.clock import rfc3339
 from contract.events import ConsumableEmpty, ConsumableLow, ConsumableReloaded
 from contract.vocabulary import AttemptOutcome, Consumable
 from controller.policy.consumables import empty_alert, low_alert
+from controller.queue.lots import book_use, take_from_lots
 from controller.queue.outbox import emit
 
 # A reload replaces a ribbon or a film (what was left of the old one is taken out); blanks are
@@ -70,6 +71,7 @@ class Ledger:
                 # The printer used something the ledger thought empty: the count was wrong.
                 self._change(tx, consumable, "adjust", 1, at, note="used more than counted")
             self._change(tx, consumable, outcome, -1, at, job_id=job_id)
+            book_use(tx, consumable, outcome, job_id, at)
 
     def reload(
         self,
@@ -81,6 +83,7 @@ class Ledger:
         at: datetime,
         in_review: int = 0,
         operator: str | None = None,
+        reason: str | None = None,
     ) -> None:
         """`operator` loaded the printer: `count` is how many cards' worth is in it now.
 
@@ -88,7 +91,8 @@ class Ledger:
         are topped up: the difference is the load (or, if fewer are there than counted, an
         adjustment a person must explain: blanks are controlled documents). `in_review` cards
         of unknown outcome have used their share already, outside the printer now; it is
-        booked when a person decides, so it stays on the books until then.
+        booked when a person decides, so it stays on the books until then. Blanks fewer than
+        counted are taken from the lots in stock too, oldest first, with the `reason`.
         """
         before = self.remaining(tx, consumable) - in_review
         by = f"reloaded by {operator}" if operator else None
@@ -99,8 +103,9 @@ class Ledger:
         elif count >= before:
             self._change(tx, consumable, "load", count - before, at, lot=lot, note=by)
         else:
-            note = f"fewer than counted ({by})" if by else "fewer than counted"
+            note = "; ".join(text for text in ("fewer than counted", by, reason) if text)
             self._change(tx, consumable, "adjust", count - before, at, note=note)
+            take_from_lots(tx, consumable, before - count, operator or "", note, at)
         old_capacity = tx.execute(
             "SELECT capacity FROM consumables WHERE consumable = ?", (consumable,)
         ).fetchone()[0]

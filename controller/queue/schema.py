@@ -127,4 +127,66 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX rejected_messages_by_time ON rejected_messages (time);
     """,
+    # 5: named people and the blanks' custody (issue 26): accounts with a role (the Unix user
+    # the control socket maps to one), the audit's named person, lots received and
+    # countersigned, each lot's consumption and corrections, the spoiled blanks in custody and
+    # the destruction records that close them, and when a printed card was handed over. The
+    # operator on duty is in `meta`.
+    """
+    CREATE TABLE accounts (
+        name       TEXT PRIMARY KEY,                      -- the person's account
+        full_name  TEXT NOT NULL,
+        role       TEXT NOT NULL CHECK (role IN ('operator', 'supervisor')),
+        unix_user  TEXT UNIQUE,                           -- the login it is at the kiosk
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    ALTER TABLE audit ADD COLUMN account TEXT;            -- the named person, when known
+    ALTER TABLE jobs ADD COLUMN collected_at TEXT;        -- the card handed to the citizen
+
+    CREATE TABLE lots (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,  -- oldest first
+        consumable       TEXT NOT NULL CHECK (consumable IN ('cards', 'ribbon', 'film')),
+        lot              TEXT NOT NULL,
+        quantity         INTEGER NOT NULL CHECK (quantity > 0),
+        received_on      TEXT NOT NULL,                   -- the delivery's date, YYYY-MM-DD
+        received_at      TEXT NOT NULL,
+        received_by      TEXT NOT NULL REFERENCES accounts (name),
+        new_share        INTEGER NOT NULL DEFAULT 0       -- percent reserved for `new` cards
+                         CHECK (new_share BETWEEN 0 AND 100),
+        countersigned_by TEXT REFERENCES accounts (name), -- a supervisor; in stock from then
+        countersigned_at TEXT,
+        UNIQUE (consumable, lot)
+    );
+    CREATE TABLE lot_moves (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        time    TEXT NOT NULL,
+        lot_id  INTEGER NOT NULL REFERENCES lots (id),
+        kind    TEXT NOT NULL CHECK (kind IN ('printed', 'spoiled', 'adjust')),
+        delta   INTEGER NOT NULL,                         -- change to the lot's stock
+        job_id  TEXT,
+        account TEXT,                                     -- who adjusted
+        reason  TEXT
+    );
+    CREATE INDEX lot_moves_by_lot ON lot_moves (lot_id, kind);
+
+    CREATE TABLE destructions (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        destroyed_on TEXT NOT NULL,                       -- YYYY-MM-DD
+        count        INTEGER NOT NULL CHECK (count > 0),
+        supervisor   TEXT NOT NULL REFERENCES accounts (name),
+        witness      TEXT NOT NULL REFERENCES accounts (name),
+        time         TEXT NOT NULL,
+        CHECK (supervisor <> witness)
+    );
+    CREATE TABLE spoiled_blanks (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        time           TEXT NOT NULL,
+        job_id         TEXT NOT NULL,
+        lot_id         INTEGER REFERENCES lots (id),      -- NULL: a blank of no lot received
+        cause          TEXT NOT NULL,
+        destruction_id INTEGER REFERENCES destructions (id)  -- NULL: still in custody
+    );
+    CREATE INDEX spoiled_in_custody ON spoiled_blanks (id) WHERE destruction_id IS NULL;
+    """,
 )

@@ -8,11 +8,13 @@ from pathlib import Path
 from contract.clock import Clock, rfc3339
 from controller.policy.budget import BudgetLimits
 from controller.policy.retry import MAX_ATTEMPTS
+from controller.queue.accounts import Accounts
 from controller.queue.audit import AuditLog
 from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
 from controller.queue.jobs import JobStore
 from controller.queue.ledger import Ledger
+from controller.queue.lots import Lots
 from controller.queue.outbox import Outbox
 
 
@@ -24,6 +26,8 @@ class Store:
     outbox: Outbox
     ledger: Ledger
     audit: AuditLog
+    accounts: Accounts
+    lots: Lots
 
     @classmethod
     def open(
@@ -62,7 +66,8 @@ class Store:
             db.close()
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
-        return cls(db, jobs, Intake(db, jobs, clock, timezone), Outbox(db), ledger, AuditLog(db))
+        intake = Intake(db, jobs, clock, timezone)
+        return cls(db, jobs, intake, Outbox(db), ledger, AuditLog(db), Accounts(db), Lots(db))
 
     def close(self) -> None:
         self.db.close()

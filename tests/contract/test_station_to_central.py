@@ -18,6 +18,8 @@ from contract.events import (
     DATA_TYPES,
     AlertCleared,
     AlertRaised,
+    BlanksDestroyed,
+    CardCollected,
     CardPrinted,
     CardSpoiled,
     CardsUnaccounted,
@@ -32,6 +34,8 @@ from contract.events import (
     JobNeedsReview,
     JobRejected,
     JobResolved,
+    LedgerAdjusted,
+    LotReceived,
     parse_event,
 )
 from contract.jobspec import JOB_ID
@@ -102,6 +106,16 @@ DATA: dict[type[EventData], st.SearchStrategy[EventData]] = {
         st.none() | TEXT,
         st.none() | TEXT.filter(bool),
     ),
+    LotReceived: st.builds(
+        LotReceived, st.sampled_from(Consumable), TEXT, COUNTS, TEXT, TEXT, TEXT
+    ),
+    LedgerAdjusted: st.builds(
+        LedgerAdjusted, st.sampled_from(Consumable), TEXT, st.integers(-(10**6), 10**6), TEXT, TEXT
+    ),
+    BlanksDestroyed: st.builds(
+        BlanksDestroyed, COUNTS, COUNTS, TEXT, TEXT, TEXT, st.lists(TEXT, max_size=4).map(tuple)
+    ),
+    CardCollected: st.builds(CardCollected, TEXT),
     AlertRaised: st.builds(AlertRaised, ALERT_CODES, st.sampled_from(Severity), TEXT),
     AlertCleared: st.builds(AlertCleared, ALERT_CODES),
 }

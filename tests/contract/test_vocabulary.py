@@ -29,6 +29,7 @@ from contract.vocabulary import (
     Consumable,
     JobReason,
     JobState,
+    Role,
     Severity,
 )
 from controller.queue.db import Database
@@ -158,6 +159,8 @@ CHECKED_COLUMNS = {
     "consumables.consumable": Consumable,
     "alerts.severity": Severity,
     "audit.how": ActionSource,
+    "accounts.role": Role,
+    "lots.consumable": Consumable,
 }
 CHECK_IN = re.compile(r"CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)", re.IGNORECASE)
 WHERE_IN = re.compile(r"WHERE\s+(\w+)\s+IN\s*\(([^)]*)\)", re.IGNORECASE)

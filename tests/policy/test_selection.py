@@ -34,6 +34,13 @@ def test_at_or_below_the_reserve_new_jobs_go_first_in_order(remaining: int) -> N
     assert choose_next(queue, NOW, remaining, reserve_cards=20) == queue[3]
 
 
+def test_with_the_replacements_quota_spent_only_new_jobs_print() -> None:
+    queue = [job(1, "lost"), job(3, "new"), job(2, "damaged")]
+    assert choose_next(queue, NOW, 100, 20, quota_spent=True) == queue[1]
+    assert choose_next(queue[::2], NOW, 100, 20, quota_spent=True) is None
+    assert choose_next(queue, NOW, 100, 20, quota_spent=False) == queue[0]
+
+
 def test_just_above_the_reserve_order_is_fifo_again() -> None:
     queue = [job(1, "lost"), job(3, "new")]
     assert choose_next(queue, NOW, cards_remaining=21, reserve_cards=20) == queue[0]

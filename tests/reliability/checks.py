@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.clock import ManualClock, parse_rfc3339
+from contract.clock import ManualClock, SystemClock, parse_rfc3339
 from contract.jobspec import parse_job
+from contract.vocabulary import Consumable, Role
 from controller.policy.thermal import ThermalModel
+from controller.queue.accounts import Account
 from controller.queue.intake import layout_problems
 from controller.queue.outbox import OutboxEvent
 from controller.queue.store import Store
@@ -272,6 +274,53 @@ def check_consumables(db_path: Path, state_json: Path, ev: Evidence) -> dict[str
         "blanks booked in the ledger != blanks the printer fed"
     )
     return figures
+
+
+# -- the blanks' lots (issue 26): every blank the printer fed came from the lot, each lot balances
+
+
+LOT = "KILL-RUN-1"
+
+
+def receive_a_lot(db_path: Path) -> None:
+    """Before any job: a lot large enough for the run, received and countersigned."""
+    store = _open(db_path)
+    try:
+        now = store_clock.now()
+        for name, role in (("budi", Role.OPERATOR), ("siti", Role.SUPERVISOR)):
+            store.accounts.add(Account(name, name.title(), role, None), "root", now)
+        store.lots.receive(Consumable.CARDS, LOT, 100_000, now.date().isoformat(), "budi", now)
+        store.lots.countersign(Consumable.CARDS, LOT, "siti", now)
+    finally:
+        store.close()
+
+
+def check_lots(db_path: Path, ev: Evidence) -> dict[str, Any]:
+    store = _open(db_path)
+    try:
+        books = store.lots.books()
+        custody = store.lots.in_custody()
+        with store.db.reading() as conn:
+            cards = store.ledger.balances(conn)["cards"]
+    finally:
+        store.close()
+    assert all(lot.holds for lot in books), f"a lot does not balance: {books}"
+    [lot] = books
+    assert (lot.printed, lot.spoiled) == (cards.printed, cards.spoiled), "blanks outside the lot"
+    assert lot.spoiled == len(ev.of_type("card.spoiled")) == len(custody)
+    return {
+        LOT: f"received {lot.received} = printed {lot.printed} + spoiled {lot.spoiled}"
+        f" (in custody {lot.in_custody}) + in stock {lot.in_stock} - adjusted {lot.adjusted}"
+    }
+
+
+def _open(db_path: Path) -> Store:
+    return Store.open(
+        db_path, STATION, store_clock, low_thresholds=dict.fromkeys(Consumable, 0), initial_load={}
+    )
+
+
+store_clock = SystemClock()
 
 
 # -- invariant 5: the duty cycle, rebuilt from stored history, was never exceeded ----------------

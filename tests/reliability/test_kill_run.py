@@ -350,6 +350,7 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
 ) -> None:
     with kill_run(tmp_path, scale) as run:
         run.start_station()
+        checks.receive_a_lot(run.station.db_path)
         run.recorder.wait_for_station()
         run.operator.start()
         run.main_phase()
@@ -376,6 +377,7 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
             "lost by the broker after acknowledging, replayed": sorted(lost),
         }
         figures["consumables"] = checks.check_consumables(run.station.db_path, printer_state, ev)
+        figures["lots"] = checks.check_lots(run.station.db_path, ev)
         figures["duty"] = checks.check_duty(ev, run.settings, TIMEZONE)
         figures["privacy"] = {
             **checks.check_topics(run.sniffer.messages()),

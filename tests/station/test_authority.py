@@ -125,14 +125,14 @@ def test_remote_actions_are_audited_refusals_included(make_station) -> None:
     remote.handle("cancel", {"job_id": "JOB-2026-000002"})
     with pytest.raises(CommandError):
         remote.handle("cancel", {"job_id": "JOB-2026-000002"})
-    remote.handle("reload", {"consumable": "cards", "count": 40, "lot": "L-7"})
+    remote.handle("reload", {"consumable": "cards", "count": 50, "lot": "L-7"})
     entries = running.store.audit.entries()
     assert [(e.how, e.who, e.command, e.job_id, e.outcome) for e in entries] == [
         ("remote", "central", "cancel", "JOB-2026-000002", "ok"),
         ("remote", "central", "cancel", "JOB-2026-000002", "invalid_state"),
         ("remote", "central", "reload", None, "ok"),
     ]
-    assert entries[2].args == {"consumable": "cards", "count": 40, "lot": "L-7"}
+    assert entries[2].args == {"consumable": "cards", "count": 50, "lot": "L-7"}
 
 
 def test_every_resolution_is_an_event_and_not_printed_after_a_fed_blank_needs_a_reason(

@@ -1,0 +1,158 @@
+"""`printstation`'s commands for named people and the blanks' books (docs/blanks.md): their
+arguments, the request each sends, and the text each prints."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from contract.clock import rfc3339
+from contract.vocabulary import CommandName, Consumable, Role
+from controller.app.report_page import books_page
+from controller.queue.lots import LotBooks
+
+Subcommand = Callable[[str, str], argparse.ArgumentParser]
+CONSUMABLES = [consumable.value for consumable in Consumable]
+BOOKS_COLUMNS = tuple(field.name for field in fields(LotBooks))
+
+
+def add_commands(command: Subcommand) -> None:
+    account = command(
+        CommandName.ACCOUNT_ADD, "add a named person's account (root or a supervisor)"
+    )
+    account.add_argument("name", help="the account's name")
+    account.add_argument("--full-name", required=True, help="the person's full name")
+    account.add_argument("--role", required=True, choices=[role.value for role in Role])
+    account.add_argument("--unix-user", help="the person's login at the kiosk")
+    command(CommandName.ACCOUNT_LIST, "list the accounts and who is on duty")
+    duty = command(CommandName.ON_DUTY, "set the operator on duty (the panel acts for them)")
+    duty.add_argument("name", help="the account on duty")
+    receive = command(CommandName.LOT_RECEIVE, "record a lot delivered (you sign it)")
+    receive.add_argument("consumable", choices=CONSUMABLES)
+    receive.add_argument("lot", help="the lot number on the delivery")
+    receive.add_argument("quantity", type=int, help="how many (cards' worth)")
+    receive.add_argument("--received-on", default=date.today().isoformat(), help="YYYY-MM-DD")
+    receive.add_argument(
+        "--new-share", type=int, help="percent of the lot reserved for new cards (a quota)"
+    )
+    sign = command(CommandName.LOT_COUNTERSIGN, "countersign a lot received (a supervisor)")
+    sign.add_argument("consumable", choices=CONSUMABLES)
+    sign.add_argument("lot")
+    adjust = command(CommandName.LOT_ADJUST, "correct a lot's books (lowering: a supervisor)")
+    adjust.add_argument("consumable", choices=CONSUMABLES)
+    adjust.add_argument("delta", type=int, help="signed: -2 for two blanks missing")
+    adjust.add_argument("--reason", required=True, help="why (kept in the books)")
+    adjust.add_argument("--lot", help="the lot (default: the oldest in stock)")
+    destroy = command(CommandName.DESTROY_SPOILED, "record spoiled blanks destroyed (a supervisor)")
+    destroy.add_argument("count", type=int, help="how many, oldest in custody first")
+    destroy.add_argument("--witness", required=True, help="the second official's account")
+    destroy.add_argument("--destroyed-on", default=date.today().isoformat(), help="YYYY-MM-DD")
+    collect = command(CommandName.COLLECT, "record a printed card handed to the citizen")
+    collect.add_argument("job_id")
+    report = command(CommandName.BLANKS_REPORT, "the blanks' books per lot for a day or a month")
+    report.add_argument("period", nargs="?", help="YYYY-MM-DD or YYYY-MM (default: all time)")
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    form.add_argument("--html", action="store_true", help="a page to print and sign")
+
+
+def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | None:
+    """The request's arguments for one of these commands (None: not one of them)."""
+    shown: dict[str, tuple[str, ...]] = {
+        CommandName.ACCOUNT_ADD: ("name", "full_name", "role", "unix_user"),
+        CommandName.ACCOUNT_LIST: (),
+        CommandName.ON_DUTY: ("name",),
+        CommandName.LOT_RECEIVE: ("consumable", "lot", "quantity", "received_on", "new_share"),
+        CommandName.LOT_COUNTERSIGN: ("consumable", "lot"),
+        CommandName.LOT_ADJUST: ("consumable", "delta", "reason", "lot"),
+        CommandName.DESTROY_SPOILED: ("count", "witness", "destroyed_on"),
+        CommandName.COLLECT: ("job_id",),
+    }
+    if args.command == CommandName.BLANKS_REPORT:
+        return period_bounds(args.period, zone) if args.period else {}
+    if args.command not in shown:
+        return None
+    return {key: value for key in shown[args.command] if (value := getattr(args, key)) is not None}
+
+
+def period_bounds(period: str, zone: ZoneInfo) -> dict[str, str]:
+    """A local day (YYYY-MM-DD) or month (YYYY-MM) as [since, until) in RFC 3339 UTC."""
+    try:
+        first = date.fromisoformat(period if len(period) > 7 else f"{period}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"period {period!r} is not YYYY-MM-DD or YYYY-MM"
+        ) from None
+    if len(period) > 7:
+        end = first + timedelta(days=1)
+    else:
+        end = (first + timedelta(days=32)).replace(day=1)
+
+    def start_of(day: date) -> str:
+        return rfc3339(datetime.combine(day, time(), zone))
+
+    return {"since": start_of(first), "until": start_of(end)}
+
+
+def result_text(
+    command: str, result: dict[str, Any], form: str = "table", heading: str = ""
+) -> str | None:
+    """What one of these commands prints (None: not one of them); the report as a `table`,
+    `csv` or `html` (a printable page under `heading`)."""
+    if command == CommandName.BLANKS_REPORT:
+        if form == "html":
+            return books_page(result, BOOKS_COLUMNS, heading)
+        return books_csv(result["lots"]) if form == "csv" else books_table(result)
+    if command == CommandName.ACCOUNT_LIST:
+        lines = [
+            f"{a['name']:<16} {a['role']:<10} {a.get('unix_user') or '-':<12} {a['full_name']}"
+            for a in result["accounts"]
+        ]
+        return "\n".join([*lines, f"on duty: {result.get('on_duty') or 'nobody'}"])
+    texts: dict[str, Callable[[dict[str, Any]], str]] = {
+        CommandName.ACCOUNT_ADD: lambda r: f"account {r['added']} added ({r['role']})",
+        CommandName.ON_DUTY: lambda r: f"on duty: {r['on_duty']} ({r['full_name']})",
+        CommandName.LOT_RECEIVE: lambda r: (
+            f"lot {r['lot']}: {r['quantity']} received by {r['received_by']};"
+            " in stock once a supervisor countersigns it"
+        ),
+        CommandName.LOT_COUNTERSIGN: lambda r: (
+            f"lot {r['lot']} countersigned by {r['countersigned_by']}: in stock"
+        ),
+        CommandName.LOT_ADJUST: lambda r: f"lot {r['lot']} adjusted by {r['delta']:+d} ({r['by']})",
+        CommandName.DESTROY_SPOILED: lambda r: (
+            f"destruction record {r['record']}: {r['count']} spoiled blanks"
+            f" (jobs {', '.join(r['job_ids'])})"
+        ),
+    }
+    texts[CommandName.COLLECT] = lambda r: (
+        f"job {r['job_id']}: card handed over ({r['collected_by']})"
+    )
+    text = texts.get(command)
+    return None if text is None else text(result)
+
+
+def books_table(result: dict[str, Any]) -> str:
+    rows = [[str(lot.get(column, "")) for column in BOOKS_COLUMNS] for lot in result["lots"]]
+    header = [column.upper().replace("_", " ") for column in BOOKS_COLUMNS]
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+             for row in [header, *rows]]  # fmt: skip
+    custody = result.get("in_custody") or []
+    lines.append(f"spoiled blanks in custody: {len(custody)}")
+    lines.extend(f"  {spoiled_at}  {job_id}  {cause}" for spoiled_at, job_id, cause in custody)
+    return "\n".join(lines)
+
+
+def books_csv(lots: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, BOOKS_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(lots)
+    return out.getvalue().rstrip("\n")
