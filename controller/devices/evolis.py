@@ -8,10 +8,14 @@ awaited for any of its commands; the driver then follows it through the status f
 with `Rpst`) and the card counter (`Rco;c`):
 
 - `INF_CLAIM` raised: the printer holds the fed card's job; the driver sends the release and
-  waits for the claim and `INF_BUSY` to clear: `Printed(counter)`.
-- the counter moved and `ERR_MECHANICAL` / `ERR_RIBBON_ERROR` is raised: the card was fed and
-  spoiled by a jam (cleared with `Scs`) or a broken ribbon: `Spoiled`.
-- the counter did not move and a flag that stops the printer is raised: `Fault(kind)`.
+  follows the card to its end: the claim and the running flags clear, or an error is raised.
+- an error of a card (`SPOILING`: jam, broken ribbon, ribbon ended, cover opened) with the
+  counter moved, before or after the release: the blank was fed and spoiled: `Spoiled` (the
+  driver clears the error with `Scs`). A card is `Printed(counter)` only when it ended with the
+  claim released, the running flags clear and no such error.
+- the counter did not move and a flag that stops the printer is raised: the printer could not
+  start the job, and may keep it to print once the fault clears. The driver abandons it (`Srs`)
+  and reads the counter again: unchanged, `Fault(kind)`; moved, `Unknown` (the counter decides).
 - the link lost, or no result by `card_timeout_s`: `Unknown(counter_before)`.
 
 `Xst` and `Xrl` are the virtual printer's own commands (its consumable levels, and a person's
@@ -35,6 +39,7 @@ from evolis_wire.panels import CardPanels
 
 from .evolis_job import card_job, release, request
 from .printer import (
+    JOB_FLAGS,
     Fault,
     Identity,
     Level,
@@ -66,12 +71,14 @@ BLOCKING: dict[str, PrinterFault] = {
     "ERR_HEAD_TEMP": PrinterFault.HEAD_TEMP,
     "ERR_MECHANICAL": PrinterFault.JAM,
 }
-# Flags raised on a card that was fed and spoiled (with the counter moved).
+# Errors raised on a card that was fed and spoiled (with the counter moved), before or after
+# the claim's release.
 SPOILING: dict[str, SpoilCause] = {
     "ERR_MECHANICAL": SpoilCause.JAM,
     "ERR_RIBBON_ERROR": SpoilCause.RIBBON_BREAK,
+    "ERR_RIBBON_ENDED": SpoilCause.RIBBON_OUT,
+    "ERR_COVER_OPEN": SpoilCause.COVER_OPEN,
 }
-RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
 CONSUMABLE_KEYS: dict[str, Consumable] = {
@@ -203,21 +210,36 @@ class EvolisDriver:
             clock.sleep(self.settings.status_poll_s)
 
     def _result(self, flags: frozenset[str], before: int, released: bool) -> PrintOutcome | None:
+        """The card's outcome once the printer's evidence shows its end, else None: an error
+        of a card, or (no error) the claim and the running flags clear."""
         spoil = next((SPOILING[flag] for flag in SPOILING if flag in flags), None)
         blocked = next((BLOCKING[flag] for flag in BLOCKING if flag in flags), None)
-        if released and not flags & RUNNING:
-            return Printed(self._counter_after(before))
-        if released or flags & RUNNING or (spoil is None and blocked is None):
-            return None
-        after = self._number("Rco", "c")
+        if spoil is None and flags & JOB_FLAGS:
+            return None  # claimed or in progress: the card has not ended
+        if spoil is None and blocked is None and not released:
+            return None  # the printer has not taken the job yet
+        after = self._counter_after(before) if released else self._number("Rco", "c")
         if after > before and spoil is not None:
-            if spoil is SpoilCause.JAM:
-                self._clear_jam()
+            self._clear_errors()
             return Spoiled(spoil, after)
+        if released:
+            return Printed(after)
         if after == before and blocked is not None:
-            log.warning("printer.card_refused", flags=sorted(flags), fault=blocked)
-            return Fault(blocked, ",".join(sorted(f for f in flags if f in BLOCKING)))
+            return self._abandon(before, blocked, flags)
         return Unknown(f"counter {before} -> {after} with flags {sorted(flags)}", before)
+
+    def _abandon(self, before: int, fault: PrinterFault, flags: frozenset[str]) -> PrintOutcome:
+        """The printer did not start the job and may keep it until the fault clears: abandon
+        it (`Srs`), and call it refused only if the counter did not move meanwhile."""
+        log.warning("printer.card_refused", flags=sorted(flags), fault=fault)
+        try:
+            self._expect_ok(self._query("Srs"), "Srs")
+            after = self._number("Rco", "c")
+        except PrinterError as error:
+            return Unknown(f"the refused job was not abandoned: {error}", before)
+        if after != before:
+            return Unknown(f"counter {before} -> {after} as the refused job was abandoned", before)
+        return Fault(fault, ",".join(sorted(f for f in flags if f in BLOCKING)))
 
     def _counter_after(self, before: int) -> int:
         """The counter after a fed card; the printer adds one per card if it cannot be read."""
@@ -230,11 +252,12 @@ class EvolisDriver:
             log.warning("printer.counter_jump", before=before, after=after)
         return after
 
-    def _clear_jam(self) -> None:
+    def _clear_errors(self) -> None:
+        """`Scs` after a spoiled card: a jammed card goes to the reject box."""
         try:
             self._expect_ok(self._query("Scs"), "Scs")
         except PrinterError as error:
-            log.warning("printer.jam_not_cleared", error=str(error))
+            log.warning("printer.error_not_cleared", error=str(error))
 
     # Queries --------------------------------------------------------------------------------
 
