@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from contract.vocabulary import Consumable
+from controller.core.printer_worker import PrinterReport
 from controller.devices.evolis_job import card_job, release
+from controller.devices.printer import Level, PrinterStatus
 from evolis_wire.panels import CardPanels, PrintPanel, panel_size
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
@@ -103,3 +106,24 @@ def test_no_card_goes_out_after_a_spoiled_card_before_a_fresh_report(make_statio
 
     running.commands.handle("reload", {"consumable": "ribbon", "count": 200})
     wait_until(lambda: running.states()["printed"] == 2)
+
+
+def test_a_report_in_the_batch_of_a_review_is_not_adopted_over_its_unbooked_blank(
+    make_station,
+) -> None:
+    """The kill run's rare "unexplained ledger adjustments: {'printer count': 1}": a card
+    settled for review (its blank counted by the printer, not yet booked) and a report taken
+    after it came in one batch; the report was adopted against the evaluation from before."""
+    running = make_station(paused=True)
+    wait_until(lambda: running.station._evaluation is not None)
+    before_the_review = running.station._evaluation
+    running.store.intake.submit(payload(make_job(1)))
+    running.store.jobs.start("JOB-2026-000001", 0)
+    running.store.jobs.needs_review("JOB-2026-000001", "interrupted", 1)
+    fed = PrinterStatus(consumables={Consumable.CARDS: Level(49, 50)}, card_counter=1)
+    running.station.consumable_counts.adopt_printer_counts(
+        PrinterReport(True, fed, None), before_the_review
+    )
+    with running.store.db.reading() as conn:
+        cards = running.store.ledger.balances(conn)["cards"]
+    assert (cards.adjustments, cards.remaining) == (0, 50)
