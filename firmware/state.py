@@ -8,10 +8,10 @@ per card fed, appended and fsynced before the printer answers the host:
      "panels": P}
 
 (`panels`, the number of panels printed on the card, is an addition to the contract's line,
-as is `"fault": "jam"|"ribbon_break"` on a card a fault spoiled.) The log is written first and
-the state file second; on start-up, cards in the log beyond the state file's counter (a crash
-between the two writes) are replayed into the state, so the counter and the log always agree,
-and a jam or a broken ribbon stays until it is cleared.
+as is `"fault": "jam"|"ribbon_break"|"ribbon_end"|"cover_open"` on a card a fault spoiled.)
+The log is written first and the state file second; on start-up, cards in the log beyond the
+state file's counter (a crash between the two writes) are replayed into the state, so the
+counter and the log always agree, and a fault's error stays until it is cleared.
 """
 
 from __future__ import annotations

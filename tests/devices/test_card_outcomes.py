@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from controller.app.config import ConfigError, load_config
 from controller.devices.evolis_job import card_job
 from controller.devices.printer import Fault, Printed, Spoiled, Unknown
 
@@ -102,3 +103,15 @@ def test_a_kept_job_waits_behind_a_held_card_and_a_reset_abandons_both(
     printer.feed(b"\x1bRpst\r")
     assert "INF_CLAIM" not in printer.flags()
     assert printer.state.card_counter == (1 if blocked_job == "keep" else 2)
+
+
+def test_a_fault_at_a_stage_it_cannot_strike_is_a_config_error(tmp_path):
+    path = tmp_path / "station.toml"
+    path.write_text(
+        '[station]\nid = "3271-bogor-timur-01"\n[printer]\ndriver = "virtual"\n'
+        '[printer.virtual]\nfaults = [{ at_card = 1, kind = "unplug", stage = "after_release" }]\n'
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    message = str(refused.value)
+    assert "station.toml" in message and "stage" in message and "unplug" in message

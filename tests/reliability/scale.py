@@ -1,7 +1,8 @@
 """How much the reliability suite does: CI mode by default, long mode for local runs.
 
 `PRINTSTATION_RELIABILITY=long` scales every count up (about 5 times the CI figures, which
-are the issue's minimums with a margin); `PRINTSTATION_RELIABILITY_SEED=N` replays a run's
+are the issue's minimums with a margin), `short` down (about a quarter, for a quick look while
+working; below the issue's minimums); `PRINTSTATION_RELIABILITY_SEED=N` replays a run's
 random choices (the seed is printed in the summary).
 """
 
@@ -37,13 +38,15 @@ class Scale:
 
 def current_scale() -> Scale:
     mode = os.environ.get(MODE_ENV, "ci").strip().lower() or "ci"
-    if mode not in ("ci", "long"):
-        raise ValueError(f"{MODE_ENV} must be 'ci' or 'long', not {mode!r}")
+    if mode not in ("ci", "long", "short"):
+        raise ValueError(f"{MODE_ENV} must be 'ci', 'long' or 'short', not {mode!r}")
     seed_text = os.environ.get(SEED_ENV)
     seed = int(seed_text) if seed_text else random.SystemRandom().randrange(1, 2**31)
     if mode == "long":
         return Scale(
             mode, seed, 1600, 520, 100, 60, 15000, 40000, 3000, 12000, 3000, deadline_s=1800
         )
+    if mode == "short":
+        return Scale(mode, seed, 80, 25, 5, 3, 300, 500, 50, 200, 50, deadline_s=300)
     # The deadline only stops a stuck run; a loaded 2-core CI machine needs the margin.
     return Scale(mode, seed, 330, 110, 22, 12, 3000, 6500, 400, 2500, 600, deadline_s=540)
