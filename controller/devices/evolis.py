@@ -33,18 +33,17 @@ from typing import Protocol
 import structlog
 
 from contract.clock import Clock
-from contract.vocabulary import Consumable, PrinterFault, SpoilCause
+from contract.vocabulary import Consumable, PrinterFault
 from evolis_wire.frames import Frame, FrameError, StatusBlock, is_error
 from evolis_wire.panels import CardPanels
 
 from .evolis_job import card_job, release, request
+from .evolis_outcome import card_ended, outcome
 from .printer import (
-    JOB_FLAGS,
     Fault,
     Identity,
     Level,
     NotSupported,
-    Printed,
     PrinterError,
     PrinterStatus,
     PrinterUnavailable,
@@ -56,29 +55,6 @@ from .usb_transport import LinkLost
 
 log = structlog.get_logger(__name__)
 
-# Flags that stop the printer taking a card, and what the driver calls each.
-BLOCKING: dict[str, PrinterFault] = {
-    "WAR_COVER_OPEN": PrinterFault.COVER_OPEN,
-    "ERR_COVER_OPEN": PrinterFault.COVER_OPEN,
-    "WAR_FEEDER_EMPTY": PrinterFault.FEEDER_EMPTY,
-    "ERR_FEEDER_ERROR": PrinterFault.FEEDER_EMPTY,
-    "WAR_RIBBON_ENDED": PrinterFault.RIBBON_OUT,
-    "WAR_NO_RIBBON": PrinterFault.RIBBON_OUT,
-    "ERR_RIBBON_ENDED": PrinterFault.RIBBON_OUT,
-    "ERR_RIBBON_ERROR": PrinterFault.RIBBON_OUT,
-    "WAR_CLEAR_END": PrinterFault.FILM_OUT,
-    "WAR_COOLING": PrinterFault.COOLING,
-    "ERR_HEAD_TEMP": PrinterFault.HEAD_TEMP,
-    "ERR_MECHANICAL": PrinterFault.JAM,
-}
-# Errors raised on a card that was fed and spoiled (with the counter moved), before or after
-# the claim's release.
-SPOILING: dict[str, SpoilCause] = {
-    "ERR_MECHANICAL": SpoilCause.JAM,
-    "ERR_RIBBON_ERROR": SpoilCause.RIBBON_BREAK,
-    "ERR_RIBBON_ENDED": SpoilCause.RIBBON_OUT,
-    "ERR_COVER_OPEN": SpoilCause.COVER_OPEN,
-}
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
 CONSUMABLE_KEYS: dict[str, Consumable] = {
@@ -202,44 +178,32 @@ class EvolisDriver:
                 self.transport.stream(release(), self.settings.command_timeout_s)
                 released = True
                 continue
-            outcome = self._result(flags, before, released)
-            if outcome is not None:
-                return outcome
+            if card_ended(flags, released):
+                return self._ended(flags, before, released)
             if clock.monotonic() >= deadline:
                 return Unknown(f"no result within {self.settings.card_timeout_s} s", before)
             clock.sleep(self.settings.status_poll_s)
 
-    def _result(self, flags: frozenset[str], before: int, released: bool) -> PrintOutcome | None:
-        """The card's outcome once the printer's evidence shows its end, else None: an error
-        of a card, or (no error) the claim and the running flags clear."""
-        spoil = next((SPOILING[flag] for flag in SPOILING if flag in flags), None)
-        blocked = next((BLOCKING[flag] for flag in BLOCKING if flag in flags), None)
-        if spoil is None and flags & JOB_FLAGS:
-            return None  # claimed or in progress: the card has not ended
-        if spoil is None and blocked is None and not released:
-            return None  # the printer has not taken the job yet
+    def _ended(self, flags: frozenset[str], before: int, released: bool) -> PrintOutcome:
+        """The outcome of a card the printer's evidence shows ended (`evolis_outcome`)."""
         after = self._counter_after(before) if released else self._number("Rco", "c")
-        if after > before and spoil is not None:
+        result = outcome(flags, before, after, released)
+        if isinstance(result, Spoiled):
             self._clear_errors()
-            return Spoiled(spoil, after)
-        if released:
-            return Printed(after)
-        if after == before and blocked is not None:
-            return self._abandon(before, blocked, flags)
-        return Unknown(f"counter {before} -> {after} with flags {sorted(flags)}", before)
+        return self._abandon(before, result) if isinstance(result, Fault) else result
 
-    def _abandon(self, before: int, fault: PrinterFault, flags: frozenset[str]) -> PrintOutcome:
-        """The printer did not start the job and may keep it until the fault clears: abandon
-        it (`Srs`), and call it refused only if the counter did not move meanwhile."""
-        log.warning("printer.card_refused", flags=sorted(flags), fault=fault)
+    def _abandon(self, before: int, refused: Fault) -> PrintOutcome:
+        """A job the printer did not start (it may keep it): `Srs`, refused if the count held."""
+        log.warning("printer.card_refused", fault=refused.kind, flags=refused.detail)
         try:
             self._expect_ok(self._query("Srs"), "Srs")
+            self._session = -1  # a reset may drop the status block and error mode: set up again
             after = self._number("Rco", "c")
         except PrinterError as error:
             return Unknown(f"the refused job was not abandoned: {error}", before)
         if after != before:
             return Unknown(f"counter {before} -> {after} as the refused job was abandoned", before)
-        return Fault(fault, ",".join(sorted(f for f in flags if f in BLOCKING)))
+        return refused
 
     def _counter_after(self, before: int) -> int:
         """The counter after a fed card; the printer adds one per card if it cannot be read."""

@@ -47,7 +47,7 @@ class Printed:
 
 @dataclass(frozen=True)
 class Spoiled:
-    cause: SpoilCause  # JAM or RIBBON_BREAK
+    cause: SpoilCause
     card_counter: int
 
 
