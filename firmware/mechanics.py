@@ -140,10 +140,7 @@ class Mechanics:
         counter = self.state.card_counter + 1
         fired = self._plan.fire(counter, FaultStage.ON_CARD)
         later = self._plan.fire(counter, FaultStage.AFTER_RELEASE)
-        now_kinds = {fault.kind for fault in fired}
-        spoiled_now = next((kind for kind in SPOILING if kind in now_kinds), None)
-        later_kinds = {fault.kind for fault in later}
-        spoiled_later = next((kind for kind in SPOILING if kind in later_kinds), None)
+        spoiled_now, spoiled_later = _spoiling(fired), _spoiling(later)
         spoiled_by = spoiled_now or spoiled_later
         record = CardRecord(
             counter=counter,
@@ -160,7 +157,7 @@ class Mechanics:
         self._head.heat(now)
         self._busy_until = max(now, self._busy_until) + self.seconds_per_card
         self.holding = hold and spoiled_now is None
-        self._on_release = None if spoiled_now else spoiled_later
+        self._on_release = spoiled_later if spoiled_now is None else None
         if spoiled_now is not None:
             self._busy_until = now  # the printer stops on the error
         elif not self.holding:
@@ -169,7 +166,7 @@ class Mechanics:
             "virtual_printer.card",
             counter=counter,
             result=record.result,
-            faults=list(now_kinds | later_kinds),
+            faults=[fault.kind for fault in fired + later],
         )
         if self._pictures is not None:
             self._pictures.save(counter, panels)
@@ -203,3 +200,9 @@ class Mechanics:
     def _commit(self, state: PrinterState) -> None:
         self._store.save(state)
         self.state = state
+
+
+def _spoiling(faults: list[FaultSpec]) -> FaultKind | None:
+    """The fault kind that spoils the card, of those that fired (the first in `SPOILING`)."""
+    kinds = {fault.kind for fault in faults}
+    return next((kind for kind in SPOILING if kind in kinds), None)
