@@ -2,8 +2,8 @@
 
 Its phases, and what moves it from one to the next:
 
-    STARTING ─report─▶ IDLE ─card─▶ PRINTING ─printed / spoiled─▶ IDLE
-                        ▲              ├─not started─▶ AWAITING_REPORT ─report─▶ IDLE
+    STARTING ─report─▶ IDLE ─card─▶ PRINTING ─printed─▶ IDLE
+                        ▲              ├─spoiled / not started─▶ AWAITING_REPORT ─report─▶ IDLE
                         │              ├─outcome unknown─▶ SETTLING
                         │              └─storage failed─▶ UNRECORDED ─storage back─▶ (as above)
                         │   SETTLING ─connected report─▶ READING_COUNTER ─counter─▶ IDLE
@@ -165,8 +165,9 @@ class PrinterLane:
             self._tell(AttemptOutcome.PRINTED)
         elif isinstance(outcome, Spoiled):
             jobs.spoiled(job_id, outcome.cause, outcome.card_counter)
-            self.phase = Phase.IDLE
+            self.phase = Phase.AWAITING_REPORT  # the fault's flags, fresh, before the next card
             self._tell(AttemptOutcome.SPOILED)
+            self.worker.poll()
         else:
             self._cause = _unknown_cause(outcome)
             log.warning(

@@ -5,7 +5,9 @@ requests; it hands back results by posting to the core loop. Between tasks it po
 printer's status, which is also how it notices the printer coming back after an unplug.
 
 The card procedure keeps invariant 1: the printer's card counter is read and stored with the
-job's move to `printing` *before* any byte of the card is sent.
+job's move to `printing` *before* any byte of the card is sent. A card never starts while the
+printer shows a job claimed or in progress (`JOB_FLAGS`): that job is the printer's until it
+settles, and the card waits (`printer_job` in the status).
 
 Every task that owes the core loop an answer gives one, whatever goes wrong in it: a card that
 fails before it starts is `NotStarted`, one that fails after is `Unknown` (the counter settles
@@ -26,6 +28,7 @@ import structlog
 
 from contract.vocabulary import Consumable
 from controller.devices.printer import (
+    JOB_FLAGS,
     BadAnswer,
     Identity,
     PrinterDriver,
@@ -181,7 +184,7 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            counter = self._driver.card_counter()
+            counter = self._idle_counter()
         except PrinterError as exc:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
@@ -198,6 +201,14 @@ class PrinterWorker:
             outcome = Unknown(f"the driver failed during the card: {exc}", counter)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
         self._finish(on_done, CardAttempt(job.job_id, counter, outcome, counted_outside=outside))
+
+    def _idle_counter(self) -> int:
+        """The card counter of a printer with no job of its own in hand (PrinterError else)."""
+        status = self._driver.status()
+        if held := sorted(status.flags & JOB_FLAGS):
+            raise PrinterError(f"the printer shows a job claimed or in progress: {held}")
+        counter = status.card_counter
+        return self._driver.card_counter() if counter is None else counter
 
     def _not_started(
         self,

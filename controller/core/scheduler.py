@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.vocabulary import Consumable, JobState
-from controller.devices.printer import PrinterStatus
+from controller.devices.printer import JOB_FLAGS, PrinterStatus
 from controller.policy import duty, selection
 from controller.policy.duty import DutyDecision, DutySettings
 from controller.policy.station_state import (
@@ -29,6 +29,7 @@ EMPTY_FLAGS = {
     "WAR_RIBBON_ENDED": Consumable.RIBBON,
     "WAR_NO_RIBBON": Consumable.RIBBON,
     "ERR_RIBBON_ERROR": Consumable.RIBBON,
+    "ERR_RIBBON_ENDED": Consumable.RIBBON,
     "WAR_CLEAR_END": Consumable.FILM,  # Evolis calls the retransfer film "clear"
 }
 
@@ -58,6 +59,11 @@ class PrinterView:
     @property
     def empty(self) -> frozenset[str]:
         return frozenset(EMPTY_FLAGS[flag] for flag in self.flags if flag in EMPTY_FLAGS)
+
+    @property
+    def job_held(self) -> bool:
+        """The printer shows a job claimed or in progress."""
+        return bool(self.flags & JOB_FLAGS)
 
     @property
     def error(self) -> bool:
@@ -106,6 +112,7 @@ class Scheduler:
             printer_connected=printer.connected,
             cover_open=printer.cover_open or cabinet_open,
             printer_error=printer.error,
+            printer_job=printer.job_held,
             remaining=seen,
             needs_review=counts[JobState.NEEDS_REVIEW],
             duty=decision,

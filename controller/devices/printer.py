@@ -21,6 +21,10 @@ from typing import Protocol, runtime_checkable
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from evolis_wire.panels import CardPanels
 
+# Flags of a job the printer has claimed or is printing: no other card may start meanwhile.
+JOB_FLAGS = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
+
+
 # The name core/printer_worker.py imports; the type is the vocabulary's `Consumable`.
 
 
@@ -48,7 +52,7 @@ class Printed:
 
 @dataclass(frozen=True)
 class Spoiled:
-    cause: SpoilCause  # JAM or RIBBON_BREAK
+    cause: SpoilCause
     card_counter: int
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from contract.vocabulary import FaultKind
+from contract.vocabulary import BlockedJob, FaultKind, FaultStage
 from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, positive
 from controller.policy.retry import MAX_ATTEMPTS
+from firmware.faults import STAGE_KINDS
 
 from .evolis import EvolisSettings
 
@@ -27,6 +28,13 @@ class VirtualFault:
     at_card: int = checked(Range(1))
     kind: str = checked(OneOf(tuple(FaultKind)))
     seconds: float = checked(Range(0), default=0.0)
+    stage: str = checked(OneOf(("", *FaultStage)), default="")  # "": the kind's default
+
+    def _kind_at_its_stage(self) -> Iterator[RuleProblem]:
+        if self.stage and self.kind not in STAGE_KINDS[FaultStage(self.stage)]:
+            yield "stage", f"a {self.kind} fault cannot strike at stage {self.stage}"
+
+    RULES: ClassVar[Rules] = (_kind_at_its_stage,)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class VirtualPrinterSettings:
     ribbon: int = checked(Range(0), default=250)
     film: int = checked(Range(0), default=500)
     faults: tuple[VirtualFault, ...] = ()
+    blocked_job: str = checked(OneOf(tuple(BlockedJob)), default=BlockedJob.DROP)
     save_cards: bool = False
     keep_cards_hours: float = checked(Range(0, 24 * 90), default=24.0)  # then deleted
 

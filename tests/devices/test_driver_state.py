@@ -99,6 +99,7 @@ class ConfigFault:
     at_card: int
     kind: str
     seconds: float = 0.0
+    stage: str = ""
 
 
 def test_factories_build_the_printer_from_config_values(state_dir, clock, make_panels):

@@ -23,6 +23,7 @@ class Fault:
     at_card: int
     kind: str
     seconds: float = 0.0
+    stage: str = ""  # "": the kind's default stage
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class StationSettings:
     ribbon: int = 400
     film: int = 2000
     faults: tuple[Fault, ...] = ()
+    blocked_job: str = "drop"  # what the virtual printer does with a job it cannot start
     card_timeout_s: float = 5.0
     keepalive_s: int = 5
     daily_limit: int = 5000
@@ -47,7 +49,8 @@ class StationSettings:
 
     def toml(self, state_dir: Path) -> str:
         faults = ", ".join(
-            f'{{ at_card = {f.at_card}, kind = "{f.kind}", seconds = {f.seconds} }}'
+            f'{{ at_card = {f.at_card}, kind = "{f.kind}", seconds = {f.seconds},'
+            f' stage = "{f.stage}" }}'
             for f in self.faults
         )
         return f"""
@@ -67,6 +70,7 @@ cards = {self.cards}
 ribbon = {self.ribbon}
 film = {self.film}
 faults = [{faults}]
+blocked_job = "{self.blocked_job}"
 [duty]
 daily_limit = {self.daily_limit}
 hourly_limit = {self.hourly_limit}
