@@ -5,7 +5,9 @@ requests; it hands back results by posting to the core loop. Between tasks it po
 printer's status, which is also how it notices the printer coming back after an unplug.
 
 The card procedure keeps invariant 1: the printer's card counter is read and stored with the
-job's move to `printing` *before* any byte of the card is sent.
+job's move to `printing` *before* any byte of the card is sent. A printer reached through a
+print queue (`JobPrinter`) numbers the card's job first; that number is stored too before the
+card's document is sent, and settles the card after a stop (`read_job_outcomes`).
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ import structlog
 from contract.vocabulary import Consumable
 from controller.devices.printer import (
     Identity,
+    JobPrinter,
     PrinterDriver,
     PrinterError,
     PrinterStatus,
     PrintOutcome,
+    Unknown,
 )
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
 from controller.render import RenderError, encode_panels, render_card
-from evolis_wire.panels import colour_levels
+from evolis_wire.panels import CardPanels, colour_levels
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +74,7 @@ class PrinterReport:
 
 
 Post = Callable[[Callable[[], None]], None]
+JobOutcomes = dict[str, PrintOutcome | None]
 
 
 class PrinterWorker:
@@ -104,6 +109,27 @@ class PrinterWorker:
 
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
         self._tasks.put(lambda: self._counter(on_done))
+
+    @property
+    def follows_jobs(self) -> bool:
+        """The printer is a print queue: an unsettled card is settled by its job's end."""
+        return isinstance(self._driver, JobPrinter)
+
+    def read_job_outcomes(
+        self, printer_jobs: dict[str, int | None], on_done: Callable[[JobOutcomes], None]
+    ) -> None:
+        """How each job's print-queue job ended (None: no queue job was stored for it)."""
+
+        def read() -> None:
+            assert isinstance(self._driver, JobPrinter)
+            driver = self._driver
+            outcomes = {
+                job_id: None if printer_job is None else driver.job_outcome(printer_job)
+                for job_id, printer_job in printer_jobs.items()
+            }
+            self._post(lambda: on_done(outcomes))
+
+        self._tasks.put(read)
 
     def set_level(
         self,
@@ -168,9 +194,22 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
-        outcome = self._driver.print_card(panels)
+        outcome = self._send(job.job_id, panels)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
         self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
+
+    def _send(self, job_id: str, panels: CardPanels) -> PrintOutcome:
+        """Print the card; a print queue's job number is stored before the document is sent
+        (no number stored: nothing was sent, and the settlement queues the card again)."""
+        if not isinstance(self._driver, JobPrinter):
+            return self._driver.print_card(panels)
+        try:
+            printer_job = self._driver.create_job(panels)
+            self._jobs.submitted(job_id, printer_job)
+        except (PrinterError, StoreError) as exc:
+            return Unknown(f"card's print job not opened and stored: {exc}")
+        log.info("card's print job stored", job_id=job_id, printer_job=printer_job)
+        return self._driver.send_card(printer_job, panels)
 
     def _not_started(
         self,

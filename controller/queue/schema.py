@@ -127,4 +127,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX rejected_messages_by_time ON rejected_messages (time);
     """,
+    # 5: the number a print queue (CUPS, driver = "ipp") gave the attempt's job, stored before
+    # the card's document is sent, so that a stop mid-card is settled by how that job ended.
+    """
+    ALTER TABLE attempts ADD COLUMN printer_job INTEGER;
+    """,
 )

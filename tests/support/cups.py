@@ -1,0 +1,105 @@
+"""A real cupsd for tests: its own config, spool and log directories, on a free loopback port.
+
+`CupsServer` writes cupsd.conf (anyone on 127.0.0.1 may do anything: a test rig only) and
+cups-files.conf with a private ServerBin whose `backend/` holds the virtual printer's backend
+(`cardsim`, tests/support/cups_backend.py) and CUPS' own `ipp` backend; the other ServerBin
+folders are CUPS' own. It runs cupsd in the foreground (`cupsd -f`), waits for the port, and
+`add_card_queue` makes a raw queue (the document reaches the backend unchanged) with the
+abort-job error policy. cupsd runs as root here, so the backend file is root's, mode 0700.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .broker import Broker, free_port
+from .waiting import wait_until
+
+CUPSD = "/usr/sbin/cupsd"
+LPADMIN = "/usr/sbin/lpadmin"
+CUPS_LIB = Path("/usr/lib/cups")
+SHARED_BIN = ("cgi-bin", "daemon", "driver", "filter", "monitor", "notifier")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def backend_program() -> str:
+    """The `cardsim` backend: this Python running tests/support/cups_backend.py."""
+    script = Path(__file__).with_name("cups_backend.py")
+    return (
+        f"#!{sys.executable}\nimport runpy, sys\nsys.path.insert(0, {str(REPO)!r})\n"
+        f"runpy.run_path({str(script)!r}, run_name='__main__')\n"
+    )
+
+
+class CupsServer:
+    """A private cupsd under `root`; `start()`, `stop()`, `kill()`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.port = root, free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        for name in ("etc/ppd", "etc/ssl", "spool/tmp", "log", "cache", "state", "bin/backend"):
+            (root / name).mkdir(parents=True, exist_ok=True)
+        for name in SHARED_BIN:
+            (root / "bin" / name).symlink_to(CUPS_LIB / name)
+        (root / "bin/backend/ipp").symlink_to(CUPS_LIB / "backend/ipp")
+        backend = root / "bin/backend/cardsim"
+        backend.write_text(backend_program())
+        backend.chmod(0o700)
+        os.chmod(root / "bin/backend", 0o755)
+        self.files_conf, self.conf = root / "etc/cups-files.conf", root / "etc/cupsd.conf"
+        self.files_conf.write_text(self._files())
+        self.conf.write_text(self._server())
+
+    def _files(self) -> str:
+        r = self.root
+        return (
+            f"ServerRoot {r}/etc\nServerBin {r}/bin\nRequestRoot {r}/spool\n"
+            f"TempDir {r}/spool/tmp\nCacheDir {r}/cache\nStateDir {r}/state\n"
+            f"AccessLog {r}/log/access_log\nErrorLog {r}/log/error_log\n"
+            f"PageLog {r}/log/page_log\nSystemGroup root\n"
+        )
+
+    def _server(self) -> str:
+        return (
+            f"Listen 127.0.0.1:{self.port}\nLogLevel debug\nBrowsing No\n"
+            "BrowseLocalProtocols none\nWebInterface No\nDefaultAuthType None\n"
+            "PreserveJobHistory Yes\nPreserveJobFiles No\nJobRetryInterval 5\n"
+            "<Location />\n  Order allow,deny\n  Allow from 127.0.0.1\n</Location>\n"
+            "<Policy default>\n  JobPrivateAccess all\n  JobPrivateValues none\n"
+            "  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n"
+        )
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [CUPSD, "-f", "-c", str(self.conf), "-s", str(self.files_conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(lambda: Broker._accepts(self.port), timeout=10.0, what="cupsd's port")
+
+    def lpadmin(self, *args: str) -> None:
+        subprocess.run([LPADMIN, "-h", f"127.0.0.1:{self.port}", *args], check=True)
+
+    def add_card_queue(self, name: str, printer_port: int) -> None:
+        """A raw queue for the virtual printer at 127.0.0.1:`printer_port`."""
+        self.lpadmin("-p", name, "-E", "-v", f"cardsim://127.0.0.1:{printer_port}")
+        self.lpadmin("-p", name, "-o", "printer-error-policy=abort-job")
+
+    def add_ipp_queue(self, name: str, uri: str) -> None:
+        """A raw queue sending its jobs on to an IPP printer at `uri`, unchanged."""
+        self.lpadmin("-p", name, "-E", "-v", uri)
+        self.lpadmin("-p", name, "-o", "printer-error-policy=abort-job")
+
+    def error_log(self) -> str:
+        path = self.root / "log/error_log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=15)
+        self.process = None
