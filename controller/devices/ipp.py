@@ -113,7 +113,11 @@ class IppDriver:
         return Identity(model, serial, printer.get("printer-firmware-string-version", ""))
 
     def card_counter(self) -> int:
-        """The highest job number the queue has given (0 before its first)."""
+        """The highest job number the queue has given (0 before its first). The station reads
+        it before a card starts, so a queue that reports a fault starts no card (PrinterError):
+        CUPS keeps the reasons a backend reported until the queue's next job."""
+        if faults := self._reader.faults(_reasons(self._printer())):
+            raise PrinterError(f"CUPS queue {self.settings.queue} reports {', '.join(faults)}")
         path = f"/printers/{self.settings.queue}"
         jobs = self._call(
             lambda c: c.getJobs(

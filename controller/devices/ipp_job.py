@@ -4,10 +4,12 @@
 `processing-to-stop-point` for every finished job):
 
 - 9 completed: the card is printed.
-- 7 canceled, 8 aborted: a jam among the reasons spoiled the blank; a blank fed
-  (`job-impressions-completed` above 0) with the ribbon out broke the ribbon (spoiled); a blank
-  fed with no such reason ended unknown (a person decides); nothing fed, any other fault or
-  none stopped the job before a card was fed (not printed, the fault as the cause).
+- 7 canceled, 8 aborted: with a blank fed (`job-impressions-completed` above 0, the page a
+  vendor's backend reports for a fed card), a jam among the reasons spoiled it, the ribbon out
+  broke the ribbon (spoiled), and no such reason leaves it unknown (a person decides). With
+  nothing fed, the fault (or `printer_error`) stopped the job before a card was fed: not
+  printed. (CUPS keeps a backend's reasons until the queue's next job: a jam reported by the
+  last job still stands, and spoils nothing more.)
 - 3 pending, 4 held, 5 processing, 6 stopped: not ended. A fault that keeps the printer from
   feeding while nothing is printed yet (`job-impressions-completed` 0) ends it: the driver
   cancels the job, so that it cannot print later behind the station's back, and reads its end.
@@ -68,12 +70,11 @@ def ended(
         return None
     faults = reader.faults(_reasons(job, queue_reasons))
     message = str(job.get("job-printer-state-message", "") or "")
-    fed = _impressions(job) > 0
-    if PrinterFault.JAM in faults:
-        return Spoiled(SpoilCause.JAM, printer_job)
-    if fed and PrinterFault.RIBBON_OUT in faults:
-        return Spoiled(SpoilCause.RIBBON_BREAK, printer_job)
-    if fed:
+    if _impressions(job) > 0:
+        if PrinterFault.JAM in faults:
+            return Spoiled(SpoilCause.JAM, printer_job)
+        if PrinterFault.RIBBON_OUT in faults:
+            return Spoiled(SpoilCause.RIBBON_BREAK, printer_job)
         return Unknown(f"CUPS job {printer_job} {state.name.lower()} after a blank was fed")
     kind = faults[0] if faults else PrinterFault.PRINTER_ERROR
     return Fault(kind, f"CUPS job {printer_job} {state.name.lower()}: {message}".rstrip(": "))
