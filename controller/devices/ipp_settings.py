@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contract.vocabulary import Consumable, PrinterFault
-from controller.field_checks import OneOf, Range, checked, positive
+from controller.field_checks import OneOf, Range, checked, file_or_empty, not_empty, positive
 
 RIBBON_TYPES = ("ymcko", "ymckok", "ko", "k")
 
@@ -16,7 +16,7 @@ class ReasonFault:
     """A vendor's `printer-state-reasons` keyword (without its -error/-warning/-report suffix)
     and the fault the station calls it."""
 
-    keyword: str = checked(lambda value: None if value else "must not be empty")
+    keyword: str = checked(not_empty)
     fault: str = checked(OneOf(tuple(PrinterFault)))
 
 
@@ -24,7 +24,7 @@ class ReasonFault:
 class MarkerConsumable:
     """A `marker-names` entry and the consumable it counts."""
 
-    name: str = checked(lambda value: None if value else "must not be empty")
+    name: str = checked(not_empty)
     consumable: str = checked(OneOf(tuple(Consumable)))
 
 
@@ -37,7 +37,9 @@ class IppSettings:
     queue: str = ""  # the CUPS queue (printer name) of the card printer
     encryption: str = checked(OneOf(("if-requested", "required", "never")), default="if-requested")
     user: str = ""  # the CUPS user the jobs are submitted as ("" = the station's own)
-    password_file: str = ""  # a file holding the password, for a server that asks for one
+    password_file: str = checked(
+        file_or_empty, default=""
+    )  # a file holding the password, for a server that asks for one
     resolution_dpi: int = checked(Range(150, 1200), default=300)  # the pages' resolution
     ribbon_type: str = checked(OneOf(RIBBON_TYPES), default="ymcko")
     film: bool = True  # a retransfer printer: the card is printed on film, then laminated
