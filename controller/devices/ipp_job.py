@@ -7,9 +7,11 @@
 - 7 canceled, 8 aborted: with a blank fed (`job-impressions-completed` above 0, the page a
   vendor's backend reports for a fed card), a jam among the reasons spoiled it, the ribbon out
   broke the ribbon (spoiled), and no such reason leaves it unknown (a person decides). With
-  nothing fed, the fault (or `printer_error`) stopped the job before a card was fed: not
-  printed. (CUPS keeps a backend's reasons until the queue's next job: a jam reported by the
-  last job still stands, and spoils nothing more.)
+  nothing fed, a fault among the reasons stopped the job before a card was fed: not printed.
+  With nothing fed and no fault, nothing says why: unknown (a person decides, and the card is
+  not sent again and again to a queue that aborts every job). (CUPS keeps a backend's reasons
+  until the queue's next job: a jam reported by the last job still stands, and spoils nothing
+  more.)
 - 3 pending, 4 held, 5 processing, 6 stopped: not ended. A fault that keeps the printer from
   feeding while nothing is printed yet (`job-impressions-completed` 0) ends it: the driver
   cancels the job, so that it cannot print later behind the station's back, and reads its end.
@@ -76,8 +78,8 @@ def ended(
         if PrinterFault.RIBBON_OUT in faults:
             return Spoiled(SpoilCause.RIBBON_BREAK, printer_job)
         return Unknown(f"CUPS job {printer_job} {state.name.lower()} after a blank was fed")
-    kind = faults[0] if faults else PrinterFault.PRINTER_ERROR
-    return Fault(kind, f"CUPS job {printer_job} {state.name.lower()}: {message}".rstrip(": "))
+    end = f"CUPS job {printer_job} {state.name.lower()}: {message}".rstrip(": ")
+    return Fault(faults[0], end) if faults else Unknown(end)
 
 
 def blocked(job: Mapping[str, object], queue_reasons: list[str], reader: QueueReader) -> bool:

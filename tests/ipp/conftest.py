@@ -98,11 +98,11 @@ def make_rig(tmp_path: Path) -> Iterator[Callable[..., CupsRig]]:
         rig.server.server_close()
 
 
-def ipp_config(tmp_path: Path, port: int, job_timeout_s: float = 30.0) -> Path:
+def ipp_config(tmp_path: Path, port: int, queue: str, job_timeout_s: float = 30.0) -> Path:
     path = tmp_path / "station.toml"
     state_dir = tmp_path / "state"
     path.write_text(
-        IPP_TOML.format(state_dir=state_dir, port=port, queue=QUEUE, job_timeout_s=job_timeout_s)
+        IPP_TOML.format(state_dir=state_dir, port=port, queue=queue, job_timeout_s=job_timeout_s)
     )
     return path
 
@@ -126,13 +126,13 @@ class IppStation:
 
 
 @pytest.fixture
-def make_station(tmp_path: Path) -> Iterator[Callable[[CupsRig], IppStation]]:
+def make_station(tmp_path: Path) -> Iterator[Callable[..., IppStation]]:
     started: list[tuple[Station, Any, Store]] = []
 
-    def start(rig: CupsRig) -> IppStation:
+    def start(rig: CupsRig, queue: str = QUEUE) -> IppStation:
         """The station built from its config file (the factory makes the IPP driver), with
-        blanks, ribbon and film on its books."""
-        config = load_config(ipp_config(tmp_path, rig.cups.port))
+        blanks, ribbon and film on its books, printing to `rig`'s cupsd's `queue`."""
+        config = load_config(ipp_config(tmp_path, rig.cups.port, queue))
         clock = SystemClock()
         store = Store.open(
             config.db_path,

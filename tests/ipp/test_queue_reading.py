@@ -79,7 +79,7 @@ def test_markers_read_as_consumables() -> None:
             ["media-empty-error"],
             PrinterFault.FEEDER_EMPTY,
         ),
-        ({"job-state": 8}, ["none"], PrinterFault.PRINTER_ERROR),
+        ({"job-state": 8}, ["none"], Unknown),  # no reason: not sent again, a person decides
         ({"job-state": 8, "job-impressions-completed": 1}, ["none"], Unknown),
         ({"job-state": 5, "job-impressions-completed": 0}, ["media-jam-error"], None),
     ],

@@ -1,16 +1,17 @@
 """A real cupsd for tests: its own config, spool and log directories, on a free loopback port.
 
-`CupsServer` writes cupsd.conf (anyone on 127.0.0.1 may do anything: a test rig only) and
+`CupsServer` writes cupsd.conf (anyone on 127.0.0.1 may do anything: a test rig only),
 cups-files.conf with a private ServerBin whose `backend/` holds the virtual printer's backend
-(`cardsim`, tests/support/cups_backend.py) and CUPS' own `ipp` backend; the other ServerBin
-folders are CUPS' own. It runs cupsd in the foreground (`cupsd -f`), waits for the port, and
-`add_card_queue` makes a raw queue (the document reaches the backend unchanged) with the
-abort-job error policy. cupsd runs as root here, so the backend file is root's, mode 0700.
+(`cardsim`, tests/support/cups_backend.py) and a copy of CUPS' own `ipp` backend; the other
+ServerBin folders are CUPS' own. It runs cupsd in the foreground (`cupsd -f`), waits for the
+port, and `add_card_queue` makes a raw queue (the document reaches the backend unchanged) with
+the abort-job error policy. cupsd runs as root here, so the backend file is root's, mode 0700.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +46,9 @@ class CupsServer:
             (root / name).mkdir(parents=True, exist_ok=True)
         for name in SHARED_BIN:
             (root / "bin" / name).symlink_to(CUPS_LIB / name)
-        (root / "bin/backend/ipp").symlink_to(CUPS_LIB / "backend/ipp")
+        # a copy, mode 0700, so that it runs as root: lp cannot reach a test's 0700 tmp dir
+        shutil.copy(CUPS_LIB / "backend/ipp", root / "bin/backend/ipp")
+        (root / "bin/backend/ipp").chmod(0o700)
         backend = root / "bin/backend/cardsim"
         backend.write_text(backend_program())
         backend.chmod(0o700)
@@ -103,3 +106,55 @@ class CupsServer:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=15)
         self.process = None
+
+
+class EvePrinter:
+    """`ippeveprinter` (CUPS' IPP Everywhere printer) on a free port, keeping every document
+    in `root/spool`. It will not start without DNS-SD, so a private D-Bus and an avahi-daemon
+    on it run beside it (avahi keeps its pid in /run/avahi-daemon: one such rig at a time)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.port = root, free_port()
+        self.spool = root / "spool"
+        self.spool.mkdir(parents=True, exist_ok=True)
+        self.bus = f"unix:path={root / 'dbus.sock'}"
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def uri(self) -> str:
+        return f"ipp://127.0.0.1:{self.port}/ipp/print"
+
+    def _spawn(self, *command: str) -> subprocess.Popen[bytes]:
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
+        log = (self.root / f"{Path(command[0]).name}.log").open("ab")
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def start(self) -> None:
+        config = "/usr/share/dbus-1/system.conf"
+        self._spawn(
+            "dbus-daemon",
+            f"--config-file={config}",
+            f"--address={self.bus}",
+            "--nofork",
+            "--nopidfile",
+        )
+        wait_until(lambda: (self.root / "dbus.sock").exists(), timeout=10.0, what="D-Bus")
+        self._spawn("avahi-daemon", "--no-chroot", "--no-drop-root", "--no-rlimits")
+        self._spawn(
+            "ippeveprinter", "-p", str(self.port), "-d", str(self.spool), "-k", "-2",
+            "-f", "image/tiff,application/octet-stream", "-m", "CardSim Eve", "-M", "Test",
+            "EveCard",
+        )  # fmt: skip
+        wait_until(lambda: Broker._accepts(self.port), timeout=20.0, what="ippeveprinter")
+
+    def documents(self) -> list[Path]:
+        return sorted(path for path in self.spool.rglob("*") if path.is_file())
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=15)
+        self.processes.clear()
