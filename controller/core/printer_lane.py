@@ -140,7 +140,8 @@ class PrinterLane:
         self.phase, self._cause = Phase.IDLE, None
 
     def _settle_by_jobs(self, outcomes: JobOutcomes) -> None:
-        settle_by_printer_job(self._store.jobs, outcomes, self._cause or "", self.serial())
+        cause = self._cause or ReviewCause.UNKNOWN
+        settle_by_printer_job(self._store.jobs, outcomes, cause, self.serial())
         self.phase, self._cause = Phase.IDLE, None
 
     def _card_done(self, result: CardAttempt) -> None:

@@ -67,6 +67,6 @@ def settle_by_printer_job(
             jobs.spoiled(job_id, outcome.cause, outcome.card_counter)
         elif outcome is None or isinstance(outcome, Fault):
             jobs.not_printed(job_id, counter_before, outcome.kind if outcome else cause)
-        else:
-            jobs.needs_review(job_id, cause, None)
+        else:  # the job's end is unknown: a person decides, told what the driver saw
+            jobs.needs_review(job_id, outcome.reason, None)
         log.warning("card settled by its print job", job_id=job_id, outcome=repr(outcome))
