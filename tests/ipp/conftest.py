@@ -21,13 +21,10 @@ from controller.queue.store import Store
 from firmware.net_server import PrinterServer, serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
 from testkit.cups import CupsServer
+from tests.station.conftest import STATION_TOML
 
 QUEUE = "card"
-IPP_TOML = """
-[station]
-id = "3271-bogor-timur-01"
-state_dir = "{state_dir}"
-[printer]
+IPP_PRINTER = """[printer]
 driver = "ipp"
 [printer.ipp]
 server = "127.0.0.1"
@@ -36,17 +33,13 @@ queue = "{queue}"
 poll_s = 0.05
 job_timeout_s = {job_timeout_s}
 reasons = [{{ keyword = "cardsim-film-empty", fault = "film_out" }}]
-[duty]
-daily_limit = 500
-hourly_limit = 500
-heat_per_card_c = 0.5
-max_head_c = 95.0
-[consumables]
-reserve_cards = 5
-low_cards = 3
-low_ribbon = 3
-low_film = 3
 """
+# The station tests' config with this printer section in place of theirs.
+IPP_TOML = (
+    STATION_TOML[: STATION_TOML.index("[printer]")]
+    + IPP_PRINTER
+    + STATION_TOML[STATION_TOML.index("[duty]") :]
+)
 LOADED = {"cards": 50, "ribbon": 200, "film": 400}
 
 
