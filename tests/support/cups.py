@@ -25,6 +25,7 @@ LPADMIN = "/usr/sbin/lpadmin"
 CUPS_LIB = Path("/usr/lib/cups")
 SHARED_BIN = ("cgi-bin", "daemon", "driver", "filter", "monitor", "notifier")
 REPO = Path(__file__).resolve().parents[2]
+AVAHI_SOCKET = Path("/run/avahi-daemon/socket")  # the host's avahi-daemon is running
 
 
 def backend_program() -> str:
@@ -110,8 +111,9 @@ class CupsServer:
 
 class EvePrinter:
     """`ippeveprinter` (CUPS' IPP Everywhere printer) on a free port, keeping every document
-    in `root/spool`. It will not start without DNS-SD, so a private D-Bus and an avahi-daemon
-    on it run beside it (avahi keeps its pid in /run/avahi-daemon: one such rig at a time)."""
+    in `root/spool`. It will not start without DNS-SD: the host's avahi-daemon where one runs
+    (a host with systemd), else a private D-Bus and an avahi-daemon on it beside it (avahi
+    keeps its pid in /run/avahi-daemon: one such rig at a time)."""
 
     def __init__(self, root: Path) -> None:
         self.root, self.port = root, free_port()
@@ -124,28 +126,25 @@ class EvePrinter:
     def uri(self) -> str:
         return f"ipp://127.0.0.1:{self.port}/ipp/print"
 
-    def _spawn(self, *command: str) -> subprocess.Popen[bytes]:
-        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
+    def _spawn(self, *command: str, private_bus: bool = True) -> subprocess.Popen[bytes]:
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus) if private_bus else None
         log = (self.root / f"{Path(command[0]).name}.log").open("ab")
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
     def start(self) -> None:
-        config = "/usr/share/dbus-1/system.conf"
-        self._spawn(
-            "dbus-daemon",
-            f"--config-file={config}",
-            f"--address={self.bus}",
-            "--nofork",
-            "--nopidfile",
-        )
-        wait_until(lambda: (self.root / "dbus.sock").exists(), timeout=10.0, what="D-Bus")
-        self._spawn("avahi-daemon", "--no-chroot", "--no-drop-root", "--no-rlimits")
+        private_bus = not AVAHI_SOCKET.exists()
+        if private_bus:
+            config = "/usr/share/dbus-1/system.conf"
+            bus = (f"--config-file={config}", f"--address={self.bus}")
+            self._spawn("dbus-daemon", *bus, "--nofork", "--nopidfile")
+            wait_until(lambda: (self.root / "dbus.sock").exists(), timeout=10.0, what="D-Bus")
+            self._spawn("avahi-daemon", "--no-chroot", "--no-drop-root", "--no-rlimits")
         self._spawn(
             "ippeveprinter", "-p", str(self.port), "-d", str(self.spool), "-k", "-2",
             "-f", "image/tiff,application/octet-stream", "-m", "CardSim Eve", "-M", "Test",
-            "EveCard",
+            "EveCard", private_bus=private_bus,
         )  # fmt: skip
         wait_until(lambda: Broker._accepts(self.port), timeout=20.0, what="ippeveprinter")
 
