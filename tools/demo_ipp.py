@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 
 from contract.clock import SystemClock
+from contract.vocabulary import CommandName, Consumable
 from controller.devices.factory import virtual_printer
 from firmware.net_server import PrinterServer, serve_in_thread
 from testkit.cups import CupsServer
 
 QUEUE = "card"
-LOAD = {"cards": 100, "ribbon": 250, "film": 500}
+LOAD = {Consumable.CARDS: 100, Consumable.RIBBON: 250, Consumable.FILM: 500}
 
 
 class CupsPrinter:
@@ -31,7 +32,9 @@ class CupsPrinter:
             clock=SystemClock(),
             seconds_per_card=1.5,
             save_cards=True,
-            **LOAD,
+            cards=LOAD[Consumable.CARDS],
+            ribbon=LOAD[Consumable.RIBBON],
+            film=LOAD[Consumable.FILM],
         )
         self.server: PrinterServer = serve_in_thread(printer)
         self.cups = CupsServer(out / "cups")
@@ -57,9 +60,10 @@ class CupsPrinter:
 def record_load(config: Path) -> None:
     """What a person does at a new printer: `printstation reload` of each consumable."""
     for consumable, count in LOAD.items():
+        command = [sys.executable, "-m", "controller", "--config", str(config)]
+        amount = [str(count), "--capacity", str(count)]
         subprocess.run(
-            [sys.executable, "-m", "controller", "--config", str(config), "reload", consumable,
-             str(count), "--capacity", str(count)],
+            [*command, CommandName.RELOAD, consumable, *amount],
             check=True,
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )

@@ -99,10 +99,10 @@ class QueueReader:
 
 
 def _guess(name: str, kind: str) -> Consumable | None:
-    lowered = name.lower()
-    if kind.startswith("ribbon") or "ribbon" in lowered:
+    lowered = name.lower()  # a marker whose name or type names the consumable
+    if kind.startswith(Consumable.RIBBON) or Consumable.RIBBON in lowered:
         return Consumable.RIBBON
-    if "film" in lowered:
+    if Consumable.FILM in lowered:
         return Consumable.FILM
     return None
 
