@@ -141,6 +141,8 @@ class EvePrinter:
             self._spawn("dbus-daemon", *bus, "--nofork", "--nopidfile")
             wait_until(lambda: (self.root / "dbus.sock").exists(), timeout=10.0, what="D-Bus")
             self._spawn("avahi-daemon", "--no-chroot", "--no-drop-root", "--no-rlimits")
+            # ippeveprinter aborts if avahi is still starting: wait for avahi's own socket
+            wait_until(AVAHI_SOCKET.exists, timeout=20.0, what="avahi-daemon")
         self._spawn(
             "ippeveprinter", "-p", str(self.port), "-d", str(self.spool), "-k", "-2",
             "-f", "image/tiff,application/octet-stream", "-m", "CardSim Eve", "-M", "Test",
