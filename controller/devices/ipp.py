@@ -6,6 +6,10 @@ to its end (`ipp_job`). `job_outcome` follows a job the station stored before a 
 queue's `printer-state-reasons` and markers are the printer's flags and consumables
 (`ipp_state`). CUPS has no card counter: the driver's `card_counter` is the highest job number
 the queue has given, so it moves exactly when a job was created.
+
+CUPS keeps the reasons a backend reported until the queue's next job, and a queue that reports
+a fault starts no card: a person's reload (`set_level`) takes the reasons shown then as cleared,
+until the next job ends and the queue has reported afresh.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class IppDriver:
         self.settings, self._clock = settings, clock
         self._reader = QueueReader(settings.reasons, settings.markers)
         self._connection: Any = None
+        self._cleared: frozenset[str] = frozenset()  # reasons a person cleared (a reload)
         if settings.user:
             cups.setUser(settings.user)
         if settings.password_file:
@@ -116,7 +121,7 @@ class IppDriver:
         """The highest job number the queue has given (0 before its first). The station reads
         it before a card starts, so a queue that reports a fault starts no card (PrinterError):
         CUPS keeps the reasons a backend reported until the queue's next job."""
-        if faults := self._reader.faults(_reasons(self._printer())):
+        if faults := self._reader.faults(self._standing(self._printer())):
             raise PrinterError(f"CUPS queue {self.settings.queue} reports {', '.join(faults)}")
         path = f"/printers/{self.settings.queue}"
         jobs = self._call(
@@ -131,8 +136,12 @@ class IppDriver:
 
     def status(self) -> PrinterStatus:
         printer = self._printer()
-        reasons = _reasons(printer)
+        reasons = self._standing(printer)
         return PrinterStatus(self._reader.flags(reasons), self._reader.consumables(printer))
+
+    def _standing(self, printer: dict[str, Any]) -> list[str]:
+        """The queue's reasons, but those a person has cleared since the last job ended."""
+        return [reason for reason in _reasons(printer) if reason not in self._cleared]
 
     def print_card(self, panels: CardPanels) -> PrintOutcome:
         try:
@@ -172,15 +181,18 @@ class IppDriver:
                 job = self._call(
                     lambda c: c.getJobAttributes(printer_job, requested_attributes=JOB_ATTRIBUTES)
                 )
-                reasons = _reasons(self._printer())
+                printer = self._printer()
             except PrinterUnavailable as exc:
-                job, reasons, problem = None, [], str(exc)
+                job, printer, problem = None, {}, str(exc)
             except PrinterError as exc:
                 return Unknown(f"CUPS job {printer_job}: {exc}")
             if job is not None:
-                if (outcome := ended(printer_job, job, reasons, self._reader)) is not None:
+                if (
+                    outcome := ended(printer_job, job, _reasons(printer), self._reader)
+                ) is not None:
+                    self._cleared = frozenset()  # the queue has reported afresh
                     return outcome
-                if blocked(job, reasons, self._reader):
+                if blocked(job, reasons := self._standing(printer), self._reader):
                     log.warning(
                         "cups job blocked: cancelled", printer_job=printer_job, reasons=reasons
                     )
@@ -200,7 +212,12 @@ class IppDriver:
         raise NotSupported("a CUPS queue ejects a jammed card itself (the vendor's driver)")
 
     def set_level(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
-        raise NotSupported("a CUPS queue takes no count of a reload")
+        """A person loaded the printer: the reasons the queue shows now count as cleared until
+        the next job ends. The printer is told no count (the ledger is the truth)."""
+        self._cleared = frozenset(_reasons(self._printer()))
+        log.info(
+            "reasons cleared by a reload", consumable=consumable, reasons=sorted(self._cleared)
+        )
 
     def close(self) -> None:
         self._connection = None

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract.vocabulary import PrinterFault, SpoilCause
+from contract.clock import SystemClock
+from contract.vocabulary import CommandName, Consumable, PrinterFault, SpoilCause
+from controller.core.commands import StationCommands
+from controller.devices.factory import network_driver
 from testkit.waiting import wait_until
 from tools.demo import sample_jobs
 
@@ -82,3 +85,23 @@ def test_a_jam_spoils_the_blank_once(make_rig, make_station) -> None:
     assert [r["result"] for r in rig.cards()][:1] != ["printed"]
     wait_until(lambda: "ERR_MECHANICAL" in _flags(running), 10, "the jam in the status")
     assert running.printer_jobs() == [1]
+
+
+def test_a_reload_clears_the_reason_the_last_job_left(make_rig, make_station) -> None:
+    """CUPS keeps `media-empty-error` after the job that reported it: the station starts no card
+    until a person records a reload, then the next job reports afresh and the card prints."""
+    rig: CupsRig = make_rig(cards=0)
+    running: IppStation = make_station(rig)
+    running.store.intake.submit(sample_jobs()[0])
+    wait_until(lambda: "WAR_FEEDER_EMPTY" in _flags(running), 30, "the hopper empty")
+    loader = network_driver(
+        "127.0.0.1", rig.server.port, clock=SystemClock(), virtual_extensions=True
+    )
+    loader.set_level(Consumable.CARDS, 10)  # the blanks go into the printer
+    loader.close()
+    StationCommands(running.station, local=True).handle(
+        CommandName.RELOAD, {"consumable": Consumable.CARDS, "count": 50}
+    )
+    wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
+    assert running.printer_jobs() == [1, 2]
+    assert [r["result"] for r in rig.cards()] == ["printed"]
