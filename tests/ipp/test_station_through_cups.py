@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from contract.clock import SystemClock
 from contract.vocabulary import CommandName, Consumable, PrinterFault, SpoilCause
+from controller.app.doctor import run_doctor
 from controller.core.commands import StationCommands
 from controller.devices.factory import network_driver
 from testkit.waiting import wait_until
 from tools.demo import sample_jobs
 
-from .conftest import CupsRig, IppStation
+from .conftest import QUEUE, CupsRig, IppStation, ipp_config
 
 
 def _attempts(running: IppStation) -> list[tuple[str, str | None]]:
@@ -105,3 +108,12 @@ def test_a_reload_clears_the_reason_the_last_job_left(make_rig, make_station) ->
     wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
     assert running.printer_jobs() == [1, 2]
     assert [r["result"] for r in rig.cards()] == ["printed"]
+
+
+def test_the_doctor_probes_the_cups_queue(make_rig, tmp_path) -> None:
+    rig: CupsRig = make_rig()
+    path = ipp_config(tmp_path, rig.cups.port, QUEUE)
+    out = io.StringIO()
+    run_doctor(path, out)
+    assert "Local Raw Printer serial urn:uuid:" in out.getvalue()
+    assert f"as CUPS queue {QUEUE} on 127.0.0.1" in out.getvalue()
