@@ -157,12 +157,16 @@ def _printer(config: Config, daemon: Status | None) -> Finding:
 def _real_printer(config: Config) -> Finding:
     from contract.clock import SystemClock
     from controller.devices.factory import network_driver, usb_driver
+    from controller.devices.ipp import IppDriver
     from controller.devices.net_transport import NetworkSettings
-    from controller.devices.printer import PrinterError
+    from controller.devices.printer import PrinterDriver, PrinterError
     from controller.devices.usb_transport import TransportSettings
 
     printer = config.printer
-    if printer.driver == Driver.NETWORK:
+    if printer.driver == Driver.IPP:
+        where = f"as CUPS queue {printer.ipp.queue} on {printer.ipp.server}"
+        driver: PrinterDriver = IppDriver(printer.ipp, SystemClock())
+    elif printer.driver == Driver.NETWORK:
         where = f"at {printer.host}:{printer.port}"
         driver = network_driver(
             printer.host,

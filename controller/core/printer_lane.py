@@ -11,7 +11,8 @@ Its phases, and what moves it from one to the next:
 
 A station that stopped mid-card starts in SETTLING. A card may start only in IDLE. The
 printer's card counter settles an unknown outcome (controller/queue/recovery.py): unchanged,
-the job is queued again; moved, a person decides.
+the job is queued again; moved, a person decides. A print queue's job settles it instead, for
+a printer reached through one (READING_COUNTER then reads how the job ended).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contract.vocabulary import (
 )
 from controller.core.printer_worker import (
     CardAttempt,
+    JobOutcomes,
     Post,
     PrinterReport,
     PrinterWorker,
@@ -38,7 +40,7 @@ from controller.core.storage_health import StorageHealth
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
-from controller.queue.recovery import recover_interrupted
+from controller.queue.recovery import recover_interrupted, settle_by_printer_job
 from controller.queue.store import Store
 
 log = structlog.get_logger(__name__)
@@ -111,7 +113,11 @@ class PrinterLane:
             self.phase = Phase.IDLE
         elif self.phase is Phase.SETTLING and report.connected:
             self.phase = Phase.READING_COUNTER
-            self.worker.read_counter(self._settle)
+            if self.worker.follows_jobs:
+                printer_jobs = self._store.jobs.open_printer_jobs()
+                self.worker.read_job_outcomes(printer_jobs, self._settle_by_jobs)
+            else:
+                self.worker.read_counter(self._settle)
         self._eject_left_jam(report)
         self._on_report(report)
 
@@ -132,6 +138,11 @@ class PrinterLane:
         if counter is None or self._cause is None:
             return  # the printer went away again: the next report asks once more
         recover_interrupted(self._store.jobs, counter, self._cause)
+        self.phase, self._cause = Phase.IDLE, None
+
+    def _settle_by_jobs(self, outcomes: JobOutcomes) -> None:
+        cause = self._cause or ReviewCause.UNKNOWN
+        settle_by_printer_job(self._store.jobs, outcomes, cause, self.serial())
         self.phase, self._cause = Phase.IDLE, None
 
     def _card_done(self, result: CardAttempt) -> None:

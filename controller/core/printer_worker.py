@@ -14,6 +14,10 @@ fails before it starts is `NotStarted`, one that fails after is `Unknown` (the c
 it), a counter that cannot be read is None, and a report that cannot be made says why
 (`PrinterReport.problem`). A printer that answers what no sane printer says (`BadAnswer`) is
 reported as there, with its problem, not as missing.
+
+A printer reached through a print queue (`JobPrinter`) numbers the card's job first; that
+number is stored too before the card's document is sent, and settles the card after a stop
+(`read_job_outcomes`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from controller.devices.printer import (
     JOB_FLAGS,
     BadAnswer,
     Identity,
+    JobPrinter,
     PrinterDriver,
     PrinterError,
     PrinterStatus,
@@ -41,7 +46,7 @@ from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
 from controller.render import RenderError, encode_panels, render_card
-from evolis_wire.panels import colour_levels
+from evolis_wire.panels import CardPanels, colour_levels
 
 log = structlog.get_logger(__name__)
 
@@ -86,6 +91,7 @@ class PrinterReport:
 
 
 Post = Callable[[Callable[[], None]], None]
+JobOutcomes = dict[str, PrintOutcome | None]
 
 
 class PrinterWorker:
@@ -121,6 +127,27 @@ class PrinterWorker:
 
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
         self._tasks.put(lambda: self._counter(on_done))
+
+    @property
+    def follows_jobs(self) -> bool:
+        """The printer is a print queue: an unsettled card is settled by its job's end."""
+        return isinstance(self._driver, JobPrinter)
+
+    def read_job_outcomes(
+        self, printer_jobs: dict[str, int | None], on_done: Callable[[JobOutcomes], None]
+    ) -> None:
+        """How each job's print-queue job ended (None: no queue job was stored for it)."""
+
+        def read() -> None:
+            assert isinstance(self._driver, JobPrinter)
+            driver = self._driver
+            outcomes = {
+                job_id: None if printer_job is None else driver.job_outcome(printer_job)
+                for job_id, printer_job in printer_jobs.items()
+            }
+            self._post(lambda: on_done(outcomes))
+
+        self._tasks.put(read)
 
     def set_level(
         self,
@@ -195,7 +222,7 @@ class PrinterWorker:
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
         try:
-            outcome = self._driver.print_card(panels)
+            outcome = self._send(job.job_id, panels)
         except Exception as exc:  # started: only the counter can tell what became of it
             log.exception("the driver failed during the card", job_id=job.job_id)
             outcome = Unknown(f"the driver failed during the card: {exc}", counter)
@@ -209,6 +236,19 @@ class PrinterWorker:
             raise PrinterError(f"the printer shows a job claimed or in progress: {held}")
         counter = status.card_counter
         return self._driver.card_counter() if counter is None else counter
+
+    def _send(self, job_id: str, panels: CardPanels) -> PrintOutcome:
+        """Print the card; a print queue's job number is stored before the document is sent
+        (no number stored: nothing was sent, and the settlement queues the card again)."""
+        if not isinstance(self._driver, JobPrinter):
+            return self._driver.print_card(panels)
+        try:
+            printer_job = self._driver.create_job(panels)
+            self._jobs.submitted(job_id, printer_job)
+        except (PrinterError, StoreError) as exc:
+            return Unknown(f"card's print job not opened and stored: {exc}")
+        log.info("card's print job stored", job_id=job_id, printer_job=printer_job)
+        return self._driver.send_card(printer_job, panels)
 
     def _not_started(
         self,

@@ -14,6 +14,7 @@ from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
+from .ipp import IppDriver
 from .net_transport import NetworkSettings, NetworkTransport
 from .printer import PrinterDriver
 from .settings import Driver, PrinterSettings, VirtualPrinterSettings
@@ -129,6 +130,8 @@ def configured_driver(
     settings: PrinterSettings, state_dir: Path | str, clock: Clock
 ) -> PrinterDriver:
     """The driver `[printer]` names; the virtual printer keeps its state in `state_dir`."""
+    if settings.driver == Driver.IPP:
+        return IppDriver(settings.ipp, clock)
     if settings.driver == Driver.NETWORK:
         return network_driver(
             settings.host,

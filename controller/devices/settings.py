@@ -13,12 +13,14 @@ from controller.policy.retry import MAX_ATTEMPTS
 from firmware.faults import STAGE_KINDS
 
 from .evolis import EvolisSettings
+from .ipp_settings import IppSettings
 
 
 class Driver(StrEnum):
     USB = "usb"
     NETWORK = "network"  # the printer at socket://host:port
     VIRTUAL = "virtual"  # the built-in virtual printer
+    IPP = "ipp"  # a CUPS queue, on the Pi or a print server (`[printer.ipp]`)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class PrinterSettings:
     # driver = "network" and the peer is `printstation virtual-printer`: tell it reloads
     virtual_extensions: bool = False
     virtual: VirtualPrinterSettings = field(default_factory=VirtualPrinterSettings)
+    ipp: IppSettings = field(default_factory=IppSettings)
 
     def _network_needs_a_host(self) -> Iterator[RuleProblem]:
         if self.driver == Driver.NETWORK and not self.host:
@@ -74,4 +77,12 @@ class PrinterSettings:
         if self.virtual_extensions and self.driver != Driver.NETWORK:
             yield "virtual_extensions", 'applies only with driver = "network"'
 
-    RULES: ClassVar[Rules] = (_network_needs_a_host, _extensions_only_over_the_network)
+    def _ipp_needs_a_queue(self) -> Iterator[RuleProblem]:
+        if self.driver == Driver.IPP and not self.ipp.queue:
+            yield "ipp.queue", 'must name the CUPS queue with driver = "ipp"'
+
+    RULES: ClassVar[Rules] = (
+        _network_needs_a_host,
+        _extensions_only_over_the_network,
+        _ipp_needs_a_queue,
+    )

@@ -100,6 +100,14 @@ class JobStore(JobQueries):
             )
         return outside
 
+    def submitted(self, job_id: str, printer_job: int) -> None:
+        """The print queue numbered the card's job: stored before its document is sent."""
+        with self._db.transaction() as tx:
+            tx.execute(
+                "UPDATE attempts SET printer_job = ? WHERE job_id = ? AND ended_at IS NULL",
+                (printer_job, job_id),
+            )
+
     def printed(self, job_id: str, card_counter: int, printer_serial: str) -> None:
         now = self._clock.now()
         with self._db.transaction() as tx:

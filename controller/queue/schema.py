@@ -189,4 +189,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX spoiled_in_custody ON spoiled_blanks (id) WHERE destruction_id IS NULL;
     """,
+    # 6: the number a print queue (CUPS, driver = "ipp") gave the attempt's job, stored before
+    # the card's document is sent, so that a stop mid-card is settled by how that job ended.
+    """
+    ALTER TABLE attempts ADD COLUMN printer_job INTEGER;
+    """,
 )

@@ -14,7 +14,7 @@ CACHE=${PRINTSTATION_RIG_CACHE:-/var/cache/printstation-rig}
 KVER=${PRINTSTATION_RIG_KERNEL:-6.1.0-57-amd64}
 # Python with the test kit (make test's venv), for the job files.
 PYTHON=${PRINTSTATION_RIG_PYTHON:-$REPO/.venv/bin/python}
-PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps
+PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps,libcups2
 mkdir -p "$WORK" "$CACHE"
 
 need=()
