@@ -54,7 +54,7 @@ class ReconnectingConnection:
         """`work(conn)`, retried on a lost connection, a deadlock or a serialization failure."""
         retrying = Retrying(
             retry=retry_if_exception(self.transient),
-            wait=wait_exponential_jitter(initial=0.05, max=10),
+            wait=wait_exponential_jitter(multiplier=0.05, max=10),
             stop=lambda state: self._stopping.is_set(),
             before_sleep=lambda state: log.warning(
                 "database_retry", error=str(state.outcome.exception()), attempt=state.attempt_number

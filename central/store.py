@@ -91,8 +91,9 @@ class Effects:
             if strays:
                 _operator_rows(conn, [(e, WRONG_STATION) for e in new if e.event_id in strays])
             sms = self._printed(conn, bound, now)
-            bad = read.bad + [(self._message(e), "event_id reused with other content")
-                              for e in conflicts]  # fmt: skip
+            reused = [(self._message(e), f"event_id {e.event_id} reused with other content")
+                      for e in conflicts]  # fmt: skip
+            bad = read.bad + reused
             keep_bad(conn, bad)
             _statuses(conn, read.statuses, now)
         duplicates = len(batch) - len(read.bad) - len(read.statuses) - len(new) - len(conflicts)

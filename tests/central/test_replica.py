@@ -3,6 +3,7 @@ database holds the batch back, it gets the message again from its session and co
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -11,6 +12,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central.consumer import ConsumerSettings
+from contract.clock import rfc3339
 from testkit.broker import Broker
 from testkit.central import CentralReplica
 from testkit.waiting import wait_until
@@ -32,7 +34,7 @@ def test_a_replica_killed_before_its_commit_loses_nothing(tmp_path: Path, dsn, d
         )
         with psycopg.connect(dsn) as blocker:
             blocker.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")  # the batch waits
-            message = event(1, "card.printed", "JOB-1")
+            message = event(1, "card.printed", "JOB-1", rfc3339(datetime.now(UTC)))
             station = mqtt.Client(CallbackAPIVersion.VERSION2, STATION, protocol=mqtt.MQTTv5)
             station.connect("127.0.0.1", broker.port)
             station.loop_start()
