@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,7 @@ from prometheus_client import start_http_server
 from central.consumer import ConsumerSettings
 from central.fleet import FleetCollector, fleet_rows, table
 from central.gaps import GapPolicy
+from central.gateway import CREATOR_PREFIX, FailedSmsCollector, GammuOutbox
 from central.intake import TimeWindow
 from central.migrate import GAMMU_SCHEMA, migrate
 from central.service import Service, ServiceSettings
@@ -73,7 +75,8 @@ def parser() -> argparse.ArgumentParser:
     _option(mig, "--gammu-schema", GAMMU_SCHEMA, "Gammu's SQL schema file", type=Path)
     mig.add_argument("--no-gammu", action="store_true", help="Gammu's tables live elsewhere")
     sub.add_parser("fleet", help="every station's last status, as a table")
-    sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
+    sms = sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
+    sms.add_argument("--failed", action="store_true", help="only those the gateway gave up on")
     col = sub.add_parser("collected", help="mark a job's card collected (stops reminders)")
     col.add_argument("job_id")
     return main
@@ -121,9 +124,9 @@ def _run(args: argparse.Namespace) -> int:
     )
     service = Service(settings)
     if args.metrics_port:
-        service.metrics.registry.register(
-            FleetCollector(lambda: psycopg.connect(args.database), service.clock.now)
-        )
+        connect = partial(psycopg.connect, args.database)
+        service.metrics.registry.register(FleetCollector(connect, service.clock.now))
+        service.metrics.registry.register(FailedSmsCollector(connect))
         start_http_server(args.metrics_port, args.metrics_addr, registry=service.metrics.registry)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: service.finished.set())
@@ -148,6 +151,8 @@ def _fleet(args: argparse.Namespace) -> int:
 
 
 def _sms(args: argparse.Namespace) -> int:
+    if args.failed:
+        return _failed_sms(args)
     with psycopg.connect(args.database) as conn:
         for job_id, kind, ordinal, phone, text in conn.execute(
             "SELECT job_id, kind, ordinal, phone, text FROM sms_log ORDER BY id"
@@ -155,6 +160,16 @@ def _sms(args: argparse.Namespace) -> int:
             shown = kind if kind == SmsKind.PRINTED else f"{kind} {ordinal}"
             print(f"{phone}  {job_id} {shown}: {text}")
     return 0
+
+
+def _failed_sms(args: argparse.Namespace) -> int:
+    """The SMS Gammu could not send or deliver; exit 3 if there is any."""
+    with psycopg.connect(args.database) as conn:
+        failed = GammuOutbox().failed(conn)
+    for sms in failed:
+        when = sms.sent_at.isoformat(sep=" ")
+        print(f"{when}  {sms.phone}  {sms.creator.removeprefix(CREATOR_PREFIX)}: {sms.status}")
+    return 3 if failed else 0
 
 
 def _collected(args: argparse.Namespace) -> int:
