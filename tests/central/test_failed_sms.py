@@ -14,8 +14,8 @@ from central.gateway import FailedSmsCollector
 
 def sent(db: psycopg.Connection, creator: str, status: str) -> None:
     db.execute(
-        'INSERT INTO sentitems ("DestinationNumber", "SenderID", "Status", "CreatorID", "Text", "UDH",'
-        ' "TextDecoded", "Coding", "SequencePosition") VALUES'
+        'INSERT INTO sentitems ("DestinationNumber", "SenderID", "Status", "CreatorID",'
+        ' "Text", "UDH", "TextDecoded", "Coding", "SequencePosition") VALUES'
         " ('+6281200000001', 'dummy', %s, %s, '', '', 'e-KTP Anda sudah jadi.',"
         " 'Default_No_Compression', 1)",
         (status, creator),
