@@ -79,7 +79,7 @@ class FailedSmsCollector(Collector):
         with self._connect() as conn:
             failed = GammuOutbox().failed(conn)
         family = GaugeMetricFamily(
-            "central_sms_failed", "SMS Gammu could not send or deliver", labels=["status"]
+            "central_sms_failed", "SMS Gammu could not send or deliver", labels=["gammu_status"]
         )
         for status in FAILED_STATUSES:
             family.add_metric([status], float(sum(1 for f in failed if f.status == status)))

@@ -37,6 +37,6 @@ def test_failed_sms_are_listed_and_counted(dsn, db, capsys) -> None:
     registry = CollectorRegistry()
     registry.register(FailedSmsCollector(lambda: psycopg.connect(dsn)))
     scrape = generate_latest(registry).decode()
-    assert 'central_sms_failed{status="SendingError"} 1.0' in scrape
-    assert 'central_sms_failed{status="DeliveryFailed"} 1.0' in scrape
-    assert 'central_sms_failed{status="Error"} 0.0' in scrape
+    assert 'central_sms_failed{gammu_status="SendingError"} 1.0' in scrape
+    assert 'central_sms_failed{gammu_status="DeliveryFailed"} 1.0' in scrape
+    assert 'central_sms_failed{gammu_status="Error"} 0.0' in scrape
