@@ -123,3 +123,28 @@ def subscriptions(broker: Broker, topic_filter: str) -> int:
 def printed_jobs(station: StationProcess) -> set[str]:
     with sqlite3.connect(f"file:{station.db_path}?mode=ro", uri=True) as conn:
         return {row[0] for row in conn.execute("SELECT job_id FROM jobs WHERE state = 'printed'")}
+
+
+def test_a_replica_the_broker_refuses_the_share_group_exits(tmp_path: Path, dsn) -> None:
+    """On a technician's account the SUBACK refuses the share group: the replica stops
+    (exit 1, so systemd says so) rather than run on without its share of the events."""
+    pki = make_pki(tmp_path / "pki")
+    server = (pki.server.cert, pki.server.key)
+    stations = {STATION: "station-secret"}
+    broker = shipped_password_broker(tmp_path / "broker", server, stations, {"tech.bogor": "tech"})
+    broker.start()
+    secret = tmp_path / "tech.password"
+    secret.write_text("tech\n")
+    replica = CentralReplica(
+        tmp_path / "central", dsn, broker.ports[1], "tech.bogor",
+        "--mqtt-host", "localhost", "--mqtt-ca", str(pki.stations_ca),
+        "--mqtt-username", "tech.bogor", "--mqtt-password-file", str(secret),
+    )  # fmt: skip
+    try:
+        replica.start()
+        assert replica.process is not None
+        assert replica.process.wait(60) == 1
+        assert "mqtt_subscription_refused" in replica.log_text()
+    finally:
+        replica.stop()
+        broker.terminate()
