@@ -149,6 +149,10 @@ class Service:
             except psycopg.OperationalError:
                 return  # stopping while the database is away: nothing acknowledged
             self.consumer.ack(batch)
+            for check in result.tail_checks:
+                topic = Topics(self.settings.mqtt.root, check.station).command(CommandName.REPLAY)
+                self.consumer.publish(topic, check.payload())
+                log.info("tail_replay", station=check.station, from_seq=check.from_seq)
             self.metrics.batch(result)
             log.info(
                 "batch_committed",

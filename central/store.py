@@ -20,6 +20,7 @@ import structlog
 from central.gateway import SmsGateway
 from central.intake import Intake, Message, ReceivedStatus, TimeWindow
 from central.sms import Contact, ReminderSchedule, Sms, printed_sms, reminder_sms
+from central.tail import TailCheck, tail_checks
 from contract.events import Event
 from contract.topics import DEFAULT_ROOT, Topics
 from contract.vocabulary import EventType
@@ -52,6 +53,7 @@ class BatchResult:
     bad: int = 0
     statuses: int = 0
     sms: list[Sms] = field(default_factory=list)
+    tail_checks: list[TailCheck] = field(default_factory=list)  # `replay`s to ask for
 
     def add(self, other: BatchResult) -> None:
         self.new += other.new
@@ -59,6 +61,7 @@ class BatchResult:
         self.bad += other.bad
         self.statuses += other.statuses
         self.sms.extend(other.sms)
+        self.tail_checks.extend(other.tail_checks)
 
 
 class Effects:
@@ -96,8 +99,9 @@ class Effects:
             bad = read.bad + reused
             keep_bad(conn, bad)
             _statuses(conn, read.statuses, now)
+            tails = tail_checks(conn, read.statuses)
         duplicates = len(batch) - len(read.bad) - len(read.statuses) - len(new) - len(conflicts)
-        return BatchResult(len(new), duplicates, len(bad), len(read.statuses), sms)
+        return BatchResult(len(new), duplicates, len(bad), len(read.statuses), sms, tails)
 
     def send_reminders(
         self, conn: psycopg.Connection, now: datetime, limit: int = 500

@@ -25,3 +25,7 @@ ALTER TABLE events ADD COLUMN digest bytea;
 ALTER TABLE printed_cards ADD COLUMN received_at timestamptz;
 UPDATE printed_cards SET received_at = printed_at;
 ALTER TABLE printed_cards ALTER COLUMN received_at SET NOT NULL;
+
+-- The tail check (central/tail.py): the station session the office last asked to replay its
+-- tail for.
+ALTER TABLE station_progress ADD COLUMN checked_session bigint NOT NULL DEFAULT 0;

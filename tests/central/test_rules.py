@@ -108,3 +108,21 @@ def test_a_status_is_read_strictly_too(db, effects) -> None:
         db, [Message(f"ektp/v1/{STATION}/status", json.dumps(doc).encode())], NOW
     )
     assert (result.bad, result.statuses) == (1, 0)
+
+
+def status_of(session: int | None) -> Message:
+    doc = {"schema": "ektp.status/1", "station": STATION, "state": "ready",
+           "time": "2026-11-22T10:00:00Z", "session": session}  # fmt: skip
+    return Message(f"ektp/v1/{STATION}/status", json.dumps(doc).encode())
+
+
+def test_a_stations_new_session_asks_once_for_its_tail(db, effects) -> None:
+    """After a broker restart the events it lost after the last one seen show as no gap; the
+    station's new session asks for them, once per session, whichever replica sees it."""
+    effects.apply(db, [printed_by(STATION, seq, f"JOB-{seq}") for seq in (1, 2, 3)], NOW)
+    first = effects.apply(db, [status_of(5)], NOW).tail_checks
+    assert [(c.station, c.session, c.from_seq) for c in first] == [(STATION, 5, 4)]
+    assert json.loads(first[0].payload())["args"] == {"from_seq": 4}
+    assert effects.apply(db, [status_of(5), status_of(4)], NOW).tail_checks == []
+    assert effects.apply(db, [status_of(None)], NOW).tail_checks == []
+    assert [c.session for c in effects.apply(db, [status_of(6)], NOW).tail_checks] == [6]
