@@ -46,6 +46,9 @@ class StationSettings:
     cooling_tau_s: float = 1.0
     max_head_c: float = 85.0
     low: dict[str, int] = field(default_factory=lambda: {"cards": 25, "ribbon": 25, "film": 50})
+    username: str = ""  # the broker account, and TLS trusting `tls_ca` (empty: none)
+    password: str = ""
+    tls_ca: str = ""
 
     def toml(self, state_dir: Path) -> str:
         faults = ", ".join(
@@ -61,6 +64,9 @@ state_dir = "{state_dir}"
 host = "127.0.0.1"
 port = {self.mqtt_port}
 keepalive_s = {self.keepalive_s}
+username = "{self.username}"
+password = "{self.password}"
+tls_ca = "{self.tls_ca}"
 [printer]
 driver = "virtual"
 card_timeout_s = {self.card_timeout_s}
