@@ -211,7 +211,7 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            counter = self._idle_counter()
+            counter = idle_counter(self._driver)
         except PrinterError as exc:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
@@ -222,33 +222,12 @@ class PrinterWorker:
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
         try:
-            outcome = self._send(job.job_id, panels)
+            outcome = send_card(self._driver, self._jobs, job.job_id, panels)
         except Exception as exc:  # started: only the counter can tell what became of it
             log.exception("the driver failed during the card", job_id=job.job_id)
             outcome = Unknown(f"the driver failed during the card: {exc}", counter)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
         self._finish(on_done, CardAttempt(job.job_id, counter, outcome, counted_outside=outside))
-
-    def _idle_counter(self) -> int:
-        """The card counter of a printer with no job of its own in hand (PrinterError else)."""
-        status = self._driver.status()
-        if held := sorted(status.flags & JOB_FLAGS):
-            raise PrinterError(f"the printer shows a job claimed or in progress: {held}")
-        counter = status.card_counter
-        return self._driver.card_counter() if counter is None else counter
-
-    def _send(self, job_id: str, panels: CardPanels) -> PrintOutcome:
-        """Print the card; a print queue's job number is stored before the document is sent
-        (no number stored: nothing was sent, and the settlement queues the card again)."""
-        if not isinstance(self._driver, JobPrinter):
-            return self._driver.print_card(panels)
-        try:
-            printer_job = self._driver.create_job(panels)
-            self._jobs.submitted(job_id, printer_job)
-        except (PrinterError, StoreError) as exc:
-            return Unknown(f"card's print job not opened and stored: {exc}")
-        log.info("card's print job stored", job_id=job_id, printer_job=printer_job)
-        return self._driver.send_card(printer_job, panels)
 
     def _not_started(
         self,
@@ -310,3 +289,28 @@ class PrinterWorker:
             else:
                 log.error("printer answers what no sane printer says", problem=problem)
         self._problem = problem
+
+
+def idle_counter(driver: PrinterDriver) -> int:
+    """The card counter of a printer with no job of its own in hand (PrinterError else)."""
+    status = driver.status()
+    if held := sorted(status.flags & JOB_FLAGS):
+        raise PrinterError(f"the printer shows a job claimed or in progress: {held}")
+    counter = status.card_counter
+    return driver.card_counter() if counter is None else counter
+
+
+def send_card(
+    driver: PrinterDriver, jobs: JobStore, job_id: str, panels: CardPanels
+) -> PrintOutcome:
+    """Print the card; a print queue's job number is stored before the document is sent
+    (no number stored: nothing was sent, and the settlement queues the card again)."""
+    if not isinstance(driver, JobPrinter):
+        return driver.print_card(panels)
+    try:
+        printer_job = driver.create_job(panels)
+        jobs.submitted(job_id, printer_job)
+    except (PrinterError, StoreError) as exc:
+        return Unknown(f"card's print job not opened and stored: {exc}")
+    log.info("card's print job stored", job_id=job_id, printer_job=printer_job)
+    return driver.send_card(printer_job, panels)

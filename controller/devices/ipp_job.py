@@ -54,6 +54,14 @@ def job_state(attributes: Mapping[str, object]) -> JobState:
     return JobState(int(attributes.get("job-state", JobState.PENDING)))  # type: ignore[call-overload]
 
 
+# A fault reported for a job that fed a blank: how the blank was spoiled.
+SPOILING: dict[PrinterFault, SpoilCause] = {
+    PrinterFault.JAM: SpoilCause.JAM,
+    PrinterFault.RIBBON_OUT: SpoilCause.RIBBON_BREAK,
+    PrinterFault.COVER_OPEN: SpoilCause.COVER_OPEN,
+}
+
+
 def _reasons(job: Mapping[str, object], queue_reasons: list[str]) -> list[str]:
     snapshot = job.get("job-printer-state-reasons")
     if isinstance(snapshot, str):
@@ -73,10 +81,9 @@ def ended(
     faults = reader.faults(_reasons(job, queue_reasons))
     message = str(job.get("job-printer-state-message", "") or "")
     if _impressions(job) > 0:
-        if PrinterFault.JAM in faults:
-            return Spoiled(SpoilCause.JAM, printer_job)
-        if PrinterFault.RIBBON_OUT in faults:
-            return Spoiled(SpoilCause.RIBBON_BREAK, printer_job)
+        for fault in faults:
+            if cause := SPOILING.get(fault):
+                return Spoiled(cause, printer_job)
         return Unknown(f"CUPS job {printer_job} {state.name.lower()} after a blank was fed")
     end = f"CUPS job {printer_job} {state.name.lower()}: {message}".rstrip(": ")
     return Fault(faults[0], end) if faults else Unknown(end)

@@ -24,7 +24,8 @@ from PIL import Image, ImageOps
 
 from contract.clock import SystemClock
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
-from controller.devices.evolis import BLOCKING, EvolisDriver
+from controller.devices.evolis import EvolisDriver
+from controller.devices.evolis_outcome import BLOCKING
 from controller.devices.factory import network_driver
 from controller.devices.ipp_document import document_pages
 from controller.devices.printer import Fault, Printed, PrinterStatus, Spoiled
@@ -42,7 +43,12 @@ REASONS: dict[PrinterFault, str] = {
     PrinterFault.COOLING: "cardsim-cooling",
     PrinterFault.HEAD_TEMP: "cardsim-head-temp",
 }
-SPOIL_REASONS = {SpoilCause.JAM: "media-jam", SpoilCause.RIBBON_BREAK: "marker-supply-empty"}
+SPOIL_REASONS = {
+    SpoilCause.JAM: "media-jam",
+    SpoilCause.RIBBON_BREAK: "marker-supply-empty",
+    SpoilCause.RIBBON_OUT: "marker-supply-empty",
+    SpoilCause.COVER_OPEN: "door-open",
+}
 EXIT_OK, EXIT_FAILED = 0, 1
 CARD_SIZE = (1016, 648)  # the station's rendering, 300 dpi
 
