@@ -33,7 +33,14 @@ from controller.policy.duty import DutySettings
 from controller.policy.retention import RetentionSettings
 from logsetup import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS
 
-__all__ = ["Config", "ConfigError", "StationSettings", "load_config", "load_config_for_checks"]
+__all__ = [
+    "CheckedConfig",
+    "Config",
+    "ConfigError",
+    "StationSettings",
+    "load_config",
+    "load_config_for_checks",
+]
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,23 @@ def load_config(path: str | Path) -> Config:
     return typing.cast(Config, config)
 
 
-def load_config_for_checks(path: str | Path) -> tuple[Config, ConfigError | None]:
-    """The config for `doctor`: the file's own, or, when it has problems, one made of its
-    sections that are right and the defaults of those that are not (with the error), so that
-    the other checks still run."""
+@dataclass(frozen=True)
+class CheckedConfig:
+    """The config as `doctor` sees it: the file's sections that are right, the names of those
+    that are not (their checks are skipped, never run on defaults), and the error."""
+
+    config: Config
+    broken: frozenset[str]
+    error: ConfigError | None
+
+
+def load_config_for_checks(path: str | Path) -> CheckedConfig:
+    """The config for `doctor`: the file's own, or, when it has problems, its sections that are
+    right; a broken section is named in `broken` and stands at its defaults only so that the
+    `Config` can be built. `[station]` is taken as written as far as it reads (its state_dir
+    when that is a string), since every file check needs a state directory."""
     try:
-        return load_config(path), None
+        return CheckedConfig(load_config(path), frozenset(), None)
     except ConfigError as exc:
         error = exc
     try:
@@ -112,17 +130,21 @@ def load_config_for_checks(path: str | Path) -> tuple[Config, ConfigError | None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         raw = {}
     sections: dict[str, Any] = {}
+    broken = set()
     for name, hint in typing.get_type_hints(Config).items():
-        if name == "path" or not isinstance(raw.get(name), dict):
+        if name == "path" or name not in raw:
             continue
         reader = Reader(Path(path))
         built = reader.value(hint, raw[name], Where(), name)
-        if built is not INVALID and not reader.problems:
+        if built is INVALID or reader.problems:
+            broken.add(name)
+        else:
             sections[name] = built
     if "station" not in sections:
+        broken.add("station")
         given = raw.get("station")
         state_dir = given.get("state_dir") if isinstance(given, dict) else None
         if not (isinstance(state_dir, str) and state_dir):
             state_dir = StationSettings.state_dir
         sections["station"] = StationSettings(id="(unknown)", state_dir=state_dir)
-    return Config(path=str(path), **sections), error
+    return CheckedConfig(Config(path=str(path), **sections), frozenset(broken), error)
