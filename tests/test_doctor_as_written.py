@@ -77,9 +77,9 @@ def test_secrets_in_the_config_or_readable_by_the_group_fail(
     assert f"ok    secrets   [mqtt] password_file {secret}: 600, owner" in text
     os.chown(secret, 65534, -1)  # nobody: the daemon's user could not read it
     code, text = _doctor_with(tmp_path, closed_port, with_file)
-    assert "FAIL  secrets" in text and "owned by nobody" in text
-    _code, text = _doctor_with(tmp_path, closed_port, 'username = "st"\npassword = "x"\n[printer]')
-    assert "FAIL  secrets" in text and "[mqtt] password is in the config (mode 640)" in text
+    assert code == 1 and "FAIL  secrets" in text and "owned by nobody" in text
+    code, text = _doctor_with(tmp_path, closed_port, 'username = "st"\npassword = "x"\n[printer]')
+    assert code == 1 and "[mqtt] password is in the config (mode 640)" in text
 
 
 def _doctor_with(tmp_path: Path, port: int, mqtt_keys: str) -> tuple[int, str]:
