@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 import ssl
 import sys
+import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,17 +34,26 @@ from controller.app.doctor_files import (
     secrets,
     state_dir,
 )
-from controller.devices.settings import Driver
+from controller.devices.panel.settings import PanelSettings
+from controller.devices.settings import Driver, PrinterSettings
 from controller.local.client import DaemonNotRunning, request
+from controller.mqtt.settings import MqttSettings
 from controller.queue.db import schema_too_new
 
-# The sections each check reads: a check whose section the file gets wrong is skipped.
+
+def _section_of(settings: type) -> str:
+    """The config's section that holds `settings` (its field name in `Config`)."""
+    hints = typing.get_type_hints(Config)
+    return next(name for name, hint in hints.items() if hint is settings)
+
+
+# The section each check reads: a check whose section the file gets wrong is skipped.
 NEEDS = {
-    "broker": "mqtt",
-    "cert": "mqtt",
-    "secrets": "mqtt",
-    "printer": "printer",
-    "gpio": "panel",
+    "broker": _section_of(MqttSettings),
+    "cert": _section_of(MqttSettings),
+    "secrets": _section_of(MqttSettings),
+    "printer": _section_of(PrinterSettings),
+    "gpio": _section_of(PanelSettings),
 }
 
 

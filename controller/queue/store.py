@@ -13,6 +13,7 @@ from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
 from controller.queue.jobs import JobStore
 from controller.queue.ledger import Ledger
+from controller.queue.limits import QueueSettings
 from controller.queue.outbox import Outbox
 
 
@@ -36,6 +37,7 @@ class Store:
         initial_load: dict[str, int],
         max_attempts: int = MAX_ATTEMPTS,
         timezone: str = BudgetLimits.timezone,
+        limits: QueueSettings | None = None,
     ) -> Store:
         """Open (creating or migrating) the database of `station`.
 
@@ -62,7 +64,8 @@ class Store:
             db.close()
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
-        return cls(db, jobs, Intake(db, jobs, clock, timezone), Outbox(db), ledger, AuditLog(db))
+        intake = Intake(db, jobs, clock, timezone, limits)
+        return cls(db, jobs, intake, Outbox(db), ledger, AuditLog(db))
 
     def close(self) -> None:
         self.db.close()

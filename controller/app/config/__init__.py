@@ -4,11 +4,12 @@ Each part of the station owns its section's settings, with each field's checks n
 the rules that relate its fields (`controller/field_checks.py`): `[mqtt]` in
 `controller/mqtt/settings.py`, `[printer]` in `controller/devices/settings.py`, `[panel]` in
 `controller/devices/panel/settings.py`, `[local]` in `controller/local/settings.py`, `[duty]`,
-`[consumables]` and `[retention]` in `controller/policy/`; `[station]` and `[log]` are here (the
-log's defaults are `logsetup`'s). Here the file is read into them and assembled into one
-`Config`. A wrong file stops start-up with
-every problem at once, one line each naming the file, the key and the problem, e.g.
-``/etc/printstation/station.toml: [mqtt] port: must be from 1 to 65535, got 70000``.
+`[consumables]` and `[retention]` in `controller/policy/`, `[queue]` in
+`controller/queue/limits.py`; `[station]` and `[log]` are here (the log's defaults are
+`logsetup`'s). Here the file is read into them and assembled into one `Config`. A wrong file
+stops start-up with every problem at once, one line each naming the file, the key and the
+problem, e.g. ``/etc/printstation/station.toml: [mqtt] port: must be from 1 to 65535, got
+70000``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from controller.mqtt.settings import MqttSettings
 from controller.policy.consumables import ConsumablesSettings
 from controller.policy.duty import DutySettings
 from controller.policy.retention import RetentionSettings
+from controller.queue.limits import QueueSettings
 from logsetup import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS
 
 __all__ = [
@@ -71,6 +73,7 @@ class Config:
     log: LogSettings = field(default_factory=LogSettings)
     local: LocalSettings = field(default_factory=LocalSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
 
     @property
     def state_dir(self) -> Path:
