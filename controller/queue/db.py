@@ -97,8 +97,9 @@ class Database:
         try:
             yield
         except BaseException as exc:
-            self._conn.execute("ROLLBACK TO nested")
-            self._conn.execute("RELEASE nested")
+            if self._conn.in_transaction:  # SQLite may have ended it itself (a full disk)
+                self._conn.execute("ROLLBACK TO nested")
+                self._conn.execute("RELEASE nested")
             if isinstance(exc, sqlite3.OperationalError):
                 raise StoreError(f"cannot write the station database: {exc}") from exc
             raise
