@@ -81,6 +81,7 @@ class RejectCode(StrEnum):
     DUPLICATE_NIK = "duplicate_nik"
     EXPIRED = "expired"
     UNSAFE_DELIVERY = "unsafe_delivery"  # an addition: published at QoS 0, or retained
+    QUEUE_FULL = "queue_full"  # an addition: [queue] max_queued, or the disk's free-space floor
 
 
 class FailCode(StrEnum):

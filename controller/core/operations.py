@@ -58,15 +58,16 @@ class Operations:
             log.info("review button pressed with no card to review")
             return None
         by = replace(PANEL, account=self._store.accounts.on_duty())
-        job = self.resolve_job(waiting[0].job_id, outcome, by, PANEL_REASON)
-        self._store.audit.record(
-            by,
-            CommandName.RESOLVE,
-            {"job_id": job.job_id, "outcome": outcome},
-            DONE,
-            {"state": job.state},
-            self._station.clock.now(),
-        )
+        with self._store.db.transaction():  # the resolution and its audit row, or neither
+            job = self.resolve_job(waiting[0].job_id, outcome, by, PANEL_REASON)
+            self._store.audit.record(
+                by,
+                CommandName.RESOLVE,
+                {"job_id": job.job_id, "outcome": outcome},
+                DONE,
+                {"state": job.state},
+                self._station.clock.now(),
+            )
         log.info("card resolved at the panel", job_id=waiting[0].job_id, outcome=outcome)
         return waiting[0].job_id
 

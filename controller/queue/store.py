@@ -14,6 +14,7 @@ from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
 from controller.queue.jobs import JobStore
 from controller.queue.ledger import Ledger
+from controller.queue.limits import QueueSettings
 from controller.queue.lots import Lots
 from controller.queue.outbox import Outbox
 
@@ -40,6 +41,7 @@ class Store:
         initial_load: dict[str, int],
         max_attempts: int = MAX_ATTEMPTS,
         timezone: str = BudgetLimits.timezone,
+        limits: QueueSettings | None = None,
     ) -> Store:
         """Open (creating or migrating) the database of `station`.
 
@@ -66,7 +68,7 @@ class Store:
             db.close()
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
-        intake = Intake(db, jobs, clock, timezone)
+        intake = Intake(db, jobs, clock, timezone, limits)
         return cls(db, jobs, intake, Outbox(db), ledger, AuditLog(db), Accounts(db), Lots(db))
 
     def close(self) -> None:

@@ -232,11 +232,15 @@ def command(cmd_id: str) -> bytes:
 def password_station(
     secure: SecureBroker, make_station: Callable[..., LinkedStation]
 ) -> LinkedStation:
+    """A station with its password in a file of its own (`[mqtt] password_file`)."""
+    secret = secure.pki.stations_ca.parent / "station-password"
+    secret.write_text(PASSWORDS[STATION] + "\n")
+    secret.chmod(0o600)
     settings = mqtt_settings(
         secure.stations_port,
         host="localhost",
         username=STATION,
-        password=PASSWORDS[STATION],
+        password_file=str(secret),
         tls_ca=str(secure.pki.stations_ca),
     )
     station = make_station(settings)

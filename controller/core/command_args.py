@@ -1,0 +1,80 @@
+"""A command's arguments before anything runs: only the keys the command knows, each a plain
+value (no list, no object: nothing nested), strings bounded; and the arguments as the audit
+keeps them (known keys only, long strings cut, a submitted job only by size and hash).
+
+Checked before the command runs, so an argument no command reads (975 lists deep, 250 KB of
+text) is refused without effect, and the audit row that records the refusal stays small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from contract.vocabulary import CommandName
+
+MAX_TEXT_CHARS = 256  # any string argument but a submitted job
+AUDIT_TEXT_CHARS = 200  # a string as the audit keeps it
+PAYLOAD_KEY = "payload_b64"  # `submit`'s job: bounded by the request's size
+
+COMMAND_ARGS: dict[str, frozenset[str]] = {
+    CommandName.PAUSE: frozenset(),
+    CommandName.RESUME: frozenset(),
+    CommandName.STATUS: frozenset(),
+    CommandName.JOBS: frozenset(),
+    CommandName.CANCEL: frozenset({"job_id"}),
+    CommandName.RESOLVE: frozenset({"job_id", "outcome", "reason"}),
+    CommandName.RELOAD: frozenset({"consumable", "count", "capacity", "lot", "reason"}),
+    CommandName.REPLAY: frozenset({"from_seq", "to_seq"}),
+    CommandName.SUBMIT: frozenset({PAYLOAD_KEY}),
+    # The blanks' custody (docs/blanks.md): local commands only.
+    CommandName.ACCOUNT_ADD: frozenset({"name", "full_name", "role", "unix_user"}),
+    CommandName.ACCOUNT_LIST: frozenset(),
+    CommandName.ON_DUTY: frozenset({"name"}),
+    CommandName.LOT_RECEIVE: frozenset(
+        {"consumable", "lot", "quantity", "received_on", "new_share"}
+    ),
+    CommandName.LOT_COUNTERSIGN: frozenset({"consumable", "lot"}),
+    CommandName.LOT_ADJUST: frozenset({"consumable", "lot", "delta", "reason"}),
+    CommandName.DESTROY_SPOILED: frozenset({"count", "destroyed_on", "witness"}),
+    CommandName.BLANKS_REPORT: frozenset({"since", "until"}),
+    CommandName.COLLECT: frozenset({"job_id"}),
+}
+PLAIN = (str, int, float, bool, type(None))
+
+
+def args_problem(name: str, args: dict[str, Any]) -> str | None:
+    """Why `args` cannot be given to command `name`, or None."""
+    known = COMMAND_ARGS.get(name, frozenset())
+    for key, value in args.items():
+        if key not in known:
+            takes = ", ".join(sorted(known)) or "no arguments"
+            return f"unknown argument {_cut(str(key))!r} ({name} takes {takes})"
+        if not isinstance(value, PLAIN):
+            return f"{key} must be a plain value, not {type(value).__name__}"
+        if isinstance(value, str) and key != PAYLOAD_KEY and len(value) > MAX_TEXT_CHARS:
+            return f"{key} is longer than {MAX_TEXT_CHARS} characters"
+    return None
+
+
+def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A command's arguments as the audit keeps them: its known keys only, plain values with
+    strings cut to AUDIT_TEXT_CHARS, anything else by its type's name; a submitted job
+    (personal data) only by its size and hash."""
+    known = COMMAND_ARGS.get(name, frozenset())
+    kept: dict[str, Any] = {}
+    for key in sorted(known & args.keys()):
+        value = args[key]
+        if key == PAYLOAD_KEY:
+            raw = str(value).encode()
+            kept["payload_b64_chars"] = len(raw)
+            kept["payload_b64_sha256"] = hashlib.sha256(raw).hexdigest()
+        elif isinstance(value, str):
+            kept[key] = _cut(value)
+        else:
+            kept[key] = value if isinstance(value, PLAIN) else f"({type(value).__name__})"
+    return kept
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= AUDIT_TEXT_CHARS else text[:AUDIT_TEXT_CHARS] + "…"
