@@ -1,9 +1,12 @@
-"""A command's arguments before anything runs: only the keys the command knows, each a plain
-value (no list, no object: nothing nested), strings bounded; and the arguments as the audit
-keeps them (known keys only, long strings cut, a submitted job only by size and hash).
+"""A command's arguments before anything runs: each a plain value (no list, no object: nothing
+nested), strings bounded; and the arguments as the audit keeps them (the keys the command takes
+only, long strings cut, a submitted job only by size and hash).
 
-Checked before the command runs, so an argument no command reads (975 lists deep, 250 KB of
-text) is refused without effect, and the audit row that records the refusal stays small.
+Checked before the command runs, so an argument 975 lists deep or 250 KB of text is refused
+without effect, and the audit row that records the refusal stays small. A key the command does
+not take is not refused (the interface welcomes additions: a newer central office's extra field
+is ignored by an older station, and never kept in the audit), but it is bounded too: at most
+MAX_EXTRA_DEPTH levels deep and MAX_EXTRA_SIZE values and characters in all.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from contract.vocabulary import CommandName
 
 MAX_TEXT_CHARS = 256  # any string argument but a submitted job
 AUDIT_TEXT_CHARS = 200  # a string as the audit keeps it
+MAX_EXTRA_DEPTH = 8  # an argument the command does not take: how deeply nested
+MAX_EXTRA_SIZE = 4096  # ... and how many values and characters in all
 PAYLOAD_KEY = "payload_b64"  # `submit`'s job: bounded by the request's size
 
 COMMAND_ARGS: dict[str, frozenset[str]] = {
@@ -48,8 +53,12 @@ def args_problem(name: str, args: dict[str, Any]) -> str | None:
     known = COMMAND_ARGS.get(name, frozenset())
     for key, value in args.items():
         if key not in known:
-            takes = ", ".join(sorted(known)) or "no arguments"
-            return f"unknown argument {_cut(str(key))!r} ({name} takes {takes})"
+            if not _small(key, value):
+                return (
+                    f"argument {_cut(str(key))!r} ({name} does not take it) is over"
+                    f" {MAX_EXTRA_DEPTH} levels deep or {MAX_EXTRA_SIZE} values and characters"
+                )
+            continue
         if not isinstance(value, PLAIN):
             return f"{key} must be a plain value, not {type(value).__name__}"
         if isinstance(value, str) and key != PAYLOAD_KEY and len(value) > MAX_TEXT_CHARS:
@@ -74,6 +83,23 @@ def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
         else:
             kept[key] = value if isinstance(value, PLAIN) else f"({type(value).__name__})"
     return kept
+
+
+def _small(key: str, value: Any) -> bool:
+    """`value` (under `key`) within MAX_EXTRA_DEPTH and MAX_EXTRA_SIZE, walked without
+    recursion (a value 975 lists deep must not overflow the stack)."""
+    size, pending = len(key), [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        size += len(item) if isinstance(item, str) else 1
+        if depth > MAX_EXTRA_DEPTH or size > MAX_EXTRA_SIZE:
+            return False
+        if isinstance(item, dict):
+            size += sum(len(str(k)) for k in item)
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, depth + 1) for v in item)
+    return True
 
 
 def _cut(text: str) -> str:

@@ -507,7 +507,9 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
     if kind == "reload_ok":
         count = c.integer(0, 500)
         # The capacity stated: a count over the capacity on the books is refused (issue 15).
-        args = {"consumable": c.choice(["cards", "ribbon", "film"]), "count": count}
+        # Not cards: fewer blanks than the books takes a supervisor's account (issue 26),
+        # which the central office has not; not film, which a Primacy has none of.
+        args = {"consumable": "ribbon", "count": count}
         args["capacity"] = max(1, count + c.integer(0, 100))
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), None, cmd_id)
     code = None

@@ -1,5 +1,6 @@
-"""Issue 28: a command's arguments are checked before anything runs (known keys, plain values,
-bounded text), the audit keeps only the known ones, cut, and is written in the action's own
+"""Issue 28: a command's arguments are checked before anything runs (plain values, bounded text;
+a key the command does not take is ignored, as the interface welcomes additions, but bounded
+all the same), the audit keeps only the known ones, cut, and is written in the action's own
 transaction."""
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def test_a_pause_975_lists_deep_is_refused_without_effect_and_audited(make_stati
     worker.join()
     reply = json.loads(answers[0].payload)
     assert reply["ok"] is False and reply["error"]["code"] == "invalid_args", reply
-    assert "unknown argument 'x'" in reply["error"]["message"]
+    assert "'x' (pause does not take it) is over 8 levels deep" in reply["error"]["message"]
     assert running.station.call(lambda: running.station.paused) is False
     [entry] = running.store.audit.entries()
     assert (entry.command, entry.outcome, entry.args) == ("pause", "invalid_args", {})
@@ -52,7 +53,17 @@ def test_a_known_argument_must_be_a_plain_value(make_station) -> None:
     [entry] = running.store.audit.entries()
     assert entry.args == {"job_id": "(list)"}
     with pytest.raises(CommandError):
-        commands.handle("status", {"verbose": True})  # not audited, checked all the same
+        commands.handle("status", {"verbose": deep(20)})  # not audited, checked all the same
+
+
+def test_an_argument_the_command_does_not_take_is_ignored_and_not_audited(make_station) -> None:
+    """An addition from a newer central office (an extra field) does not stop the command."""
+    running = make_station()
+    commands = StationCommands(running.station)
+    commands.handle("pause", {"why": "lunch", "context": {"ticket": [1, 2]}})
+    assert running.station.call(lambda: running.station.paused) is True
+    [entry] = running.store.audit.entries()
+    assert (entry.command, entry.outcome, entry.args) == ("pause", "ok", {})
 
 
 def test_twenty_refused_commands_of_250_kb_keep_the_audit_small(make_station) -> None:
