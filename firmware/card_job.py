@@ -4,8 +4,9 @@ tags): `Ss` opens it, `Sr` and `Sv` turn to the front and the back, each `Db` br
 
 A job the printer cannot take when it opens (`Mechanics.blocked`) is dropped, and the flag
 that stops it shows; so is a job with a panel at a depth the model does not take (colour at
-256 levels on a Primacy, 128 on a Zenius; k and o at 2). A job opened with `Pcla;1` holds its
-card (`INF_CLAIM`) until the host sends `Pcla;0`.
+256 levels on a Primacy, 128 on a Zenius; k and o at 2), and a job that turns to the back
+(`Sv`) on a model that prints one face (the Zenius: `evolis_wire.models`). A job opened with
+`Pcla;1` holds its card (`INF_CLAIM`) until the host sends `Pcla;0`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from contract.vocabulary import FaultKind
+from evolis_wire.models import PrinterModel
 from evolis_wire.panels import PANEL_NAMES, CardPanels, PrintPanel
 
 from .mechanics import Mechanics
@@ -35,10 +37,10 @@ class JobStream:
     """The job being streamed, whether it claims its card, and what happens at its end."""
 
     def __init__(
-        self, mechanics: Mechanics, *, colour_levels: int, unplug: Callable[[float], None]
+        self, mechanics: Mechanics, *, model: PrinterModel, unplug: Callable[[float], None]
     ) -> None:
         self._mechanics = mechanics
-        self._colour_levels = colour_levels
+        self._model = model
         self._unplug = unplug  # an `unplug` fault on a card: the link goes for its seconds
         self._job: _Job | None = None
         self._claiming = False  # the job began with `Pcla;1`
@@ -64,14 +66,19 @@ class JobStream:
             log.info("virtual_printer.job_refused", flags=self._mechanics.flags())
 
     def turn(self, side: str) -> None:
-        if self._job is not None:
-            self._job.side = side
+        if self._job is None:
+            return
+        if side == "back" and not self._model.duplex:
+            log.warning("virtual_printer.no_back_face", model=self._model.name)
+            self._job = None
+            return
+        self._job.side = side
 
     def download(self, command: Command) -> None:
         if self._job is None:
             return
         panel, levels = (*command.params, "", "")[:2]
-        depth = 2 if panel in ("k", "o") else self._colour_levels
+        depth = 2 if panel in ("k", "o") else self._model.colour_levels
         if panel not in PANEL_NAMES or command.payload is None or levels != str(depth):
             log.warning("virtual_printer.bad_panel", panel=panel, levels=levels, takes=depth)
             self._job = None

@@ -3,7 +3,8 @@
 the host, and the faults it plays (`faults.py`). The status flags are read from here.
 
 A card is fed only when nothing stops it (`blocked`: the cover open, cooling, a consumable
-out, a jam or a broken ribbon not cleared); a jam (`ERR_MECHANICAL`) or a broken ribbon
+out, a jam or a broken ribbon not cleared); the film counts only on a model that uses one (a
+retransfer printer: `evolis_wire.models`); a jam (`ERR_MECHANICAL`) or a broken ribbon
 (`ERR_RIBBON_ERROR`) on a fed card spoils it.
 """
 
@@ -43,8 +44,10 @@ class Mechanics:
         faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]],
         head: HeadModel,
         pictures: CardPictures | None,
+        uses_film: bool,
     ) -> None:
         self.clock = clock
+        self.uses_film = uses_film
         self.seconds_per_card = seconds_per_card
         self._store = StateStore(directory)
         self.state = self._store.load(loaded)
@@ -73,7 +76,7 @@ class Mechanics:
             ("WAR_RIBBON_ENDED", s.ribbon == 0),
             ("INF_RIBBON_LOW", s.ribbon > 0 and s.ribbon * 10 <= s.ribbon_capacity),
             ("ERR_RIBBON_ERROR", s.ribbon_broken),
-            ("WAR_CLEAR_END", s.film == 0),
+            ("WAR_CLEAR_END", self._film_out()),
             ("ERR_MECHANICAL", s.jammed),
         ]
         return [name for name, active in checks if active]
@@ -97,8 +100,12 @@ class Mechanics:
             or s.jammed
             or s.ribbon_broken
             or self.cooling()
-            or 0 in (s.cards, s.ribbon, s.film)
+            or 0 in (s.cards, s.ribbon)
+            or self._film_out()
         )
+
+    def _film_out(self) -> bool:
+        return self.uses_film and self.state.film == 0
 
     def ribbon_used_percent(self) -> int:
         s = self.state
@@ -110,7 +117,7 @@ class Mechanics:
         return LevelLine(
             cards=(s.cards, s.cards_capacity),
             ribbon=(s.ribbon, s.ribbon_capacity),
-            film=(s.film, s.film_capacity),
+            film=(s.film, s.film_capacity) if self.uses_film else None,
             head_c=self._head.temperature(self.clock.monotonic()),
             reject=s.reject_box,
         ).text()

@@ -23,7 +23,6 @@ import structlog
 
 from contract.clock import Clock
 from evolis_wire.frames import StatusBlock, encode_reply
-from evolis_wire.panels import colour_levels
 
 from .card_job import JobStream
 from .commands import CommandSet
@@ -87,11 +86,10 @@ class VirtualPrinter:
             faults=faults,
             head=head or HeadModel(),
             pictures=pictures,
+            uses_film=self.info.kind.film,
         )
         self._settings = HostSettings(clock)
-        self._jobs = JobStream(
-            self._mechanics, colour_levels=colour_levels(self.info.model), unplug=self.disconnect
-        )
+        self._jobs = JobStream(self._mechanics, model=self.info.kind, unplug=self.disconnect)
         self._commands = CommandSet(
             info=self.info,
             extensions=extensions,

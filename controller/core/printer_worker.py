@@ -30,7 +30,7 @@ from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
 from controller.render import RenderError, encode_panels, render_card
-from evolis_wire.panels import colour_levels
+from evolis_wire.models import PrinterModel, model_named
 
 log = structlog.get_logger(__name__)
 
@@ -150,7 +150,8 @@ class PrinterWorker:
     def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
             images = render_card(job.card, job.photo, job.signature)
-            panels = encode_panels(images, self._colour_levels())
+            model = self._model()
+            panels = encode_panels(images, model.colour_levels, duplex=model.duplex)
         except RenderError as exc:
             self._not_started(on_done, job, StartFailure.RENDER, exc)
             return
@@ -182,11 +183,11 @@ class PrinterWorker:
         not_started = NotStarted(kind, str(error))
         self._finish(on_done, CardAttempt(job.job_id, None, None, not_started))
 
-    def _colour_levels(self) -> int:
-        """The colour depth the printer's model takes (its identity is read once)."""
+    def _model(self) -> PrinterModel:
+        """The printer's model: its colour depth and faces (its identity is read once)."""
         if self._identity is None:
             self._identity = self._driver.identity()
-        return colour_levels(self._identity.model)
+        return model_named(self._identity.model)
 
     def _finish(self, on_done: Callable[[CardAttempt], None], result: CardAttempt) -> None:
         self._post(lambda: on_done(result))
