@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from contract.vocabulary import Reason, StationState
+from contract.vocabulary import Consumable, Reason, StationState
 from controller.policy.consumables import empty_reasons
 from controller.policy.duty import DutyDecision
 
@@ -39,6 +39,7 @@ class StationInputs:
     remaining: Mapping[str, int]
     needs_review: int
     duty: DutyDecision
+    used: frozenset[str] = frozenset(Consumable)  # the consumables a card uses on this printer
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def blocking_reasons(inputs: StationInputs) -> list[Reason]:
     reasons = [Reason.PRINTER_MISSING] if not inputs.printer_connected else []
     if inputs.printer_connected and inputs.cover_open:
         reasons.append(Reason.COVER_OPEN)
-    reasons += empty_reasons(inputs.remaining)
+    reasons += empty_reasons(inputs.remaining, inputs.used)
     if inputs.needs_review > 0:
         reasons.append(Reason.REVIEW_PENDING)
     return reasons

@@ -44,6 +44,8 @@ class Balance:
 class Ledger:
     def __init__(self, low_thresholds: dict[str, int]) -> None:
         self._low = low_thresholds
+        # What a card uses on the station's printer (its model: controller/devices/models.py).
+        self.used: frozenset[str] = frozenset(Consumable)
 
     def initialise(self, tx: sqlite3.Connection, loaded: dict[str, int], at: datetime) -> None:
         """Record the first load of a new station (what was in the printer when it came)."""
@@ -63,8 +65,8 @@ class Ledger:
     def use(
         self, tx: sqlite3.Connection, outcome: AttemptOutcome, job_id: str, at: datetime
     ) -> None:
-        """One card attempt, printed or spoiled, uses one of each consumable."""
-        for consumable in Consumable:
+        """One card attempt, printed or spoiled, uses one of each consumable it uses."""
+        for consumable in (c for c in Consumable if c in self.used):
             remaining = self.remaining(tx, consumable)
             if remaining == 0:
                 # The printer used something the ledger thought empty: the count was wrong.

@@ -19,7 +19,7 @@ from firmware.head import HeadModel
 
 
 def test_happy_path_prints_and_logs_the_front_hash(make_rig, make_panels):
-    rig = make_rig(cards=10, ribbon=20, film=30)
+    rig = make_rig(cards=10, ribbon=20)
     driver = rig.driver
     assert isinstance(driver, PrinterDriver)
     assert driver.identity() == Identity("Evolis Primacy", "VP0000001", "VP-1.0.0")
@@ -34,8 +34,7 @@ def test_happy_path_prints_and_logs_the_front_hash(make_rig, make_panels):
     assert status.consumables == {
         "cards": Level(9, 10),
         "ribbon": Level(19, 20),
-        "film": Level(29, 30),
-    }
+    }  # no film: a Primacy prints direct to the card
     (line,) = rig.log_lines
     record = json.loads(line)
     assert record["counter"] == 1 and record["result"] == "printed"
@@ -129,7 +128,6 @@ def test_mechanical_time_per_card_passes_on_the_clock(make_rig, make_panels, clo
     [
         ({"cards": 1}, "feeder_empty", "WAR_FEEDER_EMPTY"),
         ({"ribbon": 1}, "ribbon_out", "WAR_RIBBON_ENDED"),
-        ({"film": 1}, "film_out", "WAR_CLEAR_END"),
     ],
 )
 def test_an_empty_consumable_refuses_the_next_card(make_rig, make_panels, loaded, kind, flag):

@@ -132,7 +132,6 @@ def test_libevolis_reads_the_ribbon(open_printer, tmp_path):
     [
         ({"cards": 0}, "WAR_FEEDER_EMPTY"),
         ({"ribbon": 0}, "WAR_RIBBON_ENDED"),
-        ({"film": 0}, "WAR_CLEAR_END"),
     ],
 )
 def test_libevolis_sees_an_empty_consumable(open_printer, options, flag):
