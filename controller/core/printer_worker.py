@@ -5,7 +5,8 @@ requests; it hands back results by posting to the core loop. Between tasks it po
 printer's status, which is also how it notices the printer coming back after an unplug.
 
 The card procedure keeps invariant 1: the printer's card counter is read and stored with the
-job's move to `printing` *before* any byte of the card is sent.
+job's move to `printing` *before* any byte of the card is sent. Once it is stored, the job
+likely to print next is rendered ahead while the card prints (`cards_ahead.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from enum import StrEnum
 import structlog
 
 from contract.vocabulary import Consumable
+from controller.core.cards_ahead import CardsAhead
 from controller.devices.printer import (
     Identity,
     PrinterDriver,
@@ -29,7 +31,8 @@ from controller.devices.printer import (
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
-from controller.render import RenderError, encode_panels, render_card
+from controller.queue.transitions import UnknownJob
+from controller.render import RenderError
 from evolis_wire.models import PrinterModel, model_named
 
 log = structlog.get_logger(__name__)
@@ -88,6 +91,7 @@ class PrinterWorker:
         self._tasks: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._identity: Identity | None = None
+        self._cards = CardsAhead()
 
     # -- called from the core loop ---------------------------------------------------------
     def start(self) -> None:
@@ -145,13 +149,12 @@ class PrinterWorker:
                 task()
             except Exception:  # a bug in one task must not end the printer thread
                 log.exception("printer task failed")
+        self._cards.close()
         self._driver.close()
 
     def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
-            images = render_card(job.card, job.photo, job.signature)
-            model = self._model()
-            panels = encode_panels(images, model.colour_levels, duplex=model.duplex)
+            panels = self._cards.panels(job, self._model())
         except RenderError as exc:
             self._not_started(on_done, job, StartFailure.RENDER, exc)
             return
@@ -169,6 +172,7 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
+        self._render_next()
         outcome = self._driver.print_card(panels)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
         self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
@@ -182,6 +186,13 @@ class PrinterWorker:
     ) -> None:
         not_started = NotStarted(kind, str(error))
         self._finish(on_done, CardAttempt(job.job_id, None, None, not_started))
+
+    def _render_next(self) -> None:
+        """Render the job likely to print next while this card prints."""
+        try:
+            self._cards.render_ahead(self._jobs.upcoming(), self._model())
+        except (StoreError, UnknownJob, PrinterError) as exc:  # it is rendered when it prints
+            log.info("next card not rendered ahead", reason=str(exc))
 
     def _model(self) -> PrinterModel:
         """The printer's model: its colour depth and faces (its identity is read once)."""
