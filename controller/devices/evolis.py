@@ -33,7 +33,7 @@ from contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from evolis_wire.frames import Frame, FrameError, StatusBlock, is_error
 from evolis_wire.panels import CardPanels
 
-from .evolis_job import card_job, release, request
+from .evolis_job import COLOUR_RIBBONS, card_job, release, request
 from .printer import (
     Fault,
     Identity,
@@ -74,6 +74,7 @@ SPOILING: dict[str, SpoilCause] = {
 RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
+YMCKO, UNKNOWN_RIBBON = 0, -1  # libevolis' ribbon type codes
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
     "RIBBON": Consumable.RIBBON,
@@ -108,7 +109,6 @@ class EvolisSettings:
     command_timeout_s: float = 10.0
     card_timeout_s: float = 120.0
     status_poll_s: float = 0.25
-    ribbon_type: str = "ymcko"
     virtual_extensions: bool = False  # the peer is the virtual printer: Xst and Xrl
 
 
@@ -149,13 +149,16 @@ class EvolisDriver:
         with self._lock:
             try:
                 before = self._number("Rco", "c")
+                ribbon = _ribbon_type(self._query("Rrt", "all"))
             except PrinterUnavailable as error:
                 return Fault(PrinterFault.DISCONNECTED, str(error))
             except PrinterError as error:
                 return Fault(PrinterFault.PRINTER_ERROR, str(error))
+            if ribbon not in COLOUR_RIBBONS:
+                return Fault(PrinterFault.RIBBON_OUT, f"ribbon type {ribbon} prints no colour card")
             log.info("printer.card_start", counter_before=before)
             epoch = int(self.transport.clock.now().timestamp())
-            job = card_job(panels, self.settings.ribbon_type, epoch)
+            job = card_job(panels, ribbon, epoch)
             try:
                 self.transport.stream(job, self.settings.command_timeout_s)
                 outcome = self._follow(before)
@@ -313,12 +316,25 @@ class EvolisDriver:
         reply = self._query("Rrt", "all")
         if is_error(reply.text):
             return {}
-        fields = dict(line.partition(": ")[::2] for line in reply.text.splitlines())
+        fields = _ribbon_fields(reply.text)
         try:
             return {Consumable.RIBBON: Level(int(fields["count"]), int(fields["qty"]))}
         except (KeyError, ValueError):
             log.info("printer.ribbon_info_unread", reply=reply.text[:200])
             return {}
+
+
+def _ribbon_type(reply: Frame) -> int:
+    """The loaded ribbon's type code in `Rrt;all`'s answer; YMCKO where the printer does not
+    say."""
+    text = "" if is_error(reply.text) else reply.text
+    code = _ribbon_fields(text).get("type", str(YMCKO))
+    return int(code) if code.isdigit() else UNKNOWN_RIBBON
+
+
+def _ribbon_fields(text: str) -> dict[str, str]:
+    """`Rrt;all`'s `key: value` lines."""
+    return dict(line.partition(": ")[::2] for line in text.splitlines())
 
 
 def _block(reply: Frame) -> StatusBlock:

@@ -2,23 +2,24 @@
 command for command (tests/devices/test_libevolis_stream.py compares them).
 
 Part 1 is the whole card in one piece: the header (`Pcla;1` asks the printer to hold the job
-until it is told to let go, `Pr;<ribbon>;t` names the ribbon, and libevolis' print settings at
-their values), libevolis' `<OPTION Dpi=300x300>`, `Ss`, `Mr;s`, `Sr` and the front, `Sv` and
-the back when there is one, and `Se`, with libevolis' `Psync` markers and text tags around
-them (a printer skips what is not ESC-framed). Each face starts with libevolis' contrast and
-luminosity at 10 (`Pc`, `Pl`); its y, m and c panels go in one `<BINARY>`, as libevolis groups
-them. Part 2 (`Pcla;0` and the end marker) is sent once the printer shows `INF_CLAIM`. No
-command in either part is answered on its own. Every command ends `CR`; a request on its own
-ends `CR NUL`, as libevolis sends them. What the station sends otherwise than libevolis, and
-why, is listed in docs/printer-protocol.md.
+until it is told to let go, `Pr;<ribbon>;t` and `Pwres` name the ribbon the printer reports,
+and libevolis' print settings at their values), libevolis' `<OPTION Dpi=300x300>`, `Ss`,
+`Mr;s`, `Sr` and the front, `Sv` and the back when there is one, and `Se`, with libevolis'
+`Psync` markers and text tags around them (a printer skips what is not ESC-framed). Each face
+starts with libevolis' contrast and luminosity at 10 (`Pc`, `Pl`); its y, m and c panels go
+in one `<BINARY>`, as libevolis groups them. Part 2 (`Pcla;0` and the end marker) is sent
+once the printer shows `INF_CLAIM`. No command in either part is answered on its own. Every
+command ends `CR`; a request on its own ends `CR NUL`, as libevolis sends them. What the
+station sends otherwise than libevolis, and why, is listed in docs/printer-protocol.md.
 """
 
 from __future__ import annotations
 
 from evolis_wire.panels import CardPanels, PrintPanel
 
-# `Pr;<code>;t`: libevolis' ribbon type codes.
-RIBBON_CODES = {"ymcko": 0, "ko": 1, "ymckok": 4, "k": 100}
+# The ribbons a colour card can be printed with, by libevolis' type code (`Rrt;all`'s `type`,
+# sent back in `Pr;<code>;t` and `Pwres;300;300;<code>`, as libevolis sends them).
+COLOUR_RIBBONS = {0: "YMCKO", 4: "YMCKOK"}
 COMMAND_END = b"\r"
 
 
@@ -77,8 +78,9 @@ def _face(side: str, panels: tuple[PrintPanel, ...]) -> bytes:
     )
 
 
-def card_job(panels: CardPanels, ribbon: str, epoch: int) -> bytes:
-    """Part 1: the whole card, from the header to `Se` and the end of the document."""
+def card_job(panels: CardPanels, ribbon: int, epoch: int) -> bytes:
+    """Part 1: the whole card, from the header to `Se` and the end of the document; `ribbon`
+    is the ribbon's type code (`COLOUR_RIBBONS`)."""
     header = [
         command("Psync", "1", "0"),
         b"<HEADER>",
@@ -86,8 +88,8 @@ def card_job(panels: CardPanels, ribbon: str, epoch: int) -> bytes:
         command("Ppws", str(epoch)),
         command("Pcla", "1"),
         command("Ppmode", "0"),
-        command("Pr", str(RIBBON_CODES[ribbon]), "t"),
-        command("Pwres", "300", "300", "0"),
+        command("Pr", str(ribbon), "t"),
+        command("Pwres", "300", "300", str(ribbon)),
         *(command(*fields) for fields in PRINT_SETTINGS),
         command("Psync", "2"),
         b"</HEADER>",

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import firmware.commands
 from controller.devices.printer import (
     Fault,
     Identity,
@@ -157,3 +158,17 @@ def test_reject_ejects_a_card_left_jammed(make_rig, make_panels, clock):
     assert "ERR_MECHANICAL" not in rig.driver.status().flags
     assert rig.printer.state.reject_box == 1
     assert rig.driver.print_card(make_panels()) == Printed(2)
+
+
+@pytest.mark.parametrize(("code", "printed"), [(0, True), (4, True), (1, False), (100, False)])
+def test_the_ribbon_type_is_the_printers(make_rig, make_panels, monkeypatch, code, printed):
+    """`Rrt;all` names the ribbon: YMCKO (0) and YMCKOK (4) print a colour card; a KO (1) or
+    a black (100) ribbon cannot, and no byte of the card is sent."""
+    monkeypatch.setattr(firmware.commands, "RIBBON_TYPE_YMCKO", code)
+    rig = make_rig()
+    outcome = rig.driver.print_card(make_panels())
+    if printed:
+        assert outcome == Printed(1)
+    else:
+        assert outcome == Fault("ribbon_out", f"ribbon type {code} prints no colour card")
+        assert rig.driver.card_counter() == 0 and rig.log_lines == []
