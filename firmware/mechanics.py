@@ -49,7 +49,7 @@ class Mechanics:
         self.clock = clock
         self.uses_film = uses_film
         self.seconds_per_card = seconds_per_card
-        self._store = StateStore(directory)
+        self._store = StateStore(directory, film=uses_film)
         self.state = self._store.load(loaded)
         self._plan = FaultPlan.of(faults)
         self._head = Head(head, clock.monotonic())
@@ -151,7 +151,7 @@ class Mechanics:
             fault=spoiled_by,
         )
         self._store.append(record)
-        state = self.state.fed(record.panels)
+        state = self.state.fed(record.panels, film=self.uses_film)
         if FaultKind.JAM in kinds:
             state = replace(state, jammed=True)
         elif FaultKind.RIBBON_BREAK in kinds:

@@ -25,7 +25,8 @@ def test_first_start_loads_the_constructor_consumables_once(make_printer):
     assert first.state == PrinterState.loaded(10, 20, 30)
     assert _print(first, bytes(panel_size(2))) == 1
     again = make_printer(cards=99, ribbon=99, film=99)
-    assert (again.state.cards, again.state.ribbon, again.state.film) == (9, 19, 29)
+    # A Primacy prints direct to the card: its film (none) is not used.
+    assert (again.state.cards, again.state.ribbon, again.state.film) == (9, 19, 30)
     assert again.state.card_counter == 1
     stored = json.loads((again.directory / "state.json").read_text())
     assert stored["card_counter"] == 1
