@@ -28,7 +28,6 @@ from controller.render import encode_panels, render_card
 from evolis_wire.models import model_named
 from evolis_wire.panels import panel_size
 from firmware.models import MODELS
-from firmware.net_server import serve_in_thread
 from tests.render.samples import PICTURES, sample_card
 
 EPOCH = 1_800_000_000
@@ -86,24 +85,6 @@ def comparable(data: bytes) -> list[Item]:
     return result
 
 
-@pytest.fixture
-def libevolis_connection(make_printer) -> Iterator[Any]:
-    servers, connections = [], []
-
-    def connect(model: str) -> Any:
-        printer = make_printer(info=MODELS[model])
-        servers.append(serve_in_thread(printer))
-        connections.append(evolis.Connection(f"socket://127.0.0.1:{servers[-1].port}"))
-        return connections[-1]
-
-    yield connect
-    for connection in connections:
-        connection.close()
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 def libevolis_prn(
     connection: Any, directory: Path, two_sided: bool, ribbon: Any = evolis.RibbonType.YMCKO
 ) -> tuple[bytes, bool]:
@@ -138,19 +119,20 @@ def station_stream(model_name: str, two_sided: bool, ribbon: int) -> bytes:
     [("primacy", "YMCKO"), ("primacy", "YMCKOK"), ("zenius", "YMCKO")],
 )
 def test_the_station_streams_a_card_as_libevolis_does(
-    libevolis_connection, tmp_path, model, two_sided, ribbon
+    open_printer, tmp_path, model, two_sided, ribbon
 ):
     ribbon_type = evolis.RibbonType[ribbon]
-    connection = libevolis_connection(model)
+    connection, _ = open_printer(info=MODELS[model])
     theirs, took_back = libevolis_prn(connection, tmp_path, two_sided, ribbon_type)
     ours = station_stream(MODELS[model].model, two_sided, ribbon_type.value)
     assert took_back == (two_sided and model == "primacy")  # libevolis: no back on a Zenius
     assert comparable(ours) == comparable(theirs)
 
 
-def test_the_comparison_sees_a_difference(libevolis_connection, tmp_path):
+def test_the_comparison_sees_a_difference(open_printer, tmp_path):
     """The comparison fails on a stream that differs (a back face sent to a Zenius)."""
-    theirs, _ = libevolis_prn(libevolis_connection("zenius"), tmp_path, two_sided=True)
+    connection, _ = open_printer(info=MODELS["zenius"])
+    theirs, _ = libevolis_prn(connection, tmp_path, two_sided=True)
     images = render_card(sample_card(), *PICTURES)
     with_back = card_job(encode_panels(images, 128, duplex=True), 0, EPOCH) + release()
     assert comparable(with_back) != comparable(theirs)
