@@ -29,6 +29,7 @@ OPERATOR_TYPES = frozenset(
         EventType.JOB_FAILED,
         EventType.JOB_EXPIRED,
         EventType.JOB_NEEDS_REVIEW,
+        EventType.CARDS_UNACCOUNTED,
         EventType.CONSUMABLE_LOW,
         EventType.CONSUMABLE_EMPTY,
         EventType.CONSUMABLE_RELOADED,

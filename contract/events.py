@@ -132,6 +132,18 @@ class JobResolved(EventData):
 
 
 @dataclass(frozen=True)
+class CardsUnaccounted(EventData):
+    """The printer's card counter moved between two of the station's cards by more than the
+    station printed: `cards` were fed by something else (`counter_before`: the counter after
+    the station's last card; `card_counter`: the counter now)."""
+
+    TYPE = EventType.CARDS_UNACCOUNTED
+    cards: int
+    counter_before: int
+    card_counter: int
+
+
+@dataclass(frozen=True)
 class ConsumableLow(EventData):
     TYPE = EventType.CONSUMABLE_LOW
     consumable: Consumable
@@ -183,6 +195,7 @@ DATA_TYPES: dict[EventType, type[EventData]] = {
         JobCancelled,
         JobExpired,
         JobResolved,
+        CardsUnaccounted,
         ConsumableLow,
         ConsumableEmpty,
         ConsumableReloaded,

@@ -59,6 +59,8 @@ class EventType(StrEnum):
     ALERT_RAISED = "alert.raised"
     ALERT_CLEARED = "alert.cleared"
     JOB_RESOLVED = "job.resolved"  # an addition: a person decided a needs_review job
+    CARDS_UNACCOUNTED = "cards.unaccounted"  # an addition: the printer counted cards the
+    # station did not print
 
 
 class RejectCode(StrEnum):
@@ -222,6 +224,7 @@ class AlertCode(StrEnum):
     POWER_FAIL = "power_fail"
     MESSAGES_UNACKED = "messages_unacked"  # a job or command the broker will deliver again
     RELOAD_MISMATCH = "reload_mismatch"  # the printer's count after a reload is not the booked
+    CARDS_UNACCOUNTED = "cards_unaccounted"  # the printer counted cards the station did not print
 
 
 ALERT_REASONS = frozenset(

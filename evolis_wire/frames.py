@@ -9,6 +9,11 @@ that a bare status reply (empty text) is 43 bytes and an `OK` 45:
 (integers big-endian). `Rpst` answers the same eight words as 64 hex digits. Each flag is one
 bit of one word; the bit map is Evolis' own library's (libevolis 9.4.1, `evolis_status_is_on`).
 Errors are replies that begin `ERROR ` or `OPT NOT ` (or are empty), as libevolis tests them.
+
+Bounds: nothing a printer says is trusted to be sane. A reply's text is at most
+`MAX_TEXT_BYTES` long (a reader holding more with no NUL raises `FrameError`), and a number in
+a reply is read with `read_count`: plain decimal digits, no sign or space, at most a bound
+(`MAX_CARD_COUNTER` for the card counter, `MAX_CONSUMABLE_COUNT` for a consumable's count).
 """
 
 from __future__ import annotations
@@ -47,10 +52,23 @@ FLAG_BITS: dict[str, tuple[int, int]] = {
     "INF_FEEDER_NEAR_EMPTY": (4, 0x0000_0100),
 }
 ERROR_PREFIXES = ("ERROR ", "OPT NOT ")
+MAX_TEXT_BYTES = 1 << 16  # the longest reply text taken (`Rrt;all` is a few hundred bytes)
+MAX_CARD_COUNTER = 10**9  # a printer's life is under a million cards
+MAX_CONSUMABLE_COUNT = 100_000  # the most of a consumable a load holds (the `reload` limit)
+_MAX_DIGITS = 12
 
 
 class FrameError(ValueError):
-    """Bytes that are not a reply frame."""
+    """Bytes that are not a reply frame, or a reply's value out of its bounds."""
+
+
+def read_count(text: str, limit: int, what: str) -> int:
+    """The whole number 0..`limit` that `text` is (decimal digits only), else FrameError
+    naming `what` and the text."""
+    digits = text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS
+    if not digits or int(text) > limit:
+        raise FrameError(f"{what} answered {text[:40]!r}: not a whole number 0..{limit}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -166,6 +184,8 @@ class FrameReader:
     def _next(self) -> Frame | None:
         end = self._buffer.find(NUL)
         if end < 0:
+            if len(self._buffer) > MAX_TEXT_BYTES:
+                raise FrameError(f"a reply text longer than {MAX_TEXT_BYTES} bytes")
             return None
         start = end + 1 + len(FILLER)
         if len(self._buffer) < start + BLOCK_SIZE:

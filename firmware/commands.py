@@ -18,6 +18,7 @@ from . import replies as r
 from .card_job import JobStream
 from .host_settings import HostSettings
 from .mechanics import Mechanics
+from .misreport import Misreport
 from .models import PrinterInfo
 from .protocol import Command
 
@@ -43,8 +44,10 @@ class CommandSet:
         jobs: JobStream,
         settings: HostSettings,
         status_block: Callable[[], StatusBlock],
+        misreport: Misreport,
     ) -> None:
         self._info = info
+        self._misreport = misreport
         self._mechanics = mechanics
         self._jobs = jobs
         self._settings = settings
@@ -94,7 +97,7 @@ class CommandSet:
             ("Psid", None): settings.reserve,
             ("Rem", None): lambda _: str(settings.mode),
             ("Pem", None): settings.set_error_mode,
-            ("Rco", "c"): lambda _: str(mechanics.state.card_counter),
+            ("Rco", "c"): self._card_counter,
             ("Rco", "p"): lambda _: str(mechanics.state.panels_printed),
             ("Rrt", "all"): self._ribbon_info,
             ("Rrt", "progress"): lambda _: str(mechanics.ribbon_used_percent()),
@@ -124,15 +127,20 @@ class CommandSet:
             return "ERR CARD"
         return "CARD" if self._mechanics.busy() else "NO CARD"
 
+    def _card_counter(self, _: Command) -> str:
+        told = self._misreport.card_counter
+        return str(self._mechanics.state.card_counter if told is None else told)
+
     def _ribbon_info(self, _: Command) -> str:
         s = self._mechanics.state
+        told = self._misreport.ribbon_count
         lines = {
             "label": "YMCKO",
             "zone": self._info.zone,
             "type": RIBBON_TYPE_YMCKO,
             "ref": "R5F008S14",
             "qty": s.ribbon_capacity,
-            "count": s.ribbon,
+            "count": s.ribbon if told is None else told,
             "date": 0,
             "evosn": self._info.serial,
             "m3": "",

@@ -40,7 +40,7 @@ class _Exchange(socketserver.BaseRequestHandler):
         if not printer.attached or request[:1] == bytes([AVANSIA_PROTOCOL]):
             return
         try:
-            sock.sendall(printer.exchange(request))
+            printer.misreport.drip(printer.exchange(request), sock.sendall, printer.clock.sleep)
         except OSError as error:
             log.warning("virtual_printer.net_reply_failed", error=str(error))
 

@@ -214,7 +214,8 @@ class GadgetServer:
         while not self.stopping:
             if self.printer.port_status() != status:
                 status = self.printer.port_status()
-                fcntl.ioctl(fd, GADGET_SET_PRINTER_STATUS, status)
+                if not self._set_port_status(fd, status):
+                    return "the node is gone"
             poller.register(fd, select.POLLIN | (select.POLLOUT if self._outgoing else 0))
             for _, events in poller.poll(self._wait_ms()):
                 if events & (select.POLLHUP | select.POLLERR):
@@ -224,6 +225,17 @@ class GadgetServer:
             if not self._answer(fd):
                 return "the node is gone"
         return "stopping"
+
+    def _set_port_status(self, fd: int, status: int) -> bool:
+        """Show the host the printer's port status; False if the link went meanwhile (the
+        function answers ENODEV once the UDC is unbound, before the node reports POLLHUP)."""
+        try:
+            fcntl.ioctl(fd, GADGET_SET_PRINTER_STATUS, status)
+        except OSError as error:
+            if error.errno in GONE:
+                return False
+            raise
+        return True
 
     def _wait_ms(self) -> int:
         ready = self._ready_at()

@@ -7,7 +7,8 @@ timeout of 0, meaning "forever", it raises at once: this printer only speaks whe
 The printer class SOFT_RESET drops the replies not yet read.
 
 Fault knobs for tests: `inject_short_writes`, `inject_write_timeouts`, `inject_read_timeouts`,
-`inject_late_reply`.
+`inject_late_reply`; and the printer's own `misreport.drip_s` (each read then brings one byte,
+that long after the one before) and `misreport.slow_take_s` (each write takes one byte).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class BulkPipes:
         if self._write_timeouts and self._write_timeouts.pop(0):
             self._time_out(timeout_ms)
         limit = self._short_writes.pop(0) if self._short_writes else -1
+        if self.printer.misreport.slow_take_s > 0:
+            self.printer.clock.sleep(self.printer.misreport.slow_take_s)
+            limit = 1
         size = len(data) if limit < 0 else min(len(data), limit)
         frames = self.printer.feed(data[:size])
         if self._late_after_reset and self._late is not None:
@@ -80,6 +84,10 @@ class BulkPipes:
         injected = bool(self._read_timeouts) and self._read_timeouts.pop(0)
         if injected or not self._replies:
             self._time_out(timeout_ms)
+        drip_s = self.printer.misreport.drip_s
+        if drip_s > 0:
+            self.printer.clock.sleep(drip_s)
+            size = 1
         frame = self._replies[0]
         data = bytes(frame[:size])
         del frame[: len(data)]

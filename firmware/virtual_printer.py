@@ -31,6 +31,7 @@ from .head import HeadModel
 from .host_settings import HostSettings
 from .images import CardPictures
 from .mechanics import Mechanics
+from .misreport import Misreport
 from .models import PrinterInfo
 from .protocol import Command, CommandParser, FramingError
 from .state import PrinterState
@@ -89,6 +90,7 @@ class VirtualPrinter:
             uses_film=self.info.kind.film,
         )
         self._settings = HostSettings(clock)
+        self.misreport = Misreport()  # sane until a test says otherwise
         self._jobs = JobStream(self._mechanics, model=self.info.kind, unplug=self.disconnect)
         self._commands = CommandSet(
             info=self.info,
@@ -97,6 +99,7 @@ class VirtualPrinter:
             jobs=self._jobs,
             settings=self._settings,
             status_block=self.status_block,
+            misreport=self.misreport,
         )
         self._lock = threading.RLock()
         self._parser = CommandParser()

@@ -5,6 +5,8 @@ told (by its worker). If the station stops before that, the next start tells it 
 any count from the printer, which would otherwise undo the reload in the ledger. Where the
 printer counts a consumable itself, its count wins (a ribbon sold for 200 may give 125): the
 ledger books the difference as an adjustment, but only when the report cannot be stale.
+Cards the printer counted that the station did not print (controller/queue/unaccounted.py)
+raise `cards_unaccounted` until a person reloads the blanks.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from controller.core.printer_lane import PrinterLane
 from controller.core.printer_worker import PrinterReport
 from controller.core.scheduler import Evaluation
 from controller.core.storage_health import StorageHealth
-from controller.queue.db import get_meta, set_meta
+from controller.queue.db import StoreError, get_meta, set_meta
 from controller.queue.store import Store
+from controller.queue.unaccounted import forget_unaccounted, unaccounted
 
 log = structlog.get_logger(__name__)
 UNTOLD_RELOADS = "printer_reloads_pending"  # meta: reloads booked, the printer not yet told
@@ -43,6 +46,8 @@ class ConsumableCounts:
             self._untold: dict[str, list[int | None]] = json.loads(
                 get_meta(conn, UNTOLD_RELOADS) or "{}"
             )
+            self.unaccounted = unaccounted(conn)  # cards counted outside, since blanks reloaded
+        lane.on_counted_outside = lambda: storage.guarded(self._read_unaccounted)
 
     def tell_untold(self) -> None:
         """At start: tell the printer of reloads booked before the station stopped."""
@@ -68,14 +73,20 @@ class ConsumableCounts:
                 tx, consumable, count, capacity, lot, self._clock.now(), in_review, operator
             )
             note_untold_reload(tx, consumable, count, capacity)
+            if consumable is Consumable.CARDS:
+                forget_unaccounted(tx)
+        if consumable is Consumable.CARDS:
+            self.unaccounted = 0
         self.mismatch.pop(consumable, None)
         self._booked[consumable] = count
         self._tell(consumable, count, capacity)
 
     def alerts(self) -> list[Alert]:
         """`reload_mismatch` while the printer's count after a reload differs from the one
-        booked (blanks are controlled documents: a person must count them)."""
-        return [
+        booked (blanks are controlled documents: a person must count them); `cards_unaccounted`
+        while the printer has counted cards the station did not print, until the blanks are
+        reloaded."""
+        alerts = [
             Alert(
                 AlertCode.RELOAD_MISMATCH,
                 Severity.WARNING,
@@ -84,11 +95,29 @@ class ConsumableCounts:
             )
             for name, (booked, reported) in sorted(self.mismatch.items())
         ]
+        if self.unaccounted:
+            message = (
+                f"the printer counted {self.unaccounted} cards the station did not print:"
+                " find them, count the blanks and reload"
+            )
+            alerts.append(Alert(AlertCode.CARDS_UNACCOUNTED, Severity.ERROR, message))
+        return alerts
 
     def adopt_printer_counts(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
-        """Take the printer's counts into the ledger: only between cards and after every reload
-        has reached the printer, and not while the printer has counted a blank the ledger has
-        yet to book (a card waiting for review, or an outcome storage could not take)."""
+        """Take the printer's counts into the ledger (`_adopt`); a report they cannot be taken
+        from is logged and left, and the core loop goes on (a storage failure degrades the
+        station as any other)."""
+        try:
+            self._adopt(report, evaluation)
+        except StoreError:
+            raise
+        except Exception:
+            log.exception("the printer's counts could not be taken in", report=repr(report))
+
+    def _adopt(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
+        """Only between cards and after every reload has reached the printer, and not while the
+        printer has counted a blank the ledger has yet to book (a card waiting for review, or
+        an outcome storage could not take)."""
         reviewing = evaluation is not None and evaluation.counts[JobState.NEEDS_REVIEW] > 0
         if self._in_flight or reviewing or self._lane.busy:
             return
@@ -120,6 +149,10 @@ class ConsumableCounts:
                     log.info("printer count adopted", consumable=name, count=level.remaining)
                 ledger.adopt(tx, name, level.remaining, self._clock.now(), level.capacity)
         self._capacities.update((name, level.capacity) for name, level in differ.items())
+
+    def _read_unaccounted(self) -> None:
+        with self._store.db.reading() as conn:
+            self.unaccounted = unaccounted(conn)
 
     def _tell(self, consumable: Consumable, count: int, capacity: int | None) -> None:
         self._in_flight += 1

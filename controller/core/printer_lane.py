@@ -79,6 +79,7 @@ class PrinterLane:
         self._cause: str | None = None  # why a card's outcome is unknown (SETTLING)
         self._unrecorded: CardAttempt | None = None  # an outcome storage could not take
         self.card_listeners: list[Callable[[AttemptOutcome], None]] = []
+        self.on_counted_outside: Callable[[], None] = lambda: None  # cards.unaccounted booked
         self.phase = Phase.STARTING
         if store.jobs.counts()[JobState.PRINTING]:
             self.phase, self._cause = Phase.SETTLING, ReviewCause.INTERRUPTED
@@ -138,6 +139,8 @@ class PrinterLane:
 
     def _card_done(self, result: CardAttempt) -> None:
         self.job_id = None
+        if result.counted_outside:
+            self.on_counted_outside()
         try:
             self._record(result)
         except StoreError:

@@ -7,6 +7,12 @@ printer's status, which is also how it notices the printer coming back after an 
 The card procedure keeps invariant 1: the printer's card counter is read and stored with the
 job's move to `printing` *before* any byte of the card is sent. Once it is stored, the job
 likely to print next is rendered ahead while the card prints (`cards_ahead.py`).
+
+Every task that owes the core loop an answer gives one, whatever goes wrong in it: a card that
+fails before it starts is `NotStarted`, one that fails after is `Unknown` (the counter settles
+it), a counter that cannot be read is None, and a report that cannot be made says why
+(`PrinterReport.problem`). A printer that answers what no sane printer says (`BadAnswer`) is
+reported as there, with its problem, not as missing.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ import structlog
 from contract.vocabulary import Consumable
 from controller.core.cards_ahead import CardsAhead
 from controller.devices.printer import (
+    BadAnswer,
     Identity,
     PrinterDriver,
     PrinterError,
     PrinterStatus,
     PrintOutcome,
+    Unknown,
 )
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
@@ -44,6 +52,7 @@ class StartFailure(StrEnum):
     RENDER = "render"  # the card cannot be rendered: the job fails
     PRINTER = "printer"  # the printer did not answer as it should: the card waits
     STORAGE = "storage"  # the start could not be stored: the station degrades
+    FAULT = "fault"  # the station's own code failed before the card started: the card waits
 
 
 @dataclass(frozen=True)
@@ -63,13 +72,17 @@ class CardAttempt:
     counter_before: int | None  # None: the card never started (no counter could be read)
     outcome: PrintOutcome | None  # None with counter_before None: nothing was sent
     not_started: NotStarted | None = None  # set exactly when counter_before is None
+    counted_outside: int = 0  # cards the printer counted before it that the station did not print
 
 
 @dataclass(frozen=True)
 class PrinterReport:
+    """`problem`: why the printer, though it answers, cannot be trusted now (None: it can)."""
+
     connected: bool
     status: PrinterStatus | None
     identity: Identity | None
+    problem: str | None = None
 
 
 Post = Callable[[Callable[[], None]], None]
@@ -91,6 +104,7 @@ class PrinterWorker:
         self._tasks: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._identity: Identity | None = None
+        self._problem: str | None = None  # the last report's problem, logged when it changes
         self._cards = CardsAhead()
 
     # -- called from the core loop ---------------------------------------------------------
@@ -124,6 +138,8 @@ class PrinterWorker:
                 self._driver.set_level(consumable, count, capacity)
             except PrinterError as exc:
                 log.info("printer not told of the reload", consumable=consumable, reason=str(exc))
+            except Exception:  # the loop still hears that the telling is over
+                log.exception("telling the printer of a reload failed", consumable=consumable)
             self._post(on_done)
 
         self._tasks.put(tell)
@@ -154,6 +170,13 @@ class PrinterWorker:
 
     def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
+            self._attempt(job, on_done)
+        except Exception as exc:  # the lane waits for this card: it hears of it all the same
+            log.exception("card task failed before the card started", job_id=job.job_id)
+            self._not_started(on_done, job, StartFailure.FAULT, exc)
+
+    def _attempt(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
+        try:
             panels = self._cards.panels(job, self._model())
         except RenderError as exc:
             self._not_started(on_done, job, StartFailure.RENDER, exc)
@@ -167,15 +190,19 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            self._jobs.start(job.job_id, counter)  # stored before any byte of the card is sent
+            outside = self._jobs.start(job.job_id, counter)  # stored before any byte is sent
         except StoreError as exc:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
         self._render_next()
-        outcome = self._driver.print_card(panels)
+        try:
+            outcome = self._driver.print_card(panels)
+        except Exception as exc:  # started: only the counter can tell what became of it
+            log.exception("the driver failed during the card", job_id=job.job_id)
+            outcome = Unknown(f"the driver failed during the card: {exc}", counter)
         log.info("card ended", job_id=job.job_id, outcome=type(outcome).__name__)
-        self._finish(on_done, CardAttempt(job.job_id, counter, outcome))
+        self._finish(on_done, CardAttempt(job.job_id, counter, outcome, counted_outside=outside))
 
     def _not_started(
         self,
@@ -206,7 +233,11 @@ class PrinterWorker:
     def _counter(self, on_done: Callable[[int | None], None]) -> None:
         try:
             counter: int | None = self._driver.card_counter()
-        except PrinterError:
+        except PrinterError as exc:
+            log.info("printer counter not read", reason=str(exc))
+            counter = None
+        except Exception:  # the lane waits for the counter: None, and it asks again
+            log.exception("reading the printer's counter failed")
             counter = None
         self._post(lambda: on_done(counter))
 
@@ -222,7 +253,21 @@ class PrinterWorker:
             if self._identity is None:
                 self._identity = self._driver.identity()
             report = PrinterReport(True, self._driver.status(), self._identity)
+        except BadAnswer as exc:
+            report = PrinterReport(True, None, self._identity, str(exc))
         except PrinterError as exc:
             log.debug("printer not reachable", reason=str(exc))
             report = PrinterReport(False, None, self._identity)
+        except Exception as exc:  # the loop still hears of the printer, and why not more
+            log.exception("printer report failed")
+            report = PrinterReport(True, None, self._identity, f"the report failed: {exc}")
+        self._log_problem(report.problem)
         self._post(lambda: self._on_report(report))
+
+    def _log_problem(self, problem: str | None) -> None:
+        if problem != self._problem:
+            if problem is None:
+                log.info("printer answers sanely again")
+            else:
+                log.error("printer answers what no sane printer says", problem=problem)
+        self._problem = problem

@@ -40,14 +40,19 @@ class PrinterView:
 
     connected: bool
     flags: frozenset[str] = frozenset()
+    problem: bool = False  # it answers what no sane printer says
     used: frozenset[Consumable] = EVERY_CONSUMABLE  # what a card uses on it (its model)
 
     @classmethod
     def of(
-        cls, connected: bool, status: PrinterStatus | None, identity: Identity | None = None
+        cls,
+        connected: bool,
+        status: PrinterStatus | None,
+        problem: str | None = None,
+        identity: Identity | None = None,
     ) -> PrinterView:
         flags = status.flags if status else frozenset()
-        return cls(connected, flags, consumables_used(identity))
+        return cls(connected, flags, problem is not None, consumables_used(identity))
 
     @property
     def cooling(self) -> bool:
@@ -64,7 +69,8 @@ class PrinterView:
     @property
     def error(self) -> bool:
         known = COOLING_FLAGS | COVER_FLAGS | set(EMPTY_FLAGS)
-        return any(flag.startswith("ERR_") and flag not in known for flag in self.flags)
+        flagged = any(flag.startswith("ERR_") and flag not in known for flag in self.flags)
+        return self.problem or flagged
 
 
 @dataclass(frozen=True)

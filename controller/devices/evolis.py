@@ -14,6 +14,13 @@ with `Rpst`) and the card counter (`Rco;c`):
 - the counter did not move and a flag that stops the printer is raised: `Fault(kind)`.
 - the link lost, or no result by `card_timeout_s`: `Unknown(counter_before)`.
 
+Deadlines: each exchange has one, `command_timeout_s` for the whole of it (the transports
+hold it over every read and write), and a card has one, `card_timeout_s` from its start: every
+exchange inside the card gets at most what is left of it, so a printer that drips its replies
+cannot keep a card going past it. Bounds: a number the printer answers is read by
+`evolis_wire.frames.read_count` within its bound; one out of bounds, or a reply that cannot be
+read, is `BadAnswer`.
+
 `Xst` and `Xrl` are the virtual printer's own commands (its consumable levels, and a person's
 reload); the driver sends them only with `virtual_extensions` on, never to a real printer,
 which is told nothing of reloads (the station's ledger is the truth). See
@@ -30,11 +37,21 @@ import structlog
 
 from contract.clock import Clock
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
-from evolis_wire.frames import Frame, FrameError, StatusBlock, is_error
+from evolis_wire.frames import (
+    MAX_CARD_COUNTER,
+    MAX_CONSUMABLE_COUNT,
+    Frame,
+    FrameError,
+    StatusBlock,
+    is_error,
+    read_count,
+)
 from evolis_wire.panels import CardPanels
 
+from .deadlines import Deadlines
 from .evolis_job import COLOUR_RIBBONS, card_job, release, request
 from .printer import (
+    BadAnswer,
     Fault,
     Identity,
     Level,
@@ -74,6 +91,7 @@ SPOILING: dict[str, SpoilCause] = {
 RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
+HEAD_TEMP_RANGE_C = (-40.0, 400.0)  # what a head's thermistor can say
 YMCKO, UNKNOWN_RIBBON = 0, -1  # libevolis' ribbon type codes
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
@@ -120,6 +138,8 @@ class EvolisDriver:
         self.settings = settings or EvolisSettings()
         self._lock = threading.RLock()
         self._session = -1
+        timeouts = (self.settings.command_timeout_s, self.settings.card_timeout_s)
+        self._deadlines = Deadlines(transport.clock, *timeouts)
 
     @property
     def connected(self) -> bool:
@@ -146,27 +166,31 @@ class EvolisDriver:
             )
 
     def print_card(self, panels: CardPanels) -> PrintOutcome:
-        with self._lock:
-            try:
-                before = self._number("Rco", "c")
-                ribbon = _ribbon_type(self._query("Rrt", "all"))
-            except PrinterUnavailable as error:
-                return Fault(PrinterFault.DISCONNECTED, str(error))
-            except PrinterError as error:
-                return Fault(PrinterFault.PRINTER_ERROR, str(error))
-            if ribbon not in COLOUR_RIBBONS:
-                return Fault(PrinterFault.RIBBON_OUT, f"ribbon type {ribbon} prints no colour card")
-            log.info("printer.card_start", counter_before=before)
-            epoch = int(self.transport.clock.now().timestamp())
-            job = card_job(panels, ribbon, epoch)
-            try:
-                self.transport.stream(job, self.settings.command_timeout_s)
-                outcome = self._follow(before)
-            except (LinkLost, PrinterUnavailable) as error:
-                log.warning("printer.card_unknown", counter_before=before, error=str(error))
-                return Unknown(f"link lost during the card: {error}", before)
-            log.info("printer.card_end", outcome=outcome)
-            return outcome
+        with self._lock, self._deadlines.card():
+            return self._card(panels)
+
+    def _card(self, panels: CardPanels) -> PrintOutcome:
+        """One card, by the card's deadline."""
+        try:
+            before = self._number("Rco", "c")
+            ribbon = _ribbon_type(self._query("Rrt", "all"))
+        except PrinterUnavailable as error:
+            return Fault(PrinterFault.DISCONNECTED, str(error))
+        except PrinterError as error:
+            return Fault(PrinterFault.PRINTER_ERROR, str(error))
+        if ribbon not in COLOUR_RIBBONS:
+            return Fault(PrinterFault.RIBBON_OUT, f"ribbon type {ribbon} prints no colour card")
+        log.info("printer.card_start", counter_before=before)
+        epoch = int(self.transport.clock.now().timestamp())
+        job = card_job(panels, ribbon, epoch)
+        try:
+            self.transport.stream(job, self._deadlines.card_left())
+            outcome = self._follow(before)
+        except (LinkLost, PrinterUnavailable) as error:
+            log.warning("printer.card_unknown", counter_before=before, error=str(error))
+            return Unknown(f"link lost during the card: {error}", before)
+        log.info("printer.card_end", outcome=outcome)
+        return outcome
 
     def reject(self) -> None:
         with self._lock:
@@ -190,12 +214,12 @@ class EvolisDriver:
     def _follow(self, before: int) -> PrintOutcome:
         """Poll the status until the card's result shows, or the card timeout passes."""
         clock = self.transport.clock
-        deadline = clock.monotonic() + self.settings.card_timeout_s
+        deadline = self._deadlines.card_ends or clock.monotonic() + self.settings.card_timeout_s
         released = False
         while True:
             flags = self._poll()
             if "INF_CLAIM" in flags and not released:
-                self.transport.stream(release(), self.settings.command_timeout_s)
+                self.transport.stream(release(), self._deadlines.exchange())
                 released = True
                 continue
             outcome = self._result(flags, before, released)
@@ -261,7 +285,7 @@ class EvolisDriver:
 
     def _ask(self, *fields: str) -> Frame:
         self._prepare()
-        return self.transport.request(request(*fields), self.settings.command_timeout_s)
+        return self.transport.request(request(*fields), self._deadlines.exchange())
 
     def _prepare(self) -> None:
         """Connect; after every (re)connect turn the status on and set error mode 2.
@@ -284,9 +308,9 @@ class EvolisDriver:
 
     def _set_up(self) -> bool:
         """Send the setup and the serial's query; whether the answers are in step."""
-        timeout = self.settings.command_timeout_s
-        answers = [self.transport.request(request(*fields), timeout).text for fields in SETUP]
-        answers.append(self.transport.request(request(*SERIAL_PROBE), timeout).text)
+        timeout = self._deadlines.exchange
+        answers = [self.transport.request(request(*fields), timeout()).text for fields in SETUP]
+        answers.append(self.transport.request(request(*SERIAL_PROBE), timeout()).text)
         in_step = answers[:-1] == ["OK"] * len(SETUP) and answers[-1] != "OK"
         in_step = in_step and not is_error(answers[-1])
         if not in_step:
@@ -300,11 +324,11 @@ class EvolisDriver:
         return reply.text
 
     def _number(self, *fields: str) -> int:
-        reply = self._value(*fields)
+        """A count (only `Rco;c` is asked), within the counter's bound; else `BadAnswer`."""
         try:
-            return int(reply)
-        except ValueError as error:
-            raise PrinterError(f"{';'.join(fields)} answered {reply!r}") from error
+            return read_count(self._value(*fields), MAX_CARD_COUNTER, ";".join(fields))
+        except FrameError as error:
+            raise BadAnswer(str(error)) from error
 
     @staticmethod
     def _expect_ok(reply: Frame, command: str) -> None:
@@ -312,16 +336,8 @@ class EvolisDriver:
             raise PrinterError(f"{command} answered {reply.text!r}")
 
     def _ribbon_level(self) -> dict[Consumable, Level]:
-        """The ribbon's capacity and what is left of it, from `Rrt;all` (`key: value` lines)."""
-        reply = self._query("Rrt", "all")
-        if is_error(reply.text):
-            return {}
-        fields = _ribbon_fields(reply.text)
-        try:
-            return {Consumable.RIBBON: Level(int(fields["count"]), int(fields["qty"]))}
-        except (KeyError, ValueError):
-            log.info("printer.ribbon_info_unread", reply=reply.text[:200])
-            return {}
+        """The ribbon's capacity and what is left of it (`_ribbon_info`)."""
+        return _ribbon_info(self._query("Rrt", "all").text)
 
 
 def _ribbon_type(reply: Frame) -> int:
@@ -329,7 +345,7 @@ def _ribbon_type(reply: Frame) -> int:
     say."""
     text = "" if is_error(reply.text) else reply.text
     code = _ribbon_fields(text).get("type", str(YMCKO))
-    return int(code) if code.isdigit() else UNKNOWN_RIBBON
+    return int(code) if code.isdigit() and len(code) <= 6 else UNKNOWN_RIBBON
 
 
 def _ribbon_fields(text: str) -> dict[str, str]:
@@ -344,7 +360,30 @@ def _block(reply: Frame) -> StatusBlock:
     try:
         return StatusBlock.from_hex(reply.text)
     except FrameError as error:
-        raise PrinterError(str(error)) from error
+        raise BadAnswer(str(error)) from error
+
+
+def _ribbon_info(text: str) -> dict[Consumable, Level]:
+    """The ribbon's level from `Rrt;all`'s `key: value` lines: none without them, `BadAnswer`
+    for a count out of its bound."""
+    if is_error(text):
+        return {}
+    fields = _ribbon_fields(text)
+    if "count" not in fields or "qty" not in fields:
+        log.info("printer.ribbon_info_unread", reply=text[:200])
+        return {}
+    return {Consumable.RIBBON: _level(fields["count"], fields["qty"], "Rrt;all")}
+
+
+def _level(remaining: str, capacity: str, what: str) -> Level:
+    """A consumable's level from the printer's text, each count within its bound."""
+    try:
+        return Level(
+            read_count(remaining, MAX_CONSUMABLE_COUNT, f"{what} count"),
+            read_count(capacity, MAX_CONSUMABLE_COUNT, f"{what} capacity"),
+        )
+    except FrameError as error:
+        raise BadAnswer(str(error)) from error
 
 
 def _parse_level_line(reply: str, flags: frozenset[str], counter: int) -> PrinterStatus:
@@ -355,12 +394,13 @@ def _parse_level_line(reply: str, flags: frozenset[str], counter: int) -> Printe
         for key, name in CONSUMABLE_KEYS.items():
             if key in fields:
                 remaining, capacity = fields[key].split("/")
-                consumables[name] = Level(int(remaining), int(capacity))
-        return PrinterStatus(
-            flags=flags,
-            consumables=consumables,
-            card_counter=counter,
-            head_temp_c=float(fields["HEAD"]) if "HEAD" in fields else None,
-        )
+                consumables[name] = _level(remaining, capacity, f"Xst {key}")
+        head = float(fields["HEAD"]) if "HEAD" in fields else None
     except ValueError as error:
-        raise PrinterError(f"Xst answered {reply!r}") from error
+        raise BadAnswer(f"Xst answered {reply[:200]!r}") from error
+    low, high = HEAD_TEMP_RANGE_C
+    if head is not None and not low <= head <= high:  # NaN is outside too
+        raise BadAnswer(f"Xst answered a head at {head} °C")
+    return PrinterStatus(
+        flags=flags, consumables=consumables, card_counter=counter, head_temp_c=head
+    )

@@ -3,6 +3,8 @@
 As Evolis' own library speaks to a printer at `socket://host:port`: connect, write the whole
 request (one command, a whole streamed job, or nothing for a bare status poll), shut the write
 side, read the reply until the printer closes, close. The reply is one frame (`evolis_wire.frames`).
+One deadline holds for the whole exchange (connecting, writing, reading), on the injected clock:
+a printer that drips its reply, each byte in time for the socket, is lost once it passes.
 
 Losing the link: a refused or reset connection, a timeout, or a reply that is not a frame
 raises `LinkLost`; `connect()` (a bare status poll) retries with jittered exponential back-off
@@ -113,13 +115,14 @@ class NetworkTransport:
             self._up = False
 
     def _exchange(self, request: bytes, timeout_s: float) -> Frame:
+        deadline = self._clock.monotonic() + timeout_s
         try:
             with socket.create_connection((self.host, self.port), timeout=timeout_s) as sock:
-                sock.settimeout(timeout_s)
+                sock.settimeout(self._left(deadline, timeout_s))
                 if request:
                     sock.sendall(request)
                 sock.shutdown(socket.SHUT_WR)
-                data = self._read_all(sock)
+                data = self._read_all(sock, deadline, timeout_s)
         except OSError as error:
             log.warning("printer.disconnected", reason=str(error))
             raise LinkLost(f"network exchange failed: {error}") from error
@@ -129,10 +132,18 @@ class NetworkTransport:
             log.warning("printer.disconnected", reason=str(error))
             raise LinkLost(f"not a reply frame: {error}") from error
 
-    def _read_all(self, sock: socket.socket) -> bytes:
+    def _read_all(self, sock: socket.socket, deadline: float, timeout_s: float) -> bytes:
         data = bytearray()
         while chunk := sock.recv(4096):
             data += chunk
             if len(data) > self._settings.max_reply_bytes:
                 raise OSError(f"reply longer than {self._settings.max_reply_bytes} bytes")
+            sock.settimeout(self._left(deadline, timeout_s))
         return bytes(data)
+
+    def _left(self, deadline: float, timeout_s: float) -> float:
+        """What is left of the exchange's deadline; `TimeoutError` once it has passed."""
+        left = deadline - self._clock.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no whole reply within {timeout_s} s")
+        return left

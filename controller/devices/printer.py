@@ -10,7 +10,7 @@ A driver for another printer family implements `PrinterDriver`. Outcomes of `pri
 
 Methods other than `print_card` raise `PrinterUnavailable` when the printer cannot be reached
 (after the transport's reconnect attempts), `NotSupported` for what a printer cannot do, and
-`PrinterError` for an answer the driver does not understand.
+`BadAnswer` (a `PrinterError`) for an answer the driver cannot use.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ class PrinterError(Exception):
 
 class PrinterUnavailable(PrinterError):
     """The printer cannot be reached now (unplugged, powered off, not found)."""
+
+
+class BadAnswer(PrinterError):
+    """The printer answered, with something no sane printer says (a number out of its bounds,
+    a reply that cannot be read): it is there, but not to be trusted until it answers sanely."""
 
 
 class NotSupported(PrinterError):

@@ -6,7 +6,9 @@ remainder is sent again, from where the printer stopped; `max_stalled_writes` wr
 that accept nothing, or a write that times out (pyusb cannot say how much of it went), lose the
 link. Reading: a reply is a frame (`evolis_wire.frames`: text, NUL, two bytes, the status block),
 read whole, so no part of its status block is left to be taken for the next reply; reads poll until
-the request's deadline. A streamed card job is written without waiting for any reply.
+the request's deadline. A streamed card job is written without waiting for any reply. One
+deadline holds for the whole exchange, its writes and its reads: a printer that takes or gives
+its bytes a few at a time, each in time, is lost all the same once the deadline passes.
 
 Losing the link: ENODEV (unplugged) or any other USB error, a write timeout, or no reply by the
 deadline. The transport disposes the device, reports `connected=False` and raises `LinkLost`;
@@ -109,22 +111,25 @@ class UsbTransport:
         """Send one command and return its reply frame."""
         with self._lock:
             self.connect()
-            self._write(command)
-            return self._read_reply(timeout_s)
+            deadline = self._clock.monotonic() + timeout_s
+            self._write(command, deadline)
+            return self._read_reply(timeout_s, deadline)
 
     def stream(self, data: bytes, timeout_s: float) -> Frame | None:
         """Write a streamed job whole; on USB no reply is awaited (None)."""
         with self._lock:
             self.connect()
-            self._write(data)
+            self._write(data, self._clock.monotonic() + timeout_s)
             return None
 
-    def _write(self, data: bytes) -> None:
-        """Send all of `data`, resuming after short writes."""
+    def _write(self, data: bytes, deadline: float) -> None:
+        """Send all of `data` by `deadline`, resuming after short writes."""
         link = self._require()
         settings, offset, stalled = self._settings, 0, 0
         timeout_ms = int(settings.write_timeout_s * 1000)
         while offset < len(data):
+            if self._clock.monotonic() >= deadline:
+                raise self._lose(f"only {offset} of {len(data)} bytes taken in time", desync=True)
             chunk = data[offset : offset + settings.chunk_bytes]
             try:
                 sent = link.dev.write(link.ep_out, chunk, timeout_ms)
@@ -139,10 +144,9 @@ class UsbTransport:
                 raise self._lose(f"printer accepted nothing {stalled} times", desync=True)
             offset += sent
 
-    def _read_reply(self, timeout_s: float) -> Frame:
-        """The next reply frame, waiting up to `timeout_s` on the clock."""
+    def _read_reply(self, timeout_s: float, deadline: float) -> Frame:
+        """The next reply frame, waiting until `deadline` (`timeout_s` after the request)."""
         link = self._require()
-        deadline = self._clock.monotonic() + timeout_s
         replies: list[Frame] = []
         while True:
             if replies:

@@ -34,6 +34,7 @@ from controller.queue.job_queries import JobQueries, PrintableJob
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
 from controller.queue.transitions import IllegalTransition, Job, JobTransitions, read_job
+from controller.queue.unaccounted import book_unaccounted
 
 RESOLUTIONS = tuple(Resolution)
 MASK = "*" * 12  # what stays of a reduced job's NIK: mask_nik's form, its last 4 digits
@@ -54,7 +55,7 @@ class JobStore(JobQueries):
         self, db: Database, clock: Clock, ledger: Ledger, max_attempts: int = MAX_ATTEMPTS
     ) -> None:
         super().__init__(db)
-        self._clock = clock
+        self._clock, self._ledger = clock, ledger
         self._states = JobTransitions(db, ledger, max_attempts)
 
     # -- intake ----------------------------------------------------------------------------
@@ -85,15 +86,19 @@ class JobStore(JobQueries):
         emit(tx, spec.job_id, JobAccepted(spec.reason, queued, local), at)
 
     # -- printing --------------------------------------------------------------------------
-    def start(self, job_id: str, counter_before: int) -> None:
-        """The card is about to start: the printer's counter is stored before any byte is sent."""
+    def start(self, job_id: str, counter_before: int) -> int:
+        """The card is about to start: the printer's counter is stored before any byte is sent.
+        Cards the printer counted since the station's last one are booked (unaccounted.py);
+        how many."""
         now = self._clock.now()
         with self._db.transaction() as tx:
+            outside = book_unaccounted(tx, self._ledger, counter_before, now)
             self._states.move(tx, job_id, JobState.PRINTING, now)
             tx.execute(
                 "INSERT INTO attempts (job_id, started_at, counter_before) VALUES (?, ?, ?)",
                 (job_id, rfc3339_us(now), counter_before),
             )
+        return outside
 
     def upcoming(self) -> PrintableJob | None:
         """The job likely to print next (the queue's order, blanks not scarce), to render ahead."""

@@ -66,7 +66,7 @@ class Ledger:
         self, tx: sqlite3.Connection, outcome: AttemptOutcome, job_id: str, at: datetime
     ) -> None:
         """One card attempt, printed or spoiled, uses one of each consumable it uses."""
-        for consumable in (c for c in Consumable if c in self.used):
+        for consumable in self._in_use():
             remaining = self.remaining(tx, consumable)
             if remaining == 0:
                 # The printer used something the ledger thought empty: the count was wrong.
@@ -133,6 +133,19 @@ class Ledger:
             " ELSE max(capacity, remaining) END WHERE consumable = ?",
             (capacity, capacity, consumable),
         )
+
+    def used_outside(self, tx: sqlite3.Connection, cards: int, note: str, at: datetime) -> None:
+        """The printer fed `cards` the station did not print (controller/queue/unaccounted.py):
+        each used a blank, a ribbon set and (on a printer with one) a film panel, booked as
+        adjustments with `note` (never below nothing left)."""
+        for consumable in self._in_use():
+            taken = min(cards, self.remaining(tx, consumable))
+            if taken:
+                self._change(tx, consumable, "adjust", -taken, at, note=note)
+
+    def _in_use(self) -> list[Consumable]:
+        """The consumables a card uses on the station's printer, in their order."""
+        return [consumable for consumable in Consumable if consumable in self.used]
 
     def remaining(self, tx: sqlite3.Connection, consumable: str) -> int:
         row = tx.execute(

@@ -20,6 +20,7 @@ from contract.events import (
     AlertRaised,
     CardPrinted,
     CardSpoiled,
+    CardsUnaccounted,
     ConsumableEmpty,
     ConsumableLow,
     ConsumableReloaded,
@@ -90,6 +91,7 @@ DATA: dict[type[EventData], st.SearchStrategy[EventData]] = {
         TEXT,
         st.none() | TEXT.filter(bool),
     ),
+    CardsUnaccounted: st.builds(CardsUnaccounted, COUNTS, COUNTS, COUNTS),
     ConsumableLow: st.builds(ConsumableLow, st.sampled_from(Consumable), COUNTS, COUNTS),
     ConsumableEmpty: st.builds(ConsumableEmpty, st.sampled_from(Consumable)),
     ConsumableReloaded: st.builds(

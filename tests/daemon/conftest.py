@@ -28,7 +28,7 @@ state_dir = "{state_dir}"
 host = "127.0.0.1"
 port = {mqtt_port}
 [printer]
-driver = "virtual"
+{printer}
 card_timeout_s = {card_timeout_s}
 [printer.virtual]
 seconds_per_card = {seconds_per_card}
@@ -89,8 +89,10 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
         card_timeout_s: float = 30,
         mqtt_port: int | None = None,
         with_hang_command: bool = False,
+        printer: str = 'driver = "virtual"',
     ) -> Daemon:
-        """`with_hang_command`: the daemon of tests/daemon/hanging_daemon.py (the watchdog test)."""
+        """`with_hang_command`: the daemon of tests/daemon/hanging_daemon.py (the watchdog test);
+        `printer`: the `[printer]` keys that name the printer."""
         state_dir = tmp_path / "state"
         config_path = tmp_path / "station.toml"
         config_path.write_text(
@@ -100,6 +102,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
                 faults=faults,
                 seconds_per_card=seconds_per_card,
                 card_timeout_s=card_timeout_s,
+                printer=printer,
             )
         )
         notify_path = tmp_path / f"notify-{len(daemons)}.sock"

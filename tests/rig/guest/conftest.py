@@ -118,10 +118,25 @@ class Gadget:
         return self.log.read_text(errors="replace").count('"gadget.link_lost"')
 
     def plug(self) -> Path:
+        """Put the cable back (UDC bind) and wait for the host to enumerate the printer; as at
+        start-up, that can take tens of seconds under emulation on a loaded machine."""
         (CONFIGFS / GadgetSpec.name / "UDC").write_text(UDC)
-        device = wait_until(usb_printer, timeout=10, what="the printer to enumerate")
+        try:
+            device = wait_until(usb_printer, timeout=30, what="the printer to enumerate")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; {self.diagnosis()}") from None
         settle()
         return device
+
+    def diagnosis(self) -> str:
+        """What to read when the printer does not come back: the gadget program's exit status,
+        the end of its log and of the kernel's."""
+        kernel = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+        gadget = self.log.read_text(errors="replace")
+        return (
+            f"gadget exit status {self.process.poll()}; gadget log ends:\n{gadget[-3000:]}\n"
+            f"kernel log ends:\n{kernel[-3000:]}"
+        )
 
     def toggle_mute(self) -> None:
         self.process.send_signal(signal.SIGUSR1)
