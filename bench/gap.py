@@ -101,7 +101,7 @@ def station_gap_s(directory: Path, cards: int) -> float:
         wait_for(lambda: station.lane.printer.connected, 10, "the printer")
         start = time.perf_counter()
         commands.handle(CommandName.RESUME, {})
-        wait_for(lambda: store.jobs.counts()[JobState.PRINTED] == cards, cards * 10, "cards")
+        wait_for(lambda: store.jobs.counts()[JobState.PRINTED] == cards, cards * 10, "the row")
         return (time.perf_counter() - start) / cards - CARD_S
     finally:
         station.request_stop()
