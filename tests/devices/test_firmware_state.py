@@ -109,3 +109,12 @@ def test_saved_training_pictures_expire(make_printer, tmp_path, clock):
     printer.feed(b"".join(b"\x1b" + command + b"\r" for command in commands))
     assert not fresh.exists()  # at the next card
     assert [p.name for p in cards.iterdir()] == ["000001-front.png"]  # the new card only
+
+
+def test_a_printer_without_a_film_replays_its_log_without_one(state_dir):
+    store = StateStore(state_dir / "virtual-printer", film=False)
+    state = store.load(PrinterState.loaded(5, 5, 5))
+    store.append(CardRecord(1, "printed", "a" * 64, "2026-11-22T01:00:00Z", 7))
+    recovered = StateStore(state_dir / "virtual-printer", film=False).load(state)
+    assert (recovered.card_counter, recovered.cards, recovered.ribbon) == (1, 4, 4)
+    assert recovered.film == 5  # a Primacy prints direct to the card
