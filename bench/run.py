@@ -10,12 +10,13 @@ error. docs/benchmarks.md explains each measure and the last recorded run.
 
 from __future__ import annotations
 
-from bench import card, duty, idle, intake, ipp_card, outbox, selection
+from bench import card, duty, gap, idle, intake, ipp_card, outbox, selection
 from bench.runner import RESULTS, Suite, main
 
 STATION = Suite(
     benchmarks={
         "card": card.run,
+        "gap": gap.run,
         "intake": intake.run,
         "outbox": outbox.run,
         "selection": selection.run,

@@ -6,8 +6,9 @@ A job the printer cannot take (`Mechanics.blocked`) shows the flag that stops it
 dropped, or with `BlockedJob.KEEP` kept (the flag alone shows) and fed once nothing stops the
 printer, after any job kept before it, unless the host resets the printer (`Srs`). A job with a
 panel at a depth the model does not take (colour at 256 levels on a Primacy, 128 on a Zenius;
-k and o at 2) is dropped. A job opened with `Pcla;1` holds its card (`INF_CLAIM`) until the host
-sends `Pcla;0`; a kept job holds it once it is fed.
+k and o at 2) is dropped, and so is a job that turns to the back (`Sv`) on a model that prints
+one face (the Zenius: `evolis_wire.models`). A job opened with `Pcla;1` holds its card
+(`INF_CLAIM`) until the host sends `Pcla;0`; a kept job holds it once it is fed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from contract.vocabulary import BlockedJob, FaultKind
+from evolis_wire.models import PrinterModel
 from evolis_wire.panels import PANEL_NAMES, CardPanels, PrintPanel
 
 from .mechanics import Mechanics
@@ -41,12 +43,12 @@ class JobStream:
         self,
         mechanics: Mechanics,
         *,
-        colour_levels: int,
+        model: PrinterModel,
         unplug: Callable[[float], None],
         blocked_job: BlockedJob = BlockedJob.DROP,
     ) -> None:
         self._mechanics = mechanics
-        self._colour_levels = colour_levels
+        self._model = model
         self._unplug = unplug  # an `unplug` fault on a card: the link goes for its seconds
         self._blocked_job = blocked_job
         self._job: _Job | None = None
@@ -87,14 +89,19 @@ class JobStream:
             self._feed(panels, claiming)
 
     def turn(self, side: str) -> None:
-        if self._job is not None:
-            self._job.side = side
+        if self._job is None:
+            return
+        if side == "back" and not self._model.duplex:
+            log.warning("virtual_printer.no_back_face", model=self._model.name)
+            self._job = None
+            return
+        self._job.side = side
 
     def download(self, command: Command) -> None:
         if self._job is None:
             return
         panel, levels = (*command.params, "", "")[:2]
-        depth = 2 if panel in ("k", "o") else self._colour_levels
+        depth = 2 if panel in ("k", "o") else self._model.colour_levels
         if panel not in PANEL_NAMES or command.payload is None or levels != str(depth):
             log.warning("virtual_printer.bad_panel", panel=panel, levels=levels, takes=depth)
             self._job = None

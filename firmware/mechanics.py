@@ -3,7 +3,8 @@
 the host, and the faults it plays (`faults.py`). The status flags are read from here.
 
 A card is fed only when nothing stops it (`blocked`: the cover open, cooling, a consumable
-out or reading out, an error of a card not cleared); a jam (`ERR_MECHANICAL`), a broken ribbon
+out or reading out, an error of a card not cleared); the film counts only on a model that uses
+one (a retransfer printer: `evolis_wire.models`); a jam (`ERR_MECHANICAL`), a broken ribbon
 (`ERR_RIBBON_ERROR`), the ribbon ending (`ERR_RIBBON_ENDED`) or the cover opened
 (`ERR_COVER_OPEN`) on a fed card spoils it, at once or once the host releases its claim.
 """
@@ -44,10 +45,12 @@ class Mechanics:
         faults: Iterable[FaultSpec | FaultLike | Mapping[str, Any]],
         head: HeadModel,
         pictures: CardPictures | None,
+        uses_film: bool,
     ) -> None:
         self.clock = clock
+        self.uses_film = uses_film
         self.seconds_per_card = seconds_per_card
-        self._store = StateStore(directory)
+        self._store = StateStore(directory, film=uses_film)
         self.state = self._store.load(loaded)
         self._plan = FaultPlan.of(faults)
         self._head = Head(head, clock.monotonic())
@@ -74,7 +77,7 @@ class Mechanics:
             ("WAR_RIBBON_ENDED", s.ribbon == 0 or self._lasts(FaultKind.RIBBON_END)),
             ("INF_RIBBON_LOW", s.ribbon > 0 and s.ribbon * 10 <= s.ribbon_capacity),
             ("ERR_RIBBON_ERROR", s.ribbon_broken),
-            ("WAR_CLEAR_END", s.film == 0),
+            ("WAR_CLEAR_END", self._film_out()),
             ("ERR_MECHANICAL", s.jammed),
             ("ERR_COVER_OPEN", s.cover_error),
             ("ERR_RIBBON_ENDED", s.ribbon_ended),
@@ -104,9 +107,13 @@ class Mechanics:
             or s.ribbon_broken
             or s.ribbon_ended
             or s.cover_error
-            or self._head.cooling(self.clock.monotonic())
-            or 0 in (s.cards, s.ribbon, s.film)
+            or self.cooling()
+            or 0 in (s.cards, s.ribbon)
+            or self._film_out()
         )
+
+    def _film_out(self) -> bool:
+        return self.uses_film and self.state.film == 0
 
     def ribbon_used_percent(self) -> int:
         s = self.state
@@ -118,7 +125,7 @@ class Mechanics:
         return LevelLine(
             cards=(s.cards, s.cards_capacity),
             ribbon=(s.ribbon, s.ribbon_capacity),
-            film=(s.film, s.film_capacity),
+            film=(s.film, s.film_capacity) if self.uses_film else None,
             head_c=self._head.temperature(self.clock.monotonic()),
             reject=s.reject_box,
         ).text()
@@ -151,7 +158,7 @@ class Mechanics:
             fault=spoiled_by,
         )
         self._store.append(record)
-        state = self.state.fed(record.panels)
+        state = self.state.fed(record.panels, film=self.uses_film)
         self._commit(state if spoiled_now is None else state.spoiled(spoiled_now))
         now = self.clock.monotonic()
         self._head.heat(now)

@@ -57,15 +57,16 @@ class PrinterState:
             film_capacity=film,
         )
 
-    def fed(self, panels: int) -> PrinterState:
-        """The state after one more card is fed: one blank, one ribbon set, one film panel."""
+    def fed(self, panels: int, *, film: bool = True) -> PrinterState:
+        """The state after one more card is fed: one blank, one ribbon set, and one film panel
+        on a printer with a `film`."""
         return replace(
             self,
             card_counter=self.card_counter + 1,
             panels_printed=self.panels_printed + panels,
             cards=max(0, self.cards - 1),
             ribbon=max(0, self.ribbon - 1),
-            film=max(0, self.film - 1),
+            film=max(0, self.film - 1) if film else self.film,
         )
 
     def spoiled(self, kind: FaultKind) -> PrinterState:
@@ -115,8 +116,9 @@ class CardRecord:
 class StateStore:
     """`state.json` and `cards.jsonl` in one directory."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, film: bool = True) -> None:
         self.directory = directory
+        self.film = film  # the printer uses a film (its model)
         self.state_path = directory / "state.json"
         self.log_path = directory / "cards.jsonl"
 
@@ -131,7 +133,7 @@ class StateStore:
         replayed = state
         for record in self.records():
             if record.counter > replayed.card_counter:
-                replayed = replayed.fed(record.panels)
+                replayed = replayed.fed(record.panels, film=self.film)
                 if record.fault is not None:
                     replayed = replayed.spoiled(FaultKind(record.fault))
                 elif record.result == CardResult.SPOILED:

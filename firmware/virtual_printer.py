@@ -24,7 +24,6 @@ import structlog
 from contract.clock import Clock
 from contract.vocabulary import BlockedJob
 from evolis_wire.frames import StatusBlock, encode_reply
-from evolis_wire.panels import colour_levels
 
 from .card_job import JobStream
 from .commands import CommandSet
@@ -90,12 +89,13 @@ class VirtualPrinter:
             faults=faults,
             head=head or HeadModel(),
             pictures=pictures,
+            uses_film=self.info.kind.film,
         )
         self._settings = HostSettings(clock)
         self.misreport = Misreport()  # sane until a test says otherwise
         self._jobs = JobStream(
             self._mechanics,
-            colour_levels=colour_levels(self.info.model),
+            model=self.info.kind,
             unplug=self.disconnect,
             blocked_job=BlockedJob(blocked_job),
         )

@@ -147,7 +147,10 @@ class ConsumableCounts:
         differ = {
             name: level
             for name, level in report.status.consumables.items()
-            if counted.get(name) != level.remaining or self._capacities.get(name) != level.capacity
+            if name in self._store.ledger.used
+            and (
+                counted.get(name) != level.remaining or self._capacities.get(name) != level.capacity
+            )
         }
         if not differ:
             return

@@ -111,8 +111,13 @@ class Operations:
             )
 
     def _consumable(self, consumable: Consumable) -> Stock:
-        """The consumable as the status shows it now."""
+        """The consumable as the status shows it now (only those the printer's model uses)."""
         levels = self._station.status().consumables or {}  # none before the first decision
+        if consumable not in levels:
+            raise CommandError(
+                CommandErrorCode.INVALID_ARGS,
+                f"the printer takes no {consumable} (or has not said which model it is yet)",
+            )
         return levels[consumable]
 
     def replay_events(self, from_seq: int, to_seq: int) -> int:

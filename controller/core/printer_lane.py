@@ -37,6 +37,7 @@ from controller.core.printer_worker import (
     StartFailure,
 )
 from controller.core.storage_health import StorageHealth
+from controller.devices.models import consumables_used
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
@@ -109,6 +110,8 @@ class PrinterLane:
         if report.connected != self.printer.connected:
             log.info("printer connected" if report.connected else "printer not reachable")
         self.report = report
+        if report.identity is not None:
+            self._store.ledger.used = consumables_used(report.identity)
         if self.phase in (Phase.STARTING, Phase.AWAITING_REPORT):
             self.phase = Phase.IDLE
         elif self.phase is Phase.SETTLING and report.connected:

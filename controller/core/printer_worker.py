@@ -8,6 +8,8 @@ The card procedure keeps invariant 1: the printer's card counter is read and sto
 job's move to `printing` *before* any byte of the card is sent. A card never starts while the
 printer shows a job claimed or in progress (`JOB_FLAGS`): that job is the printer's until it
 settles, and the card waits (`printer_job` in the status).
+Once it is stored, the job likely to print next is rendered ahead while the card prints
+(`cards_ahead.py`).
 
 Every task that owes the core loop an answer gives one, whatever goes wrong in it: a card that
 fails before it starts is `NotStarted`, one that fails after is `Unknown` (the counter settles
@@ -31,6 +33,7 @@ from enum import StrEnum
 import structlog
 
 from contract.vocabulary import Consumable
+from controller.core.cards_ahead import CardsAhead
 from controller.devices.printer import (
     JOB_FLAGS,
     BadAnswer,
@@ -45,8 +48,10 @@ from controller.devices.printer import (
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
-from controller.render import RenderError, encode_panels, render_card
-from evolis_wire.panels import CardPanels, colour_levels
+from controller.queue.transitions import UnknownJob
+from controller.render import RenderError
+from evolis_wire.models import PrinterModel, model_named
+from evolis_wire.panels import CardPanels
 
 log = structlog.get_logger(__name__)
 
@@ -111,6 +116,7 @@ class PrinterWorker:
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._identity: Identity | None = None
         self._problem: str | None = None  # the last report's problem, logged when it changes
+        self._cards = CardsAhead()
 
     # -- called from the core loop ---------------------------------------------------------
     def start(self) -> None:
@@ -191,6 +197,7 @@ class PrinterWorker:
                 task()
             except Exception:  # a bug in one task must not end the printer thread
                 log.exception("printer task failed")
+        self._cards.close()
         self._driver.close()
 
     def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
@@ -202,8 +209,7 @@ class PrinterWorker:
 
     def _attempt(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
-            images = render_card(job.card, job.photo, job.signature)
-            panels = encode_panels(images, self._colour_levels())
+            panels = self._cards.panels(job, self._model())
         except RenderError as exc:
             self._not_started(on_done, job, StartFailure.RENDER, exc)
             return
@@ -221,6 +227,7 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
+        self._render_next()
         try:
             outcome = send_card(self._driver, self._jobs, job.job_id, panels)
         except Exception as exc:  # started: only the counter can tell what became of it
@@ -239,11 +246,18 @@ class PrinterWorker:
         not_started = NotStarted(kind, str(error))
         self._finish(on_done, CardAttempt(job.job_id, None, None, not_started))
 
-    def _colour_levels(self) -> int:
-        """The colour depth the printer's model takes (its identity is read once)."""
+    def _render_next(self) -> None:
+        """Render the job likely to print next while this card prints."""
+        try:
+            self._cards.render_ahead(self._jobs.upcoming(), self._model())
+        except (StoreError, UnknownJob, PrinterError) as exc:  # it is rendered when it prints
+            log.info("next card not rendered ahead", reason=str(exc))
+
+    def _model(self) -> PrinterModel:
+        """The printer's model: its colour depth and faces (its identity is read once)."""
         if self._identity is None:
             self._identity = self._driver.identity()
-        return colour_levels(self._identity.model)
+        return model_named(self._identity.model)
 
     def _finish(self, on_done: Callable[[CardAttempt], None], result: CardAttempt) -> None:
         self._post(lambda: on_done(result))

@@ -53,7 +53,7 @@ from evolis_wire.frames import (
 from evolis_wire.panels import CardPanels
 
 from .deadlines import Deadlines
-from .evolis_job import card_job, release, request
+from .evolis_job import COLOUR_RIBBONS, card_job, release, request
 from .evolis_outcome import card_ended, outcome
 from .printer import (
     BadAnswer,
@@ -75,6 +75,7 @@ log = structlog.get_logger(__name__)
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
 HEAD_TEMP_RANGE_C = (-40.0, 400.0)  # what a head's thermistor can say
+YMCKO, UNKNOWN_RIBBON = 0, -1  # libevolis' ribbon type codes
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
     "RIBBON": Consumable.RIBBON,
@@ -109,7 +110,6 @@ class EvolisSettings:
     command_timeout_s: float = 10.0
     card_timeout_s: float = 120.0
     status_poll_s: float = 0.25
-    ribbon_type: str = "ymcko"
     virtual_extensions: bool = False  # the peer is the virtual printer: Xst and Xrl
 
 
@@ -156,13 +156,16 @@ class EvolisDriver:
         """One card, by the card's deadline."""
         try:
             before = self._number("Rco", "c")
+            ribbon = _ribbon_type(self._query("Rrt", "all"))
         except PrinterUnavailable as error:
             return Fault(PrinterFault.DISCONNECTED, str(error))
         except PrinterError as error:
             return Fault(PrinterFault.PRINTER_ERROR, str(error))
+        if ribbon not in COLOUR_RIBBONS:
+            return Fault(PrinterFault.RIBBON_OUT, f"ribbon type {ribbon} prints no colour card")
         log.info("printer.card_start", counter_before=before)
         epoch = int(self.transport.clock.now().timestamp())
-        job = card_job(panels, self.settings.ribbon_type, epoch)
+        job = card_job(panels, ribbon, epoch)
         try:
             self.transport.stream(job, self._deadlines.card_left())
             outcome = self._follow(before)
@@ -324,6 +327,19 @@ class EvolisDriver:
         return _ribbon_info(self._query("Rrt", "all").text)
 
 
+def _ribbon_type(reply: Frame) -> int:
+    """The loaded ribbon's type code in `Rrt;all`'s answer; YMCKO where the printer does not
+    say."""
+    text = "" if is_error(reply.text) else reply.text
+    code = _ribbon_fields(text).get("type", str(YMCKO))
+    return int(code) if code.isdigit() and len(code) <= 6 else UNKNOWN_RIBBON
+
+
+def _ribbon_fields(text: str) -> dict[str, str]:
+    """`Rrt;all`'s `key: value` lines."""
+    return dict(line.partition(": ")[::2] for line in text.splitlines())
+
+
 def _block(reply: Frame) -> StatusBlock:
     """The status of a reply: its block, or an `Rpst` answer's 64 hex digits."""
     if reply.status is not None:
@@ -339,7 +355,7 @@ def _ribbon_info(text: str) -> dict[Consumable, Level]:
     for a count out of its bound."""
     if is_error(text):
         return {}
-    fields = dict(line.partition(": ")[::2] for line in text.splitlines())
+    fields = _ribbon_fields(text)
     if "count" not in fields or "qty" not in fields:
         log.info("printer.ribbon_info_unread", reply=text[:200])
         return {}

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from contract.vocabulary import Reason, StationState
+from contract.vocabulary import Consumable, Reason, StationState
 from controller.policy.consumables import empty_reasons
 from controller.policy.duty import DutyDecision
 
@@ -41,6 +41,7 @@ class StationInputs:
     needs_review: int
     duty: DutyDecision
     printer_job: bool = False  # the printer shows a job claimed or in progress
+    used: frozenset[str] = frozenset(Consumable)  # the consumables a card uses on this printer
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def blocking_reasons(inputs: StationInputs) -> list[Reason]:
     reasons = [Reason.PRINTER_MISSING] if not inputs.printer_connected else []
     if inputs.printer_connected and inputs.cover_open:
         reasons.append(Reason.COVER_OPEN)
-    reasons += empty_reasons(inputs.remaining)
+    reasons += empty_reasons(inputs.remaining, inputs.used)
     if inputs.needs_review > 0:
         reasons.append(Reason.REVIEW_PENDING)
     return reasons

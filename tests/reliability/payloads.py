@@ -439,7 +439,7 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
     if targets.queued:
         kinds += ["queued_resolve"]
     if effects:
-        kinds += ["reload_ok", "pause_extra"]
+        kinds += ["reload_ok", "reload_film", "pause_extra"]
     kind = c.choice(kinds)
     name = c.choice(KNOWN_COMMANDS)
     code: str | None
@@ -512,6 +512,9 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
         args = {"consumable": "ribbon", "count": count}
         args["capacity"] = max(1, count + c.integer(0, 100))
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), None, cmd_id)
+    if kind == "reload_film":  # the station's printer, a Primacy, prints direct to the card
+        args = {"consumable": "film", "count": 10, "capacity": 10}
+        return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), "invalid_args", cmd_id)
     code = None
     return CommandCase(kind, "pause", _dump(_request(cmd_id, {"why": "x"})), code, cmd_id)
 
