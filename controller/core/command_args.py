@@ -63,6 +63,8 @@ def args_problem(name: str, args: dict[str, Any]) -> str | None:
             return f"{key} must be a plain value, not {type(value).__name__}"
         if isinstance(value, str) and key != PAYLOAD_KEY and len(value) > MAX_TEXT_CHARS:
             return f"{key} is longer than {MAX_TEXT_CHARS} characters"
+        if isinstance(value, str) and not _storable(value):
+            return f"{key} holds a NUL or a lone surrogate (the interface's text never does)"
     return None
 
 
@@ -83,6 +85,16 @@ def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
         else:
             kept[key] = value if isinstance(value, PLAIN) else f"({type(value).__name__})"
     return kept
+
+
+def _storable(text: str) -> bool:
+    """Text an event may carry to the central office: UTF-8 with no NUL (a reason typed on the
+    command line can hold a lone surrogate, from bytes that were not UTF-8)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\0" not in text
 
 
 def _small(key: str, value: Any) -> bool:

@@ -99,3 +99,14 @@ def test_the_audit_is_written_in_the_actions_own_transaction(make_station) -> No
         commands.handle("cancel", {"job_id": "JOB-2026-000004"})
     assert running.store.jobs.get("JOB-2026-000004").state == "queued"
     assert running.store.audit.entries() == []
+
+
+@pytest.mark.parametrize("reason", ["lost\0card", "caf\udce9"])
+def test_a_reason_the_central_office_could_not_store_is_refused(make_station, reason) -> None:
+    """A NUL, or a lone surrogate (a non-UTF-8 byte on the command line), would make the event
+    carrying the reason one the central office keeps in bad_messages."""
+    running = make_station()
+    commands = StationCommands(running.station, local=True)
+    with pytest.raises(CommandError) as refused:
+        commands.handle("resolve", {"job_id": "J-1", "outcome": "not_printed", "reason": reason})
+    assert refused.value.code == "invalid_args"
