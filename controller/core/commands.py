@@ -33,6 +33,7 @@ from contract.vocabulary import (
 from controller.core.custody_commands import CustodyCommands
 from controller.core.loop import Station
 from controller.core.operations import Operations
+from controller.core.password_commands import PasswordCommands
 from controller.queue.audit import CENTRAL_REQUESTER, DONE, Actor
 from controller.queue.jobs import ReasonRequired, job_summary
 from controller.queue.transitions import IllegalTransition, UnknownJob
@@ -83,7 +84,11 @@ class StationCommands:
         if local and submit:
             self.commands[CommandName.SUBMIT] = self._submit
         if local:
-            self.commands.update(CustodyCommands(station, lambda: self._actor).commands)
+            custody = CustodyCommands(station, lambda: self._actor)
+            self.commands.update(custody.commands)
+            self.commands.update(
+                PasswordCommands(station, lambda: self._actor, custody.person).commands
+            )
         self._actor = self._default_actor
         self._replays = ReplayBudget()
 
@@ -255,9 +260,9 @@ class ReplayBudget:
 
 def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
     """A command's arguments as the audit keeps them: a submitted job (personal data) only by
-    its size and hash."""
+    its size and hash, never a password."""
     if name != CommandName.SUBMIT:
-        return dict(args)
+        return {key: value for key, value in args.items() if key != "password"}
     raw = str(args.get("payload_b64", "")).encode()
     return {"payload_b64_chars": len(raw), "payload_b64_sha256": hashlib.sha256(raw).hexdigest()}
 

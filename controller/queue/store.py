@@ -16,6 +16,7 @@ from controller.queue.jobs import JobStore
 from controller.queue.ledger import Ledger
 from controller.queue.lots import Lots
 from controller.queue.outbox import Outbox
+from controller.queue.passwords import Passwords
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Store:
     audit: AuditLog
     accounts: Accounts
     lots: Lots
+    passwords: Passwords
 
     @classmethod
     def open(
@@ -67,7 +69,8 @@ class Store:
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
         intake = Intake(db, jobs, clock, timezone)
-        return cls(db, jobs, intake, Outbox(db), ledger, AuditLog(db), Accounts(db), Lots(db))
+        outbox, accounts, passwords = Outbox(db), Accounts(db), Passwords(db)
+        return cls(db, jobs, intake, outbox, ledger, AuditLog(db), accounts, Lots(db), passwords)
 
     def close(self) -> None:
         self.db.close()
