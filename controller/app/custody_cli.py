@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 from collections.abc import Callable
 from dataclasses import fields
@@ -30,6 +31,11 @@ def add_commands(command: Subcommand) -> None:
     account.add_argument("--full-name", required=True, help="the person's full name")
     account.add_argument("--role", required=True, choices=[role.value for role in Role])
     account.add_argument("--unix-user", help="the person's login at the kiosk")
+    password = command(
+        CommandName.ACCOUNT_PASSWORD,
+        "set a person's password for the web page (root, a supervisor, or the person; unlocks)",
+    )
+    password.add_argument("name", help="the account")
     command(CommandName.ACCOUNT_LIST, "list the accounts and who is on duty")
     duty = command(CommandName.ON_DUTY, "set the operator on duty (the panel acts for them)")
     duty.add_argument("name", help="the account on duty")
@@ -76,9 +82,19 @@ def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | N
     }
     if args.command == CommandName.BLANKS_REPORT:
         return period_bounds(args.period, zone) if args.period else {}
+    if args.command == CommandName.ACCOUNT_PASSWORD:
+        return {"name": args.name, "password": new_password()}
     if args.command not in shown:
         return None
     return {key: value for key in shown[args.command] if (value := getattr(args, key)) is not None}
+
+
+def new_password() -> str:
+    """A password typed twice, not echoed."""
+    password = getpass.getpass("new password: ")
+    if getpass.getpass("again: ") != password:
+        raise argparse.ArgumentTypeError("the two passwords differ")
+    return password
 
 
 def period_bounds(period: str, zone: ZoneInfo) -> dict[str, str]:
@@ -118,6 +134,7 @@ def result_text(
     texts: dict[str, Callable[[dict[str, Any]], str]] = {
         CommandName.ACCOUNT_ADD: lambda r: f"account {r['added']} added ({r['role']})",
         CommandName.ON_DUTY: lambda r: f"on duty: {r['on_duty']} ({r['full_name']})",
+        CommandName.ACCOUNT_PASSWORD: lambda r: f"password set for {r['account']}",
         CommandName.LOT_RECEIVE: lambda r: (
             f"lot {r['lot']}: {r['quantity']} received by {r['received_by']};"
             " in stock once a supervisor countersigns it"

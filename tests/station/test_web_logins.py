@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from contract.vocabulary import ActionSource
+from controller.app.cli import EXIT_USAGE, main
 from controller.local.client import request
 from controller.local.server import ControlServer
 from controller.local.sessions import IDLE_S, MAX_S, Sessions
@@ -85,6 +86,16 @@ def test_an_operator_sets_only_their_own_password(socket_station) -> None:
         == "invalid_args"
     )
     assert ask("account-password", {"name": "budi", "password": "budi-pw-9"}, budi)["ok"]
+
+
+def test_the_command_line_sets_a_password_typed_twice(socket_station, monkeypatch) -> None:
+    running, ask = socket_station
+    typed = iter(["budi-baru-1", "budi-baru-1", "satu", "dua"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    config = ["--config", running.config.path]
+    assert main([*config, "account-password", "budi"]) == 0
+    assert ask("login", {"name": "budi", "password": "budi-baru-1"})["ok"]
+    assert main([*config, "account-password", "budi"]) == EXIT_USAGE  # the two differ
 
 
 def test_a_password_is_stored_as_an_argon2id_hash(socket_station) -> None:
