@@ -149,7 +149,8 @@ class _Gate:
             return replace(peer.actor, user=None, superuser=False)
         if request.session is None:
             return None
-        account = self._sessions.account(request.session)
+        # `status` is what the page polls: it does not keep an unattended page logged in.
+        account = self._sessions.account(request.session, use=request.cmd != CommandName.STATUS)
         if account is None:
             raise CommandError(CommandErrorCode.NOT_AUTHORIZED, "the session has ended: log in")
         return replace(peer.actor, who=f"web, {peer.actor.who}", account=account, user=None,

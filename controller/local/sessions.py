@@ -33,15 +33,17 @@ class Sessions:
             self._open[token] = _Session(account, now, now)
         return token
 
-    def account(self, token: str) -> str | None:
-        """The account of a session still open (and it is used now), or None."""
+    def account(self, token: str, *, use: bool = True) -> str | None:
+        """The account of a session still open, or None; `use`: the request is the person's
+        (not the page's own polling), so the idle time starts again."""
         now = self._monotonic()
         with self._lock:
             self._forget_ended(now)
             session = self._open.get(token)
             if session is None:
                 return None
-            session.used = now
+            if use:
+                session.used = now
             return session.account
 
     def close(self, token: str) -> None:

@@ -57,6 +57,8 @@ async def _signed_in_page(request: Request, template: str, values: Any) -> Respo
     except Refused as refusal:
         if refusal.code == "not_authorized":  # the daemon ended the session
             request.session.clear()
+            if request.headers.get("HX-Request"):  # the polled panel: the whole page goes
+                return Response(headers={"HX-Redirect": "/masuk"})
             return RedirectResponse("/masuk", status_code=303)
         return render(request, "unavailable.html", status_code=503, code=refusal.code)
     return render(request, template, **found)

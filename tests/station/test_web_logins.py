@@ -105,14 +105,16 @@ def test_a_password_is_stored_as_an_argon2id_hash(socket_station) -> None:
     assert stored.startswith("$argon2id$") and "budi-pw-1" not in stored
 
 
-def test_a_session_ends_when_idle_and_after_a_working_day() -> None:
+def test_a_session_ends_when_idle_even_while_the_page_polls_and_after_a_working_day() -> None:
     now = [0.0]
     sessions = Sessions(lambda: now[0])
     token = sessions.open("budi")
     now[0] += IDLE_S - 1
     assert sessions.account(token) == "budi"  # used: the idle time starts again
-    now[0] += IDLE_S + 1
-    assert sessions.account(token) is None
+    now[0] += IDLE_S - 1
+    assert sessions.account(token, use=False) == "budi"  # the page's polling
+    now[0] += 2
+    assert sessions.account(token) is None  # polling kept nobody logged in
     token, opened = sessions.open("budi"), now[0]
     while now[0] + IDLE_S / 2 <= opened + MAX_S:
         now[0] += IDLE_S / 2
