@@ -10,7 +10,7 @@ error. docs/benchmarks.md explains each measure and the last recorded run.
 
 from __future__ import annotations
 
-from bench import card, duty, idle, intake, outbox, selection
+from bench import card, duty, idle, intake, outbox, selection, web
 from bench.runner import RESULTS, Suite, main
 
 STATION = Suite(
@@ -21,8 +21,18 @@ STATION = Suite(
         "selection": selection.run,
         "idle": idle.run,
         "duty": duty.run,
+        "web": web.run,
     },
-    libraries=("paho-mqtt", "Pillow", "pyusb", "structlog", "persist-queue", "gpiozero"),
+    libraries=(
+        "paho-mqtt",
+        "Pillow",
+        "pyusb",
+        "structlog",
+        "persist-queue",
+        "gpiozero",
+        "starlette",
+        "uvicorn",
+    ),
     results=RESULTS / "latest.json",
 )
 

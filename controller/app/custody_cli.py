@@ -9,12 +9,12 @@ import getpass
 import io
 from collections.abc import Callable
 from dataclasses import fields
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.clock import rfc3339
 from contract.vocabulary import CommandName, Consumable, Role
+from controller.app.periods import period_bounds
 from controller.app.report_page import books_page
 from controller.queue.lots import LotBooks
 
@@ -95,25 +95,6 @@ def new_password() -> str:
     if getpass.getpass("again: ") != password:
         raise argparse.ArgumentTypeError("the two passwords differ")
     return password
-
-
-def period_bounds(period: str, zone: ZoneInfo) -> dict[str, str]:
-    """A local day (YYYY-MM-DD) or month (YYYY-MM) as [since, until) in RFC 3339 UTC."""
-    try:
-        first = date.fromisoformat(period if len(period) > 7 else f"{period}-01")
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"period {period!r} is not YYYY-MM-DD or YYYY-MM"
-        ) from None
-    if len(period) > 7:
-        end = first + timedelta(days=1)
-    else:
-        end = (first + timedelta(days=32)).replace(day=1)
-
-    def start_of(day: date) -> str:
-        return rfc3339(datetime.combine(day, time(), zone))
-
-    return {"since": start_of(first), "until": start_of(end)}
 
 
 def result_text(

@@ -11,17 +11,21 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from contract.vocabulary import CommandName
-from controller.web.daemon import Daemon, Refused
+from contract.vocabulary import CommandErrorCode, CommandName
+from controller.web.daemon import NOT_RUNNING, Daemon, Refused
 from controller.web.view import csrf_ok, render, signed_in
 from controller.web.words import N_
 
 REFUSALS = {
-    "not_authorized": N_("Refused: you may not do this, or the name or password is wrong."),
-    "invalid_args": N_("Refused: check what you filled in."),
-    "invalid_state": N_("Refused: not possible in the job's or the station's state now."),
-    "unknown_job": N_("Refused: no such job."),
-    "not_running": N_("The station service is not running: call the technician."),
+    CommandErrorCode.NOT_AUTHORIZED: N_(
+        "Refused: you may not do this, or the name or password is wrong."
+    ),
+    CommandErrorCode.INVALID_ARGS: N_("Refused: check what you filled in."),
+    CommandErrorCode.INVALID_STATE: N_(
+        "Refused: not possible in the job's or the station's state now."
+    ),
+    CommandErrorCode.UNKNOWN_JOB: N_("Refused: no such job."),
+    NOT_RUNNING: N_("The station service is not running: call the technician."),
 }
 DONE = {
     "tinjau": N_("Decision recorded."),

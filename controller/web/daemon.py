@@ -8,7 +8,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from contract.commands import CommandReply
+from contract.shapes import BadMessage
+from contract.vocabulary import CommandErrorCode
 from controller.local.client import DaemonNotRunning, request
+
+NOT_RUNNING = "not_running"  # the page's own: no daemon answered
 
 
 class Refused(Exception):
@@ -29,9 +34,12 @@ class Daemon:
         try:
             reply = await run_in_threadpool(request, self._socket_path, cmd, args, session)
         except (DaemonNotRunning, OSError) as exc:
-            raise Refused("not_running", str(exc)) from None
-        if not reply.get("ok"):
-            error = reply.get("error") or {}
-            raise Refused(error.get("code", "internal_error"), error.get("message", ""))
-        result: dict[str, Any] = reply["result"]
+            raise Refused(NOT_RUNNING, str(exc)) from None
+        try:
+            answer = CommandReply.from_body(reply)
+        except BadMessage as exc:
+            raise Refused(CommandErrorCode.INTERNAL_ERROR, str(exc)) from None
+        if answer.error is not None:
+            raise Refused(answer.error.code, answer.error.message)
+        result: dict[str, Any] = answer.result
         return result

@@ -33,16 +33,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together")
-    cert, key = (
-        (args.cert, args.key) if args.cert else own_certificate(args.cert_dir or config.state_dir)
-    )
+    if args.cert is None:
+        args.cert, args.key = own_certificate(args.cert_dir or config.state_dir)
     app = build_app(config.control_socket, ZoneInfo(config.duty.timezone))
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
-        ssl_certfile=str(cert),
-        ssl_keyfile=str(key),
+        ssl_certfile=str(args.cert),
+        ssl_keyfile=str(args.key),
         workers=1,
         access_log=False,
     )

@@ -9,8 +9,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from contract.vocabulary import CommandName
-from controller.app.custody_cli import BOOKS_COLUMNS, period_bounds
+from contract.commands import JobsResult
+from contract.vocabulary import CommandErrorCode, CommandName
+from controller.app.periods import period_bounds
 from controller.web import words
 from controller.web.daemon import Refused
 from controller.web.view import render, signed_in
@@ -38,7 +39,8 @@ async def report(request: Request) -> Response:
         except argparse.ArgumentTypeError:
             return {"period": period, "bad_period": True}
         books = await ask(CommandName.BLANKS_REPORT, bounds)
-        return {"period": period, "books": books, "columns": BOOKS_COLUMNS}
+        columns = list(books["lots"][0]) if books["lots"] else []  # the books' own order
+        return {"period": period, "books": books, "columns": columns}
 
     return await _signed_in_page(request, "report.html", values)
 
@@ -55,7 +57,7 @@ async def _signed_in_page(request: Request, template: str, values: Any) -> Respo
     try:
         found = await values(ask) if template == "report.html" else await values(ask, request)
     except Refused as refusal:
-        if refusal.code == "not_authorized":  # the daemon ended the session
+        if refusal.code == CommandErrorCode.NOT_AUTHORIZED:  # the daemon ended the session
             request.session.clear()
             if request.headers.get("HX-Request"):  # the polled panel: the whole page goes
                 return Response(headers={"HX-Redirect": "/masuk"})
@@ -68,7 +70,7 @@ async def _state_values(ask: Any, request: Request) -> dict[str, Any]:
     status = await ask(CommandName.STATUS)
     zone = request.app.state.zone
     return {
-        "status": status,
+        "station": status,
         "state_words": words.state(status),
         "waits": words.waits(status, zone),
         "as_of": words.local_time(status.get("time"), zone, "%H:%M:%S %Z")
@@ -84,9 +86,9 @@ async def _home_values(ask: Any, request: Request) -> dict[str, Any]:
     accounts = await ask(CommandName.ACCOUNT_LIST)
     zone = request.app.state.zone
     values.update(
-        jobs=jobs["jobs"],
+        queue=JobsResult.from_json(jobs).jobs,
         job_states=words.JOB_STATES,
-        received=lambda job: words.local_time(job["received_at"], zone, "%d-%m %H:%M %Z"),
+        received=lambda job: words.local_time(job.received_at, zone, "%d-%m %H:%M %Z"),
         in_custody=books["in_custody"],
         accounts=accounts["accounts"],
         today=datetime.now(zone).date().isoformat(),

@@ -7,19 +7,24 @@ import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 VALID_DAYS = 825  # what browsers accept for a server certificate
 
 
 def own_certificate(directory: Path) -> tuple[Path, Path]:
     """(certificate, key) in `directory`, made the first time."""
     cert_path, key_path = directory / "web-cert.pem", directory / "web-key.pem"
-    if cert_path.exists() and key_path.exists():
-        return cert_path, key_path
+    if not (cert_path.exists() and key_path.exists()):
+        _make(cert_path, key_path)
+    return cert_path, key_path
+
+
+def _make(cert_path: Path, key_path: Path) -> None:
+    # cryptography costs the process about 7 MB resident: loaded only to make a certificate.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, socket.gethostname())])
     now = datetime.now(UTC)
@@ -43,4 +48,3 @@ def own_certificate(directory: Path) -> tuple[Path, Path]:
         )
     )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path

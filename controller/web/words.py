@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.vocabulary import JobState, Reason, StationState
+from contract.vocabulary import Consumable, JobState, Reason, StationState
 
 
 def N_(text: str) -> str:  # gettext's name for "mark, translate later"
@@ -41,10 +41,14 @@ WAITS = {
 }
 JOB_STATES = {
     JobState.QUEUED: N_("waiting"),
-    JobState.PRINTING: N_("printing"),
+    JobState.PRINTING: N_("on the printer now"),
     JobState.NEEDS_REVIEW: N_("needs your decision"),
 }
-CONSUMABLES = {"cards": N_("Blanks"), "ribbon": N_("Ribbon"), "film": N_("Film")}
+CONSUMABLES = {
+    Consumable.CARDS: N_("Blanks"),
+    Consumable.RIBBON: N_("Ribbon"),
+    Consumable.FILM: N_("Film"),
+}
 
 
 @dataclass(frozen=True)
