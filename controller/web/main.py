@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        sys.stderr.write(f"{exc}\n")
+        for error in exc.errors:
+            sys.stderr.write(f"printstation-web: config error: {error}\n")
         return EXIT_CONFIG
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together")
