@@ -29,6 +29,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import idle
 from bench.common import STATION, job_payloads, median, percentile, timed_ms, wait_for
 from bench.idle import proc_status_kb, start, wait_ready
 from bench.measure import Context, Measure
@@ -44,27 +45,14 @@ TARGET_PAGE_MS = 300.0
 TARGET_RSS_MB = 40.0
 PASSWORD = "bench-sandi-1"
 PAGES = {"home": "/", "state": "/keadaan", "report": "/laporan"}
-CONFIG = """
-[station]
-id = "{station}"
-state_dir = "{state_dir}"
-[mqtt]
-host = "127.0.0.1"
-port = 9
-[printer]
-driver = "virtual"
-[duty]
-daily_limit = 20
-[log]
-format = "json"
-level = "warning"
-"""
+NO_BROKER_PORT = 9  # discard: nothing listens, the link stays down
+CONFIG = idle.CONFIG + "[duty]\ndaily_limit = 20\n"  # the daemon prints 20, the rest wait
 
 
 def prepared_store(base: Path) -> Path:
     """The config of a station whose store holds JOBS queued jobs and the operator budi."""
     config_path = base / "station.toml"
-    config_path.write_text(CONFIG.format(station=STATION, state_dir=base))
+    config_path.write_text(CONFIG.format(station=STATION, state_dir=base, port=NO_BROKER_PORT))
     config = load_config(config_path)
     store = assembly.open_store(config, SystemClock())
     now = datetime.now(UTC)
