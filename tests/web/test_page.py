@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
@@ -51,8 +52,9 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     running.store.intake.submit(payload(make_job(1)))  # the printer is unplugged at card 1
     running.commands.handle("resume", {}, ROOT)
     wait_until(lambda: running.states()["needs_review"] == 1, timeout=20)
+    live = WebDriverWait(browser, 15)  # htmx polls the panel every 5 s: no reload
+    live.until(lambda b: "kartu menunggu keputusan Anda" in text(b, "keadaan"))
     browser.get(site.url)
-    assert "kartu menunggu keputusan Anda" in text(browser, "keadaan")
     assert "menunggu keputusan Anda" in text(browser, "antrean")
     screenshot(browser, "beranda")
     review = browser.find_element(By.CSS_SELECTOR, "form.review")
@@ -128,3 +130,12 @@ def test_a_post_without_the_csrf_token_is_refused(site: Site, browser) -> None:
     with_token = {"job_id": "JOB-2026-000009", "csrf": token}
     assert browser.execute_async_script(send, with_token) == 0  # opaque redirect: accepted
     assert [e.command for e in site.running.store.audit.entries()][-1] == "collect"
+
+
+def test_english_is_there_on_request(site: Site, browser) -> None:
+    log_in(browser, site, "budi")
+    assert "Antrean" in text(browser, "antrean")
+    browser.get(f"{site.url}/bahasa/en")
+    assert "Queue" in text(browser, "antrean") and "Link to the central office" in text(
+        browser, "keadaan"
+    )
