@@ -35,6 +35,12 @@ def text(browser, element_id: str) -> str:
     return str(browser.find_element(By.ID, element_id).text)
 
 
+def fits(browser) -> bool:
+    """The page needs no sideways scrolling at the window's width."""
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    return bool(width <= browser.execute_script("return window.innerWidth"))
+
+
 def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     running = site.running
     browser.get(f"{site.url}/masuk")
@@ -56,6 +62,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     live.until(lambda b: "kartu menunggu keputusan Anda" in text(b, "keadaan"))
     browser.get(site.url)
     assert "menunggu keputusan Anda" in text(browser, "antrean")
+    assert fits(browser)  # 1366×768: no sideways scrolling
     screenshot(browser, "beranda")
     review = browser.find_element(By.CSS_SELECTOR, "form.review")
     review.find_element(By.CSS_SELECTOR, "option[value=spoiled]").click()
@@ -100,8 +107,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     browser.set_window_size(390, 844)
     try:
         browser.get(site.url)
-        width = browser.execute_script("return document.documentElement.scrollWidth")
-        assert width <= browser.execute_script("return window.innerWidth")  # no sideways scroll
+        assert fits(browser)
         screenshot(browser, "beranda-ponsel")
     finally:
         browser.set_window_size(1366, 768)
