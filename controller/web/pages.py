@@ -39,8 +39,13 @@ async def report(request: Request) -> Response:
         except argparse.ArgumentTypeError:
             return {"period": period, "bad_period": True}
         books = await ask(CommandName.BLANKS_REPORT, bounds)
-        columns = list(books["lots"][0]) if books["lots"] else []  # the books' own order
-        return {"period": period, "books": books, "columns": columns}
+        return {
+            "period": period,
+            "books": books,
+            "columns": words.BOOK_COLUMNS,
+            "causes": words.CAUSES,
+            "consumable_names": words.CONSUMABLES,
+        }
 
     return await _signed_in_page(request, "report.html", values)
 
@@ -90,6 +95,7 @@ async def _home_values(ask: Any, request: Request) -> dict[str, Any]:
         job_states=words.JOB_STATES,
         received=lambda job: words.local_time(job.received_at, zone, "%d-%m %H:%M %Z"),
         in_custody=books["in_custody"],
+        causes=words.CAUSES,
         accounts=accounts["accounts"],
         today=datetime.now(zone).date().isoformat(),
     )

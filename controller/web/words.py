@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.vocabulary import Consumable, JobState, Reason, StationState
+from contract.vocabulary import (
+    Consumable,
+    JobState,
+    PrinterFault,
+    Reason,
+    ReviewCause,
+    SpoilCause,
+    StationState,
+)
 
 
 def N_(text: str) -> str:  # gettext's name for "mark, translate later"
@@ -49,6 +57,36 @@ CONSUMABLES = {
     Consumable.RIBBON: N_("Ribbon"),
     Consumable.FILM: N_("Film"),
 }
+
+CAUSES = {  # why a blank was spoiled (the custody list)
+    PrinterFault.JAM: N_("card jam"),
+    SpoilCause.RIBBON_BREAK: N_("ribbon broke"),
+    SpoilCause.RESOLVED_SPOILED: N_("found spoiled at review"),
+    "decided by a person": N_("found spoiled at review"),  # lots.DECIDED_BY_A_PERSON
+    PrinterFault.COVER_OPEN: N_("cover opened during the card"),
+    PrinterFault.FEEDER_EMPTY: N_("feeder empty"),
+    PrinterFault.RIBBON_OUT: N_("ribbon used up"),
+    PrinterFault.FILM_OUT: N_("film used up"),
+    PrinterFault.COOLING: N_("printer cooling"),
+    PrinterFault.HEAD_TEMP: N_("print head too hot"),
+    PrinterFault.DISCONNECTED: N_("printer disconnected"),
+    PrinterFault.PRINTER_ERROR: N_("printer error"),
+    ReviewCause.INTERRUPTED: N_("station stopped during the card"),
+    ReviewCause.UNKNOWN: N_("cause unknown"),
+}
+# The report's columns, in the order of controller/queue/lots.py's LotBooks (a test checks):
+# consumable, lot, received, printed, spoiled, destroyed, in_custody, adjusted, in_stock.
+BOOK_COLUMNS = (
+    N_("Consumable"),
+    N_("Lot"),
+    N_("Received"),
+    N_("Printed"),
+    N_("Spoiled"),
+    N_("Destroyed"),
+    N_("In custody"),
+    N_("Adjusted"),
+    N_("In stock"),
+)
 
 
 @dataclass(frozen=True)

@@ -107,13 +107,13 @@ def log_in(browser: Any, site: Site, name: str, password: str | None = None) -> 
     browser.get(f"{site.url}/masuk")
     browser.find_element(By.ID, "nama").send_keys(name)
     browser.find_element(By.ID, "sandi").send_keys(password or PASSWORDS[name])
-    browser.find_element(By.ID, "masuk").click()
+    submit_and_wait(browser, browser.find_element(By.ID, "masuk"))
 
 
 def log_out(browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.find_element(By.ID, "keluar").click()
+    submit_and_wait(browser, browser.find_element(By.ID, "keluar"))
 
 
 def fill(browser: Any, form_id: str, values: dict[str, str]) -> None:
@@ -129,7 +129,16 @@ def fill(browser: Any, form_id: str, values: dict[str, str]) -> None:
         else:
             field.clear()
             field.send_keys(value)
-    form.find_element(By.TAG_NAME, "button").click()
+    submit_and_wait(browser, form.find_element(By.TAG_NAME, "button"))
+
+
+def submit_and_wait(browser: Any, button: Any) -> None:
+    """Click `button` and wait until the page it was on is gone (not read its notice again)."""
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    button.click()
+    WebDriverWait(browser, 15).until(staleness_of(button))
 
 
 def notice(browser: Any) -> str:

@@ -5,12 +5,16 @@ compiled; a page renders in Indonesian unless English is chosen."""
 from __future__ import annotations
 
 import io
+from dataclasses import fields
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
+from contract.vocabulary import PrinterFault, ReviewCause, SpoilCause
+from controller.queue.lots import DECIDED_BY_A_PERSON, LotBooks
+from controller.web import words
 from controller.web.i18n import DEFAULT_LANGUAGE, HERE, environments
 
 CATALOG = HERE / "locale" / "id" / "LC_MESSAGES"
@@ -46,6 +50,11 @@ def test_the_default_language_is_indonesian() -> None:
     assert "Kata sandi" in html and "Password" not in html
     english = environments()["en"].get_template("login.html").render(csrf="t", person=None)
     assert "Password" in english
+
+
+def test_the_report_names_each_column_of_the_books_and_each_spoiling_cause() -> None:
+    assert len(words.BOOK_COLUMNS) == len(fields(LotBooks))  # in LotBooks' order
+    assert {*PrinterFault, *SpoilCause, *ReviewCause, DECIDED_BY_A_PERSON} <= words.CAUSES.keys()
 
 
 def test_the_page_ships_htmx_with_its_licence() -> None:

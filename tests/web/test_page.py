@@ -25,6 +25,7 @@ from tests.web.conftest import (
     log_out,
     notice,
     screenshot,
+    submit_and_wait,
 )
 
 pytestmark = pytest.mark.slow  # a browser: seconds per test
@@ -67,7 +68,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     review = browser.find_element(By.CSS_SELECTOR, "form.review")
     review.find_element(By.CSS_SELECTOR, "option[value=spoiled]").click()
     review.find_element(By.NAME, "alasan").send_keys("kartu tertekuk di jalur")
-    review.find_element(By.TAG_NAME, "button").click()
+    submit_and_wait(browser, review.find_element(By.TAG_NAME, "button"))
     assert notice(browser) == "Keputusan dicatat."
 
     running.store.intake.submit(payload(make_job(2)))
@@ -79,7 +80,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     assert notice(browser) == "Isi ulang dicatat dengan tanda tangan penyelia."
     fill(browser, "isi-ulang", {**{"bahan": "ribbon", "jumlah": "150"}, **countersign,
                                 "sandi_penyelia": "salah"})  # fmt: skip
-    assert notice(browser).startswith("Ditolak")  # a wrong countersignature
+    assert notice(browser).startswith("Ditolak"), notice(browser)  # a wrong countersignature
 
     log_out(browser)
     log_in(browser, site, "siti")
@@ -88,7 +89,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     assert notice(browser) == "Pemusnahan dicatat."
 
     browser.get(f"{site.url}/laporan?periode={TODAY[:7]}")
-    assert "L-2026-01" in text(browser, "laporan")
+    assert "L-2026-01" in text(browser, "laporan") and "Persediaan" in text(browser, "laporan")
     screenshot(browser, "laporan")
     pdf = browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
     assert base64.b64decode(pdf["data"]).startswith(b"%PDF")  # the report prints
