@@ -90,6 +90,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
 
     browser.get(f"{site.url}/laporan?periode={TODAY[:7]}")
     assert "L-2026-01" in text(browser, "laporan") and "Persediaan" in text(browser, "laporan")
+    assert fits(browser)
     screenshot(browser, "laporan")
     pdf = browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
     assert base64.b64decode(pdf["data"]).startswith(b"%PDF")  # the report prints
