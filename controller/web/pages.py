@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,9 @@ from controller.app.periods import period_bounds
 from controller.web import words
 from controller.web.daemon import Refused
 from controller.web.view import render, signed_in
+
+Ask = Callable[..., Awaitable[dict[str, Any]]]  # a command to the daemon in the session
+Values = Callable[[Ask, Request], Awaitable[dict[str, Any]]]  # a page's values
 
 
 async def login_form(request: Request) -> Response:
@@ -33,7 +37,7 @@ async def report(request: Request) -> Response:
     zone = request.app.state.zone
     period = request.query_params.get("periode") or datetime.now(zone).date().isoformat()
 
-    async def values(ask: Any) -> dict[str, Any]:
+    async def values(ask: Ask, request: Request) -> dict[str, Any]:
         try:
             bounds = period_bounds(period, zone)
         except argparse.ArgumentTypeError:
@@ -50,7 +54,9 @@ async def report(request: Request) -> Response:
     return await _signed_in_page(request, "report.html", values)
 
 
-async def _signed_in_page(request: Request, template: str, values: Any) -> Response:
+async def _signed_in_page(request: Request, template: str, values: Values) -> Response:
+    """`template` with `values` asked of the daemon in the person's session; to the login
+    when there is no session or the daemon ended it."""
     token = signed_in(request)
     if token is None:
         return RedirectResponse("/masuk", status_code=303)
@@ -60,7 +66,7 @@ async def _signed_in_page(request: Request, template: str, values: Any) -> Respo
         return await daemon.ask(cmd, args, token)
 
     try:
-        found = await values(ask) if template == "report.html" else await values(ask, request)
+        found = await values(ask, request)
     except Refused as refusal:
         if refusal.code == CommandErrorCode.NOT_AUTHORIZED:  # the daemon ended the session
             request.session.clear()
@@ -71,7 +77,7 @@ async def _signed_in_page(request: Request, template: str, values: Any) -> Respo
     return render(request, template, **found)
 
 
-async def _state_values(ask: Any, request: Request) -> dict[str, Any]:
+async def _state_values(ask: Ask, request: Request) -> dict[str, Any]:
     status = await ask(CommandName.STATUS)
     zone = request.app.state.zone
     return {
@@ -84,7 +90,7 @@ async def _state_values(ask: Any, request: Request) -> dict[str, Any]:
     }
 
 
-async def _home_values(ask: Any, request: Request) -> dict[str, Any]:
+async def _home_values(ask: Ask, request: Request) -> dict[str, Any]:
     values = await _state_values(ask, request)
     jobs = await ask(CommandName.JOBS)
     books = await ask(CommandName.BLANKS_REPORT, {})
