@@ -41,8 +41,9 @@ test-fast: lint
 reliability-long: $(BIN)/.installed
 	PRINTSTATION_RELIABILITY=long $(BIN)/pytest -m reliability tests/reliability
 
+# PRINTER=ipp: through a real CUPS queue (as root: cupsd runs the backend; tools/demo_ipp.py).
 demo: $(BIN)/.installed
-	$(BIN)/python -m tools.demo
+	$(BIN)/python -m tools.demo $(if $(PRINTER),--printer $(PRINTER))
 
 # The central office: the station's cards become SMS through gammu-smsd's dummy phone (needs
 # PostgreSQL on 127.0.0.1:5432 with trust auth, and gammu-smsd).

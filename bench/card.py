@@ -36,7 +36,7 @@ from bench.common import (
 from bench.measure import Context, Measure
 from contract.clock import SystemClock
 from controller.core.printer_worker import CardAttempt, PrinterWorker
-from controller.devices.evolis import EvolisDriver, EvolisSettings
+from controller.devices.evolis import YMCKO, EvolisDriver, EvolisSettings
 from controller.devices.evolis_job import card_job, release
 from controller.devices.printer import Printed
 from controller.devices.usb_transport import UsbTransport
@@ -66,7 +66,7 @@ def random_panels() -> CardPanels:
 
 def job_bytes(panels: CardPanels) -> list[bytes]:
     """The two parts of one streamed card, as the driver sends them (neither is answered)."""
-    return [card_job(panels, "ymcko", 0), release()]
+    return [card_job(panels, YMCKO, 0), release()]
 
 
 def new_printer(directory: Path, cards: int) -> VirtualPrinter:

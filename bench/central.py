@@ -55,10 +55,11 @@ def database():
 
 
 def citizens(dsn: str, jobs: list[str]) -> None:
-    sql = "COPY citizen_jobs (job_id, phone, pickup_office) FROM STDIN"
+    """The office's record of each job `JOB-{station}-{nnnnn}`, bound to that station."""
+    sql = "COPY citizen_jobs (job_id, phone, pickup_office, station) FROM STDIN"
     with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
         for i, job in enumerate(jobs):
-            copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur"))
+            copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur", job[4:-6]))
 
 
 def clear_sessions(port: int, client_ids: list[str]) -> None:

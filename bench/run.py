@@ -10,17 +10,19 @@ error. docs/benchmarks.md explains each measure and the last recorded run.
 
 from __future__ import annotations
 
-from bench import card, duty, idle, intake, outbox, selection, web
+from bench import card, duty, gap, idle, intake, ipp_card, outbox, selection, web
 from bench.runner import RESULTS, Suite, main
 
 STATION = Suite(
     benchmarks={
         "card": card.run,
+        "gap": gap.run,
         "intake": intake.run,
         "outbox": outbox.run,
         "selection": selection.run,
         "idle": idle.run,
         "duty": duty.run,
+        "ipp": ipp_card.run,
         "web": web.run,
     },
     libraries=(
@@ -30,6 +32,7 @@ STATION = Suite(
         "structlog",
         "persist-queue",
         "gpiozero",
+        "pycups",
         "starlette",
         "uvicorn",
     ),

@@ -10,10 +10,11 @@ import argparse
 import os
 import signal
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 import structlog
@@ -22,6 +23,8 @@ from prometheus_client import start_http_server
 from central.consumer import ConsumerSettings
 from central.fleet import FleetCollector, fleet_rows, table
 from central.gaps import GapPolicy
+from central.gateway import CREATOR_PREFIX, FailedSmsCollector, GammuOutbox
+from central.intake import TimeWindow
 from central.migrate import GAMMU_SCHEMA, migrate
 from central.report import as_csv, month_bounds, month_rows
 from central.service import Service, ServiceSettings
@@ -33,37 +36,54 @@ ENV = "PRINTSTATION_CENTRAL_"
 log = structlog.get_logger("central")
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(ENV + name.upper(), default)
+def _option(
+    parser: argparse.ArgumentParser, flag: str, default: object, help: str, **kwargs: Any
+) -> None:
+    """`flag` with its default from PRINTSTATION_CENTRAL_{FLAG} when set (argparse converts a
+    text default with `type`, so a bad value is refused like one given on the command line)."""
+    env = ENV + flag.removeprefix("--").replace("-", "_").upper()
+    value = os.environ.get(env, default)
+    parser.add_argument(flag, default=value, help=f"{help} [env {env}]", **kwargs)
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="printstation-central", description=__doc__)
-    main.add_argument(
-        "--database", default=_env("database", "dbname=central"), help="PostgreSQL DSN"
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    main = argparse.ArgumentParser(
+        prog="printstation-central", description=__doc__, formatter_class=formatter
     )
+    _option(main, "--database", "dbname=central", "PostgreSQL DSN")
     sub = main.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one replica")
-    run.add_argument("--mqtt-host", default=_env("mqtt_host", "127.0.0.1"))
-    run.add_argument("--mqtt-port", type=int, default=int(_env("mqtt_port", "1883")))
-    run.add_argument("--root", default=_env("root", DEFAULT_ROOT))
-    run.add_argument("--replica", default=_env("replica", "central-1"), help="stable client id")
-    run.add_argument("--gap-grace-s", type=float, default=5.0)
-    run.add_argument("--gap-retry-s", type=float, default=30.0)
-    run.add_argument("--max-replays", type=int, default=3)
-    run.add_argument("--reminder-days", default="30,90,180", help="days after printing")
-    run.add_argument("--max-batch", type=int, default=500)
-    run.add_argument("--metrics-port", type=int, default=0, help="Prometheus port (0: none)")
+    run = sub.add_parser("run", help="run one replica", formatter_class=formatter)
+    _option(run, "--mqtt-host", "127.0.0.1", "the broker's host")
+    _option(run, "--mqtt-port", 1883, "the broker's port", type=int)
+    _option(run, "--mqtt-ca", None, "CA certificate file: TLS to the broker", type=Path)
+    _option(run, "--mqtt-cert", None, "client certificate file (with --mqtt-key)", type=Path)
+    _option(run, "--mqtt-key", None, "client certificate's key file", type=Path)
+    _option(run, "--mqtt-username", None, "broker account (the shipped ACL: the replica's id)")
+    _option(run, "--mqtt-password-file", None, "file holding the account's password", type=Path)
+    _option(run, "--root", DEFAULT_ROOT, "the stations' topic root")
+    _option(run, "--replica", "central-1", "stable client id of this replica")
+    _option(run, "--gap-grace-s", 5.0, "seconds a missing seq may be late", type=float)
+    _option(run, "--gap-retry-s", 30.0, "seconds between replays of one gap", type=float)
+    _option(run, "--max-replays", 3, "replays of a gap before it is reported", type=int)
+    _option(run, "--reminder-days", "30,90,180", "reminders, days after receipt")
+    _option(run, "--max-batch", 500, "messages per transaction", type=int)
+    _option(run, "--office-zone", "Asia/Jakarta", "time zone of the dates in an SMS", type=_zone)
+    _option(run, "--max-event-age-days", 1100.0, "oldest event time taken", type=float)
+    _option(run, "--max-clock-ahead-s", 86400.0, "event time ahead of receipt", type=float)
+    _option(run, "--metrics-addr", "127.0.0.1", "address of the Prometheus endpoint")
+    _option(run, "--metrics-port", 0, "Prometheus port (0: none)", type=int)
     mig = sub.add_parser("migrate", help="create or update the tables (and Gammu's)")
-    mig.add_argument("--gammu-schema", type=Path, default=GAMMU_SCHEMA)
+    _option(mig, "--gammu-schema", GAMMU_SCHEMA, "Gammu's SQL schema file", type=Path)
     mig.add_argument("--no-gammu", action="store_true", help="Gammu's tables live elsewhere")
     sub.add_parser("fleet", help="every station's last status, as a table")
-    sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
+    sms = sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
+    sms.add_argument("--failed", action="store_true", help="only those the gateway gave up on")
     col = sub.add_parser("collected", help="mark a job's card collected (stops reminders)")
     col.add_argument("job_id")
     rep = sub.add_parser("report", help="a month's blanks per kecamatan from the events, CSV")
     rep.add_argument("month", help="YYYY-MM")
-    rep.add_argument("--timezone", default=_env("timezone", "Asia/Jakarta"))
+    _option(rep, "--timezone", "Asia/Jakarta", "the zone the month is counted in", type=_zone)
     return main
 
 
@@ -71,17 +91,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (psycopg.OperationalError, ValueError, FileNotFoundError) as exc:
+    except (psycopg.OperationalError, ValueError, OSError) as exc:
         print(f"printstation-central: {exc}", file=sys.stderr)
         return 1
 
 
 def _run(args: argparse.Namespace) -> int:
     days = tuple(float(d) for d in args.reminder_days.split(","))
+    password = None
+    if args.mqtt_password_file is not None:
+        password = args.mqtt_password_file.read_text().strip()
     settings = ServiceSettings(
         dsn=args.database,
         mqtt=ConsumerSettings(
-            host=args.mqtt_host, port=args.mqtt_port, root=args.root, client_id=args.replica
+            host=args.mqtt_host,
+            port=args.mqtt_port,
+            root=args.root,
+            client_id=args.replica,
+            ca=args.mqtt_ca,
+            cert=args.mqtt_cert,
+            key=args.mqtt_key,
+            username=args.mqtt_username,
+            password=password,
         ),
         gaps=GapPolicy(
             grace=_seconds(args.gap_grace_s),
@@ -89,22 +120,26 @@ def _run(args: argparse.Namespace) -> int:
             max_replays=args.max_replays,
         ),
         reminders=ReminderSchedule.days(days),
+        window=TimeWindow(
+            past=timedelta(days=args.max_event_age_days),
+            ahead=_seconds(args.max_clock_ahead_s),
+        ),
+        zone=args.office_zone,
         max_batch=args.max_batch,
     )
     service = Service(settings)
     if args.metrics_port:
-        service.metrics.registry.register(
-            FleetCollector(lambda: psycopg.connect(args.database), service.clock.now)
-        )
-        start_http_server(args.metrics_port, registry=service.metrics.registry)
-    done = threading.Event()
+        connect = partial(psycopg.connect, args.database)
+        service.metrics.registry.register(FleetCollector(connect, service.clock.now))
+        service.metrics.registry.register(FailedSmsCollector(connect))
+        start_http_server(args.metrics_port, args.metrics_addr, registry=service.metrics.registry)
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: done.set())
+        signal.signal(signum, lambda *_: service.finished.set())
     service.start()
     log.info("central_started", replica=args.replica)
-    done.wait()
+    service.finished.wait()
     service.stop()
-    return 0
+    return 1 if service.failed else 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -121,6 +156,8 @@ def _fleet(args: argparse.Namespace) -> int:
 
 
 def _sms(args: argparse.Namespace) -> int:
+    if args.failed:
+        return _failed_sms(args)
     with psycopg.connect(args.database) as conn:
         for job_id, kind, ordinal, phone, text in conn.execute(
             "SELECT job_id, kind, ordinal, phone, text FROM sms_log ORDER BY id"
@@ -128,6 +165,16 @@ def _sms(args: argparse.Namespace) -> int:
             shown = kind if kind == SmsKind.PRINTED else f"{kind} {ordinal}"
             print(f"{phone}  {job_id} {shown}: {text}")
     return 0
+
+
+def _failed_sms(args: argparse.Namespace) -> int:
+    """The SMS Gammu could not send or deliver; exit 3 if there is any."""
+    with psycopg.connect(args.database) as conn:
+        failed = GammuOutbox().failed(conn)
+    for sms in failed:
+        when = sms.sent_at.isoformat(sep=" ")
+        print(f"{when}  {sms.phone}  {sms.creator.removeprefix(CREATOR_PREFIX)}: {sms.status}")
+    return 3 if failed else 0
 
 
 def _collected(args: argparse.Namespace) -> int:
@@ -139,7 +186,7 @@ def _collected(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    since, until = month_bounds(args.month, ZoneInfo(args.timezone))
+    since, until = month_bounds(args.month, args.timezone)
     with psycopg.connect(args.database) as conn:
         print(as_csv(month_rows(conn, since, until)), end="")
     return 0
@@ -147,6 +194,13 @@ def _report(args: argparse.Namespace) -> int:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"no time zone {name!r}") from None
 
 
 COMMANDS = {

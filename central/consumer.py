@@ -15,6 +15,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import structlog
@@ -23,7 +24,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from central.store import Message
+from central.intake import Message
 from contract.topics import DEFAULT_ROOT, event_filter, shared, status_filter
 
 log = structlog.get_logger("central.consumer")
@@ -36,6 +37,11 @@ class ConsumerSettings:
     root: str = DEFAULT_ROOT
     group: str = "central"
     client_id: str = "central-1"
+    ca: Path | None = None  # TLS, trusting this CA
+    cert: Path | None = None  # a client certificate, with its key
+    key: Path | None = None
+    username: str | None = None
+    password: str | None = None
     session_expiry_s: int = 7 * 24 * 3600  # a replica may be down a week and lose nothing
     receive_maximum: int = 2000  # unacknowledged messages the broker may send us at once
     keepalive_s: int = 30
@@ -47,6 +53,10 @@ class ConsumerSettings:
     @property
     def status_filter(self) -> str:
         return status_filter(self.root)
+
+
+class SubscriptionRefused(RuntimeError):
+    """The broker's SUBACK refused one of the replica's subscriptions (its account's ACL)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,17 @@ class Consumer:
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
+        if settings.ca is not None:
+            self.client.tls_set(
+                ca_certs=str(settings.ca),
+                certfile=None if settings.cert is None else str(settings.cert),
+                keyfile=None if settings.key is None else str(settings.key),
+            )
+        if settings.username is not None:
+            self.client.username_pw_set(settings.username, settings.password)
+        self.refused: str | None = None  # the broker refused a subscription: see `take`
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
 
@@ -94,7 +114,11 @@ class Consumer:
         self.client.loop_stop()
 
     def take(self, max_items: int, wait_s: float) -> list[Received]:
-        """Up to `max_items` messages: waits `wait_s` for the first, then takes what is there."""
+        """Up to `max_items` messages: waits `wait_s` for the first, then takes what is there.
+        Raises SubscriptionRefused once the broker refused a subscription: a replica that
+        does not get its share of the events must not look as if it were running."""
+        if self.refused is not None:
+            raise SubscriptionRefused(self.refused)
         try:
             batch = [self._inbox.get(timeout=wait_s)]
         except queue.Empty:
@@ -131,6 +155,14 @@ class Consumer:
         )
         log.info("mqtt_connected", session_present=flags.session_present)
         self.connected.set()
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: object, mid: int, reasons: list, properties
+    ) -> None:
+        refused = [str(reason) for reason in reasons if reason.is_failure]
+        if refused:
+            log.error("mqtt_subscription_refused", reasons=refused)
+            self.refused = f"the broker refused a subscription: {', '.join(refused)}"
 
     def _on_disconnect(self, client: mqtt.Client, userdata, flags, reason, properties) -> None:
         self.connected.clear()

@@ -9,6 +9,8 @@ A lost *last* event shows only when the station's next event arrives.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,11 +58,10 @@ def plan(
     old: list[Gap], found: list[tuple[str, int, int]], now: datetime, policy: GapPolicy
 ) -> Plan:
     """What to do about the gaps `found` now, given what was known of them (`old`)."""
+    known = _KnownGaps(old)
     gaps, replays, reports = [], [], []
     for station, first, last in found:
-        overlapping = [
-            g for g in old if g.station == station and g.from_seq <= last and g.to_seq >= first
-        ]
+        overlapping = known.overlapping(station, first, last)
         gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
         if overlapping:
             gap = replace(
@@ -85,24 +86,33 @@ def plan(
     return Plan(gaps, replays, reports)
 
 
+class _KnownGaps:
+    """The gaps known before, per station in `from_seq` order (they never overlap each other),
+    so that finding those a new gap overlaps costs a bisection, not a scan of them all."""
+
+    def __init__(self, old: list[Gap]) -> None:
+        self._by_station: dict[str, list[Gap]] = defaultdict(list)
+        for gap in sorted(old, key=lambda g: (g.station, g.from_seq)):
+            self._by_station[gap.station].append(gap)
+        self._starts = {st: [g.from_seq for g in gaps] for st, gaps in self._by_station.items()}
+
+    def overlapping(self, station: str, first: int, last: int) -> list[Gap]:
+        gaps = self._by_station.get(station, [])
+        end = bisect_right(self._starts.get(station, []), last)  # those starting by `last`
+        found = []
+        while end > 0 and gaps[end - 1].to_seq >= first:
+            end -= 1
+            found.append(gaps[end])
+        return found
+
+
 def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | None:
     """Find the gaps, move each station's contiguous mark, record the plan; None if another
     replica is sweeping."""
     with conn.transaction():
         if not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_SWEEP_LOCK,)).fetchone()[0]:
             return None
-        found = conn.execute(
-            "SELECT station, prev + 1, seq - 1 FROM (SELECT e.station, e.seq,"
-            " coalesce(lag(e.seq) OVER w, p.contiguous, 0) AS prev FROM events e"
-            " LEFT JOIN station_progress p USING (station) WHERE e.seq > coalesce(p.contiguous, 0)"
-            " WINDOW w AS (PARTITION BY e.station ORDER BY e.seq)) t"
-            " WHERE seq > prev + 1 ORDER BY station, prev"
-        ).fetchall()
-        tops = conn.execute(
-            "SELECT e.station, max(e.seq) FROM events e LEFT JOIN station_progress p"
-            " USING (station) WHERE e.seq > coalesce(p.contiguous, 0) GROUP BY e.station"
-        ).fetchall()
-        contiguous = dict(tops)
+        found, contiguous = _arrivals(conn)
         for station, first, _ in found:
             contiguous[station] = min(contiguous[station], first - 1)
         with conn.cursor() as cur:
@@ -131,6 +141,23 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
                 ],
             )
     return result
+
+
+def _arrivals(conn: psycopg.Connection) -> tuple[list[tuple[str, int, int]], dict[str, int]]:
+    """The gaps above each station's contiguous mark, and each station's top `seq` there, in
+    ONE statement: one snapshot of the events, so that an event another replica commits
+    meanwhile cannot show in the top and not in the gaps (the mark would pass a gap unseen)."""
+    rows = conn.execute(
+        "WITH fresh AS (SELECT e.station, e.seq, coalesce(p.contiguous, 0) AS mark FROM events e"
+        " LEFT JOIN station_progress p USING (station) WHERE e.seq > coalesce(p.contiguous, 0)),"
+        " ordered AS (SELECT station, seq, coalesce(lag(seq) OVER w, mark) AS prev FROM fresh"
+        " WINDOW w AS (PARTITION BY station ORDER BY seq))"
+        " SELECT station, prev + 1, seq - 1 FROM ordered WHERE seq > prev + 1"
+        " UNION ALL SELECT station, NULL, max(seq) FROM fresh GROUP BY station"
+        " ORDER BY 1, 2"
+    ).fetchall()
+    found = [(station, first, last) for station, first, last in rows if first is not None]
+    return found, {station: top for station, first, top in rows if first is None}
 
 
 def replay_payload(gap: Gap) -> bytes:

@@ -7,17 +7,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import psycopg
 import structlog
-from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import Retrying, retry_if_exception, wait_exponential_jitter
 
 from central.consumer import Consumer, ConsumerSettings
 from central.gaps import GapPolicy, Plan, replay_payload, sweep
 from central.gateway import GammuOutbox, SmsGateway
+from central.intake import Message, TimeWindow
 from central.metrics import CentralMetrics
 from central.sms import ReminderSchedule, SmsKind
-from central.store import BatchResult, Effects, Message
+from central.store import OFFICE_ZONE, BatchResult, Effects, keep_bad
 from contract.clock import Clock, SystemClock
 from contract.topics import Topics
 from contract.vocabulary import CommandName
@@ -31,13 +33,18 @@ class ServiceSettings:
     mqtt: ConsumerSettings = field(default_factory=ConsumerSettings)
     gaps: GapPolicy = field(default_factory=GapPolicy)
     reminders: ReminderSchedule = field(default_factory=ReminderSchedule.days)
+    window: TimeWindow = field(default_factory=TimeWindow)  # an event's time around receipt
+    zone: ZoneInfo = OFFICE_ZONE  # the office's: the dates in an SMS
     max_batch: int = 500  # messages per transaction
     batch_wait_s: float = 0.2
     tick_s: float = 1.0
 
 
 class ReconnectingConnection:
-    """One PostgreSQL connection, opened again (with backoff) whenever it is lost."""
+    """One PostgreSQL connection, opened again (with backoff) whenever it is lost.
+
+    Only a lost connection, a deadlock or a serialization failure is retried: any other error
+    (a value the database refuses, a limit) would fail the same way again, and is raised."""
 
     def __init__(self, dsn: str, stopping: threading.Event) -> None:
         self._dsn, self._stopping = dsn, stopping
@@ -46,8 +53,8 @@ class ReconnectingConnection:
     def run(self, work: Callable[[psycopg.Connection], object]) -> object:
         """`work(conn)`, retried on a lost connection, a deadlock or a serialization failure."""
         retrying = Retrying(
-            retry=retry_if_exception_type(psycopg.OperationalError),
-            wait=wait_exponential_jitter(initial=0.05, max=10),
+            retry=retry_if_exception(self.transient),
+            wait=wait_exponential_jitter(multiplier=0.05, max=10),
             stop=lambda state: self._stopping.is_set(),
             before_sleep=lambda state: log.warning(
                 "database_retry", error=str(state.outcome.exception()), attempt=state.attempt_number
@@ -55,6 +62,13 @@ class ReconnectingConnection:
             reraise=True,
         )
         return retrying(self._attempt, work)
+
+    def transient(self, exc: BaseException) -> bool:
+        """A lost connection, a deadlock or a serialization failure: worth trying again."""
+        if isinstance(exc, psycopg.errors.TransactionRollback):
+            return True
+        lost = self._conn is None or self._conn.closed or self._conn.broken
+        return isinstance(exc, psycopg.OperationalError) and lost
 
     def _attempt(self, work: Callable[[psycopg.Connection], object]) -> object:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -76,11 +90,19 @@ class Service:
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.effects = Effects(gateway or GammuOutbox(), settings.reminders, settings.mqtt.root)
+        self.effects = Effects(
+            gateway or GammuOutbox(),
+            settings.reminders,
+            settings.mqtt.root,
+            settings.window,
+            settings.zone,
+        )
         self.metrics = metrics or CentralMetrics()
         self.consumer = Consumer(settings.mqtt)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.finished = threading.Event()  # a worker ended: the replica must end too
+        self.failed = False  # ... because a worker died
 
     def start(self, ticking: bool = True) -> None:
         """Connect and consume; `ticking`: also run `tick` every `tick_s` (tests call it)."""
@@ -122,17 +144,47 @@ class Service:
             batch = self.consumer.take(self.settings.max_batch, self.settings.batch_wait_s)
             if not batch:
                 continue
-            messages = [item.message for item in batch]
             try:
-                result: BatchResult = database.run(partial(self._apply, messages))
+                result = self.commit(database, [item.message for item in batch])
             except psycopg.OperationalError:
                 return  # stopping while the database is away: nothing acknowledged
             self.consumer.ack(batch)
+            for check in result.tail_checks:
+                topic = Topics(self.settings.mqtt.root, check.station).command(CommandName.REPLAY)
+                self.consumer.publish(topic, check.payload())
+                log.info("tail_replay", station=check.station, from_seq=check.from_seq)
             self.metrics.batch(result)
             log.info(
-                "batch_committed", new=result.new, duplicates=result.duplicates, sms=len(result.sms)
+                "batch_committed",
+                new=result.new,
+                duplicates=result.duplicates,
+                bad=result.bad,
+                sms=len(result.sms),
             )
         database.close()
+
+    def commit(self, database: ReconnectingConnection, messages: list[Message]) -> BatchResult:
+        """Commit `messages` in one transaction; if that fails for any reason but a lost
+        connection, one transaction per message, a message that still fails kept in
+        `bad_messages` (so that one poison message can never hold the others back)."""
+        try:
+            return database.run(partial(self._apply, messages))  # type: ignore[return-value]
+        except Exception as exc:  # whatever it is, it must not stop intake
+            if self._stopping.is_set() or database.transient(exc):
+                raise
+            log.warning("batch_failed", error=repr(exc), messages=len(messages))
+        result = BatchResult()
+        for message in messages:
+            try:
+                result.add(database.run(partial(self._apply, [message])))  # type: ignore[arg-type]
+            except Exception as exc:  # as above: kept, never retried
+                if self._stopping.is_set() or database.transient(exc):
+                    raise
+                log.error("message_refused", topic=message.topic, error=repr(exc))
+                problem = f"refused while stored: {exc!r}"
+                database.run(lambda conn, m=message, p=problem: keep_bad(conn, [(m, p)]))
+                result.add(BatchResult(bad=1))
+        return result
 
     def _apply(self, messages: list[Message], conn: psycopg.Connection) -> BatchResult:
         return self.effects.apply(conn, messages, self.clock.now())
@@ -147,6 +199,20 @@ class Service:
         database.close()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=target, name=f"central-{name}", daemon=True)
+        thread = threading.Thread(
+            target=self._guarded, args=(target,), name=f"central-{name}", daemon=True
+        )
         thread.start()
         self._threads.append(thread)
+
+    def _guarded(self, target: Callable[[], None]) -> None:
+        """Run a worker; if it dies, the whole replica ends (`finished`), so that systemd
+        starts it again rather than a process that consumes nothing."""
+        try:
+            target()
+        except BaseException:
+            log.exception("worker_died", thread=threading.current_thread().name)
+            self.failed = True
+            self._stopping.set()
+        finally:
+            self.finished.set()

@@ -8,19 +8,24 @@ The caller acknowledges the messages only after it returns.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
+import structlog
 
 from central.gateway import SmsGateway
+from central.intake import Intake, Message, ReceivedStatus, TimeWindow
 from central.sms import Contact, ReminderSchedule, Sms, printed_sms, reminder_sms
-from contract.events import Event, parse_event
-from contract.shapes import BadMessage
-from contract.status import Status, parse_status
-from contract.topics import DEFAULT_ROOT, Channel, parse_topic
+from central.tail import TailCheck, tail_checks
+from contract.events import Event
+from contract.topics import DEFAULT_ROOT, Topics
 from contract.vocabulary import EventType
+
+log = structlog.get_logger("central.store")
 
 # The events the office's operators must see (docs/central.md, "operator_events").
 OPERATOR_TYPES = frozenset(
@@ -42,12 +47,8 @@ OPERATOR_TYPES = frozenset(
     }
 )
 NO_CONTACT = "no_contact"  # operator_events.code: a card printed for a job with no phone on file
-
-
-@dataclass(frozen=True)
-class Message:
-    topic: str
-    payload: bytes
+WRONG_STATION = "wrong_station"  # operator_events.code: an event for another station's job
+OFFICE_ZONE = ZoneInfo("Asia/Jakarta")  # WIB: the dates in an SMS, unless configured
 
 
 @dataclass
@@ -57,75 +58,80 @@ class BatchResult:
     bad: int = 0
     statuses: int = 0
     sms: list[Sms] = field(default_factory=list)
+    tail_checks: list[TailCheck] = field(default_factory=list)  # `replay`s to ask for
 
-
-@dataclass(frozen=True)
-class ReceivedStatus:
-    status: Status
-    raw: bytes
+    def add(self, other: BatchResult) -> None:
+        self.new += other.new
+        self.duplicates += other.duplicates
+        self.bad += other.bad
+        self.statuses += other.statuses
+        self.sms.extend(other.sms)
+        self.tail_checks.extend(other.tail_checks)
 
 
 class Effects:
     def __init__(
-        self, gateway: SmsGateway, schedule: ReminderSchedule, root: str = DEFAULT_ROOT
+        self,
+        gateway: SmsGateway,
+        schedule: ReminderSchedule,
+        root: str = DEFAULT_ROOT,
+        window: TimeWindow | None = None,
+        zone: ZoneInfo = OFFICE_ZONE,
     ) -> None:
-        """`root`: the topic root the stations publish under."""
+        """`root`: the topic root the stations publish under; `zone`: the office's time zone,
+        the dates in an SMS are its dates."""
         self._gateway, self._schedule, self._root = gateway, schedule, root
+        self._intake = Intake(root, window)
+        self._zone = zone
 
     def apply(
         self, conn: psycopg.Connection, batch: Sequence[Message], now: datetime
     ) -> BatchResult:
-        """Commit the effects of `batch` (events and statuses) in one transaction."""
-        result = BatchResult()
-        events: dict[str, Event] = {}
-        bad: list[tuple[Message, str]] = []
-        statuses: list[ReceivedStatus] = []
-        for message in batch:
-            address = parse_topic(message.topic, self._root)
-            try:
-                if address is not None and address.channel == Channel.STATUS:
-                    status = parse_status(address, message.payload)
-                    statuses.append(ReceivedStatus(status, message.payload))
-                elif address is not None and address.channel == Channel.EVENT:
-                    event = parse_event(address, message.payload)
-                    events.setdefault(event.event_id, event)
-                else:
-                    bad.append((message, "not a station's status or event topic"))
-            except BadMessage as exc:
-                bad.append((message, str(exc)))
-        ordered = sorted(events.values(), key=lambda e: e.event_id)  # one lock order for all
+        """Commit the effects of `batch` (events and statuses), received at `now`, in one
+        transaction."""
+        read = self._intake.sort(list(batch), now)
+        ordered = sorted(read.events.values(), key=lambda e: e.event_id)  # one lock order
         with conn.transaction():
-            new = self._insert_events(conn, ordered)
-            self._operators(conn, new)
-            result.sms = self._printed(conn, new)
-            _collected_at_kiosk(conn, new)
-            _bad(conn, bad)
-            _statuses(conn, statuses, now)
-        result.new, result.duplicates = len(new), len(batch) - len(bad) - len(statuses) - len(new)
-        result.bad, result.statuses = len(bad), len(statuses)
-        return result
+            new, conflicts = self._insert_events(conn, ordered)
+            strays = _strays(conn, new)
+            bound = [e for e in new if e.event_id not in strays]
+            self._operators(conn, bound)
+            if strays:
+                _operator_rows(conn, [(e, WRONG_STATION) for e in new if e.event_id in strays])
+            sms = self._printed(conn, bound, now)
+            _collected_at_kiosk(conn, bound)
+            reused = [(self._message(e), f"event_id {e.event_id} reused with other content")
+                      for e in conflicts]  # fmt: skip
+            bad = read.bad + reused
+            keep_bad(conn, bad)
+            _statuses(conn, read.statuses, now)
+            tails = tail_checks(conn, read.statuses)
+        duplicates = len(batch) - len(read.bad) - len(read.statuses) - len(new) - len(conflicts)
+        return BatchResult(len(new), duplicates, len(bad), len(read.statuses), sms, tails)
 
     def send_reminders(
         self, conn: psycopg.Connection, now: datetime, limit: int = 500
     ) -> list[Sms]:
-        """Queue the reminders due at `now` for cards not collected; return them."""
+        """Queue the reminders due at `now` for cards not collected; return them. They are
+        due by the time the office received the card's event, whatever the event's own time."""
         with conn.transaction():
             rows = conn.execute(
-                "SELECT p.job_id, p.printed_at, p.reminders_sent, c.phone, c.pickup_office,"
-                " c.pickup_slot, c.collected_at FROM printed_cards p JOIN citizen_jobs c"
-                " USING (job_id) WHERE p.next_reminder_at <= %s ORDER BY p.next_reminder_at"
-                " LIMIT %s FOR UPDATE OF p SKIP LOCKED",
+                "SELECT p.job_id, p.printed_at, p.received_at, p.reminders_sent, c.phone,"
+                " c.pickup_office, c.pickup_slot, c.collected_at FROM printed_cards p"
+                " JOIN citizen_jobs c USING (job_id) WHERE p.next_reminder_at <= %s"
+                " ORDER BY p.next_reminder_at LIMIT %s FOR UPDATE OF p SKIP LOCKED",
                 (now, limit),
             ).fetchall()
             messages, updates = [], []
             total = len(self._schedule.offsets)
-            for job_id, printed_at, sent, phone, office, slot, collected_at in rows:
-                if collected_at is not None or sent >= total:
+            for job_id, printed_at, received_at, sent, phone, office, slot, collected in rows:
+                if collected is not None or sent >= total:
                     updates.append((job_id, sent, None))
                     continue
                 contact = Contact(job_id, phone, office, slot)
-                messages.append(reminder_sms(contact, sent + 1, total, printed_at))
-                updates.append((job_id, sent + 1, self._schedule.next_at(printed_at, sent + 1)))
+                local = printed_at.astimezone(self._zone)
+                messages.append(reminder_sms(contact, sent + 1, total, local))
+                updates.append((job_id, sent + 1, self._schedule.next_at(received_at, sent + 1)))
             with conn.cursor() as cur:
                 cur.executemany(
                     "UPDATE printed_cards SET reminders_sent = %s, next_reminder_at = %s"
@@ -134,14 +140,18 @@ class Effects:
                 )
             return self._queue(conn, messages)
 
-    def _insert_events(self, conn: psycopg.Connection, events: list[Event]) -> list[Event]:
+    def _insert_events(
+        self, conn: psycopg.Connection, events: list[Event]
+    ) -> tuple[list[Event], list[Event]]:
+        """Store the events new by `event_id`; return them, and the repeats whose content
+        differs from the stored event's (an `event_id` reused)."""
         if not events:
-            return []
+            return [], []
         inserted = conn.execute(
-            "INSERT INTO events (event_id, station, seq, type, job_id, time, data)"
-            " SELECT i, s, q, t, j, w, coalesce(d->'data', '{}') FROM unnest(%s::text[],"
+            "INSERT INTO events (event_id, station, seq, type, job_id, time, data, digest)"
+            " SELECT i, s, q, t, j, w, coalesce(d->'data', '{}'), h FROM unnest(%s::text[],"
             " %s::text[], %s::bigint[], %s::text[], %s::text[], %s::timestamptz[],"
-            " %s::text[]::jsonb[]) AS m(i, s, q, t, j, w, d)"
+            " %s::text[]::jsonb[], %s::bytea[]) AS m(i, s, q, t, j, w, d, h)"
             " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
             (
                 [e.event_id for e in events],
@@ -151,30 +161,49 @@ class Effects:
                 [e.job_id for e in events],
                 [e.time for e in events],
                 [e.raw.decode() for e in events],  # parsed once more by PostgreSQL
+                [_digest(e) for e in events],
             ),
         ).fetchall()
         ids = {row[0] for row in inserted}
-        return [e for e in events if e.event_id in ids]
+        repeats = [e for e in events if e.event_id not in ids]
+        stored = dict(
+            conn.execute(
+                "SELECT event_id, digest FROM events WHERE event_id = ANY(%s)",
+                ([e.event_id for e in repeats],),
+            ).fetchall()
+            if repeats
+            else []
+        )
+        conflicts = [e for e in repeats if stored.get(e.event_id) not in (None, _digest(e))]
+        for event in conflicts:
+            log.error("event_id_conflict", event_id=event.event_id)
+        return [e for e in events if e.event_id in ids], conflicts
+
+    def _message(self, event: Event) -> Message:
+        return Message(Topics(self._root, event.station).event(event.type), event.raw)
 
     def _operators(self, conn: psycopg.Connection, events: list[Event]) -> None:
         rows = [e for e in events if e.type in OPERATOR_TYPES]
         if rows:
             _operator_rows(conn, [(e, _code(e)) for e in rows])
 
-    def _printed(self, conn: psycopg.Connection, events: list[Event]) -> list[Sms]:
+    def _printed(self, conn: psycopg.Connection, events: list[Event], now: datetime) -> list[Sms]:
         printed = [e for e in events if e.type == EventType.CARD_PRINTED and e.job_id]
         if not printed:
             return []
+        first_reminder = self._schedule.next_at(now, 0)
         fresh = conn.execute(
-            "INSERT INTO printed_cards (job_id, event_id, station, printed_at, next_reminder_at)"
-            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[],"
-            " %s::timestamptz[]) ON CONFLICT (job_id) DO NOTHING RETURNING job_id",
+            "INSERT INTO printed_cards (job_id, event_id, station, printed_at, received_at,"
+            " next_reminder_at) SELECT *, %s::timestamptz, %s::timestamptz FROM unnest("
+            "%s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+            " ON CONFLICT (job_id) DO NOTHING RETURNING job_id",
             (
+                now,
+                first_reminder,
                 [e.job_id for e in printed],
                 [e.event_id for e in printed],
                 [e.station for e in printed],
                 [e.time for e in printed],
-                [self._schedule.next_at(e.time, 0) for e in printed],
             ),
         ).fetchall()
         jobs = {row[0] for row in fresh}
@@ -256,13 +285,41 @@ def _operator_rows(conn: psycopg.Connection, rows: list[tuple[Event, str | None]
         )
 
 
-def _bad(conn: psycopg.Connection, bad: list[tuple[Message, str]]) -> None:
+def keep_bad(conn: psycopg.Connection, bad: list[tuple[Message, str]]) -> None:
+    """Keep messages that are no event or status of the contract in `bad_messages`."""
     if bad:
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO bad_messages (topic, payload, problem) VALUES (%s, %s, %s)",
-                [(m.topic, m.payload, problem) for m, problem in bad],
+                [(_storable(m.topic), m.payload, _storable(problem)) for m, problem in bad],
             )
+
+
+def _storable(text: str) -> str:
+    """`text` as PostgreSQL's text can hold it: no NUL, no lone surrogate."""
+    return text.replace("\0", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _digest(event: Event) -> bytes:
+    """What identifies an event's content: every copy the station publishes is byte-identical."""
+    return hashlib.sha256(event.raw).digest()
+
+
+def _strays(conn: psycopg.Connection, events: list[Event]) -> set[str]:
+    """The `event_id`s of events about a job the office sent to another station (or to none
+    on record): they change nothing and go to the operators as `wrong_station`."""
+    jobs = sorted({e.job_id for e in events if e.job_id})
+    if not jobs:
+        return set()
+    owners = dict(
+        conn.execute(
+            "SELECT job_id, station FROM citizen_jobs WHERE job_id = ANY(%s)", (jobs,)
+        ).fetchall()
+    )
+    strays = {e.event_id for e in events if e.job_id in owners and owners[e.job_id] != e.station}
+    for event_id in sorted(strays):
+        log.warning("wrong_station", event_id=event_id)
+    return strays
 
 
 def _statuses(conn: psycopg.Connection, statuses: list[ReceivedStatus], now: datetime) -> None:
@@ -274,14 +331,7 @@ def _statuses(conn: psycopg.Connection, statuses: list[ReceivedStatus], now: dat
             " SET status = excluded.status, time = excluded.time, last_seen = excluded.last_seen"
             " WHERE station_status.time IS NULL OR excluded.time >= station_status.time",
             [
-                (station, received.raw.decode(), _time(received.status), now)
+                (station, received.raw.decode(), received.time, now)
                 for station, received in sorted(latest.items())
             ],
         )
-
-
-def _time(status: Status) -> str | None:
-    try:
-        return datetime.fromisoformat(status.time).isoformat() if status.time else None
-    except ValueError:
-        return None

@@ -10,12 +10,14 @@ as `UnknownData`: the interface's additions never break a consumer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
+from contract import strict_json
+from contract.clock import parse_rfc3339
+from contract.jobspec import JOB_ID
 from contract.shapes import OPTIONAL, BadMessage, compact, from_json, to_json
 from contract.topics import Address, Channel
 from contract.vocabulary import (
@@ -324,8 +326,10 @@ def parse_event(address: Address, payload: bytes) -> Event:
     """The event in `payload`, checked against the contract and the topic it came on
     (`address`, from `parse_topic`), or BadEvent."""
     try:
-        doc = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = strict_json.loads_storable(payload.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadEvent("not UTF-8") from None
+    except ValueError as exc:  # not JSON, or JSON no store can hold (strict_json)
         raise BadEvent(f"not JSON: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != Schema.EVENT:
         raise BadEvent(f"schema is not {Schema.EVENT}")
@@ -339,16 +343,14 @@ def parse_event(address: Address, payload: bytes) -> Event:
     if (address.station, address.channel, address.name) != (station, Channel.EVENT, kind):
         raise BadEvent(f"the topic does not match station {station!r} and type {kind!r}")
     job_id, data = doc.get("job_id"), doc.get("data", {})
-    if job_id is not None and not isinstance(job_id, str):
-        raise BadEvent("job_id must be a string or null")
+    if job_id is not None and not (isinstance(job_id, str) and JOB_ID.fullmatch(job_id)):
+        raise BadEvent("job_id must be a job id of the contract or null")
     if not isinstance(data, dict):
         raise BadEvent("data must be an object")
     try:
-        when = datetime.fromisoformat(str(doc.get("time")))
-    except ValueError:
-        raise BadEvent("time must be an ISO 8601 timestamp") from None
-    if when.tzinfo is None:
-        raise BadEvent("time must carry a time zone")
+        when = parse_rfc3339(doc.get("time"))  # type: ignore[arg-type] - checked there
+    except ValueError as exc:
+        raise BadEvent(f"time: {exc}") from None
     data_type = DATA_TYPES.get(kind)  # type: ignore[call-overload] - a type's text is its key
     if data_type is None:
         return Event(station, seq, kind, job_id, when, UnknownData(data), payload)

@@ -8,11 +8,11 @@ status has only the identity fields; the sections are None there.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from contract import strict_json
 from contract.shapes import OPTIONAL, BadMessage, compact, from_json, to_json
 from contract.topics import Address, Channel
 from contract.vocabulary import (
@@ -138,9 +138,9 @@ def parse_status(address: Address, payload: bytes) -> Status:
     """The status in `payload`, checked against the contract and the topic it came on
     (`address`, from `parse_topic`), or BadStatus."""
     try:
-        document = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadStatus("status is not JSON") from None
+        document = strict_json.loads_storable(payload.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, not JSON, or JSON no store can hold (strict_json)
+        raise BadStatus(f"status is not JSON: {exc}") from None
     if not isinstance(document, dict) or document.get("schema") != Schema.STATUS:
         raise BadStatus(f"status schema is not {Schema.STATUS}")
     station = document.get("station")

@@ -81,6 +81,7 @@ class RejectCode(StrEnum):
     DUPLICATE_NIK = "duplicate_nik"
     EXPIRED = "expired"
     UNSAFE_DELIVERY = "unsafe_delivery"  # an addition: published at QoS 0, or retained
+    QUEUE_FULL = "queue_full"  # an addition: [queue] max_queued, or the disk's free-space floor
 
 
 class FailCode(StrEnum):
@@ -168,6 +169,24 @@ class FaultKind(StrEnum):
     COVER_OPEN = "cover_open"
     UNPLUG = "unplug"
     OVERHEAT = "overheat"
+    FEEDER_EMPTY = "feeder_empty"
+    RIBBON_END = "ribbon_end"
+
+
+class FaultStage(StrEnum):
+    """When a virtual printer's fault strikes card N (`[printer.virtual] faults`' `stage`)."""
+
+    BEFORE_CARD = "before_card"  # the host starts card N: the job cannot start
+    ON_CARD = "on_card"  # card N is fed and spoiled before the printer claims it
+    AFTER_RELEASE = "after_release"  # card N is claimed, and spoiled once the host releases it
+
+
+class BlockedJob(StrEnum):
+    """What a virtual printer does with a job it cannot start (`[printer.virtual]
+    blocked_job`)."""
+
+    DROP = "drop"  # forgets it: the host sends it again
+    KEEP = "keep"  # keeps it and prints it once the fault clears, unless the host resets it
 
 
 class PrinterFault(StrEnum):
@@ -190,6 +209,8 @@ class SpoilCause(StrEnum):
 
     JAM = "jam"
     RIBBON_BREAK = "ribbon_break"
+    RIBBON_OUT = "ribbon_out"  # the ribbon ended on the card
+    COVER_OPEN = "cover_open"  # the cover was opened on the card
     RESOLVED_SPOILED = "resolved_spoiled"  # a person said so (`resolve ... spoiled`)
 
 
@@ -223,6 +244,7 @@ class Reason(StrEnum):
     FILM_EMPTY = "film_empty"
     REVIEW_PENDING = "review_pending"
     PRINTER_ERROR = "printer_error"
+    PRINTER_JOB = "printer_job"  # the printer shows a job claimed or in progress: it settles first
     DAILY_LIMIT = "daily_limit"
     HOURLY_LIMIT = "hourly_limit"
     HEAD_COOLING = "head_cooling"

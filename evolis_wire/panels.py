@@ -15,8 +15,8 @@ log2(levels) bits, most significant bit first: at 2 levels eight pixels to a byt
 row), at 128 levels 7 bits a pixel (567 bytes a row), at 256 levels one byte a pixel. A value
 is the pixel's ink level, 0 = no ink.
 
-Depth per printer model: colour panels (y, m, c) at 256 levels for the Primacy, Primacy 2,
-Elypso and KC200, at 128 for the Zenius; k and o always at 2.
+Depth per printer model: the colour panels' (y, m, c) in the model table (`models.py`); k and
+o always at 2.
 """
 
 from __future__ import annotations
@@ -32,26 +32,12 @@ BITS_PER_LEVELS = {2: 1, 32: 5, 64: 6, 128: 7, 256: 8}
 PANEL_LEVELS = tuple(BITS_PER_LEVELS)
 PLANE_BYTES = PANEL_PIXELS // 8
 
-# Colour depth by model name (the printer's `Rtp;d`, or `Rtp` without the maker).
-COLOUR_LEVELS_BY_MODEL = {
-    "primacy": 256,
-    "primacy 2": 256,
-    "elypso": 256,
-    "kc200": 256,
-    "zenius": 128,
-}
 DEFAULT_COLOUR_LEVELS = 256
 
 
 def panel_size(levels: int) -> int:
     """Bytes in one panel at `levels` levels: 82,296 per bit of depth."""
     return PLANE_BYTES * BITS_PER_LEVELS[levels]
-
-
-def colour_levels(model: str) -> int:
-    """The colour panels' levels for a model name (`Primacy`, `Evolis Zenius`, ...)."""
-    name = model.strip().lower().removeprefix("evolis ").strip()
-    return COLOUR_LEVELS_BY_MODEL.get(name, DEFAULT_COLOUR_LEVELS)
 
 
 _BITS = tuple(format(value, "08b") for value in range(256))

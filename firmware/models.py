@@ -2,12 +2,16 @@
 
 It presents as an Evolis Primacy (or Zenius): USB vendor 0x0F49 and the model's real product id,
 `Rtp` "Evolis <model>", `Rtp;d` "<model>", `Roem` "Evolis" (the ids are those of Evolis' own
-library's model table). The serial number and firmware version are the virtual printer's own.
+library's model table). How it prints (its faces, its colour depth) is the shared model table's
+(`evolis_wire.models`). The serial number and firmware version are the virtual printer's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from evolis_wire.models import MODELS as PRINTER_MODELS
+from evolis_wire.models import PrinterModel, model_named
 
 EVOLIS_VENDOR_ID = 0x0F49
 
@@ -25,12 +29,19 @@ class PrinterInfo:
     maker: str = "Evolis"
 
     @property
+    def kind(self) -> PrinterModel:
+        """How this model prints, from the model table."""
+        return model_named(self.model)
+
+    @property
     def full_name(self) -> str:
         """The `Rtp` answer and the USB product string: "<maker> <model>"."""
         return f"{self.maker} {self.model}"
 
 
+# The models it can play: those of the table with a known USB product id.
 MODELS = {
-    "primacy": PrinterInfo(),
-    "zenius": PrinterInfo(model="Zenius", product_id=0x0A00),
+    model.name.lower(): PrinterInfo(model=model.name, product_id=model.product_id)
+    for model in PRINTER_MODELS
+    if model.product_id is not None
 }

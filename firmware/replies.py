@@ -49,11 +49,12 @@ def failure(error: Refusal, mode: int) -> str:
 @dataclass(frozen=True)
 class LevelLine:
     """The reply to the virtual printer's own `Xst` command: what no real printer reports
-    (cards and film left, head temperature, reject box); see docs/printer-protocol.md."""
+    (cards and film left, head temperature, reject box); no film on a model without one; see
+    docs/printer-protocol.md."""
 
     cards: tuple[int, int]
     ribbon: tuple[int, int]
-    film: tuple[int, int]
+    film: tuple[int, int] | None
     head_c: float
     reject: int
 
@@ -61,7 +62,8 @@ class LevelLine:
         def pair(value: tuple[int, int]) -> str:
             return f"{value[0]}/{value[1]}"
 
+        film = "" if self.film is None else f"FILM={pair(self.film)};"
         return (
-            f"CARDS={pair(self.cards)};RIBBON={pair(self.ribbon)};FILM={pair(self.film)};"
+            f"CARDS={pair(self.cards)};RIBBON={pair(self.ribbon)};{film}"
             f"HEAD={self.head_c:.1f};REJECT={self.reject}"
         )

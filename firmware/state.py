@@ -8,10 +8,10 @@ per card fed, appended and fsynced before the printer answers the host:
      "panels": P}
 
 (`panels`, the number of panels printed on the card, is an addition to the contract's line,
-as is `"fault": "jam"|"ribbon_break"` on a card a fault spoiled.) The log is written first and
-the state file second; on start-up, cards in the log beyond the state file's counter (a crash
-between the two writes) are replayed into the state, so the counter and the log always agree,
-and a jam or a broken ribbon stays until it is cleared.
+as is `"fault": "jam"|"ribbon_break"|"ribbon_end"|"cover_open"` on a card a fault spoiled.)
+The log is written first and the state file second; on start-up, cards in the log beyond the
+state file's counter (a crash between the two writes) are replayed into the state, so the
+counter and the log always agree, and a fault's error stays until it is cleared.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class PrinterState:
     reject_box: int = 0
     ribbon_broken: bool = False
     jammed: bool = False
+    ribbon_ended: bool = False  # the ribbon ran out on a card: ERR_RIBBON_ENDED until a reload
+    cover_error: bool = False  # the cover was opened on a card: ERR_COVER_OPEN until cleared
 
     @classmethod
     def loaded(cls, cards: int, ribbon: int, film: int) -> PrinterState:
@@ -55,16 +57,31 @@ class PrinterState:
             film_capacity=film,
         )
 
-    def fed(self, panels: int) -> PrinterState:
-        """The state after one more card is fed: one blank, one ribbon set, one film panel."""
+    def fed(self, panels: int, *, film: bool = True) -> PrinterState:
+        """The state after one more card is fed: one blank, one ribbon set, and one film panel
+        on a printer with a `film`."""
         return replace(
             self,
             card_counter=self.card_counter + 1,
             panels_printed=self.panels_printed + panels,
             cards=max(0, self.cards - 1),
             ribbon=max(0, self.ribbon - 1),
-            film=max(0, self.film - 1),
+            film=max(0, self.film - 1) if film else self.film,
         )
+
+    def spoiled(self, kind: FaultKind) -> PrinterState:
+        """The state after a fault of `kind` spoiled the card in the printer: a jammed card
+        stays inside (`jammed`), any other goes to the reject box, and the error stays."""
+        if kind is FaultKind.JAM:
+            return replace(self, jammed=True)
+        changes: dict[str, int | bool] = {"reject_box": self.reject_box + 1}
+        if kind is FaultKind.RIBBON_BREAK:
+            changes["ribbon_broken"] = True
+        elif kind is FaultKind.RIBBON_END:
+            changes.update(ribbon=0, ribbon_ended=True)
+        elif kind is FaultKind.COVER_OPEN:
+            changes["cover_error"] = True
+        return replace(self, **changes)
 
     def reloaded(self, name: str, count: int, capacity: int | None) -> PrinterState:
         """The state after a person loads `count` of consumable `name` (capacity grows to fit)."""
@@ -78,7 +95,7 @@ class PrinterState:
         new_capacity = capacity if capacity is not None else max(old_capacity, count)
         changes: dict[str, int | bool] = {consumable: count, f"{consumable}_capacity": new_capacity}
         if consumable is Consumable.RIBBON:
-            changes["ribbon_broken"] = False
+            changes["ribbon_broken"] = changes["ribbon_ended"] = False
         return replace(self, **changes)
 
 
@@ -89,7 +106,7 @@ class CardRecord:
     front_sha256: str
     time: str
     panels: int
-    fault: FaultKind | None = None  # JAM or RIBBON_BREAK: the printer stops until it is cleared
+    fault: FaultKind | None = None  # a spoiling kind: the printer stops until it is cleared
 
     def line(self) -> bytes:
         fields = {key: value for key, value in asdict(self).items() if value is not None}
@@ -99,8 +116,9 @@ class CardRecord:
 class StateStore:
     """`state.json` and `cards.jsonl` in one directory."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, film: bool = True) -> None:
         self.directory = directory
+        self.film = film  # the printer uses a film (its model)
         self.state_path = directory / "state.json"
         self.log_path = directory / "cards.jsonl"
 
@@ -115,13 +133,11 @@ class StateStore:
         replayed = state
         for record in self.records():
             if record.counter > replayed.card_counter:
-                replayed = replayed.fed(record.panels)
-                if record.fault == FaultKind.JAM:  # still in the printer: rejected later
-                    replayed = replace(replayed, jammed=True)
+                replayed = replayed.fed(record.panels, film=self.film)
+                if record.fault is not None:
+                    replayed = replayed.spoiled(FaultKind(record.fault))
                 elif record.result == CardResult.SPOILED:
                     replayed = replace(replayed, reject_box=replayed.reject_box + 1)
-                if record.fault == FaultKind.RIBBON_BREAK:
-                    replayed = replace(replayed, ribbon_broken=True)
         if replayed != state:
             log.warning("virtual_printer.log_replayed", counter=replayed.card_counter)
         if replayed != state or not self.state_path.exists():

@@ -22,8 +22,8 @@ from typing import Any
 import structlog
 
 from contract.clock import Clock
+from contract.vocabulary import BlockedJob
 from evolis_wire.frames import StatusBlock, encode_reply
-from evolis_wire.panels import colour_levels
 
 from .card_job import JobStream
 from .commands import CommandSet
@@ -70,6 +70,7 @@ class VirtualPrinter:
         head: HeadModel | None = None,
         info: PrinterInfo | None = None,
         extensions: bool = True,
+        blocked_job: BlockedJob = BlockedJob.DROP,
     ) -> None:
         if seconds_per_card < 0:
             raise ValueError("seconds_per_card must be 0 or more")
@@ -88,11 +89,15 @@ class VirtualPrinter:
             faults=faults,
             head=head or HeadModel(),
             pictures=pictures,
+            uses_film=self.info.kind.film,
         )
         self._settings = HostSettings(clock)
         self.misreport = Misreport()  # sane until a test says otherwise
         self._jobs = JobStream(
-            self._mechanics, colour_levels=colour_levels(self.info.model), unplug=self.disconnect
+            self._mechanics,
+            model=self.info.kind,
+            unplug=self.disconnect,
+            blocked_job=BlockedJob(blocked_job),
         )
         self._commands = CommandSet(
             info=self.info,
@@ -134,7 +139,9 @@ class VirtualPrinter:
 
     def status_frame(self) -> bytes:
         """The answer to a bare status poll: an empty text and the status."""
-        return self.frame("")
+        with self._lock:
+            self._jobs.tick()
+            return self.frame("")
 
     def frame(self, text: str) -> bytes:
         with self._lock:
@@ -176,6 +183,7 @@ class VirtualPrinter:
 
     def _run(self, data: bytes) -> tuple[int, list[str]]:
         with self._lock:
+            self._jobs.tick()  # a kept job goes once nothing stops it
             items = self._parser.feed(data)
             texts = [text for item in items if (text := self._execute(item)) is not None]
             return len(items), texts

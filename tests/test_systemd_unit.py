@@ -63,3 +63,13 @@ def test_the_units_exposure_is_well_under_two(system_root: Path, unit: Path) -> 
     assert score is not None, result.stdout + result.stderr
     print(f"systemd-analyze security exposure: {score.group(1)}")
     assert float(score.group(1)) < EXPOSURE_LIMIT
+
+
+def test_the_unit_bounds_file_descriptors_with_room_for_the_clients() -> None:
+    """Issue 28: a flood of control-socket clients took every descriptor. The unit sets the
+    limit, and [local] max_clients_per_user keeps 64 users' clients within half of it."""
+    from controller.local.settings import LocalSettings
+
+    limit = re.search(r"^LimitNOFILE=(\d+)$", UNIT.read_text(), re.M)
+    assert limit is not None
+    assert 64 * LocalSettings().max_clients_per_user <= int(limit.group(1)) // 2

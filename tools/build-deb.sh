@@ -11,6 +11,7 @@ for tool in dpkg-buildpackage:dpkg-dev dh:debhelper dh_virtualenv:dh-virtualenv;
 done
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
 [ -e /usr/include/python3.11/Python.h ] || need+=(python3-dev)
+[ -e /usr/include/cups/cups.h ] || need+=(libcups2-dev)  # pycups builds against libcups
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq

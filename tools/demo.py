@@ -4,10 +4,12 @@ Starts mosquitto on a free port, the daemon (`printstation run`) with the virtua
 saving each card as PNG, publishes five sample jobs as the central office would (one of them
 invalid), prints the station's events and status as they arrive, asks for the status with an
 MQTT 5 request, then stops everything. Everything it writes goes to ./demo-out/.
+`--printer ipp` (`make demo PRINTER=ipp`) prints through a real CUPS queue (tools/demo_ipp.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import signal
@@ -30,6 +32,7 @@ from contract.vocabulary import CommandName, Consumable, EventType, JobReason, S
 from firmware.virtual_printer import pictures_directory
 from testkit.broker import MOSQUITTO, Broker
 from testkit.jobs import make_job  # sample jobs shared with the tests
+from tools.demo_ipp import CupsPrinter, record_load
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "demo-out"
@@ -46,12 +49,19 @@ def main() -> int:
     if OUT.exists():
         shutil.rmtree(OUT)
     (OUT / "state").mkdir(parents=True)
+    parser = argparse.ArgumentParser(description="the station's demo")
+    parser.add_argument("--printer", choices=("virtual", "ipp"), default="virtual")
+    cups = CupsPrinter(OUT) if parser.parse_args().printer == "ipp" else None
     broker = Broker.plain(OUT / "broker")
     port = broker.port
-    (OUT / "station.toml").write_text(station_config(port))
     broker.start()
     station = None
     try:
+        if cups is not None:
+            cups.start()
+            say(f"CUPS on 127.0.0.1:{cups.cups.port}, queue card (log: demo-out/cups/log/)")
+        printer = cups.config() if cups else VIRTUAL_PRINTER
+        (OUT / "station.toml").write_text(station_config(port, printer))
         watcher = Watcher(port)
         station = subprocess.Popen(
             [sys.executable, "-m", "controller", "run", "--config", str(OUT / "station.toml")],
@@ -61,6 +71,9 @@ def main() -> int:
         )
         say(f"broker on 127.0.0.1:{port}, station {STATION} starting (log: demo-out/station.log)")
         ready = lambda: watcher.state == StationState.READY  # noqa: E731
+        if cups is not None:  # a real printer's station starts with nothing on its books
+            watcher.wait_for(lambda: watcher.state is not None, 30, "the station's status")
+            record_load(OUT / "station.toml")
         watcher.wait_for(ready, 30, "the station to be ready")
         for job in sample_jobs():
             watcher.client.publish(TOPICS.job, job, qos=1)
@@ -80,24 +93,29 @@ def main() -> int:
             station.send_signal(signal.SIGTERM)
             station.wait(60)
         broker.terminate()
+        if cups is not None:
+            cups.stop()
     cards = sorted(pictures_directory(OUT / "state").glob("*-front.png"))
     say(f"done: {len(cards)} cards printed, pictures in demo-out/state/virtual-printer/cards/")
     return 0 if len(cards) == 4 else 1
 
 
-def station_config(port: int) -> str:
+VIRTUAL_PRINTER = """[printer]
+driver = "virtual"
+[printer.virtual]
+seconds_per_card = 1.5
+save_cards = true
+"""
+
+
+def station_config(port: int, printer: str) -> str:
     return f"""[station]
 id = "{STATION}"
 state_dir = "{OUT / "state"}"
 [mqtt]
 host = "127.0.0.1"
 port = {port}
-[printer]
-driver = "virtual"
-[printer.virtual]
-seconds_per_card = 1.5
-save_cards = true
-[panel]
+{printer}[panel]
 pin_factory = "mock"
 [log]
 format = "json"

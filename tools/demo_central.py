@@ -56,9 +56,9 @@ def main() -> int:
             migrate(conn, GAMMU_SCHEMA)
             for n, (phone, office, slot) in enumerate(CITIZENS, start=1):
                 conn.execute(
-                    "INSERT INTO citizen_jobs (job_id, phone, pickup_office, pickup_slot)"
-                    " VALUES (%s, %s, %s, %s)",
-                    (f"JOB-2026-{n:06d}", phone, office, slot),
+                    "INSERT INTO citizen_jobs (job_id, phone, pickup_office, pickup_slot,"
+                    " station) VALUES (%s, %s, %s, %s, %s)",
+                    (f"JOB-2026-{n:06d}", phone, office, slot, STATION),
                 )
         broker.start()
         parts.append(GammuSmsd(OUT / "gammu", name))

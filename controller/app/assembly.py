@@ -31,6 +31,7 @@ def open_store(config: Config, clock: Clock) -> Store:
         initial_load=initial,
         max_attempts=config.printer.max_attempts,
         timezone=config.duty.timezone,
+        limits=config.queue,
     )
 
 

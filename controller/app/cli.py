@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -158,11 +159,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _doctor(config_path: str) -> int:
+    """The doctor's report and nothing else: what the parts it probes log (a failed connect,
+    a pin factory's fallback) is in the report's lines already."""
     from controller.app.doctor import run_doctor
     from logsetup import configure_logging
 
-    configure_logging(LogLevel.WARNING, "console")
-    return run_doctor(config_path)
+    with open(os.devnull, "w") as nowhere, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        configure_logging(LogLevel.ERROR, "console", stream=nowhere)
+        return run_doctor(config_path)
 
 
 def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> int:

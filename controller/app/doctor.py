@@ -4,20 +4,20 @@ It never takes anything from a running daemon: with the daemon up, the printer a
 pins are its, so they are asked of the daemon instead of opened; the broker is checked up to
 a real MQTT connect up to the broker's CONNACK under a client id of its own (`<station>-doctor`)
 when the daemon is not running, and asked of the daemon's link when it is. A config with
-problems gets one FAIL line per problem, and the other checks still run on what is right in it.
+problems gets one FAIL line per problem; the checks that read a section with problems are
+skipped (never run on defaults the file does not say), the others run on the file as written.
+The doctor only looks: it creates nothing (not even the state directory) and prints only its
+report.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import ssl
 import sys
-import tempfile
+import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
@@ -27,47 +27,62 @@ from contract.status import Status
 from contract.vocabulary import CommandName, Resolution
 from controller.app.certs import expiry_problem
 from controller.app.config import Config, ConfigError, load_config_for_checks
-from controller.devices.settings import Driver
+from controller.app.doctor_files import (
+    Finding,
+    Verdict,
+    personal_data_modes,
+    secrets,
+    state_dir,
+)
+from controller.devices.panel.settings import PanelSettings
+from controller.devices.settings import Driver, PrinterSettings
 from controller.local.client import DaemonNotRunning, request
+from controller.mqtt.settings import MqttSettings
 from controller.queue.db import schema_too_new
 
 
-class Verdict(StrEnum):
-    """A check's verdict, as its line starts."""
-
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "FAIL"
+def _section_of(settings: type) -> str:
+    """The config's section that holds `settings` (its field name in `Config`)."""
+    hints = typing.get_type_hints(Config)
+    return next(name for name, hint in hints.items() if hint is settings)
 
 
-@dataclass(frozen=True)
-class Finding:
-    """What one check found: its line."""
-
-    name: str
-    verdict: Verdict
-    detail: str
-
-
-DB_FILES = ("", "-wal", "-shm")
+# The section each check reads: a check whose section the file gets wrong is skipped.
+NEEDS = {
+    "broker": _section_of(MqttSettings),
+    "cert": _section_of(MqttSettings),
+    "secrets": _section_of(MqttSettings),
+    "printer": _section_of(PrinterSettings),
+    "gpio": _section_of(PanelSettings),
+}
 
 
 def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
-    """Print one line per check; exit 0 when nothing failed."""
-    config, error = load_config_for_checks(config_path)
+    """Print one line per check; exit 0 when nothing failed. Nothing on the machine changes."""
+    checked = load_config_for_checks(config_path)
+    config, broken = checked.config, checked.broken
     daemon = _daemon_status(config)
+
+    def unless_broken(name: str, check: Callable[[], Finding | list[Finding]]) -> list[Finding]:
+        if NEEDS.get(name) in broken:
+            section = NEEDS[name]
+            return [Finding(name, Verdict.SKIP, f"not checked: [{section}] has problems")]
+        found = check()
+        return found if isinstance(found, list) else [found]
+
     findings = [
-        *_config(config, error),
-        _state_dir(config),
+        *_config(config, checked.error),
+        _probe("state_dir", state_dir, config),
         _database(config),
-        _file_modes(config),
+        _probe("modes", personal_data_modes, config),
+        *unless_broken("secrets", lambda: secrets(config)),
         Finding("daemon", Verdict.OK, f"running, state {daemon.state}")
         if daemon
         else Finding("daemon", Verdict.WARN, "not running"),
-        _printer(config, daemon),
-        _probe("broker", lambda config: _broker(config, daemon), config),
-        *_certificates(config),
-        _gpio(config, daemon),
+        *unless_broken("printer", lambda: _printer(config, daemon)),
+        *unless_broken("broker", lambda: _probe("broker", lambda c: _broker(c, daemon), config)),
+        *unless_broken("cert", lambda: _certificates(config)),
+        *unless_broken("gpio", lambda: _gpio(config, daemon)),
     ]
     for finding in findings:
         out.write(f"{finding.verdict:<5} {finding.name:<9} {finding.detail}\n")
@@ -90,21 +105,6 @@ def _daemon_status(config: Config) -> Status | None:
         return None
 
 
-def _state_dir(config: Config) -> Finding:
-    directory = config.state_dir
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".doctor-") as probe:
-            probe.write(b"x")
-            probe.flush()
-            os.fsync(probe.fileno())
-        free_mb = os.statvfs(directory).f_bavail * os.statvfs(directory).f_frsize // 2**20
-    except OSError as exc:
-        return Finding("state_dir", Verdict.FAIL, f"{directory}: {exc.strerror or exc}")
-    verdict = Verdict.WARN if free_mb < 100 else Verdict.OK
-    return Finding("state_dir", verdict, f"{directory} writable, {free_mb} MB free")
-
-
 def _database(config: Config) -> Finding:
     if not config.db_path.exists():
         return Finding(
@@ -120,22 +120,6 @@ def _database(config: Config) -> Finding:
         return Finding("database", Verdict.FAIL, f"{problem} (the daemon refuses it too)")
     verdict = Verdict.OK if result == "ok" else Verdict.FAIL
     return Finding("database", verdict, f"schema {version}, integrity {result}")
-
-
-def _file_modes(config: Config) -> Finding:
-    """The database and its WAL hold personal data: readable by the daemon's user only (the
-    daemon's umask, the unit's UMask=0077)."""
-    paths = [config.db_path.with_name(config.db_path.name + end) for end in DB_FILES]
-    exposed = [
-        f"{path} is {mode:o}"
-        for path in paths
-        if path.exists() and (mode := path.stat().st_mode & 0o777) & 0o077
-    ]
-    if exposed:
-        return Finding(
-            "modes", Verdict.FAIL, "; ".join(exposed) + ": personal data readable by others"
-        )
-    return Finding("modes", Verdict.OK, "the database is readable by the daemon's user only")
 
 
 def _printer(config: Config, daemon: Status | None) -> Finding:
@@ -157,12 +141,16 @@ def _printer(config: Config, daemon: Status | None) -> Finding:
 def _real_printer(config: Config) -> Finding:
     from contract.clock import SystemClock
     from controller.devices.factory import network_driver, usb_driver
+    from controller.devices.ipp import IppDriver
     from controller.devices.net_transport import NetworkSettings
-    from controller.devices.printer import PrinterError
+    from controller.devices.printer import PrinterDriver, PrinterError
     from controller.devices.usb_transport import TransportSettings
 
     printer = config.printer
-    if printer.driver == Driver.NETWORK:
+    if printer.driver == Driver.IPP:
+        where = f"as CUPS queue {printer.ipp.queue} on {printer.ipp.server}"
+        driver: PrinterDriver = IppDriver(printer.ipp, SystemClock())
+    elif printer.driver == Driver.NETWORK:
         where = f"at {printer.host}:{printer.port}"
         driver = network_driver(
             printer.host,

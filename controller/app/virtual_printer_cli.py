@@ -13,7 +13,7 @@ from pathlib import Path
 import structlog
 
 from contract.clock import SystemClock
-from contract.vocabulary import LogLevel
+from contract.vocabulary import BlockedJob, LogLevel
 from controller.devices.factory import virtual_printer
 from controller.devices.settings import VirtualPrinterSettings
 from firmware.models import MODELS
@@ -42,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ribbon", type=int, default=defaults.ribbon, help=first)
     parser.add_argument("--film", type=int, default=defaults.film, help=first)
     parser.add_argument("--save-cards", action="store_true", help="save a picture of each card")
+    parser.add_argument(
+        "--blocked-job",
+        choices=tuple(BlockedJob),
+        default=defaults.blocked_job,
+        help="drop or keep a job the printer cannot start",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         film=args.film,
         save_cards=args.save_cards,
         info=MODELS[args.model],
+        blocked_job=BlockedJob(args.blocked_job),
     )
     host, port = args.listen
     with PrinterServer(printer, host, port) as server:

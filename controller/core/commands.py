@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,6 +29,7 @@ from contract.vocabulary import (
     Requester,
     Resolution,
 )
+from controller.core.command_args import args_problem, audit_args
 from controller.core.custody_commands import CustodyCommands
 from controller.core.loop import Station
 from controller.core.operations import Operations
@@ -86,9 +86,8 @@ class StationCommands:
         if local:
             custody = CustodyCommands(station, lambda: self._actor)
             self.commands.update(custody.commands)
-            self.commands.update(
-                PasswordCommands(station, lambda: self._actor, custody.person).commands
-            )
+            passwords = PasswordCommands(station, lambda: self._actor, custody.person)
+            self.commands.update(passwords.commands)
         self._actor = self._default_actor
         self._replays = ReplayBudget()
 
@@ -102,9 +101,14 @@ class StationCommands:
         if not isinstance(args, dict):
             raise CommandError(INVALID_ARGS, "args must be an object")
         who = actor or self._default_actor
+        problem = args_problem(name, args)  # before anything runs
         if name not in AUDITED_COMMANDS:
+            if problem:
+                raise CommandError(INVALID_ARGS, problem)
             return self._station.call(lambda: self._run(command, args, who))
-        return self._station.call(lambda: self._audited(name, command, args, self._named(who)))
+        return self._station.call(
+            lambda: self._audited(name, command, args, self._named(who), problem)
+        )
 
     def _named(self, actor: Actor) -> Actor:
         """The actor with the account its Unix user maps to, if it has one."""
@@ -126,15 +130,24 @@ class StationCommands:
             self._actor = self._default_actor
 
     def _audited(
-        self, name: str, command: Command, args: dict[str, Any], actor: Actor
+        self, name: str, command: Command, args: dict[str, Any], actor: Actor, problem: str | None
     ) -> dict[str, Any]:
+        """Run the command and write its audit row in one transaction: an effect is never
+        stored without its row (a refusal is stored with its row alone)."""
         shown = audit_args(name, args)
-        try:
-            result = self._run(command, args, actor)
-        except CommandError as exc:
-            self._audit(actor, name, shown, exc.code, exc.message)
-            raise
-        self._audit(actor, name, shown, DONE, result)
+        refusal: CommandError | None = None
+        with self._station.store.db.transaction():
+            try:
+                if problem:
+                    raise CommandError(INVALID_ARGS, problem)
+                result = self._run(command, args, actor)
+            except CommandError as exc:
+                refusal = exc
+                self._audit(actor, name, shown, exc.code, exc.message)
+            else:
+                self._audit(actor, name, shown, DONE, result)
+        if refusal is not None:
+            raise refusal
         return result
 
     def _audit(
@@ -256,15 +269,6 @@ class ReplayBudget:
             if freed <= 0:
                 break
         return max(1.0, at + REPLAY_WINDOW_S - now)
-
-
-def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """A command's arguments as the audit keeps them: a submitted job (personal data) only by
-    its size and hash, never a password."""
-    if name != CommandName.SUBMIT:
-        return {key: value for key, value in args.items() if key != "password"}
-    raw = str(args.get("payload_b64", "")).encode()
-    return {"payload_b64_chars": len(raw), "payload_b64_sha256": hashlib.sha256(raw).hexdigest()}
 
 
 def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:

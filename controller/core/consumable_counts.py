@@ -126,10 +126,12 @@ class ConsumableCounts:
 
     def _adopt(self, report: PrinterReport, evaluation: Evaluation | None) -> None:
         """Only between cards and after every reload has reached the printer, and not while the
-        printer has counted a blank the ledger has yet to book (a card waiting for review, or
-        an outcome storage could not take)."""
-        reviewing = evaluation is not None and evaluation.counts[JobState.NEEDS_REVIEW] > 0
-        if self._in_flight or reviewing or self._lane.busy:
+        printer has counted a blank the ledger has yet to book (a card printing or waiting for
+        review, or an outcome storage could not take), as the store says now: a card settled
+        for review in the same batch as the report is not yet in `evaluation`'s counts."""
+        counts = self._store.jobs.counts()  # now: `evaluation` may predate a settled card
+        unbooked = counts[JobState.NEEDS_REVIEW] + counts[JobState.PRINTING]
+        if self._in_flight or unbooked or self._lane.busy:
             return
         if not report.connected or report.status is None:
             return
@@ -145,7 +147,10 @@ class ConsumableCounts:
         differ = {
             name: level
             for name, level in report.status.consumables.items()
-            if counted.get(name) != level.remaining or self._capacities.get(name) != level.capacity
+            if name in self._store.ledger.used
+            and (
+                counted.get(name) != level.remaining or self._capacities.get(name) != level.capacity
+            )
         }
         if not differ:
             return

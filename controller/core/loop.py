@@ -193,7 +193,9 @@ class Station:
             self.clock.now(),
             paused=self.paused,
             printing=self.lane.phase is Phase.PRINTING,
-            printer=PrinterView.of(printer.connected, printer.status, printer.problem),
+            printer=PrinterView.of(
+                printer.connected, printer.status, printer.problem, printer.identity
+            ),
             cabinet_open=self._cabinet_open,
         )
         return self._evaluation

@@ -58,15 +58,16 @@ class Operations:
             log.info("review button pressed with no card to review")
             return None
         by = replace(PANEL, account=self._store.accounts.on_duty())
-        job = self.resolve_job(waiting[0].job_id, outcome, by, PANEL_REASON)
-        self._store.audit.record(
-            by,
-            CommandName.RESOLVE,
-            {"job_id": job.job_id, "outcome": outcome},
-            DONE,
-            {"state": job.state},
-            self._station.clock.now(),
-        )
+        with self._store.db.transaction():  # the resolution and its audit row, or neither
+            job = self.resolve_job(waiting[0].job_id, outcome, by, PANEL_REASON)
+            self._store.audit.record(
+                by,
+                CommandName.RESOLVE,
+                {"job_id": job.job_id, "outcome": outcome},
+                DONE,
+                {"state": job.state},
+                self._station.clock.now(),
+            )
         log.info("card resolved at the panel", job_id=waiting[0].job_id, outcome=outcome)
         return waiting[0].job_id
 
@@ -110,8 +111,13 @@ class Operations:
             )
 
     def _consumable(self, consumable: Consumable) -> Stock:
-        """The consumable as the status shows it now."""
+        """The consumable as the status shows it now (only those the printer's model uses)."""
         levels = self._station.status().consumables or {}  # none before the first decision
+        if consumable not in levels:
+            raise CommandError(
+                CommandErrorCode.INVALID_ARGS,
+                f"the printer takes no {consumable} (or has not said which model it is yet)",
+            )
         return levels[consumable]
 
     def replay_events(self, from_seq: int, to_seq: int) -> int:

@@ -2,8 +2,8 @@
 
 Its phases, and what moves it from one to the next:
 
-    STARTING ─report─▶ IDLE ─card─▶ PRINTING ─printed / spoiled─▶ IDLE
-                        ▲              ├─not started─▶ AWAITING_REPORT ─report─▶ IDLE
+    STARTING ─report─▶ IDLE ─card─▶ PRINTING ─printed─▶ IDLE
+                        ▲              ├─spoiled / not started─▶ AWAITING_REPORT ─report─▶ IDLE
                         │              ├─outcome unknown─▶ SETTLING
                         │              └─storage failed─▶ UNRECORDED ─storage back─▶ (as above)
                         │   SETTLING ─connected report─▶ READING_COUNTER ─counter─▶ IDLE
@@ -11,7 +11,8 @@ Its phases, and what moves it from one to the next:
 
 A station that stopped mid-card starts in SETTLING. A card may start only in IDLE. The
 printer's card counter settles an unknown outcome (controller/queue/recovery.py): unchanged,
-the job is queued again; moved, a person decides.
+the job is queued again; moved, a person decides. A print queue's job settles it instead, for
+a printer reached through one (READING_COUNTER then reads how the job ended).
 """
 
 from __future__ import annotations
@@ -29,16 +30,18 @@ from contract.vocabulary import (
 )
 from controller.core.printer_worker import (
     CardAttempt,
+    JobOutcomes,
     Post,
     PrinterReport,
     PrinterWorker,
     StartFailure,
 )
 from controller.core.storage_health import StorageHealth
+from controller.devices.models import consumables_used
 from controller.devices.printer import Fault, Printed, PrinterDriver, Spoiled, Unknown
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
-from controller.queue.recovery import recover_interrupted
+from controller.queue.recovery import recover_interrupted, settle_by_printer_job
 from controller.queue.store import Store
 
 log = structlog.get_logger(__name__)
@@ -107,11 +110,17 @@ class PrinterLane:
         if report.connected != self.printer.connected:
             log.info("printer connected" if report.connected else "printer not reachable")
         self.report = report
+        if report.identity is not None:
+            self._store.ledger.used = consumables_used(report.identity)
         if self.phase in (Phase.STARTING, Phase.AWAITING_REPORT):
             self.phase = Phase.IDLE
         elif self.phase is Phase.SETTLING and report.connected:
             self.phase = Phase.READING_COUNTER
-            self.worker.read_counter(self._settle)
+            if self.worker.follows_jobs:
+                printer_jobs = self._store.jobs.open_printer_jobs()
+                self.worker.read_job_outcomes(printer_jobs, self._settle_by_jobs)
+            else:
+                self.worker.read_counter(self._settle)
         self._eject_left_jam(report)
         self._on_report(report)
 
@@ -132,6 +141,11 @@ class PrinterLane:
         if counter is None or self._cause is None:
             return  # the printer went away again: the next report asks once more
         recover_interrupted(self._store.jobs, counter, self._cause)
+        self.phase, self._cause = Phase.IDLE, None
+
+    def _settle_by_jobs(self, outcomes: JobOutcomes) -> None:
+        cause = self._cause or ReviewCause.UNKNOWN
+        settle_by_printer_job(self._store.jobs, outcomes, cause, self.serial())
         self.phase, self._cause = Phase.IDLE, None
 
     def _card_done(self, result: CardAttempt) -> None:
@@ -165,8 +179,9 @@ class PrinterLane:
             self._tell(AttemptOutcome.PRINTED)
         elif isinstance(outcome, Spoiled):
             jobs.spoiled(job_id, outcome.cause, outcome.card_counter)
-            self.phase = Phase.IDLE
+            self.phase = Phase.AWAITING_REPORT  # the fault's flags, fresh, before the next card
             self._tell(AttemptOutcome.SPOILED)
+            self.worker.poll()
         else:
             self._cause = _unknown_cause(outcome)
             log.warning(

@@ -5,13 +5,21 @@ requests; it hands back results by posting to the core loop. Between tasks it po
 printer's status, which is also how it notices the printer coming back after an unplug.
 
 The card procedure keeps invariant 1: the printer's card counter is read and stored with the
-job's move to `printing` *before* any byte of the card is sent.
+job's move to `printing` *before* any byte of the card is sent. A card never starts while the
+printer shows a job claimed or in progress (`JOB_FLAGS`): that job is the printer's until it
+settles, and the card waits (`printer_job` in the status).
+Once it is stored, the job likely to print next is rendered ahead while the card prints
+(`cards_ahead.py`).
 
 Every task that owes the core loop an answer gives one, whatever goes wrong in it: a card that
 fails before it starts is `NotStarted`, one that fails after is `Unknown` (the counter settles
 it), a counter that cannot be read is None, and a report that cannot be made says why
 (`PrinterReport.problem`). A printer that answers what no sane printer says (`BadAnswer`) is
 reported as there, with its problem, not as missing.
+
+A printer reached through a print queue (`JobPrinter`) numbers the card's job first; that
+number is stored too before the card's document is sent, and settles the card after a stop
+(`read_job_outcomes`).
 """
 
 from __future__ import annotations
@@ -25,9 +33,12 @@ from enum import StrEnum
 import structlog
 
 from contract.vocabulary import Consumable
+from controller.core.cards_ahead import CardsAhead
 from controller.devices.printer import (
+    JOB_FLAGS,
     BadAnswer,
     Identity,
+    JobPrinter,
     PrinterDriver,
     PrinterError,
     PrinterStatus,
@@ -37,8 +48,10 @@ from controller.devices.printer import (
 from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
-from controller.render import RenderError, encode_panels, render_card
-from evolis_wire.panels import colour_levels
+from controller.queue.transitions import UnknownJob
+from controller.render import RenderError
+from evolis_wire.models import PrinterModel, model_named
+from evolis_wire.panels import CardPanels
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +96,7 @@ class PrinterReport:
 
 
 Post = Callable[[Callable[[], None]], None]
+JobOutcomes = dict[str, PrintOutcome | None]
 
 
 class PrinterWorker:
@@ -102,6 +116,7 @@ class PrinterWorker:
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._identity: Identity | None = None
         self._problem: str | None = None  # the last report's problem, logged when it changes
+        self._cards = CardsAhead()
 
     # -- called from the core loop ---------------------------------------------------------
     def start(self) -> None:
@@ -118,6 +133,27 @@ class PrinterWorker:
 
     def read_counter(self, on_done: Callable[[int | None], None]) -> None:
         self._tasks.put(lambda: self._counter(on_done))
+
+    @property
+    def follows_jobs(self) -> bool:
+        """The printer is a print queue: an unsettled card is settled by its job's end."""
+        return isinstance(self._driver, JobPrinter)
+
+    def read_job_outcomes(
+        self, printer_jobs: dict[str, int | None], on_done: Callable[[JobOutcomes], None]
+    ) -> None:
+        """How each job's print-queue job ended (None: no queue job was stored for it)."""
+
+        def read() -> None:
+            assert isinstance(self._driver, JobPrinter)
+            driver = self._driver
+            outcomes = {
+                job_id: None if printer_job is None else driver.job_outcome(printer_job)
+                for job_id, printer_job in printer_jobs.items()
+            }
+            self._post(lambda: on_done(outcomes))
+
+        self._tasks.put(read)
 
     def set_level(
         self,
@@ -161,6 +197,7 @@ class PrinterWorker:
                 task()
             except Exception:  # a bug in one task must not end the printer thread
                 log.exception("printer task failed")
+        self._cards.close()
         self._driver.close()
 
     def _card(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
@@ -172,8 +209,7 @@ class PrinterWorker:
 
     def _attempt(self, job: PrintableJob, on_done: Callable[[CardAttempt], None]) -> None:
         try:
-            images = render_card(job.card, job.photo, job.signature)
-            panels = encode_panels(images, self._colour_levels())
+            panels = self._cards.panels(job, self._model())
         except RenderError as exc:
             self._not_started(on_done, job, StartFailure.RENDER, exc)
             return
@@ -181,7 +217,7 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            counter = self._driver.card_counter()
+            counter = idle_counter(self._driver)
         except PrinterError as exc:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
@@ -191,8 +227,9 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return
         log.info("card started", job_id=job.job_id, counter_before=counter)
+        self._render_next()
         try:
-            outcome = self._driver.print_card(panels)
+            outcome = send_card(self._driver, self._jobs, job.job_id, panels)
         except Exception as exc:  # started: only the counter can tell what became of it
             log.exception("the driver failed during the card", job_id=job.job_id)
             outcome = Unknown(f"the driver failed during the card: {exc}", counter)
@@ -209,11 +246,18 @@ class PrinterWorker:
         not_started = NotStarted(kind, str(error))
         self._finish(on_done, CardAttempt(job.job_id, None, None, not_started))
 
-    def _colour_levels(self) -> int:
-        """The colour depth the printer's model takes (its identity is read once)."""
+    def _render_next(self) -> None:
+        """Render the job likely to print next while this card prints."""
+        try:
+            self._cards.render_ahead(self._jobs.upcoming(), self._model())
+        except (StoreError, UnknownJob, PrinterError) as exc:  # it is rendered when it prints
+            log.info("next card not rendered ahead", reason=str(exc))
+
+    def _model(self) -> PrinterModel:
+        """The printer's model: its colour depth and faces (its identity is read once)."""
         if self._identity is None:
             self._identity = self._driver.identity()
-        return colour_levels(self._identity.model)
+        return model_named(self._identity.model)
 
     def _finish(self, on_done: Callable[[CardAttempt], None], result: CardAttempt) -> None:
         self._post(lambda: on_done(result))
@@ -259,3 +303,28 @@ class PrinterWorker:
             else:
                 log.error("printer answers what no sane printer says", problem=problem)
         self._problem = problem
+
+
+def idle_counter(driver: PrinterDriver) -> int:
+    """The card counter of a printer with no job of its own in hand (PrinterError else)."""
+    status = driver.status()
+    if held := sorted(status.flags & JOB_FLAGS):
+        raise PrinterError(f"the printer shows a job claimed or in progress: {held}")
+    counter = status.card_counter
+    return driver.card_counter() if counter is None else counter
+
+
+def send_card(
+    driver: PrinterDriver, jobs: JobStore, job_id: str, panels: CardPanels
+) -> PrintOutcome:
+    """Print the card; a print queue's job number is stored before the document is sent
+    (no number stored: nothing was sent, and the settlement queues the card again)."""
+    if not isinstance(driver, JobPrinter):
+        return driver.print_card(panels)
+    try:
+        printer_job = driver.create_job(panels)
+        jobs.submitted(job_id, printer_job)
+    except (PrinterError, StoreError) as exc:
+        return Unknown(f"card's print job not opened and stored: {exc}")
+    log.info("card's print job stored", job_id=job_id, printer_job=printer_job)
+    return driver.send_card(printer_job, panels)

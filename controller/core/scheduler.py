@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.vocabulary import Consumable, JobState
-from controller.devices.printer import PrinterStatus
+from controller.devices.models import EVERY_CONSUMABLE, consumables_used
+from controller.devices.printer import JOB_FLAGS, Identity, PrinterStatus
 from controller.policy import duty, selection
 from controller.policy.duty import DutyDecision, DutySettings
 from controller.policy.station_state import (
@@ -29,6 +30,7 @@ EMPTY_FLAGS = {
     "WAR_RIBBON_ENDED": Consumable.RIBBON,
     "WAR_NO_RIBBON": Consumable.RIBBON,
     "ERR_RIBBON_ERROR": Consumable.RIBBON,
+    "ERR_RIBBON_ENDED": Consumable.RIBBON,
     "WAR_CLEAR_END": Consumable.FILM,  # Evolis calls the retransfer film "clear"
 }
 
@@ -40,12 +42,18 @@ class PrinterView:
     connected: bool
     flags: frozenset[str] = frozenset()
     problem: bool = False  # it answers what no sane printer says
+    used: frozenset[Consumable] = EVERY_CONSUMABLE  # what a card uses on it (its model)
 
     @classmethod
     def of(
-        cls, connected: bool, status: PrinterStatus | None, problem: str | None = None
+        cls,
+        connected: bool,
+        status: PrinterStatus | None,
+        problem: str | None = None,
+        identity: Identity | None = None,
     ) -> PrinterView:
-        return cls(connected, status.flags if status else frozenset(), problem is not None)
+        flags = status.flags if status else frozenset()
+        return cls(connected, flags, problem is not None, consumables_used(identity))
 
     @property
     def cooling(self) -> bool:
@@ -58,6 +66,11 @@ class PrinterView:
     @property
     def empty(self) -> frozenset[str]:
         return frozenset(EMPTY_FLAGS[flag] for flag in self.flags if flag in EMPTY_FLAGS)
+
+    @property
+    def job_held(self) -> bool:
+        """The printer shows a job claimed or in progress."""
+        return bool(self.flags & JOB_FLAGS)
 
     @property
     def error(self) -> bool:
@@ -95,8 +108,9 @@ class Scheduler:
         decision = duty.decide(starts, now, self._duty, printer_cooling=printer.cooling)
         with self._store.db.reading() as conn:
             balances = self._store.ledger.balances(conn)
-        remaining = {name: b.remaining for name, b in balances.items()}
-        capacity = {name: b.capacity for name, b in balances.items()}
+        used = {name: b for name, b in balances.items() if name in printer.used}
+        remaining = {name: b.remaining for name, b in used.items()}
+        capacity = {name: b.capacity for name, b in used.items()}
         # Where the printer says empty, it is empty, whatever the ledger counted.
         seen = {name: 0 if name in printer.empty else count for name, count in remaining.items()}
         counts = self._store.jobs.counts()
@@ -106,9 +120,11 @@ class Scheduler:
             printer_connected=printer.connected,
             cover_open=printer.cover_open or cabinet_open,
             printer_error=printer.error,
+            printer_job=printer.job_held,
             remaining=seen,
             needs_review=counts[JobState.NEEDS_REVIEW],
             duty=decision,
+            used=printer.used,
         )
         next_job = None
         if may_start_card(inputs)[0]:

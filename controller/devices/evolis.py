@@ -8,10 +8,14 @@ awaited for any of its commands; the driver then follows it through the status f
 with `Rpst`) and the card counter (`Rco;c`):
 
 - `INF_CLAIM` raised: the printer holds the fed card's job; the driver sends the release and
-  waits for the claim and `INF_BUSY` to clear: `Printed(counter)`.
-- the counter moved and `ERR_MECHANICAL` / `ERR_RIBBON_ERROR` is raised: the card was fed and
-  spoiled by a jam (cleared with `Scs`) or a broken ribbon: `Spoiled`.
-- the counter did not move and a flag that stops the printer is raised: `Fault(kind)`.
+  follows the card to its end: the claim and the running flags clear, or an error is raised.
+- an error of a card (`SPOILING`: jam, broken ribbon, ribbon ended, cover opened) with the
+  counter moved, before or after the release: the blank was fed and spoiled: `Spoiled` (the
+  driver clears the error with `Scs`). A card is `Printed(counter)` only when it ended with the
+  claim released, the running flags clear and no such error.
+- the counter did not move and a flag that stops the printer is raised: the printer could not
+  start the job, and may keep it to print once the fault clears. The driver abandons it (`Srs`)
+  and reads the counter again: unchanged, `Fault(kind)`; moved, `Unknown` (the counter decides).
 - the link lost, or no result by `card_timeout_s`: `Unknown(counter_before)`.
 
 Deadlines: each exchange has one, `command_timeout_s` for the whole of it (the transports
@@ -36,7 +40,7 @@ from typing import Protocol
 import structlog
 
 from contract.clock import Clock
-from contract.vocabulary import Consumable, PrinterFault, SpoilCause
+from contract.vocabulary import Consumable, PrinterFault
 from evolis_wire.frames import (
     MAX_CARD_COUNTER,
     MAX_CONSUMABLE_COUNT,
@@ -49,14 +53,14 @@ from evolis_wire.frames import (
 from evolis_wire.panels import CardPanels
 
 from .deadlines import Deadlines
-from .evolis_job import card_job, release, request
+from .evolis_job import COLOUR_RIBBONS, card_job, release, request
+from .evolis_outcome import card_ended, outcome
 from .printer import (
     BadAnswer,
     Fault,
     Identity,
     Level,
     NotSupported,
-    Printed,
     PrinterError,
     PrinterStatus,
     PrinterUnavailable,
@@ -68,30 +72,10 @@ from .usb_transport import LinkLost
 
 log = structlog.get_logger(__name__)
 
-# Flags that stop the printer taking a card, and what the driver calls each.
-BLOCKING: dict[str, PrinterFault] = {
-    "WAR_COVER_OPEN": PrinterFault.COVER_OPEN,
-    "ERR_COVER_OPEN": PrinterFault.COVER_OPEN,
-    "WAR_FEEDER_EMPTY": PrinterFault.FEEDER_EMPTY,
-    "ERR_FEEDER_ERROR": PrinterFault.FEEDER_EMPTY,
-    "WAR_RIBBON_ENDED": PrinterFault.RIBBON_OUT,
-    "WAR_NO_RIBBON": PrinterFault.RIBBON_OUT,
-    "ERR_RIBBON_ENDED": PrinterFault.RIBBON_OUT,
-    "ERR_RIBBON_ERROR": PrinterFault.RIBBON_OUT,
-    "WAR_CLEAR_END": PrinterFault.FILM_OUT,
-    "WAR_COOLING": PrinterFault.COOLING,
-    "ERR_HEAD_TEMP": PrinterFault.HEAD_TEMP,
-    "ERR_MECHANICAL": PrinterFault.JAM,
-}
-# Flags raised on a card that was fed and spoiled (with the counter moved).
-SPOILING: dict[str, SpoilCause] = {
-    "ERR_MECHANICAL": SpoilCause.JAM,
-    "ERR_RIBBON_ERROR": SpoilCause.RIBBON_BREAK,
-}
-RUNNING = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
 SETUP = (("Pps", "1"), ("Pem", "2"))  # status block on, error mode 2: after every connect
 SERIAL_PROBE = ("Rsn",)  # after SETUP: an answer that is never `OK` shows the replies in step
 HEAD_TEMP_RANGE_C = (-40.0, 400.0)  # what a head's thermistor can say
+YMCKO, UNKNOWN_RIBBON = 0, -1  # libevolis' ribbon type codes
 CONSUMABLE_KEYS: dict[str, Consumable] = {
     "CARDS": Consumable.CARDS,
     "RIBBON": Consumable.RIBBON,
@@ -126,7 +110,6 @@ class EvolisSettings:
     command_timeout_s: float = 10.0
     card_timeout_s: float = 120.0
     status_poll_s: float = 0.25
-    ribbon_type: str = "ymcko"
     virtual_extensions: bool = False  # the peer is the virtual printer: Xst and Xrl
 
 
@@ -173,13 +156,16 @@ class EvolisDriver:
         """One card, by the card's deadline."""
         try:
             before = self._number("Rco", "c")
+            ribbon = _ribbon_type(self._query("Rrt", "all"))
         except PrinterUnavailable as error:
             return Fault(PrinterFault.DISCONNECTED, str(error))
         except PrinterError as error:
             return Fault(PrinterFault.PRINTER_ERROR, str(error))
+        if ribbon not in COLOUR_RIBBONS:
+            return Fault(PrinterFault.RIBBON_OUT, f"ribbon type {ribbon} prints no colour card")
         log.info("printer.card_start", counter_before=before)
         epoch = int(self.transport.clock.now().timestamp())
-        job = card_job(panels, self.settings.ribbon_type, epoch)
+        job = card_job(panels, ribbon, epoch)
         try:
             self.transport.stream(job, self._deadlines.card_left())
             outcome = self._follow(before)
@@ -219,29 +205,32 @@ class EvolisDriver:
                 self.transport.stream(release(), self._deadlines.exchange())
                 released = True
                 continue
-            outcome = self._result(flags, before, released)
-            if outcome is not None:
-                return outcome
+            if card_ended(flags, released):
+                return self._ended(flags, before, released)
             if clock.monotonic() >= deadline:
                 return Unknown(f"no result within {self.settings.card_timeout_s} s", before)
             clock.sleep(self.settings.status_poll_s)
 
-    def _result(self, flags: frozenset[str], before: int, released: bool) -> PrintOutcome | None:
-        spoil = next((SPOILING[flag] for flag in SPOILING if flag in flags), None)
-        blocked = next((BLOCKING[flag] for flag in BLOCKING if flag in flags), None)
-        if released and not flags & RUNNING:
-            return Printed(self._counter_after(before))
-        if released or flags & RUNNING or (spoil is None and blocked is None):
-            return None
-        after = self._number("Rco", "c")
-        if after > before and spoil is not None:
-            if spoil is SpoilCause.JAM:
-                self._clear_jam()
-            return Spoiled(spoil, after)
-        if after == before and blocked is not None:
-            log.warning("printer.card_refused", flags=sorted(flags), fault=blocked)
-            return Fault(blocked, ",".join(sorted(f for f in flags if f in BLOCKING)))
-        return Unknown(f"counter {before} -> {after} with flags {sorted(flags)}", before)
+    def _ended(self, flags: frozenset[str], before: int, released: bool) -> PrintOutcome:
+        """The outcome of a card the printer's evidence shows ended (`evolis_outcome`)."""
+        after = self._counter_after(before) if released else self._number("Rco", "c")
+        result = outcome(flags, before, after, released)
+        if isinstance(result, Spoiled):
+            self._clear_errors()
+        return self._abandon(before, result) if isinstance(result, Fault) else result
+
+    def _abandon(self, before: int, refused: Fault) -> PrintOutcome:
+        """A job the printer did not start (it may keep it): `Srs`, refused if the count held."""
+        log.warning("printer.card_refused", fault=refused.kind, flags=refused.detail)
+        try:
+            self._expect_ok(self._query("Srs"), "Srs")
+            self._session = -1  # a reset may drop the status block and error mode: set up again
+            after = self._number("Rco", "c")
+        except PrinterError as error:
+            return Unknown(f"the refused job was not abandoned: {error}", before)
+        if after != before:
+            return Unknown(f"counter {before} -> {after} as the refused job was abandoned", before)
+        return refused
 
     def _counter_after(self, before: int) -> int:
         """The counter after a fed card; the printer adds one per card if it cannot be read."""
@@ -254,11 +243,12 @@ class EvolisDriver:
             log.warning("printer.counter_jump", before=before, after=after)
         return after
 
-    def _clear_jam(self) -> None:
+    def _clear_errors(self) -> None:
+        """`Scs` after a spoiled card: a jammed card goes to the reject box."""
         try:
             self._expect_ok(self._query("Scs"), "Scs")
         except PrinterError as error:
-            log.warning("printer.jam_not_cleared", error=str(error))
+            log.warning("printer.error_not_cleared", error=str(error))
 
     # Queries --------------------------------------------------------------------------------
 
@@ -337,6 +327,19 @@ class EvolisDriver:
         return _ribbon_info(self._query("Rrt", "all").text)
 
 
+def _ribbon_type(reply: Frame) -> int:
+    """The loaded ribbon's type code in `Rrt;all`'s answer; YMCKO where the printer does not
+    say."""
+    text = "" if is_error(reply.text) else reply.text
+    code = _ribbon_fields(text).get("type", str(YMCKO))
+    return int(code) if code.isdigit() and len(code) <= 6 else UNKNOWN_RIBBON
+
+
+def _ribbon_fields(text: str) -> dict[str, str]:
+    """`Rrt;all`'s `key: value` lines."""
+    return dict(line.partition(": ")[::2] for line in text.splitlines())
+
+
 def _block(reply: Frame) -> StatusBlock:
     """The status of a reply: its block, or an `Rpst` answer's 64 hex digits."""
     if reply.status is not None:
@@ -352,7 +355,7 @@ def _ribbon_info(text: str) -> dict[Consumable, Level]:
     for a count out of its bound."""
     if is_error(text):
         return {}
-    fields = dict(line.partition(": ")[::2] for line in text.splitlines())
+    fields = _ribbon_fields(text)
     if "count" not in fields or "qty" not in fields:
         log.info("printer.ribbon_info_unread", reply=text[:200])
         return {}

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from contract.clock import Clock
+from contract.vocabulary import BlockedJob
 from firmware.faults import FaultLike, FaultSpec
 from firmware.models import PrinterInfo
 from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
+from .ipp import IppDriver
 from .net_transport import NetworkSettings, NetworkTransport
 from .printer import PrinterDriver
 from .settings import Driver, PrinterSettings, VirtualPrinterSettings
@@ -70,11 +72,12 @@ def virtual_printer(
     info: PrinterInfo | None = None,
     keep_cards_hours: float = VirtualPrinterSettings.keep_cards_hours,
     extensions: bool = True,
+    blocked_job: BlockedJob = BlockedJob.DROP,
 ) -> VirtualPrinter:
     """The virtual printer keeping its state in `{state_dir}/virtual-printer/`; with
     `save_cards`, card pictures go to `{state_dir}/virtual-printer/cards/` and are deleted
     `keep_cards_hours` later; without `extensions` it answers as an Evolis printer does, with
-    no count of its blanks or film."""
+    no count of its blanks or film; `blocked_job` says whether it keeps a job it cannot start."""
     return VirtualPrinter(
         state_dir,
         clock=clock,
@@ -87,6 +90,7 @@ def virtual_printer(
         info=info,
         keep_cards_s=keep_cards_hours * 3600.0,
         extensions=extensions,
+        blocked_job=blocked_job,
     )
 
 
@@ -116,6 +120,7 @@ def _configured_virtual_printer(
         ribbon=settings.ribbon,
         film=settings.film,
         faults=settings.faults,
+        blocked_job=BlockedJob(settings.blocked_job),
         save_cards=settings.save_cards,
         keep_cards_hours=settings.keep_cards_hours,
     )
@@ -125,6 +130,8 @@ def configured_driver(
     settings: PrinterSettings, state_dir: Path | str, clock: Clock
 ) -> PrinterDriver:
     """The driver `[printer]` names; the virtual printer keeps its state in `state_dir`."""
+    if settings.driver == Driver.IPP:
+        return IppDriver(settings.ipp, clock)
     if settings.driver == Driver.NETWORK:
         return network_driver(
             settings.host,

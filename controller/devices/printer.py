@@ -21,6 +21,10 @@ from typing import Protocol, runtime_checkable
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from evolis_wire.panels import CardPanels
 
+# Flags of a job the printer has claimed or is printing: no other card may start meanwhile.
+JOB_FLAGS = frozenset({"INF_CLAIM", "INF_BUSY", "INF_PRINTING_RUNNING", "INF_CARD_PRINT"})
+
+
 # The name core/printer_worker.py imports; the type is the vocabulary's `Consumable`.
 
 
@@ -48,7 +52,7 @@ class Printed:
 
 @dataclass(frozen=True)
 class Spoiled:
-    cause: SpoilCause  # JAM or RIBBON_BREAK
+    cause: SpoilCause
     card_counter: int
 
 
@@ -127,3 +131,20 @@ class PrinterDriver(Protocol):
 
     def close(self) -> None:
         """Release the printer."""
+
+
+@runtime_checkable
+class JobPrinter(PrinterDriver, Protocol):
+    """A printer reached through a print queue (CUPS): a card is a job the queue numbers, and
+    the queue keeps each job's end. The station stores the job's number before the card's
+    document is sent, and after a stop asks the queue how that job ended."""
+
+    def create_job(self, panels: CardPanels) -> int:
+        """Open the card's job (no document yet); its number on the queue."""
+
+    def send_card(self, printer_job: int, panels: CardPanels) -> PrintOutcome:
+        """Send the card as `printer_job`'s document and follow the job to its end."""
+
+    def job_outcome(self, printer_job: int) -> PrintOutcome:
+        """Follow `printer_job` to its end: Printed, Spoiled, Fault (no blank used) or
+        Unknown (a person decides)."""

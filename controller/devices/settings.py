@@ -7,17 +7,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from contract.vocabulary import FaultKind
+from contract.vocabulary import BlockedJob, FaultKind, FaultStage
 from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, positive
 from controller.policy.retry import MAX_ATTEMPTS
+from firmware.faults import STAGE_KINDS
 
 from .evolis import EvolisSettings
+from .ipp_settings import IppSettings
 
 
 class Driver(StrEnum):
     USB = "usb"
     NETWORK = "network"  # the printer at socket://host:port
     VIRTUAL = "virtual"  # the built-in virtual printer
+    IPP = "ipp"  # a CUPS queue, on the Pi or a print server (`[printer.ipp]`)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,13 @@ class VirtualFault:
     at_card: int = checked(Range(1))
     kind: str = checked(OneOf(tuple(FaultKind)))
     seconds: float = checked(Range(0), default=0.0)
+    stage: str = checked(OneOf(("", *FaultStage)), default="")  # "": the kind's default
+
+    def _kind_at_its_stage(self) -> Iterator[RuleProblem]:
+        if self.stage and self.kind not in STAGE_KINDS[FaultStage(self.stage)]:
+            yield "stage", f"a {self.kind} fault cannot strike at stage {self.stage}"
+
+    RULES: ClassVar[Rules] = (_kind_at_its_stage,)
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,7 @@ class VirtualPrinterSettings:
     ribbon: int = checked(Range(0), default=250)
     film: int = checked(Range(0), default=500)
     faults: tuple[VirtualFault, ...] = ()
+    blocked_job: str = checked(OneOf(tuple(BlockedJob)), default=BlockedJob.DROP)
     save_cards: bool = False
     keep_cards_hours: float = checked(Range(0, 24 * 90), default=24.0)  # then deleted
 
@@ -56,6 +67,7 @@ class PrinterSettings:
     # driver = "network" and the peer is `printstation virtual-printer`: tell it reloads
     virtual_extensions: bool = False
     virtual: VirtualPrinterSettings = field(default_factory=VirtualPrinterSettings)
+    ipp: IppSettings = field(default_factory=IppSettings)
 
     def _network_needs_a_host(self) -> Iterator[RuleProblem]:
         if self.driver == Driver.NETWORK and not self.host:
@@ -65,4 +77,12 @@ class PrinterSettings:
         if self.virtual_extensions and self.driver != Driver.NETWORK:
             yield "virtual_extensions", 'applies only with driver = "network"'
 
-    RULES: ClassVar[Rules] = (_network_needs_a_host, _extensions_only_over_the_network)
+    def _ipp_needs_a_queue(self) -> Iterator[RuleProblem]:
+        if self.driver == Driver.IPP and not self.ipp.queue:
+            yield "ipp.queue", 'must name the CUPS queue with driver = "ipp"'
+
+    RULES: ClassVar[Rules] = (
+        _network_needs_a_host,
+        _extensions_only_over_the_network,
+        _ipp_needs_a_queue,
+    )

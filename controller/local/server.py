@@ -1,9 +1,11 @@
 """The daemon's side of the local control socket (the protocol: controller/local/client.py).
 
 Each connection's peer is named by the kernel (SO_PEERCRED) and checked against `[local]
-operators`/`operator_groups` before a manual action; a client that sends nothing for
-`[local] idle_timeout_s` is answered `invalid_json` and dropped, and an unexpected failure is
-answered `internal_error`, never with an empty reply.
+operators`/`operator_groups` before a manual action; a user already holding `[local]
+max_clients_per_user` connections is answered `invalid_state` and dropped; a client that sends
+nothing for `[local] idle_timeout_s`, or has not sent its whole request within `[local]
+request_deadline_s` (one byte every few seconds), is answered `invalid_json` and dropped; an
+unexpected failure is answered `internal_error`, never with an empty reply.
 
 The web page (controller/web) acts for a person: `login` checks their password and the reply
 carries a session; a request in a session acts for its account, whoever the peer is (the
@@ -13,9 +15,11 @@ password, not the Unix user, named them); `logout` ends it.
 from __future__ import annotations
 
 import os
+import socket
 import socketserver
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,7 +55,7 @@ class ControlServer:
             path.unlink()  # left by a daemon that did not stop cleanly
         authority = Authority(frozenset(settings.operators), frozenset(settings.operator_groups))
         gate = _Gate(commands, authority, Sessions(time.monotonic))
-        handler = _handler_for(gate, settings.idle_timeout_s)
+        handler = _handler_for(gate, settings)
         self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
         self._server.daemon_threads = True
         os.chmod(path, 0o660)
@@ -72,16 +76,53 @@ class ControlServer:
             log.warning("control socket left in place", path=str(self._path), error=str(exc))
 
 
-def _handler_for(gate: _Gate, idle_timeout_s: float) -> type[socketserver.StreamRequestHandler]:
-    class Handler(socketserver.StreamRequestHandler):
-        timeout = idle_timeout_s  # socketserver sets it on the connection
+class ClientCount:
+    """The connections each user holds now, up to a limit per user."""
 
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held: Counter[int] = Counter()
+        self._lock = threading.Lock()
+
+    def enter(self, uid: int) -> bool:
+        """Count one more connection of `uid`; False (not counted) when it holds the limit."""
+        with self._lock:
+            if self._held[uid] >= self._limit:
+                return False
+            self._held[uid] += 1
+            return True
+
+    def leave(self, uid: int) -> None:
+        with self._lock:
+            self._held[uid] -= 1
+
+
+def _handler_for(gate: _Gate, settings: LocalSettings) -> type[socketserver.StreamRequestHandler]:
+    clients = ClientCount(settings.max_clients_per_user)
+
+    class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             try:
                 peer = peer_of(self.request)
-                raw = self.rfile.read(MAX_REQUEST_BYTES + 1)
+            except OSError as exc:
+                log.warning("control socket client lost", error=str(exc))
+                return
+            if not clients.enter(peer.uid):
+                log.warning("control socket client refused: too many", user=peer.user)
+                limit = settings.max_clients_per_user
+                message = f"user {peer.user} holds {limit} connections already (at most {limit})"
+                self._send(refused(CommandErrorCode.INVALID_STATE, message))
+                return
+            try:
+                self._serve(peer)
+            finally:
+                clients.leave(peer.uid)
+
+        def _serve(self, peer: Peer) -> None:
+            try:
+                raw = _read_request(self.request, settings)
             except TimeoutError:
-                log.warning("control socket client idle; dropped")
+                log.warning("control socket client too slow; dropped", user=peer.user)
                 self._send(refused(CommandErrorCode.INVALID_JSON, "no request in time"))
                 return
             except OSError as exc:
@@ -98,11 +139,31 @@ def _handler_for(gate: _Gate, idle_timeout_s: float) -> type[socketserver.Stream
 
         def _send(self, answer: CommandReply) -> None:
             try:
+                self.request.settimeout(settings.idle_timeout_s)
                 self.wfile.write(local_reply(answer))
             except OSError as exc:
                 log.warning("control socket client lost", error=str(exc))
 
     return Handler
+
+
+def _read_request(connection: socket.socket, settings: LocalSettings) -> bytes:
+    """The request up to its end (the client's SHUT_WR) or MAX_REQUEST_BYTES + 1 bytes;
+    TimeoutError when a read waits `idle_timeout_s` or the whole takes `request_deadline_s`."""
+    ends = time.monotonic() + settings.request_deadline_s
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_REQUEST_BYTES:
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request deadline passed")
+        connection.settimeout(min(settings.idle_timeout_s, left))
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 class _Gate:

@@ -23,10 +23,15 @@ class LocalSettings:
     Anyone who can open the socket may ask `status` and `jobs`; the manual actions (pause,
     resume, cancel, resolve, reload, replay, submit) need a user named in `operators` or a
     member of a group in `operator_groups` (root always may). `submit` prints a genuine card
-    from a job handed in at the kiosk: off unless set.
+    from a job handed in at the kiosk: off unless set. A client has `request_deadline_s` to
+    send its whole request (`idle_timeout_s` between two reads), and one user (root included)
+    holds at most `max_clients_per_user` connections at once: a local user cannot take the
+    daemon's file descriptors.
     """
 
     operators: tuple[str, ...] = checked(all_names, default=())
     operator_groups: tuple[str, ...] = checked(all_names, default=())
     submit: bool = False
     idle_timeout_s: float = checked(Range(0.1, 600), default=10.0)
+    request_deadline_s: float = checked(Range(0.1, 600), default=10.0)
+    max_clients_per_user: int = checked(Range(1, 1000), default=8)

@@ -71,7 +71,7 @@ class _PahoLog:
 def apply_credentials(client: mqtt.Client, settings: MqttSettings) -> None:
     """The station's user name and password, and its TLS files (CA, client certificate)."""
     if settings.username:
-        client.username_pw_set(settings.username, settings.password or None)
+        client.username_pw_set(settings.username, settings.broker_password())
     if settings.tls_ca or settings.tls_cert:
         client.tls_set(
             ca_certs=settings.tls_ca or None,

@@ -105,17 +105,17 @@ class LinkThread:
         except (StoreError, sqlite3.Error) as exc:
             self.session += 1
             self._report(exc)
-        connection = Connection(
-            self._settings,
-            self._station,
-            self._outbound.will(self.session),
-            self._listener,
-            connect_timeout_s=self._timing.connect_timeout_s,
-        )
-        self._outbound.restart()
-        self._redeliver_at = None
-        self.connection = connection
-        try:
+        try:  # the credentials are read here: a secret file may be missing or unreadable
+            connection = Connection(
+                self._settings,
+                self._station,
+                self._outbound.will(self.session),
+                self._listener,
+                connect_timeout_s=self._timing.connect_timeout_s,
+            )
+            self._outbound.restart()
+            self._redeliver_at = None
+            self.connection = connection
             connection.open()
         except OSError as exc:
             log.warning(

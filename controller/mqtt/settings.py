@@ -1,4 +1,11 @@
-"""The `[mqtt]` section: the broker, the station's credentials, and its session's terms."""
+"""The `[mqtt]` section: the broker, the station's credentials, and its session's terms.
+
+The secrets (the broker password, the TLS key) belong in files of their own, 0600 to the
+service user (`password_file`, `tls_key`): the config is readable by group `printstation`, the
+technicians' group. Only the daemon reads them, when it connects; loading the config (as every
+command line does) only checks that they exist. An inline `password` still works, but `doctor`
+fails it when the config is readable by anyone but its owner.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +37,8 @@ class MqttSettings:
         Matches(TOPIC_ROOT, "topic levels without wildcards"), default=DEFAULT_ROOT
     )
     username: str = ""
-    password: str = ""
+    password: str = ""  # kept for old configs: use password_file
+    password_file: str = checked(file_or_empty, default="")
     tls_ca: str = checked(file_or_empty, default="")
     tls_cert: str = checked(file_or_empty, default="")
     tls_key: str = checked(file_or_empty, default="")
@@ -47,4 +55,16 @@ class MqttSettings:
         if bool(self.tls_cert) != bool(self.tls_key):
             yield "tls_cert", "tls_cert and tls_key go together"
 
-    RULES: ClassVar[Rules] = (_outlives_a_week_offline, _tls_pair)
+    def _one_password(self) -> Iterator[RuleProblem]:
+        if self.password and self.password_file:
+            yield "password", "give password_file or password, not both"
+
+    RULES: ClassVar[Rules] = (_outlives_a_week_offline, _tls_pair, _one_password)
+
+    def broker_password(self) -> str | None:
+        """The password, read from `password_file` (its first line) when given: the daemon's
+        and the doctor's probe's business, never a command line's."""
+        if self.password_file:
+            with open(self.password_file, encoding="utf-8") as secret:
+                return secret.readline().rstrip("\r\n") or None
+        return self.password or None

@@ -1,13 +1,14 @@
 """Consumables: the low/empty alert rules and the "can this card finish" check.
 
-Each card uses one of each `Consumable`: one blank, one ribbon panel set, one film print. The
+Each card uses one of each `Consumable` its printer takes: one blank, one ribbon panel set, and
+on a retransfer printer one film print (controller/devices/models.py). The
 ledger itself (loaded = printed + spoiled + remaining, invariant 4) lives in the store; these
 rules only look at counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from contract.vocabulary import EMPTY_REASONS, Consumable, Reason
@@ -58,14 +59,19 @@ def empty_alert(previous_remaining: int, remaining: int) -> bool:
     return remaining <= 0 < previous_remaining
 
 
-def empty_reasons(remaining: Mapping[str, int]) -> list[Reason]:
-    """Blocking reason codes (`cards_empty`, ...) for every consumable below one card's worth.
+def empty_reasons(
+    remaining: Mapping[str, int], used: Collection[str] = tuple(Consumable)
+) -> list[Reason]:
+    """Blocking reason codes (`cards_empty`, ...) for every consumable a card `used` below one
+    card's worth.
 
-    A consumable missing from `remaining` counts as empty: unknown is not enough to start.
+    A used consumable missing from `remaining` counts as empty: unknown is not enough to start.
     """
-    return [EMPTY_REASONS[c] for c in Consumable if remaining.get(c, 0) < 1]
+    return [EMPTY_REASONS[c] for c in Consumable if c in used and remaining.get(c, 0) < 1]
 
 
-def can_finish_card(remaining: Mapping[str, int]) -> bool:
-    """True when every consumable has at least one card's worth left."""
-    return not empty_reasons(remaining)
+def can_finish_card(
+    remaining: Mapping[str, int], used: Collection[str] = tuple(Consumable)
+) -> bool:
+    """True when every consumable a card uses has at least one card's worth left."""
+    return not empty_reasons(remaining, used)

@@ -7,7 +7,8 @@ Precedence, first match wins:
 - `blocked`: needs a person or a part: `printer_missing`, `cover_open`, `cards_empty`,
   `ribbon_empty`, `film_empty`, `review_pending` (a card of unknown outcome may lie in a tray:
   nothing more is printed until a person has looked).
-- `error`: the printer reports a fault (`printer_error`).
+- `error`: the printer reports a fault (`printer_error`), or shows a job claimed or in progress
+  that the station has no card for (`printer_job`): no card starts until it settles.
 - `cooling`: only the duty cycle holds printing back (`daily_limit`, `hourly_limit`,
   `head_cooling`, `printer_cooling`), whether or not a job is waiting: `ready` promises that a
   job arriving now would start at once.
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from contract.vocabulary import Reason, StationState
+from contract.vocabulary import Consumable, Reason, StationState
 from controller.policy.consumables import empty_reasons
 from controller.policy.duty import DutyDecision
 
@@ -39,6 +40,8 @@ class StationInputs:
     remaining: Mapping[str, int]
     needs_review: int
     duty: DutyDecision
+    printer_job: bool = False  # the printer shows a job claimed or in progress
+    used: frozenset[str] = frozenset(Consumable)  # the consumables a card uses on this printer
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def blocking_reasons(inputs: StationInputs) -> list[Reason]:
     reasons = [Reason.PRINTER_MISSING] if not inputs.printer_connected else []
     if inputs.printer_connected and inputs.cover_open:
         reasons.append(Reason.COVER_OPEN)
-    reasons += empty_reasons(inputs.remaining)
+    reasons += empty_reasons(inputs.remaining, inputs.used)
     if inputs.needs_review > 0:
         reasons.append(Reason.REVIEW_PENDING)
     return reasons
@@ -65,6 +68,8 @@ def derive_state(inputs: StationInputs) -> StateAndReasons:
     """The contract's `state`, every reason code in force, and the duty's `next_print_at`."""
     blocking = blocking_reasons(inputs)
     errors = [Reason.PRINTER_ERROR] if inputs.printer_connected and inputs.printer_error else []
+    if inputs.printer_connected and inputs.printer_job and not inputs.printing:
+        errors.append(Reason.PRINTER_JOB)
     cooling = list(inputs.duty.reasons)
     if inputs.printing:
         state = StationState.PRINTING
@@ -85,7 +90,8 @@ def may_start_card(inputs: StationInputs) -> tuple[bool, StationState | Reason |
     """Whether a new card may start now; if not, the first reason.
 
     Never start a card that cannot finish: every consumable ≥ 1, the duty cycle allows, not
-    paused, no card printing, no review pending, cover closed, printer present and without error.
+    paused, no card printing, no review pending, cover closed, printer present and without error,
+    and no job of the printer's own unsettled.
     """
     derived = derive_state(inputs)
     if derived.state is StationState.READY:

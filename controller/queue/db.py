@@ -31,6 +31,7 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._depth = 0  # 1 inside a transaction: another one inside it is a savepoint
         # Deleted personal data may still be in the WAL or in stale pages (scrub_after_commit);
         # true at first, for a previous run stopped between a commit and its checkpoint.
         self._scrub = True
@@ -57,12 +58,21 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: BEGIN IMMEDIATE, COMMIT (fsynced) on success, else ROLLBACK."""
+        """A write transaction: BEGIN IMMEDIATE, COMMIT (fsynced) on success, else ROLLBACK.
+
+        Inside another one (on the thread that holds it) it is a savepoint of the outer one:
+        undone alone when it fails, committed only with the outer one (a command and its
+        audit row, controller/core/commands.py)."""
         with self._lock:
+            if self._depth:
+                with self._savepoint():
+                    yield self._conn
+                return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write the station database: {exc}") from exc
+            self._depth = 1
             try:
                 yield self._conn
             except sqlite3.OperationalError as exc:  # disk full, read-only, I/O error
@@ -71,6 +81,8 @@ class Database:
             except BaseException:
                 self._rollback()
                 raise
+            finally:
+                self._depth = 0
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -78,6 +90,20 @@ class Database:
                 raise StoreError(f"cannot commit to the station database: {exc}") from exc
             if self._scrub:
                 self._checkpoint()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self._conn.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException as exc:
+            if self._conn.in_transaction:  # SQLite may have ended it itself (a full disk)
+                self._conn.execute("ROLLBACK TO nested")
+                self._conn.execute("RELEASE nested")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StoreError(f"cannot write the station database: {exc}") from exc
+            raise
+        self._conn.execute("RELEASE nested")
 
     def scrub_after_commit(self) -> None:
         """Call inside a transaction that deletes personal data (photo, signature).
@@ -104,8 +130,12 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A consistent read: a deferred transaction, so several SELECTs see one state."""
+        """A consistent read: a deferred transaction, so several SELECTs see one state (inside
+        a write transaction, that one's)."""
         with self._lock:
+            if self._depth:
+                yield self._conn
+                return
             self._conn.execute("BEGIN")
             try:
                 yield self._conn

@@ -1,11 +1,11 @@
 """Job intake: validate, then store the job or its rejection with the event, in one transaction.
 
-`submit` (and `store`, for several checked messages at once) returns only after the outcome
-is on disk, so the MQTT link may acknowledge the PUBLISH as soon as it returns. Re-delivery of
-a stored job with the same content is acknowledged and ignored; with other content it is
-rejected as `conflict`. So is a message over MQTT that was rejected before for what it is (not
-for the queue or the delivery): the broker delivers again what the station had answered but
-could not acknowledge before it stopped, and one message gets one `job.rejected`.
+`submit` (and `store`, for several checked messages at once) returns only after the outcome is
+on disk, so the MQTT link may acknowledge the PUBLISH as soon as it returns. Re-delivery of a
+stored job with the same content is acknowledged and ignored; with other content it is rejected
+as `conflict`. So is a message over MQTT that was rejected before for what it is (not for the
+queue, `queue_full` included, or the delivery): the broker delivers again what the station had
+answered but could not acknowledge before it stopped, and one message gets one `job.rejected`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from contract.jobspec import JobSpec, Rejection, parse_job
 from contract.vocabulary import ACTIVE_STATES, RejectCode, Requester
 from controller.queue.db import Database, sql_literals
 from controller.queue.jobs import JobStore
+from controller.queue.limits import QueueSettings, no_room
 from controller.queue.outbox import emit
 from controller.render import Problem, field_problems, image_problems
 
@@ -72,9 +73,17 @@ class IntakeResult:
 
 
 class Intake:
-    def __init__(self, db: Database, jobs: JobStore, clock: Clock, timezone: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobStore,
+        clock: Clock,
+        timezone: str,
+        limits: QueueSettings | None = None,
+    ) -> None:
         self._db, self._jobs, self._clock = db, jobs, clock
         self._tz = ZoneInfo(timezone)
+        self._limits = limits or QueueSettings()
 
     def submit(self, payload: bytes, source: str = Requester.MQTT) -> IntakeResult:
         return self.store([self.check(payload)], source)[0]
@@ -143,6 +152,8 @@ class Intake:
                 ),
                 source,
             )
+        if full := no_room(tx, self._db.path.parent, self._limits):
+            return self._reject(tx, Rejection(RejectCode.QUEUE_FULL, full, spec.job_id), source)
         self._jobs.insert(tx, spec, source, now)
         return IntakeResult(IntakeOutcome.ACCEPTED, spec.job_id)
 

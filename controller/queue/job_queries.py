@@ -65,6 +65,18 @@ class JobQueries:
             ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
+    def open_printer_jobs(self) -> dict[str, int | None]:
+        """Each job left `printing`, and the print queue's number of its open attempt's job
+        (None: no queue job was stored for it)."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT jobs.job_id, attempts.printer_job FROM jobs"
+                " LEFT JOIN attempts ON attempts.job_id = jobs.job_id AND attempts.ended_at IS NULL"
+                " WHERE jobs.state = ?",
+                (JobState.PRINTING,),
+            ).fetchall()
+        return {str(row[0]): None if row[1] is None else int(row[1]) for row in rows}
+
     def next_queued(self, now: datetime, scarce: bool, quota_spent: bool = False) -> Job | None:
         """The job that prints next: `selection.order(scarce, quota_spent)`, tier by tier.
 

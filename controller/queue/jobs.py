@@ -30,7 +30,7 @@ from controller.policy import selection
 from controller.policy.retry import MAX_ATTEMPTS
 from controller.queue.audit import Actor
 from controller.queue.db import Database
-from controller.queue.job_queries import JobQueries
+from controller.queue.job_queries import JobQueries, PrintableJob
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
 from controller.queue.transitions import IllegalTransition, Job, JobTransitions, read_job
@@ -99,6 +99,19 @@ class JobStore(JobQueries):
                 (job_id, rfc3339_us(now), counter_before),
             )
         return outside
+
+    def submitted(self, job_id: str, printer_job: int) -> None:
+        """The print queue numbered the card's job: stored before its document is sent."""
+        with self._db.transaction() as tx:
+            tx.execute(
+                "UPDATE attempts SET printer_job = ? WHERE job_id = ? AND ended_at IS NULL",
+                (printer_job, job_id),
+            )
+
+    def upcoming(self) -> PrintableJob | None:
+        """The job likely to print next (the queue's order, blanks not scarce), to render ahead."""
+        job = self.next_queued(self._clock.now(), scarce=False)
+        return self.printable(job.job_id) if job is not None else None
 
     def printed(self, job_id: str, card_counter: int, printer_serial: str) -> None:
         now = self._clock.now()

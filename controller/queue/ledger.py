@@ -45,6 +45,8 @@ class Balance:
 class Ledger:
     def __init__(self, low_thresholds: dict[str, int]) -> None:
         self._low = low_thresholds
+        # What a card uses on the station's printer (its model: controller/devices/models.py).
+        self.used: frozenset[str] = frozenset(Consumable)
 
     def initialise(self, tx: sqlite3.Connection, loaded: dict[str, int], at: datetime) -> None:
         """Record the first load of a new station (what was in the printer when it came)."""
@@ -64,8 +66,8 @@ class Ledger:
     def use(
         self, tx: sqlite3.Connection, outcome: AttemptOutcome, job_id: str, at: datetime
     ) -> None:
-        """One card attempt, printed or spoiled, uses one of each consumable."""
-        for consumable in Consumable:
+        """One card attempt, printed or spoiled, uses one of each consumable it uses."""
+        for consumable in self._in_use():
             remaining = self.remaining(tx, consumable)
             if remaining == 0:
                 # The printer used something the ledger thought empty: the count was wrong.
@@ -139,12 +141,16 @@ class Ledger:
 
     def used_outside(self, tx: sqlite3.Connection, cards: int, note: str, at: datetime) -> None:
         """The printer fed `cards` the station did not print (controller/queue/unaccounted.py):
-        each used a blank, a ribbon set and a film panel, booked as adjustments with `note`
-        (never below nothing left)."""
-        for consumable in Consumable:
-            used = min(cards, self.remaining(tx, consumable))
-            if used:
-                self._change(tx, consumable, "adjust", -used, at, note=note)
+        each used a blank, a ribbon set and (on a printer with one) a film panel, booked as
+        adjustments with `note` (never below nothing left)."""
+        for consumable in self._in_use():
+            taken = min(cards, self.remaining(tx, consumable))
+            if taken:
+                self._change(tx, consumable, "adjust", -taken, at, note=note)
+
+    def _in_use(self) -> list[Consumable]:
+        """The consumables a card uses on the station's printer, in their order."""
+        return [consumable for consumable in Consumable if consumable in self.used]
 
     def remaining(self, tx: sqlite3.Connection, consumable: str) -> int:
         row = tx.execute(

@@ -189,7 +189,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX spoiled_in_custody ON spoiled_blanks (id) WHERE destruction_id IS NULL;
     """,
-    # 6: passwords for the web page (issue 27): an argon2 hash per account, the failed logins
+    # 6: the number a print queue (CUPS, driver = "ipp") gave the attempt's job, stored before
+    # the card's document is sent, so that a stop mid-card is settled by how that job ended.
+    """
+    ALTER TABLE attempts ADD COLUMN printer_job INTEGER;
+    # 7: passwords for the web page (issue 27): an argon2 hash per account, the failed logins
     # in a row, and the lock after too many (lifted by setting a new password).
     """
     CREATE TABLE passwords (

@@ -14,6 +14,7 @@ from controller.queue.db import Database, StoreError, get_meta, set_meta
 from controller.queue.intake import Intake
 from controller.queue.jobs import JobStore
 from controller.queue.ledger import Ledger
+from controller.queue.limits import QueueSettings
 from controller.queue.lots import Lots
 from controller.queue.outbox import Outbox
 from controller.queue.passwords import Passwords
@@ -42,6 +43,7 @@ class Store:
         initial_load: dict[str, int],
         max_attempts: int = MAX_ATTEMPTS,
         timezone: str = BudgetLimits.timezone,
+        limits: QueueSettings | None = None,
     ) -> Store:
         """Open (creating or migrating) the database of `station`.
 
@@ -68,7 +70,7 @@ class Store:
             db.close()
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
-        intake = Intake(db, jobs, clock, timezone)
+        intake = Intake(db, jobs, clock, timezone, limits)
         outbox, accounts, passwords = Outbox(db), Accounts(db), Passwords(db)
         return cls(db, jobs, intake, outbox, ledger, AuditLog(db), accounts, Lots(db), passwords)
 

@@ -7,14 +7,15 @@ corner and runs up its left edge, as Evolis' own library sends it).
 
 Levels: a panel pixel holds an ink level from 0 (no ink) to `levels - 1` (full ink). The front's
 y, m and c panels take the inks complementary to blue, green and red at the depth of the
-printer's model (`evolis_wire.panels.colour_levels`: 256 levels for the Primacy family, 128 for the
+printer's model (`evolis_wire.models`: 256 levels for the Primacy family, 128 for the
 Zenius): a pixel with red value `r` gets cyan level `round((255 - r) × (levels - 1) / 255)`,
 likewise m from green and y from blue. Black text is also printed in colour (a rich black
 under the K panel). Pixels are packed as `evolis_wire.panels` describes.
 
 Panels per card: the front is y, m, c, k (2 levels: the front's black text, set where its
-coverage is at least half) and o (2 levels, every pixel set: overlay everywhere); the back is a
-single k panel (2 levels: pixels darker than mid-grey).
+coverage is at least half) and o (2 levels, every pixel set: overlay everywhere); the back, for a
+model that prints one, is k (2 levels: pixels darker than mid-grey) and o, as libevolis sends a
+face with black and no colour.
 """
 
 from __future__ import annotations
@@ -67,8 +68,11 @@ def _overlay() -> bytes:
     return b"\xff" * PLANE_BYTES
 
 
-def encode_panels(images: CardImages, colour_levels: int = DEFAULT_COLOUR_LEVELS) -> CardPanels:
-    """The printer panels for a rendered card, colour at `colour_levels` (see the docstring)."""
+def encode_panels(
+    images: CardImages, colour_levels: int = DEFAULT_COLOUR_LEVELS, *, duplex: bool = True
+) -> CardPanels:
+    """The printer panels for a rendered card, colour at `colour_levels`; the back only for a
+    `duplex` printer (see the docstring)."""
     red, green, blue = to_panel(images.front).split()
     colour = tuple(
         PrintPanel(name, colour_levels, pack(channel, colour_levels))
@@ -76,8 +80,11 @@ def encode_panels(images: CardImages, colour_levels: int = DEFAULT_COLOUR_LEVELS
     )
     text = ImageChops.invert(to_panel(images.front_black))
     front_k = PrintPanel("k", 2, pack(text, 2))
+    overlay = PrintPanel("o", 2, _overlay())
+    if not duplex:
+        return CardPanels(front=(*colour, front_k, overlay), back=())
     back_k = PrintPanel("k", 2, pack(to_panel(images.back), 2))
-    return CardPanels(front=(*colour, front_k, PrintPanel("o", 2, _overlay())), back=(back_k,))
+    return CardPanels(front=(*colour, front_k, overlay), back=(back_k, overlay))
 
 
 def preview_front(panels: CardPanels) -> Image.Image:
@@ -86,5 +93,5 @@ def preview_front(panels: CardPanels) -> Image.Image:
 
 
 def preview_back(panels: CardPanels) -> Image.Image:
-    """The back as its k panel would print it, landscape L."""
+    """The back as its k panel would print it, landscape L (blank if no back is printed)."""
     return side_picture(panels.back).convert("L")

@@ -12,6 +12,7 @@ import pytest
 
 from central.migrate import GAMMU_SCHEMA, migrate
 from testkit.central import GAMMU_SMSD, GammuSmsd
+from testkit.station_process import STATION
 from testkit.waiting import wait_until
 
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -36,11 +37,18 @@ def db(dsn: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def add_citizen(conn: psycopg.Connection, job_id: str, phone: str, slot: str | None = None) -> None:
+def add_citizen(
+    conn: psycopg.Connection,
+    job_id: str,
+    phone: str,
+    slot: str | None = None,
+    station: str = STATION,
+) -> None:
+    """The office's record of a job it sent to `station`."""
     conn.execute(
-        "INSERT INTO citizen_jobs (job_id, phone, pickup_office, pickup_slot)"
-        " VALUES (%s, %s, 'Kecamatan Bogor Timur', %s)",
-        (job_id, phone, slot),
+        "INSERT INTO citizen_jobs (job_id, phone, pickup_office, pickup_slot, station)"
+        " VALUES (%s, %s, 'Kecamatan Bogor Timur', %s, %s)",
+        (job_id, phone, slot, station),
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+import psycopg
 
 from central.gaps import GapPolicy, plan, sweep
 from central.gateway import GammuOutbox
@@ -59,3 +62,43 @@ def test_the_sweep_finds_gaps_across_stations_and_moves_the_mark(db) -> None:
     effects.apply(db, [event(seq, "job.accepted", "J") for seq in (1, 4, 5, 5)], now)
     assert sweep(db, now, POLICY).gaps == []
     assert db.execute("SELECT contiguous FROM station_progress").fetchone() == (6,)
+
+
+class CommitsAfterTheFirstRead:
+    """The sweep's connection; right after its first read of the events, another replica
+    commits an event (through its own connection)."""
+
+    def __init__(self, conn: psycopg.Connection, interloper: Callable[[], None]) -> None:
+        self._conn, self._interloper, self._done = conn, interloper, False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+    def execute(self, query: str, *args: object) -> psycopg.Cursor:
+        cursor = self._conn.execute(query, *args)
+        if "FROM events" in query and not self._done:
+            self._done = True
+            self._interloper()
+        return cursor
+
+
+def test_an_event_committed_during_the_sweep_never_hides_a_gap(dsn, db) -> None:
+    effects = Effects(GammuOutbox(), ReminderSchedule.days())
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    effects.apply(db, [event(seq, "job.accepted", "J") for seq in (1, 2)], now)
+
+    def other_replica() -> None:  # seq 3 lost at the broker; 4 arrives
+        with psycopg.connect(dsn, autocommit=True) as other:
+            effects.apply(other, [event(4, "job.accepted", "J")], now)
+
+    sweep(CommitsAfterTheFirstRead(db, other_replica), now, POLICY)  # type: ignore[arg-type]
+    assert db.execute("SELECT contiguous FROM station_progress").fetchone() == (2,)
+    assert [(g.from_seq, g.to_seq) for g in sweep(db, now, POLICY).gaps] == [(3, 3)]
+
+
+def test_known_gaps_are_matched_per_station_and_range() -> None:
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    old = plan([], [("a", 3, 4), ("a", 10, 20), ("a", 30, 31), ("b", 10, 20)], now, POLICY).gaps
+    later = now + timedelta(seconds=5)
+    again = plan(old, [("a", 12, 15), ("a", 18, 33), ("b", 1, 2)], later, POLICY)
+    assert [g.first_seen for g in again.gaps] == [now, now, later]

@@ -28,11 +28,13 @@ SAID_FOR_THE_TEST = {
 }
 
 
-def event(seq: int, kind: str, job_id: str | None = None, **data: object) -> Message:
-    """The station's event `kind` (its data: `data`, completed from SAID_FOR_THE_TEST)."""
+def event(
+    seq: int, kind: str, job_id: str | None = None, at: str = "2026-11-22T10:00:00Z", **data: object
+) -> Message:
+    """The station's event `kind` at `at` (its data: `data`, completed from SAID_FOR_THE_TEST)."""
     known = SAID_FOR_THE_TEST.get(EventType(kind))
     typed = replace(known, **data) if known else DATA_TYPES[EventType(kind)](**data)
-    payload = event_payload(STATION, seq, kind, "2026-11-22T10:00:00Z", job_id, typed.to_json())
+    payload = event_payload(STATION, seq, kind, at, job_id, typed.to_json())
     return Message(f"ektp/v1/{STATION}/event/{kind}", payload)
 
 

@@ -60,6 +60,11 @@ HOMONYMS = {
         "cards": "the unit of a benchmark's measure",
     },
     Path("bench") / "intake.py": {"jobs": "a benchmark's result: how many jobs it sent"},
+    Path("bench") / "ipp_card.py": {"cards": "a benchmark's result: how many cards it printed"},
+    Path("controller") / "devices" / "ipp_state.py": {
+        "offline": "an IPP printer-state-reasons keyword (RFC 8011), not the station's state",
+        "paused": "an IPP printer-state-reasons keyword (RFC 8011), not the station's state",
+    },
 }
 
 

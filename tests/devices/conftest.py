@@ -16,6 +16,7 @@ from controller.devices.evolis import EvolisDriver, EvolisSettings
 from controller.devices.usb_finder import UsbTarget
 from controller.devices.usb_transport import UsbTransport
 from evolis_wire.panels import CardPanels, PrintPanel, panel_size
+from firmware.net_server import serve_in_thread
 from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter
 
@@ -97,3 +98,27 @@ def make_panels() -> Callable[..., CardPanels]:
 def logs() -> Iterator[list[dict[str, Any]]]:
     with capture_logs() as captured:
         yield captured
+
+
+@pytest.fixture
+def open_printer(make_printer) -> Iterator[Callable[..., tuple[Any, VirtualPrinter]]]:
+    """libevolis connected to a virtual printer served on loopback TCP (for the modules that
+    load libevolis, `test_libevolis*.py`)."""
+    import evolis  # here: only the modules that could load libevolis use this fixture
+
+    servers: list[Any] = []
+    connections: list[Any] = []
+
+    def open_(**options: Any) -> tuple[Any, VirtualPrinter]:
+        printer = make_printer(**options)
+        servers.append(serve_in_thread(printer))
+        connection = evolis.Connection(f"socket://127.0.0.1:{servers[-1].port}")
+        connections.append(connection)
+        return connection, printer
+
+    yield open_
+    for connection in connections:
+        connection.close()
+    for server in servers:
+        server.shutdown()
+        server.server_close()

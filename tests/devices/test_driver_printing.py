@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import firmware.commands
 from controller.devices.printer import (
     Fault,
     Identity,
@@ -19,7 +20,7 @@ from firmware.head import HeadModel
 
 
 def test_happy_path_prints_and_logs_the_front_hash(make_rig, make_panels):
-    rig = make_rig(cards=10, ribbon=20, film=30)
+    rig = make_rig(cards=10, ribbon=20)
     driver = rig.driver
     assert isinstance(driver, PrinterDriver)
     assert driver.identity() == Identity("Evolis Primacy", "VP0000001", "VP-1.0.0")
@@ -34,8 +35,7 @@ def test_happy_path_prints_and_logs_the_front_hash(make_rig, make_panels):
     assert status.consumables == {
         "cards": Level(9, 10),
         "ribbon": Level(19, 20),
-        "film": Level(29, 30),
-    }
+    }  # no film: a Primacy prints direct to the card
     (line,) = rig.log_lines
     record = json.loads(line)
     assert record["counter"] == 1 and record["result"] == "printed"
@@ -129,7 +129,6 @@ def test_mechanical_time_per_card_passes_on_the_clock(make_rig, make_panels, clo
     [
         ({"cards": 1}, "feeder_empty", "WAR_FEEDER_EMPTY"),
         ({"ribbon": 1}, "ribbon_out", "WAR_RIBBON_ENDED"),
-        ({"film": 1}, "film_out", "WAR_CLEAR_END"),
     ],
 )
 def test_an_empty_consumable_refuses_the_next_card(make_rig, make_panels, loaded, kind, flag):
@@ -159,3 +158,17 @@ def test_reject_ejects_a_card_left_jammed(make_rig, make_panels, clock):
     assert "ERR_MECHANICAL" not in rig.driver.status().flags
     assert rig.printer.state.reject_box == 1
     assert rig.driver.print_card(make_panels()) == Printed(2)
+
+
+@pytest.mark.parametrize(("code", "printed"), [(0, True), (4, True), (1, False), (100, False)])
+def test_the_ribbon_type_is_the_printers(make_rig, make_panels, monkeypatch, code, printed):
+    """`Rrt;all` names the ribbon: YMCKO (0) and YMCKOK (4) print a colour card; a KO (1) or
+    a black (100) ribbon cannot, and no byte of the card is sent."""
+    monkeypatch.setattr(firmware.commands, "RIBBON_TYPE_YMCKO", code)
+    rig = make_rig()
+    outcome = rig.driver.print_card(make_panels())
+    if printed:
+        assert outcome == Printed(1)
+    else:
+        assert outcome == Fault("ribbon_out", f"ribbon type {code} prints no colour card")
+        assert rig.driver.card_counter() == 0 and rig.log_lines == []

@@ -15,7 +15,7 @@ from controller.devices.printer import Level, NotSupported, Printed, Spoiled
 def test_counter_consumables_and_log_survive_a_new_printer_instance(
     make_printer, make_rig, make_panels
 ):
-    first = make_rig(cards=10, ribbon=20, film=30, faults=[{"at_card": 2, "kind": "jam"}])
+    first = make_rig(cards=10, ribbon=20, faults=[{"at_card": 2, "kind": "jam"}])
     outcomes = [first.driver.print_card(make_panels(n)) for n in range(3)]
     assert outcomes == [Printed(1), Spoiled("jam", 2), Printed(3)]
     first.driver.close()
@@ -27,7 +27,6 @@ def test_counter_consumables_and_log_survive_a_new_printer_instance(
     assert status.consumables == {
         "cards": Level(7, 10),
         "ribbon": Level(17, 20),
-        "film": Level(27, 30),
     }
     records = [json.loads(line) for line in again.log_lines]
     assert [r["counter"] for r in records] == [1, 2, 3]
@@ -99,6 +98,7 @@ class ConfigFault:
     at_card: int
     kind: str
     seconds: float = 0.0
+    stage: str = ""
 
 
 def test_factories_build_the_printer_from_config_values(state_dir, clock, make_panels):
@@ -116,7 +116,7 @@ def test_factories_build_the_printer_from_config_values(state_dir, clock, make_p
     try:
         assert driver.print_card(make_panels()) == Printed(1)
         assert driver.print_card(make_panels()) == Spoiled("jam", 2)
-        assert driver.status().consumables["film"] == Level(5, 7)
+        assert driver.status().consumables["ribbon"] == Level(4, 6)
     finally:
         driver.close()
     saved = sorted(path.name for path in (state_dir / "virtual-printer" / "cards").iterdir())

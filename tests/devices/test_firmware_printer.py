@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from evolis_wire.frames import FrameReader, StatusBlock, decode_reply
 from evolis_wire.panels import panel_size
 from firmware.faults import FaultSpec
+from firmware.models import MODELS
 from firmware.virtual_printer import VirtualPrinter
 
 
@@ -162,12 +163,25 @@ def test_feeder_sensor_and_the_virtual_printers_reload_command(make_printer):
 
 
 def test_the_virtual_printers_level_line(make_printer):
+    """A Primacy prints direct to the card: no film in its levels, none to run out of."""
     printer = make_printer(cards=50, film=0)
     assert ask(printer, b"Xrl;ribbon;10;100", b"Xst") == [
         "OK",
-        "CARDS=50/50;RIBBON=10/100;FILM=0/0;HEAD=25.0;REJECT=0",
+        "CARDS=50/50;RIBBON=10/100;HEAD=25.0;REJECT=0",
     ]
-    assert flags(printer) == {"INF_RIBBON_LOW", "WAR_CLEAR_END"}
+    assert flags(printer) == {"INF_RIBBON_LOW"}
+    ask(printer, *card())
+    assert printer.state.card_counter == 1
+
+
+def test_a_zenius_drops_a_job_with_a_back_face(make_printer):
+    """A Zenius prints one face: a job that turns to the back is not printed."""
+    printer = make_printer(info=MODELS["zenius"])
+    data = b"\x55" * panel_size(2)
+    ask(printer, *card())
+    assert printer.state.card_counter == 0
+    ask(printer, b"Ss", b"Sr", b"Db;k;2;" + data, b"Se")
+    assert printer.state.card_counter == 1
 
 
 def test_without_extensions_the_x_commands_are_unknown(make_printer):

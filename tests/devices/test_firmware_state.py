@@ -25,7 +25,8 @@ def test_first_start_loads_the_constructor_consumables_once(make_printer):
     assert first.state == PrinterState.loaded(10, 20, 30)
     assert _print(first, bytes(panel_size(2))) == 1
     again = make_printer(cards=99, ribbon=99, film=99)
-    assert (again.state.cards, again.state.ribbon, again.state.film) == (9, 19, 29)
+    # A Primacy prints direct to the card: its film (none) is not used.
+    assert (again.state.cards, again.state.ribbon, again.state.film) == (9, 19, 30)
     assert again.state.card_counter == 1
     stored = json.loads((again.directory / "state.json").read_text())
     assert stored["card_counter"] == 1
@@ -108,3 +109,12 @@ def test_saved_training_pictures_expire(make_printer, tmp_path, clock):
     printer.feed(b"".join(b"\x1b" + command + b"\r" for command in commands))
     assert not fresh.exists()  # at the next card
     assert [p.name for p in cards.iterdir()] == ["000001-front.png"]  # the new card only
+
+
+def test_a_printer_without_a_film_replays_its_log_without_one(state_dir):
+    store = StateStore(state_dir / "virtual-printer", film=False)
+    state = store.load(PrinterState.loaded(5, 5, 5))
+    store.append(CardRecord(1, "printed", "a" * 64, "2026-11-22T01:00:00Z", 7))
+    recovered = StateStore(state_dir / "virtual-printer", film=False).load(state)
+    assert (recovered.card_counter, recovered.cards, recovered.ribbon) == (1, 4, 4)
+    assert recovered.film == 5  # a Primacy prints direct to the card

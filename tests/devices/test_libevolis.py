@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,31 +29,11 @@ except OSError as error:  # libevolis has no build for this machine, or cannot l
 from controller.render import encode_panels, render_card
 from evolis_wire.frames import FLAG_BITS
 from evolis_wire.panel_images import decode_panel
-from firmware.net_server import serve_in_thread
 from firmware.protocol import Command, CommandParser
 from firmware.virtual_printer import VirtualPrinter
 from tests.render.samples import PICTURES, sample_card
 
 SHORT_MS = 3000  # how long libevolis waits for a print that cannot happen
-
-
-@pytest.fixture
-def open_printer(make_printer) -> Iterator[Callable[..., tuple[Any, VirtualPrinter]]]:
-    servers, connections = [], []
-
-    def open_(**options: Any) -> tuple[Any, VirtualPrinter]:
-        printer = make_printer(**options)
-        servers.append(serve_in_thread(printer))
-        connection = evolis.Connection(f"socket://127.0.0.1:{servers[-1].port}")
-        connections.append(connection)
-        return connection, printer
-
-    yield open_
-    for connection in connections:
-        connection.close()
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def flags(connection: Any) -> set[str]:
@@ -132,7 +111,6 @@ def test_libevolis_reads_the_ribbon(open_printer, tmp_path):
     [
         ({"cards": 0}, "WAR_FEEDER_EMPTY"),
         ({"ribbon": 0}, "WAR_RIBBON_ENDED"),
-        ({"film": 0}, "WAR_CLEAR_END"),
     ],
 )
 def test_libevolis_sees_an_empty_consumable(open_printer, options, flag):

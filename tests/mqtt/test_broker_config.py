@@ -13,18 +13,22 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from contract.topics import Topics
-from testkit.broker import Broker, adapt_config, free_port, write_password_file
+from contract.topics import Topics, event_filter, shared, status_filter
+from testkit.broker import SHIPPED, Broker, adapt_config, free_port, shipped_password_broker
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
 from tests.mqtt.kit import ROOT, ST, STATION, LinkedStation, mqtt_settings
 from tests.mqtt.pki import Pki, make_pki
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"
 OTHER = "3271-bogor-barat-02"
 STATIONS = {STATION: "station-secret", OTHER: "other-secret"}
-CENTRAL = {"central.office": "central-secret", "tech.bogor": "tech-secret"}
+CENTRAL = {
+    "central.office": "central-secret",
+    "tech.bogor": "tech-secret",
+    "central.replica-a": "replica-a-secret",
+    "central.replica-b": "replica-b-secret",
+}
 PASSWORDS = {**STATIONS, **CENTRAL}
 
 
@@ -49,20 +53,8 @@ def pki(tmp_path: Path) -> Pki:
 
 @pytest.fixture
 def password_broker(tmp_path: Path, pki: Pki) -> Iterator[SecureBroker]:
-    workdir = tmp_path / "broker"
-    workdir.mkdir()
-    files: dict[str, Path | list[Path]] = {
-        "password_file": [
-            write_password_file(workdir / "passwd-stations", STATIONS),
-            write_password_file(workdir / "passwd-central", CENTRAL),
-        ],
-        "acl_file": [SHIPPED / "acl-stations", SHIPPED / "acl-central"],
-        "certfile": pki.server.cert,
-        "keyfile": pki.server.key,
-    }
-    ports = [free_port(), free_port()]
-    text = adapt_config((SHIPPED / "mosquitto-password.conf").read_text(), ports, workdir, files)
-    broker = Broker(workdir, text, ports)
+    server = (pki.server.cert, pki.server.key)
+    broker = shipped_password_broker(tmp_path / "broker", server, STATIONS, CENTRAL)
     broker.start()
     yield SecureBroker(broker, pki)
     broker.kill()
@@ -240,11 +232,15 @@ def command(cmd_id: str) -> bytes:
 def password_station(
     secure: SecureBroker, make_station: Callable[..., LinkedStation]
 ) -> LinkedStation:
+    """A station with its password in a file of its own (`[mqtt] password_file`)."""
+    secret = secure.pki.stations_ca.parent / "station-password"
+    secret.write_text(PASSWORDS[STATION] + "\n")
+    secret.chmod(0o600)
     settings = mqtt_settings(
         secure.stations_port,
         host="localhost",
         username=STATION,
-        password=PASSWORDS[STATION],
+        password_file=str(secret),
         tls_ca=str(secure.pki.stations_ca),
     )
     station = make_station(settings)
@@ -379,3 +375,20 @@ def test_a_technician_commands_only_the_stations_of_its_region(
     assert refused(other)
     tech.close()
     station.close()
+
+
+def test_only_the_replicas_accounts_may_join_the_share_group(password_broker: SecureBroker) -> None:
+    """Issue 25: with a technician's account in the share group, mosquitto handed it half the
+    events and dropped them at delivery (its ACL may not read them): the office lost them."""
+    group = shared("central", event_filter(ROOT))
+    for name in ("tech.bogor", "central.office"):
+        peer = user(password_broker, name)
+        assert not peer.connect().is_failure
+        assert [code.is_failure for code in peer.subscribe(group)] == [True], name
+        peer.close()
+    for name in ("central.replica-a", "central.replica-b"):
+        replica = user(password_broker, name)
+        assert not replica.connect().is_failure
+        for topic in (group, status_filter(ROOT)):
+            assert [code.is_failure for code in replica.subscribe(topic)] == [False], name
+        replica.close()

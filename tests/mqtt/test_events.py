@@ -129,6 +129,8 @@ def test_a_replay_publishes_delivered_events_again_in_order_with_the_same_bytes(
     write_events(store, clock, 20)
     station.link.wake()
     wait_until(lambda: store.outbox.pending_count() == 0, 10, "all 20 events delivered")
+    # Acknowledged by the broker is not yet received by the subscriber (a busy machine).
+    wait_until(lambda: len(central.received(f"{ST}/event/")) >= 20, 10, "all 20 received")
     first = {m.json()["seq"]: m.payload for m in central.received(f"{ST}/event/")}
     assert sorted(first) == list(range(1, 21))
 

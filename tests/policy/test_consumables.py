@@ -52,3 +52,6 @@ def test_a_card_can_finish_only_with_every_consumable_at_one_or_more() -> None:
     assert not can_finish_card({"cards": 5, "ribbon": 5})
     assert empty_reasons({"cards": 0, "ribbon": 5}) == ["cards_empty", "film_empty"]
     assert empty_reasons({"cards": 3, "ribbon": -1, "film": 2}) == ["ribbon_empty"]
+    # A printer without a film (direct to card): the film is not needed to start.
+    assert empty_reasons({"cards": 3, "ribbon": 2}, {"cards", "ribbon"}) == []
+    assert empty_reasons({"cards": 0, "ribbon": 2}, {"cards", "ribbon"}) == ["cards_empty"]

@@ -439,7 +439,7 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
     if targets.queued:
         kinds += ["queued_resolve"]
     if effects:
-        kinds += ["reload_ok", "pause_extra"]
+        kinds += ["reload_ok", "reload_film", "pause_extra"]
     kind = c.choice(kinds)
     name = c.choice(KNOWN_COMMANDS)
     code: str | None
@@ -507,9 +507,14 @@ def command_case(c: Chooser, cmd_id: str, targets: CommandTargets, *, effects: b
     if kind == "reload_ok":
         count = c.integer(0, 500)
         # The capacity stated: a count over the capacity on the books is refused (issue 15).
-        args = {"consumable": c.choice(["cards", "ribbon", "film"]), "count": count}
+        # Not cards: fewer blanks than the books takes a supervisor's account (issue 26),
+        # which the central office has not; not film, which a Primacy has none of.
+        args = {"consumable": "ribbon", "count": count}
         args["capacity"] = max(1, count + c.integer(0, 100))
         return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), None, cmd_id)
+    if kind == "reload_film":  # the station's printer, a Primacy, prints direct to the card
+        args = {"consumable": "film", "count": 10, "capacity": 10}
+        return CommandCase(kind, "reload", _dump(_request(cmd_id, args)), "invalid_args", cmd_id)
     code = None
     return CommandCase(kind, "pause", _dump(_request(cmd_id, {"why": "x"})), code, cmd_id)
 

@@ -38,10 +38,22 @@ from tests.reliability.people import Person, encode, person_of, valid_job
 from tests.reliability.scale import Scale
 
 pytestmark = pytest.mark.reliability
-FAULT_KINDS = ("jam", "ribbon_break", "cover_open", "unplug", "overheat")
+# Each fault's kind and stage (docs/printer-protocol.md): before the card, on it, after the
+# release of its claim.
+FAULT_KINDS = (
+    ("jam", "on_card"),
+    ("ribbon_break", "on_card"),
+    ("cover_open", "before_card"),
+    ("unplug", "on_card"),
+    ("overheat", "before_card"),
+    ("feeder_empty", "before_card"),
+    ("jam", "after_release"),
+    ("cover_open", "after_release"),
+    ("ribbon_break", "after_release"),
+)
 # Shorter than most lives of the daemon: the printer re-arms a fault whose card it has not
 # fed yet at every power-up, so a long cover_open or overheat would repeat at every restart.
-FAULT_SECONDS = {"cover_open": 0.3, "unplug": 0.5, "overheat": 0.3}
+FAULT_SECONDS = {"cover_open": 0.3, "unplug": 0.5, "overheat": 0.3, "feeder_empty": 0.3}
 # The virtual printer's own head model says "cooling" after ~14 quick cards from cold, for
 # minutes; it starts cold at every power-up, so no life of the daemon prints more than this.
 CARDS_PER_LIFE = 9
@@ -56,13 +68,10 @@ def fault_plan(scale: Scale) -> tuple[Fault, ...]:
     """Every kind, twice (long mode: four times), spread over the run's cards."""
     count = len(FAULT_KINDS) * (4 if scale.mode == "long" else 2)
     first, last = 12, int(scale.jobs * 0.8)
+    kinds = [FAULT_KINDS[index % len(FAULT_KINDS)] for index in range(count)]
     return tuple(
-        Fault(
-            first + index * (last - first) // count,
-            FAULT_KINDS[index % len(FAULT_KINDS)],
-            FAULT_SECONDS.get(FAULT_KINDS[index % len(FAULT_KINDS)], 0.0),
-        )
-        for index in range(count)
+        Fault(first + index * (last - first) // count, kind, FAULT_SECONDS.get(kind, 0.0), stage)
+        for index, (kind, stage) in enumerate(kinds)
     )
 
 
@@ -80,7 +89,7 @@ class Injected:
 
 
 class KillRun:
-    def __init__(self, workdir: Path, scale: Scale, stack: ExitStack) -> None:
+    def __init__(self, workdir: Path, scale: Scale, stack: ExitStack, blocked_job: str) -> None:
         self.scale = scale
         self.rng = random.Random(scale.seed)
         self.run_tag = f"{scale.seed % 100000:05d}"
@@ -103,7 +112,9 @@ class KillRun:
         stack.callback(self.sniffer.stop)
         self.central = CentralOffice(self.broker.port).start()
         stack.callback(self.central.stop)
-        self.settings = StationSettings(mqtt_port=self.proxy.port, faults=fault_plan(scale))
+        self.settings = StationSettings(
+            mqtt_port=self.proxy.port, faults=fault_plan(scale), blocked_job=blocked_job
+        )
         self.station = StationProcess(workdir / "station", self.settings)
         stack.callback(self.station.kill)
         self.operator = Operator(self.station, self.central, self.recorder)
@@ -340,15 +351,17 @@ class KillRun:
 
 
 @contextmanager
-def kill_run(workdir: Path, scale: Scale) -> Iterator[KillRun]:
+def kill_run(workdir: Path, scale: Scale, blocked_job: str) -> Iterator[KillRun]:
     with ExitStack() as stack:
-        yield KillRun(workdir, scale, stack)
+        yield KillRun(workdir, scale, stack, blocked_job)
 
 
+# The printer that drops a job it cannot start, and the one that keeps it (issue 23).
+@pytest.mark.parametrize("blocked_job", ["drop", "keep"])
 def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
-    tmp_path: Path, scale: Scale, report: Report
+    tmp_path: Path, scale: Scale, report: Report, blocked_job: str
 ) -> None:
-    with kill_run(tmp_path, scale) as run:
+    with kill_run(tmp_path, scale, blocked_job) as run:
         run.start_station()
         checks.receive_a_lot(run.station.db_path)
         run.recorder.wait_for_station()
@@ -403,7 +416,9 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
             "cards settled after a kill or unplug: review": len(ev.of_type("job.needs_review")),
             "broker SIGKILLs": injected.broker_kills,
             "proxy faults": dict(injected.proxy),
-            "printer faults planned (card: kind)": {f.at_card: f.kind for f in run.settings.faults},
+            "printer faults planned (card: kind at stage)": {
+                f.at_card: f"{f.kind} at {f.stage}" for f in run.settings.faults
+            },
             "printer faults reached": sum(
                 1 for f in run.settings.faults if f.at_card <= len(ev.cards)
             ),
@@ -416,7 +431,10 @@ def test_the_six_invariants_hold_through_kills_faults_and_hostile_input(
             "time: main phase / total (s)": f"{main_s:.0f} / {total_s:.0f}",
         }
     for section, values in figures.items():
-        report(f"kill run: {section}", values if isinstance(values, dict) else {"": values})
+        report(
+            f"kill run, the printer {blocked_job}s: {section}",
+            values if isinstance(values, dict) else {"": values},
+        )
 
 
 def check_cancels(run: KillRun, ev: checks.Evidence) -> dict[str, Any]:

@@ -13,12 +13,12 @@ from controller.render import (
     render_card,
 )
 from controller.render.panels import ink_level, to_panel
+from evolis_wire.models import model_named
 from evolis_wire.panel_images import decode_panel
 from evolis_wire.panels import (
     PANEL_HEIGHT,
     PANEL_WIDTH,
     PLANE_BYTES,
-    colour_levels,
     panel_size,
 )
 
@@ -44,18 +44,20 @@ def _gradient() -> Image.Image:
 
 
 @pytest.mark.parametrize(
-    ("model", "levels", "colour_bytes"),
+    ("name", "levels", "colour_bytes", "back"),
     [
-        ("Evolis Primacy", 256, 658_368),
-        ("Primacy 2", 256, 658_368),
-        ("Evolis Zenius", 128, 576_072),
+        ("Evolis Primacy", 256, 658_368, [("k", 2, 82_296), ("o", 2, 82_296)]),
+        ("Primacy 2", 256, 658_368, [("k", 2, 82_296), ("o", 2, 82_296)]),
+        ("Evolis Zenius", 128, 576_072, []),  # one face only
     ],
 )
 def test_panels_are_sized_and_deep_as_the_model_takes_them(
-    model: str, levels: int, colour_bytes: int
+    name: str, levels: int, colour_bytes: int, back: list[tuple[str, int, int]]
 ) -> None:
-    assert colour_levels(model) == levels
-    panels = encode_panels(render_card(sample_card(), *PICTURES), colour_levels(model))
+    model = model_named(name)
+    assert model.colour_levels == levels
+    images = render_card(sample_card(), *PICTURES)
+    panels = encode_panels(images, model.colour_levels, duplex=model.duplex)
     assert [(p.name, p.levels, len(p.data)) for p in panels.front] == [
         ("y", levels, colour_bytes),
         ("m", levels, colour_bytes),
@@ -63,7 +65,7 @@ def test_panels_are_sized_and_deep_as_the_model_takes_them(
         ("k", 2, 82_296),
         ("o", 2, 82_296),
     ]
-    assert [(p.name, p.levels, len(p.data)) for p in panels.back] == [("k", 2, 82_296)]
+    assert [(p.name, p.levels, len(p.data)) for p in panels.back] == back
 
 
 def test_a_panel_is_82296_bytes_per_bit_of_depth() -> None:
@@ -138,7 +140,8 @@ def test_overlay_covers_the_whole_card() -> None:
 
 def test_the_back_is_its_black_text() -> None:
     images = render_card(sample_card(), *PICTURES)
-    (k,) = encode_panels(images).back
+    k, overlay = encode_panels(images).back
+    assert (overlay.name, overlay.data) == ("o", b"\xff" * 82_296)
     assert from_card_box(decode_panel(k)) == images.back.point(lambda v: 255 * (v < 128)).getbbox()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from contract.clock import SystemClock
+from contract.vocabulary import BlockedJob
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config, load_config
 from controller.core.commands import StationCommands
@@ -33,6 +34,7 @@ cards = {cards}
 ribbon = 200
 film = 400
 faults = [{faults}]
+blocked_job = "{blocked_job}"
 [duty]
 daily_limit = 500
 hourly_limit = 500
@@ -75,16 +77,24 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         network: bool = False,
         model: str = "primacy",
         extensions: bool = True,
+        blocked_job: str = "drop",
     ) -> Running:
         """`printer_ribbon`: what the printer itself counts, when it differs from the ledger;
         `network`: the printer served on loopback TCP and the network driver, not pyusb;
         `model`: which Evolis model the virtual printer presents as; without `extensions`
         the printer answers as a real Evolis does (it counts its ribbon, not its blanks), and
-        the station is configured as for one (`driver = "usb"`: nothing on its books at first)."""
+        the station is configured as for one (`driver = "usb"`: nothing on its books at first);
+        `blocked_job`: whether the printer drops or keeps a job it cannot start."""
         path = tmp_path / "station.toml"
         driver_name = "virtual" if extensions else "usb"
         path.write_text(
-            STATION_TOML.format(state_dir=tmp_path, cards=cards, faults=faults, driver=driver_name)
+            STATION_TOML.format(
+                state_dir=tmp_path,
+                cards=cards,
+                faults=faults,
+                driver=driver_name,
+                blocked_job=blocked_job,
+            )
         )
         config = load_config(path)
         clock = SystemClock()
@@ -97,9 +107,8 @@ def make_station(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             cards=vp.cards,
             ribbon=vp.ribbon if printer_ribbon is None else printer_ribbon,
             film=vp.film,
-            faults=[
-                {"at_card": f.at_card, "kind": f.kind, "seconds": f.seconds} for f in vp.faults
-            ],
+            faults=vp.faults,
+            blocked_job=BlockedJob(vp.blocked_job),
             info=MODELS[model],
             extensions=extensions,
         )

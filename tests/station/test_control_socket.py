@@ -4,7 +4,9 @@ a client that sends nothing (each idle client held a thread for ever)."""
 from __future__ import annotations
 
 import json
+import select
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from controller.core.commands import StationCommands
 from controller.local.client import request
 from controller.local.server import ControlServer
 from controller.local.settings import LocalSettings
+from testkit.waiting import wait_until
 
 
 def test_an_unexpected_failure_is_answered_internal_error(
@@ -57,3 +60,78 @@ def test_an_idle_client_is_answered_and_dropped(make_station, tmp_path: Path) ->
         assert request(path, "status")["ok"] is True  # the server goes on
     finally:
         server.stop()
+
+
+def test_a_client_trickling_a_byte_at_a_time_is_dropped_at_the_deadline(
+    make_station, tmp_path: Path
+) -> None:
+    """Issue 28: one byte every 4 s kept a client past the idle timeout for ever; here one
+    byte every 0.05 s against an idle timeout of 0.2 s and a deadline of 0.5 s."""
+    running = make_station()
+    path = tmp_path / "c.sock"
+    settings = LocalSettings(idle_timeout_s=0.2, request_deadline_s=0.5)
+    server = ControlServer(path, StationCommands(running.station, local=True), settings)
+    server.start()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as slow:
+            slow.connect(str(path))
+            started = time.monotonic()
+            reply = b""
+            while time.monotonic() - started < 5:  # the fix drops it well before
+                try:
+                    slow.sendall(b" ")
+                except OSError:  # dropped
+                    break
+                readable, _, _ = select.select([slow], [], [], 0.05)
+                if readable:
+                    reply = b"".join(iter(lambda: slow.recv(65536), b""))
+                    break
+            took = time.monotonic() - started
+        assert json.loads(reply)["error"]["message"] == "no request in time"
+        assert took < 2, took
+    finally:
+        server.stop()
+
+
+def test_one_user_holds_at_most_its_clients(make_station, tmp_path: Path) -> None:
+    """Issue 28: 1,100 connections from one user exhausted the daemon's file descriptors."""
+    running = make_station()
+    path = tmp_path / "c.sock"
+    settings = LocalSettings(max_clients_per_user=3, idle_timeout_s=30, request_deadline_s=30)
+    server = ControlServer(path, StationCommands(running.station, local=True), settings)
+    server.start()
+    held = []
+    try:
+        for _ in range(3):
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            client.connect(str(path))
+            held.append(client)
+        wait_until(lambda: _refused_at_once(path) is not None, 5, "the fourth refused")
+        reply = _refused_at_once(path)
+        assert reply is not None and reply["error"]["code"] == "invalid_state"
+        assert "holds 3 connections already" in reply["error"]["message"]
+        held.pop().close()
+        wait_until(lambda: _status_ok(path), 5, "a free place again")
+    finally:
+        for client in held:
+            client.close()
+        server.stop()
+
+
+def _refused_at_once(path: Path) -> dict | None:
+    """The reply of a connection that sends nothing, if the server answers without waiting."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as extra:
+        extra.settimeout(2)
+        extra.connect(str(path))
+        try:
+            reply = b"".join(iter(lambda: extra.recv(65536), b""))
+        except TimeoutError:
+            return None
+    return json.loads(reply) if reply else None
+
+
+def _status_ok(path: Path) -> bool:
+    try:
+        return request(path, "status")["ok"] is True
+    except OSError:  # refused before it finished sending
+        return False

@@ -18,10 +18,10 @@ def shows_printer_error(running) -> bool:
     return Reason.PRINTER_ERROR in running.station.call(running.station.status).reasons
 
 
-def load_blanks_and_film(running) -> None:
-    """A printer without the virtual extensions counts neither: a person books them."""
-    for consumable in ("cards", "film"):
-        running.commands.handle("reload", {"consumable": consumable, "count": 10, "capacity": 10})
+def load_blanks(running) -> None:
+    """A printer without the virtual extensions does not count its blanks: a person books them
+    (a Primacy prints direct to the card: no film)."""
+    running.commands.handle("reload", {"consumable": "cards", "count": 10, "capacity": 10})
 
 
 def attempt_counters(running) -> list[int]:
@@ -49,7 +49,7 @@ def test_a_card_counter_of_ten_to_the_twentieth_is_an_error_until_it_is_sane(mak
 
 def test_a_ribbon_count_no_ribbon_holds_is_an_error_until_it_is_sane(make_station):
     running = make_station(extensions=False)
-    load_blanks_and_film(running)
+    load_blanks(running)
     running.printer.misreport.ribbon_count = 10**20
     wait_until(lambda: shows_printer_error(running))
     running.store.intake.submit(payload(make_job(1)))
@@ -67,7 +67,7 @@ def test_the_core_loop_survives_a_report_it_cannot_take(make_station):
     """A report past the driver's bounds (as a driver without them would make) is left, logged,
     and the loop goes on."""
     running = make_station(extensions=False)
-    load_blanks_and_film(running)
+    load_blanks(running)
     wait_until(lambda: running.station.call(lambda: running.station.lane.report) is not None)
     huge = Level(10**20, 10**20)
     report = PrinterReport(

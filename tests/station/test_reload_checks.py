@@ -71,13 +71,14 @@ def test_a_reload_of_what_a_real_printer_does_not_count_is_booked_as_it_stands(
     station = running.station
     wait_until(lambda: station.lane.printer.connected)
     running.commands.handle("reload", {"consumable": "cards", "count": 80, "capacity": 100})
-    running.commands.handle("reload", {"consumable": "film", "count": 400, "capacity": 500})
+    with pytest.raises(CommandError, match="takes no film"):  # a Primacy prints direct to card
+        running.commands.handle("reload", {"consumable": "film", "count": 400, "capacity": 500})
     for _ in range(3):  # reports taken after the reloads reached the printer
         report = station.lane.report
         wait_until(lambda seen=report: station.lane.report is not seen, what="a report taken")
     status = running.commands.handle("status", {})
     assert status["consumables"]["cards"]["remaining"] == 80
-    assert status["consumables"]["film"]["remaining"] == 400
+    assert "film" not in status["consumables"]
     assert not [e for e in running.events("alert.raised") if e.data["code"] == "reload_mismatch"]
 
 
@@ -85,8 +86,7 @@ def test_a_real_printers_ribbon_capacity_is_taken_from_the_printer(make_station)
     """A station on a real printer starts with nothing on its books; the ribbon's count and
     capacity come from the printer (`Rrt;all`). The capacity had stayed 0 ("189 of 0")."""
     running = make_station(extensions=False, printer_ribbon=190)
-    for consumable in ("cards", "film"):
-        running.commands.handle("reload", {"consumable": consumable, "count": 10, "capacity": 10})
+    running.commands.handle("reload", {"consumable": "cards", "count": 10, "capacity": 10})
     running.store.intake.submit(payload(make_job(1)))
     wait_until(lambda: running.states()["printed"] == 1, what="the card printed")
     wait_until(

@@ -8,15 +8,21 @@ stay open but nothing answers, a half-open link) and thaw it (SIGCONT).
 
 from __future__ import annotations
 
+import base64
 import getpass
+import hashlib
+import json
+import os
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "mosquitto"  # the repo's configs
 MOSQUITTO = "/usr/sbin/mosquitto"
 MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
+DYNSEC_ITERATIONS = 101  # what mosquitto_ctrl's dynsec uses
 
 
 def free_port() -> int:
@@ -79,6 +85,48 @@ def write_password_file(path: Path, users: dict[str, str]) -> Path:
     path.write_text("".join(f"{name}:{password}\n" for name, password in users.items()))
     subprocess.run([MOSQUITTO_PASSWD, "-U", str(path)], check=True, capture_output=True)
     return path
+
+
+def write_dynsec_file(path: Path, shipped: Path, passwords: dict[str, str]) -> Path:
+    """The shipped dynamic-security file with `passwords` (name -> password) set for its
+    accounts, hashed as the plugin stores them (PBKDF2-SHA512); an account it does not have is
+    an error, so that the test runs the shipped accounts and roles."""
+    document = json.loads(shipped.read_text())
+    clients = {client["username"]: client for client in document["clients"]}
+    for name, password in passwords.items():
+        salt = os.urandom(12)
+        digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, DYNSEC_ITERATIONS)
+        clients[name].update(
+            password=base64.b64encode(digest).decode(),
+            salt=base64.b64encode(salt).decode(),
+            iterations=DYNSEC_ITERATIONS,
+        )
+    path.write_text(json.dumps(document))
+    return path
+
+
+def shipped_password_broker(
+    workdir: Path,
+    server: tuple[Path, Path],
+    stations: dict[str, str],
+    central: dict[str, str],
+) -> Broker:
+    """The shipped mosquitto-password.conf on two free ports (stations', central), with
+    `server` (certificate, key), the stations' password file and the shipped central accounts
+    (dynsec-central.json) with these passwords. Not started."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path | list[Path]] = {
+        "password_file": write_password_file(workdir / "passwd-stations", stations),
+        "acl_file": SHIPPED / "acl-stations",
+        "plugin_opt_config_file": write_dynsec_file(
+            workdir / "dynsec.json", SHIPPED / "dynsec-central.json", central
+        ),
+        "certfile": server[0],
+        "keyfile": server[1],
+    }
+    ports = [free_port(), free_port()]
+    text = adapt_config((SHIPPED / "mosquitto-password.conf").read_text(), ports, workdir, files)
+    return Broker(workdir, text, ports)
 
 
 def _test_lines(workdir: Path) -> list[str]:

@@ -23,6 +23,7 @@ class Fault:
     at_card: int
     kind: str
     seconds: float = 0.0
+    stage: str = ""  # "": the kind's default stage
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class StationSettings:
     ribbon: int = 400
     film: int = 2000
     faults: tuple[Fault, ...] = ()
+    blocked_job: str = "drop"  # what the virtual printer does with a job it cannot start
     card_timeout_s: float = 5.0
     keepalive_s: int = 5
     daily_limit: int = 5000
@@ -44,10 +46,14 @@ class StationSettings:
     cooling_tau_s: float = 1.0
     max_head_c: float = 85.0
     low: dict[str, int] = field(default_factory=lambda: {"cards": 25, "ribbon": 25, "film": 50})
+    username: str = ""  # the broker account, and TLS trusting `tls_ca` (empty: none)
+    password: str = ""
+    tls_ca: str = ""
 
     def toml(self, state_dir: Path) -> str:
         faults = ", ".join(
-            f'{{ at_card = {f.at_card}, kind = "{f.kind}", seconds = {f.seconds} }}'
+            f'{{ at_card = {f.at_card}, kind = "{f.kind}", seconds = {f.seconds},'
+            f' stage = "{f.stage}" }}'
             for f in self.faults
         )
         return f"""
@@ -58,6 +64,9 @@ state_dir = "{state_dir}"
 host = "127.0.0.1"
 port = {self.mqtt_port}
 keepalive_s = {self.keepalive_s}
+username = "{self.username}"
+password = "{self.password}"
+tls_ca = "{self.tls_ca}"
 [printer]
 driver = "virtual"
 card_timeout_s = {self.card_timeout_s}
@@ -67,6 +76,7 @@ cards = {self.cards}
 ribbon = {self.ribbon}
 film = {self.film}
 faults = [{faults}]
+blocked_job = "{self.blocked_job}"
 [duty]
 daily_limit = {self.daily_limit}
 hourly_limit = {self.hourly_limit}

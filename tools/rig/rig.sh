@@ -16,7 +16,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
-CACHE="${PRINTSTATION_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/printstation-rig}"
+# shellcheck source=tools/rig/kernel.sh
+. "$HERE/kernel.sh"  # kernel_version, unpack_kernel, RIG_CACHE (shared with the systemd rig)
 MODULES="virtio_pci 9pnet_virtio 9p configfs dummy_hcd libcomposite usb_f_printer usb_f_fs usblp"
 needs=(qemu-system-x86 busybox-static cpio kmod libusb-1.0-0 udev util-linux)
 
@@ -42,31 +43,17 @@ install_packages() {
         -o DPkg::Lock::Timeout=300 "${needs[@]}" >&2
 }
 
-kernel_version() {
-    # The kernel that Debian's linux-image-amd64 points at today, e.g. 6.1.0-57-amd64.
-    apt-cache depends linux-image-amd64 2>/dev/null \
-        | sed -n 's/^ *Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -1
-}
-
 build() {
     install_packages
     local version
-    version="${PRINTSTATION_RIG_KERNEL:-$(kernel_version)}"
+    version="$(kernel_version)"
     [ -n "$version" ] || { say "no linux-image-amd64 in apt's lists (run apt-get update)"; exit 1; }
-    local dir="$CACHE/$version"
+    local dir="$RIG_CACHE/$version"
     if [ -f "$dir/initrd.cpio.gz" ] && [ "$dir/initrd.cpio.gz" -nt "$HERE/init.sh" ]; then
         echo "$dir"
         return
     fi
-    mkdir -p "$dir"
-    if [ ! -f "$dir/kern/boot/vmlinuz-$version" ]; then
-        say "fetching linux-image-$version"
-        (cd "$dir" && rm -f ./*.deb && apt-get download "linux-image-$version" >&2)
-        rm -rf "$dir/kern" && mkdir -p "$dir/kern"
-        dpkg-deb -x "$dir"/linux-image-"$version"_*.deb "$dir/kern"
-        rm -f "$dir"/*.deb
-        depmod -b "$dir/kern" "$version"  # the package ships no modules.dep
-    fi
+    unpack_kernel "$version"
     local root="$dir/initrd" mod path
     rm -rf "$root" && mkdir -p "$root"/{bin,mods,proc,sys,dev,newroot}
     cp "$(command -v busybox)" "$root/bin/busybox"

@@ -2,7 +2,9 @@
 # The package on a real systemd: two builds of the package (the second a newer version),
 # a fresh Debian 12 (debootstrap, cached), booted in a qemu guest with systemd as PID 1, and
 # the scenario of guest/rig-test.sh. Software emulation (TCG): this CI machine's KVM cannot boot
-# a stock kernel. Self-contained: nothing here is shared with other rigs in the repository.
+# a stock kernel. The kernel is the USB rig's (tools/rig/kernel.sh: the version Debian's
+# linux-image-amd64 points at today, one cache for both rigs). The guest's RIG lines are
+# printed as they come, with a line every minute while it boots.
 #
 #   tools/systemd-rig/run.sh            # exit 0 when every check passed; the log in build/systemd-rig
 set -euo pipefail
@@ -10,11 +12,12 @@ cd "$(dirname "$0")/../.."
 REPO=$PWD
 RIG=$REPO/tools/systemd-rig
 WORK=$REPO/build/systemd-rig
-CACHE=${PRINTSTATION_RIG_CACHE:-/var/cache/printstation-rig}
-KVER=${PRINTSTATION_RIG_KERNEL:-6.1.0-57-amd64}
+# shellcheck source=tools/rig/kernel.sh
+. "$REPO/tools/rig/kernel.sh"  # kernel_version, unpack_kernel, RIG_CACHE
+CACHE=$RIG_CACHE
 # Python with the test kit (make test's venv), for the job files.
 PYTHON=${PRINTSTATION_RIG_PYTHON:-$REPO/.venv/bin/python}
-PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps
+PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps,libcups2
 mkdir -p "$WORK" "$CACHE"
 
 need=()
@@ -38,13 +41,10 @@ if [ -z "${PRINTSTATION_RIG_KEEP_DEBS:-}" ] || [ ! -e "$WORK/new.deb" ]; then
 fi
 
 # Debian's kernel, unpacked (not installed), and a busybox initramfs for virtio and ext4.
-kern=$CACHE/kernel-$KVER
-if [ ! -e "$kern/boot/vmlinuz-$KVER" ]; then
-    rm -rf "$kern" && mkdir -p "$kern"
-    (cd "$CACHE" && apt-get download "linux-image-$KVER" 2>/dev/null)
-    dpkg-deb -x "$CACHE"/linux-image-"$KVER"_*.deb "$kern"
-    depmod -b "$kern" "$KVER"
-fi
+KVER=$(kernel_version)
+[ -n "$KVER" ] || { echo "no linux-image-amd64 in apt's lists (run apt-get update)" >&2; exit 1; }
+unpack_kernel "$KVER"
+kern=$CACHE/$KVER/kern
 "$RIG/mkinitrd.sh" "$kern" "$KVER" "$WORK/initrd.cpio.gz"
 
 # The fresh Debian 12, cached as a tarball keyed on its package list.
@@ -83,12 +83,20 @@ mkfs.ext4 -q -F -L rig -d "$root" "$WORK/disk.img" 3G
 rm -rf "$root"
 
 started=$(date +%s)
+: >"$WORK/console.log"
 timeout 1500 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1536 -smp 2 \
     -nodefaults -no-user-config -display none -no-reboot -serial stdio -monitor none \
     -kernel "$kern/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.cpio.gz" \
     -append "console=ttyS0 panic=-1 loglevel=4 systemd.show_status=0" \
     -drive file="$WORK/disk.img",format=raw,if=virtio,cache=unsafe \
-    </dev/null >"$WORK/console.log" 2>&1 || true
+    </dev/null >>"$WORK/console.log" 2>&1 &
+guest=$!
+# The guest's progress as it comes (CI shows it live): each RIG line, and a line a minute.
+(while sleep 60; do echo "guest running $(($(date +%s) - started)) s"; done) &
+ticker=$!
+tail --pid="$guest" -n +1 -f "$WORK/console.log" \
+    | grep -a --line-buffered 'RIG ' | sed -u 's/^.*\(RIG \)/\1/' || true
+wait "$guest" || true
+kill "$ticker" 2>/dev/null || true
 echo "guest ran $(($(date +%s) - started)) s"
-grep -a '^RIG \|RIG PASS\|RIG FAIL' "$WORK/console.log" | sed 's/^.*\(RIG \)/\1/' || true
 grep -aq 'RIG DONE failures=0' "$WORK/console.log"

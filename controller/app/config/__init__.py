@@ -4,11 +4,12 @@ Each part of the station owns its section's settings, with each field's checks n
 the rules that relate its fields (`controller/field_checks.py`): `[mqtt]` in
 `controller/mqtt/settings.py`, `[printer]` in `controller/devices/settings.py`, `[panel]` in
 `controller/devices/panel/settings.py`, `[local]` in `controller/local/settings.py`, `[duty]`,
-`[consumables]` and `[retention]` in `controller/policy/`; `[station]` and `[log]` are here (the
-log's defaults are `logsetup`'s). Here the file is read into them and assembled into one
-`Config`. A wrong file stops start-up with
-every problem at once, one line each naming the file, the key and the problem, e.g.
-``/etc/printstation/station.toml: [mqtt] port: must be from 1 to 65535, got 70000``.
+`[consumables]` and `[retention]` in `controller/policy/`, `[queue]` in
+`controller/queue/limits.py`; `[station]` and `[log]` are here (the log's defaults are
+`logsetup`'s). Here the file is read into them and assembled into one `Config`. A wrong file
+stops start-up with every problem at once, one line each naming the file, the key and the
+problem, e.g. ``/etc/printstation/station.toml: [mqtt] port: must be from 1 to 65535, got
+70000``.
 """
 
 from __future__ import annotations
@@ -31,9 +32,17 @@ from controller.mqtt.settings import MqttSettings
 from controller.policy.consumables import ConsumablesSettings
 from controller.policy.duty import DutySettings
 from controller.policy.retention import RetentionSettings
+from controller.queue.limits import QueueSettings
 from logsetup import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS
 
-__all__ = ["Config", "ConfigError", "StationSettings", "load_config", "load_config_for_checks"]
+__all__ = [
+    "CheckedConfig",
+    "Config",
+    "ConfigError",
+    "StationSettings",
+    "load_config",
+    "load_config_for_checks",
+]
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class Config:
     log: LogSettings = field(default_factory=LogSettings)
     local: LocalSettings = field(default_factory=LocalSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
 
     @property
     def state_dir(self) -> Path:
@@ -99,12 +109,23 @@ def load_config(path: str | Path) -> Config:
     return typing.cast(Config, config)
 
 
-def load_config_for_checks(path: str | Path) -> tuple[Config, ConfigError | None]:
-    """The config for `doctor`: the file's own, or, when it has problems, one made of its
-    sections that are right and the defaults of those that are not (with the error), so that
-    the other checks still run."""
+@dataclass(frozen=True)
+class CheckedConfig:
+    """The config as `doctor` sees it: the file's sections that are right, the names of those
+    that are not (their checks are skipped, never run on defaults), and the error."""
+
+    config: Config
+    broken: frozenset[str]
+    error: ConfigError | None
+
+
+def load_config_for_checks(path: str | Path) -> CheckedConfig:
+    """The config for `doctor`: the file's own, or, when it has problems, its sections that are
+    right; a broken section is named in `broken` and stands at its defaults only so that the
+    `Config` can be built. `[station]` is taken as written as far as it reads (its state_dir
+    when that is a string), since every file check needs a state directory."""
     try:
-        return load_config(path), None
+        return CheckedConfig(load_config(path), frozenset(), None)
     except ConfigError as exc:
         error = exc
     try:
@@ -112,17 +133,21 @@ def load_config_for_checks(path: str | Path) -> tuple[Config, ConfigError | None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         raw = {}
     sections: dict[str, Any] = {}
+    broken = set()
     for name, hint in typing.get_type_hints(Config).items():
-        if name == "path" or not isinstance(raw.get(name), dict):
+        if name == "path" or name not in raw:
             continue
         reader = Reader(Path(path))
         built = reader.value(hint, raw[name], Where(), name)
-        if built is not INVALID and not reader.problems:
+        if built is INVALID or reader.problems:
+            broken.add(name)
+        else:
             sections[name] = built
     if "station" not in sections:
+        broken.add("station")
         given = raw.get("station")
         state_dir = given.get("state_dir") if isinstance(given, dict) else None
         if not (isinstance(state_dir, str) and state_dir):
             state_dir = StationSettings.state_dir
         sections["station"] = StationSettings(id="(unknown)", state_dir=state_dir)
-    return Config(path=str(path), **sections), error
+    return CheckedConfig(Config(path=str(path), **sections), frozenset(broken), error)

@@ -90,6 +90,8 @@ check restarted_after_upgrade systemctl is-active --quiet printstation
 check queue_kept has_jobs queued 3
 check backup_taken sh -c 'ls /var/lib/printstation/backups/station-*.db'
 check backup_has_jobs sh -c '[ "$(sqlite3 /var/lib/printstation/backups/station-*.db "SELECT count(*) FROM jobs")" = 5 ]'
+# Personal data: the copy and its directory the service user's alone (issue 28).
+check backup_private sh -c '[ "$(stat -c %a:%U /var/lib/printstation/backups/station-*.db)" = 600:printstation ] && [ "$(stat -c %a /var/lib/printstation/backups)" = 700 ]'
 printstation resume >/dev/null
 check queue_printed wait_for 300 has_jobs printed 5
 # A reboot would start it: enabled by the admin, still enabled after the upgrade.

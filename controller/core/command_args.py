@@ -1,0 +1,110 @@
+"""A command's arguments before anything runs: each a plain value (no list, no object: nothing
+nested), strings bounded; and the arguments as the audit keeps them (the keys the command takes
+only, long strings cut, a submitted job only by size and hash).
+
+Checked before the command runs, so an argument 975 lists deep or 250 KB of text is refused
+without effect, and the audit row that records the refusal stays small. A key the command does
+not take is not refused (the interface welcomes additions: a newer central office's extra field
+is ignored by an older station, and never kept in the audit), but it is bounded too: at most
+MAX_EXTRA_DEPTH levels deep and MAX_EXTRA_SIZE values and characters in all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from contract.vocabulary import CommandName
+
+MAX_TEXT_CHARS = 256  # any string argument but a submitted job
+AUDIT_TEXT_CHARS = 200  # a string as the audit keeps it
+MAX_EXTRA_DEPTH = 8  # an argument the command does not take: how deeply nested
+MAX_EXTRA_SIZE = 4096  # ... and how many values and characters in all
+PAYLOAD_KEY = "payload_b64"  # `submit`'s job: bounded by the request's size
+SECRET_KEY = "password"  # `login`'s and `account-password`'s: never in the audit
+
+COMMAND_ARGS: dict[str, frozenset[str]] = {
+    CommandName.PAUSE: frozenset(),
+    CommandName.RESUME: frozenset(),
+    CommandName.STATUS: frozenset(),
+    CommandName.JOBS: frozenset(),
+    CommandName.CANCEL: frozenset({"job_id"}),
+    CommandName.RESOLVE: frozenset({"job_id", "outcome", "reason"}),
+    CommandName.RELOAD: frozenset({"consumable", "count", "capacity", "lot", "reason"}),
+    CommandName.REPLAY: frozenset({"from_seq", "to_seq"}),
+    CommandName.SUBMIT: frozenset({PAYLOAD_KEY}),
+    # The blanks' custody (docs/blanks.md): local commands only.
+    CommandName.ACCOUNT_ADD: frozenset({"name", "full_name", "role", "unix_user"}),
+    CommandName.ACCOUNT_LIST: frozenset(),
+    CommandName.ON_DUTY: frozenset({"name"}),
+    CommandName.LOT_RECEIVE: frozenset(
+        {"consumable", "lot", "quantity", "received_on", "new_share"}
+    ),
+    CommandName.LOT_COUNTERSIGN: frozenset({"consumable", "lot"}),
+    CommandName.LOT_ADJUST: frozenset({"consumable", "lot", "delta", "reason"}),
+    CommandName.DESTROY_SPOILED: frozenset({"count", "destroyed_on", "witness"}),
+    CommandName.BLANKS_REPORT: frozenset({"since", "until"}),
+    CommandName.COLLECT: frozenset({"job_id"}),
+    # The web page's logins (docs/web.md): local commands only; the password is never audited.
+    CommandName.ACCOUNT_PASSWORD: frozenset({"name", SECRET_KEY}),
+    CommandName.LOGIN: frozenset({"name", SECRET_KEY}),
+}
+PLAIN = (str, int, float, bool, type(None))
+
+
+def args_problem(name: str, args: dict[str, Any]) -> str | None:
+    """Why `args` cannot be given to command `name`, or None."""
+    known = COMMAND_ARGS.get(name, frozenset())
+    for key, value in args.items():
+        if key not in known:
+            if not _small(key, value):
+                return (
+                    f"argument {_cut(str(key))!r} ({name} does not take it) is over"
+                    f" {MAX_EXTRA_DEPTH} levels deep or {MAX_EXTRA_SIZE} values and characters"
+                )
+            continue
+        if not isinstance(value, PLAIN):
+            return f"{key} must be a plain value, not {type(value).__name__}"
+        if isinstance(value, str) and key != PAYLOAD_KEY and len(value) > MAX_TEXT_CHARS:
+            return f"{key} is longer than {MAX_TEXT_CHARS} characters"
+    return None
+
+
+def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A command's arguments as the audit keeps them: its known keys only, plain values with
+    strings cut to AUDIT_TEXT_CHARS, anything else by its type's name; a submitted job
+    (personal data) only by its size and hash; never a password."""
+    known = COMMAND_ARGS.get(name, frozenset()) - {SECRET_KEY}
+    kept: dict[str, Any] = {}
+    for key in sorted(known & args.keys()):
+        value = args[key]
+        if key == PAYLOAD_KEY:
+            raw = str(value).encode()
+            kept["payload_b64_chars"] = len(raw)
+            kept["payload_b64_sha256"] = hashlib.sha256(raw).hexdigest()
+        elif isinstance(value, str):
+            kept[key] = _cut(value)
+        else:
+            kept[key] = value if isinstance(value, PLAIN) else f"({type(value).__name__})"
+    return kept
+
+
+def _small(key: str, value: Any) -> bool:
+    """`value` (under `key`) within MAX_EXTRA_DEPTH and MAX_EXTRA_SIZE, walked without
+    recursion (a value 975 lists deep must not overflow the stack)."""
+    size, pending = len(key), [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        size += len(item) if isinstance(item, str) else 1
+        if depth > MAX_EXTRA_DEPTH or size > MAX_EXTRA_SIZE:
+            return False
+        if isinstance(item, dict):
+            size += sum(len(str(k)) for k in item)
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= AUDIT_TEXT_CHARS else text[:AUDIT_TEXT_CHARS] + "…"

@@ -1,0 +1,119 @@
+"""The station printing through a real cupsd (driver = "ipp") to the virtual printer behind the
+`cardsim` backend: the demo's cards, and each fault settled as the contract says."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from contract.clock import SystemClock
+from contract.vocabulary import CommandName, Consumable, PrinterFault, SpoilCause
+from controller.app.doctor import run_doctor
+from controller.core.commands import StationCommands
+from controller.devices.factory import network_driver
+from testkit.waiting import wait_until
+from tools.demo import sample_jobs
+
+from .conftest import QUEUE, CupsRig, IppStation, ipp_config
+
+
+def _attempts(running: IppStation) -> list[tuple[str, str | None]]:
+    with running.store.db.reading() as conn:
+        rows = conn.execute("SELECT outcome, cause FROM attempts ORDER BY id").fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _flags(running: IppStation) -> tuple[str, ...]:
+    printer = running.station.status().printer
+    return printer.flags if printer else ()
+
+
+def test_the_demo_cards_are_printed_through_cups(make_rig, make_station) -> None:
+    rig: CupsRig = make_rig()
+    running: IppStation = make_station(rig)
+    outcomes = [running.store.intake.submit(job).outcome for job in sample_jobs()]
+    assert outcomes == ["accepted"] * 4 + ["rejected"]
+    wait_until(lambda: running.states()["printed"] == 4, 60, "the demo's cards through CUPS")
+    assert [(r["counter"], r["result"], r["panels"]) for r in rig.cards()] == [
+        (n, "printed", 6) for n in range(1, 5)
+    ]
+    # each attempt stored its CUPS job before the document went; card_counter is that job
+    assert running.printer_jobs() == [1, 2, 3, 4]
+    printed = running.events("card.printed")
+    assert sorted(e.data["card_counter"] for e in printed) == [1, 2, 3, 4]
+    assert rig.printer.state.cards == 46
+
+
+@pytest.mark.parametrize(
+    ("printer", "flag", "cause"),
+    [
+        ({"cards": 0}, "WAR_FEEDER_EMPTY", PrinterFault.FEEDER_EMPTY),
+        ({"ribbon": 0}, "WAR_RIBBON_ENDED", PrinterFault.RIBBON_OUT),
+        ({"film": 0}, "WAR_CLEAR_END", PrinterFault.FILM_OUT),  # a vendor keyword, from config
+        (
+            {"faults": ({"at_card": 1, "kind": "cover_open", "seconds": 600},)},
+            "WAR_COVER_OPEN",
+            PrinterFault.COVER_OPEN,
+        ),
+    ],
+    ids=["media-empty", "ribbon-out", "film-out", "door-open"],
+)
+def test_a_fault_before_the_card_queues_it_again_and_blocks(
+    make_rig, make_station, printer, flag: str, cause: PrinterFault
+) -> None:
+    """The backend reports the fault as a vendor's does (`STATE: +...-error`, exit 1); the CUPS
+    job is aborted with no page; the station queues the card again, sends no second job while
+    the queue reports the fault, and no blank was fed."""
+    rig: CupsRig = make_rig(**printer)
+    running: IppStation = make_station(rig)
+    running.store.intake.submit(sample_jobs()[0])
+    wait_until(lambda: _attempts(running) == [("not_printed", cause)], 30, "the fault settled")
+    wait_until(lambda: running.states()["queued"] == 1, 10, "the card queued again")
+    wait_until(lambda: flag in _flags(running), 10, f"{flag} in the status")
+    assert running.printer_jobs() == [1]  # one CUPS job: none sent again while blocked
+    assert [r for r in rig.cards() if r["result"] == "printed"] == []
+
+
+def test_a_jam_spoils_the_blank_once(make_rig, make_station) -> None:
+    """A jam at the first card: the backend reports `media-jam-error` and a page fed; the
+    station books the blank spoiled (cause jam), and prints nothing more while the queue
+    reports the jam."""
+    rig: CupsRig = make_rig(faults=({"at_card": 1, "kind": "jam"},))
+    running: IppStation = make_station(rig)
+    running.store.intake.submit(sample_jobs()[0])
+    wait_until(lambda: running.events("card.spoiled"), 30, "the spoiled card")
+    assert running.events("card.spoiled")[0].data["cause"] == SpoilCause.JAM
+    assert _attempts(running)[0] == ("spoiled", SpoilCause.JAM)
+    assert [r["result"] for r in rig.cards()][:1] != ["printed"]
+    wait_until(lambda: "ERR_MECHANICAL" in _flags(running), 10, "the jam in the status")
+    assert running.printer_jobs() == [1]
+
+
+def test_a_reload_clears_the_reason_the_last_job_left(make_rig, make_station) -> None:
+    """CUPS keeps `media-empty-error` after the job that reported it: the station starts no card
+    until a person records a reload, then the next job reports afresh and the card prints."""
+    rig: CupsRig = make_rig(cards=0)
+    running: IppStation = make_station(rig)
+    running.store.intake.submit(sample_jobs()[0])
+    wait_until(lambda: "WAR_FEEDER_EMPTY" in _flags(running), 30, "the hopper empty")
+    loader = network_driver(
+        "127.0.0.1", rig.server.port, clock=SystemClock(), virtual_extensions=True
+    )
+    loader.set_level(Consumable.CARDS, 10)  # the blanks go into the printer
+    loader.close()
+    StationCommands(running.station, local=True).handle(
+        CommandName.RELOAD, {"consumable": Consumable.CARDS, "count": 50}
+    )
+    wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
+    assert running.printer_jobs() == [1, 2]
+    assert [r["result"] for r in rig.cards()] == ["printed"]
+
+
+def test_the_doctor_probes_the_cups_queue(make_rig, tmp_path) -> None:
+    rig: CupsRig = make_rig()
+    path = ipp_config(tmp_path, rig.cups.port, QUEUE)
+    out = io.StringIO()
+    run_doctor(path, out)
+    assert "Local Raw Printer serial urn:uuid:" in out.getvalue()
+    assert f"as CUPS queue {QUEUE} on 127.0.0.1" in out.getvalue()
