@@ -8,10 +8,10 @@ library's model table). How it prints (its faces, its colour depth) is the share
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from evolis_wire.models import MODELS as PRINTER_MODELS
-from evolis_wire.models import PrinterModel, model_named
+from evolis_wire.models import PrinterModel, PrintMethod, model_named
 
 EVOLIS_VENDOR_ID = 0x0F49
 
@@ -27,11 +27,15 @@ class PrinterInfo:
     head_kit: str = "VK-0001"
     zone: str = "0"
     maker: str = "Evolis"
+    # How it prints, in place of the table's: a retransfer printer (film) played by this one
+    # where the table has none, as the printer behind the tests' CUPS backend (None: the table's).
+    method: PrintMethod | None = None
 
     @property
     def kind(self) -> PrinterModel:
-        """How this model prints, from the model table."""
-        return model_named(self.model)
+        """How this model prints, from the model table (or `method`)."""
+        model = model_named(self.model)
+        return model if self.method is None else replace(model, method=self.method)
 
     @property
     def full_name(self) -> str:

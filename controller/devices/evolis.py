@@ -177,7 +177,7 @@ class EvolisDriver:
 
     def reject(self) -> None:
         with self._lock:
-            self._expect_ok(self._query("Ser"), "Ser")
+            _expect_ok(self._query("Ser"), "Ser")
 
     def set_level(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
         with self._lock:
@@ -186,7 +186,7 @@ class EvolisDriver:
             fields = ["Xrl", consumable, str(count)]
             if capacity is not None:
                 fields.append(str(capacity))
-            self._expect_ok(self._query(*fields), "Xrl")
+            _expect_ok(self._query(*fields), "Xrl")
 
     def close(self) -> None:
         with self._lock:
@@ -223,7 +223,7 @@ class EvolisDriver:
         """A job the printer did not start (it may keep it): `Srs`, refused if the count held."""
         log.warning("printer.card_refused", fault=refused.kind, flags=refused.detail)
         try:
-            self._expect_ok(self._query("Srs"), "Srs")
+            _expect_ok(self._query("Srs"), "Srs")
             self._session = -1  # a reset may drop the status block and error mode: set up again
             after = self._number("Rco", "c")
         except PrinterError as error:
@@ -246,7 +246,7 @@ class EvolisDriver:
     def _clear_errors(self) -> None:
         """`Scs` after a spoiled card: a jammed card goes to the reject box."""
         try:
-            self._expect_ok(self._query("Scs"), "Scs")
+            _expect_ok(self._query("Scs"), "Scs")
         except PrinterError as error:
             log.warning("printer.error_not_cleared", error=str(error))
 
@@ -317,14 +317,14 @@ class EvolisDriver:
         except FrameError as error:
             raise BadAnswer(str(error)) from error
 
-    @staticmethod
-    def _expect_ok(reply: Frame, command: str) -> None:
-        if reply.text != "OK":
-            raise PrinterError(f"{command} answered {reply.text!r}")
-
     def _ribbon_level(self) -> dict[Consumable, Level]:
         """The ribbon's capacity and what is left of it (`_ribbon_info`)."""
         return _ribbon_info(self._query("Rrt", "all").text)
+
+
+def _expect_ok(reply: Frame, command: str) -> None:
+    if reply.text != "OK":
+        raise PrinterError(f"{command} answered {reply.text!r}")
 
 
 def _ribbon_type(reply: Frame) -> int:

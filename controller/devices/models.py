@@ -2,13 +2,14 @@
 virtual printer: `evolis_wire.models`).
 
 Every card uses a blank and the ribbon; only a retransfer printer uses a film. Until the
-printer has said which model it is, every consumable is counted.
+printer has said which model it is, and for a printer not in the table (one behind a CUPS
+queue, an HDP5000 say), every consumable is counted.
 """
 
 from __future__ import annotations
 
 from contract.vocabulary import Consumable
-from evolis_wire.models import model_named
+from evolis_wire.models import find_model
 
 from .printer import Identity
 
@@ -19,6 +20,7 @@ def consumables_used(identity: Identity | None) -> frozenset[Consumable]:
     """The consumables a card uses on the printer of `identity` (None: not known yet)."""
     if identity is None:
         return EVERY_CONSUMABLE
-    if model_named(identity.model).film:
+    model = find_model(identity.model)
+    if model is None or model.film:
         return EVERY_CONSUMABLE
     return EVERY_CONSUMABLE - {Consumable.FILM}

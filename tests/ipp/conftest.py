@@ -18,12 +18,17 @@ from controller.app.config import Config, load_config
 from controller.core.loop import Station, run_in_thread
 from controller.devices.factory import virtual_printer
 from controller.queue.store import Store
+from evolis_wire.models import PrintMethod
+from firmware.models import PrinterInfo
 from firmware.net_server import PrinterServer, serve_in_thread
 from firmware.virtual_printer import VirtualPrinter
 from testkit.cups import CupsServer
 from tests.station.conftest import STATION_TOML
 
 QUEUE = "card"
+# A retransfer printer (ribbon and film, two faces), as an HDP5000 is: the virtual printer plays
+# one behind the backend, as a vendor's status monitor reports one to CUPS.
+RETRANSFER = PrinterInfo(model="Retransfer", method=PrintMethod.RETRANSFER)
 IPP_PRINTER = """[printer]
 driver = "ipp"
 [printer.ipp]
@@ -75,6 +80,7 @@ def make_rig(tmp_path: Path) -> Iterator[Callable[..., CupsRig]]:
             ribbon=ribbon,
             film=film,
             faults=faults,
+            info=RETRANSFER,
         )
         server = serve_in_thread(printer)
         cups = CupsServer(tmp_path / "cups")

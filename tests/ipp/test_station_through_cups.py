@@ -36,7 +36,7 @@ def test_the_demo_cards_are_printed_through_cups(make_rig, make_station) -> None
     assert outcomes == ["accepted"] * 4 + ["rejected"]
     wait_until(lambda: running.states()["printed"] == 4, 60, "the demo's cards through CUPS")
     assert [(r["counter"], r["result"], r["panels"]) for r in rig.cards()] == [
-        (n, "printed", 6) for n in range(1, 5)
+        (n, "printed", 7) for n in range(1, 5)
     ]
     # each attempt stored its CUPS job before the document went; card_counter is that job
     assert running.printer_jobs() == [1, 2, 3, 4]
