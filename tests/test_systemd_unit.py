@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ["printstation.service", "printstation-web.service"]
+UNIT = ROOT / "systemd" / "printstation.service"  # the daemon's
 EXPOSURE_LIMIT = 2.0
 
 pytestmark = pytest.mark.skipif(

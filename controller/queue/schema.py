@@ -193,6 +193,7 @@ MIGRATIONS: tuple[str, ...] = (
     # the card's document is sent, so that a stop mid-card is settled by how that job ended.
     """
     ALTER TABLE attempts ADD COLUMN printer_job INTEGER;
+    """,
     # 7: passwords for the web page (issue 27): an argon2 hash per account, the failed logins
     # in a row, and the lock after too many (lifted by setting a new password).
     """
