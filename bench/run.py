@@ -10,7 +10,7 @@ error. docs/benchmarks.md explains each measure and the last recorded run.
 
 from __future__ import annotations
 
-from bench import card, duty, gap, idle, intake, ipp_card, outbox, selection
+from bench import card, duty, gap, idle, intake, ipp_card, outbox, selection, web
 from bench.runner import RESULTS, Suite, main
 
 STATION = Suite(
@@ -23,8 +23,19 @@ STATION = Suite(
         "idle": idle.run,
         "duty": duty.run,
         "ipp": ipp_card.run,
+        "web": web.run,
     },
-    libraries=("paho-mqtt", "Pillow", "pyusb", "structlog", "persist-queue", "gpiozero", "pycups"),
+    libraries=(
+        "paho-mqtt",
+        "Pillow",
+        "pyusb",
+        "structlog",
+        "persist-queue",
+        "gpiozero",
+        "pycups",
+        "starlette",
+        "uvicorn",
+    ),
     results=RESULTS / "latest.json",
 )
 

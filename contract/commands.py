@@ -175,14 +175,19 @@ class JobsResult:
 
 @dataclass(frozen=True)
 class LocalRequest:
-    """A request on the control socket: no schema, no `cmd_id`; `args` as sent."""
+    """A request on the control socket: no schema, no `cmd_id`; `args` as sent; `session`: the
+    web page's session it is made in (an addition, issue 27)."""
 
     cmd: str
     args: Any
+    session: str | None = None
 
 
-def local_request(cmd: str, args: Mapping[str, Any]) -> bytes:
-    return json.dumps({"cmd": cmd, "args": args}).encode()
+def local_request(cmd: str, args: Mapping[str, Any], session: str | None = None) -> bytes:
+    request = {"cmd": cmd, "args": args}
+    if session is not None:
+        request["session"] = session
+    return json.dumps(request).encode()
 
 
 def read_local_request(raw: bytes) -> LocalRequest:
@@ -193,7 +198,10 @@ def read_local_request(raw: bytes) -> LocalRequest:
         raise CommandError(CommandErrorCode.INVALID_JSON, "request is not JSON") from None
     if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
         raise CommandError(CommandErrorCode.INVALID_SCHEMA, "request needs a cmd")
-    return LocalRequest(request["cmd"], request.get("args", {}))
+    session = request.get("session")
+    if session is not None and not isinstance(session, str):
+        raise CommandError(CommandErrorCode.INVALID_SCHEMA, "session must be text")
+    return LocalRequest(request["cmd"], request.get("args", {}), session)
 
 
 def local_reply(reply: CommandReply) -> bytes:

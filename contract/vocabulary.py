@@ -111,6 +111,10 @@ class CommandName(StrEnum):
     DESTROY_SPOILED = "destroy-spoiled"  # spoiled blanks in custody destroyed under a record
     BLANKS_REPORT = "blanks-report"  # the lots, custody and destructions
     COLLECT = "collect"  # a printed card handed to the citizen
+    # Additions (issue 27), the local control socket only: passwords for the web page.
+    ACCOUNT_PASSWORD = "account-password"  # set an account's password (and unlock it)
+    LOGIN = "login"  # check a name and password; the socket answers with a session
+    LOGOUT = "logout"  # end a session
 
 
 class CommandErrorCode(StrEnum):
@@ -323,6 +327,8 @@ AUDITED_COMMANDS = frozenset(
         CommandName.LOT_ADJUST,
         CommandName.DESTROY_SPOILED,
         CommandName.COLLECT,
+        CommandName.ACCOUNT_PASSWORD,
+        CommandName.LOGIN,
     }
 )
 """Manual actions: each is stored in the audit table with who asked, how, and its effect."""

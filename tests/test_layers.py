@@ -70,13 +70,18 @@ def test_a_package_imports_nothing_built_on_it(package: str) -> None:
     assert violations(package, FORBIDDEN[package]) == []
 
 
-def test_only_the_app_imports_the_app() -> None:
+@pytest.mark.parametrize("program", ["app", "web"])
+def test_only_the_programs_import_the_app_and_nothing_imports_the_web(program: str) -> None:
+    """The two programs (the daemon and its command line; the web page) sit on top: the web
+    page may use the app's config and report helpers, nothing else uses either."""
+    allowed = {"app": ("app", "web"), "web": ("web",)}[program]
     found = [
         f"{path.relative_to(ROOT)}:{line}: imports {module}"
         for path in sources("controller")
-        if (ROOT / "controller" / "app") not in path.parents and path.name != "__main__.py"
+        if not any(ROOT / "controller" / top in path.parents for top in allowed)
+        and path.name != "__main__.py"
         for line, module in modules_imported(path)
-        if module == "controller.app" or module.startswith("controller.app.")
+        if module == f"controller.{program}" or module.startswith(f"controller.{program}.")
     ]
     assert found == []
 

@@ -69,7 +69,7 @@ def test_each_end_has_its_own_command():
     def commands(name: str) -> set[str]:
         return {e.name for e in distribution(name).entry_points if e.group == "console_scripts"}
 
-    assert commands("printstation") == {"printstation"}
+    assert commands("printstation") == {"printstation", "printstation-web"}  # + the web page
     assert commands("printstation-central") == {"printstation-central"}
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 from collections.abc import Callable
 from dataclasses import fields
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.clock import rfc3339
 from contract.vocabulary import CommandName, Consumable, Role
+from controller.app.periods import period_bounds
 from controller.app.report_page import books_page
 from controller.queue.lots import LotBooks
 
@@ -30,6 +31,11 @@ def add_commands(command: Subcommand) -> None:
     account.add_argument("--full-name", required=True, help="the person's full name")
     account.add_argument("--role", required=True, choices=[role.value for role in Role])
     account.add_argument("--unix-user", help="the person's login at the kiosk")
+    password = command(
+        CommandName.ACCOUNT_PASSWORD,
+        "set a person's password for the web page (root, a supervisor, or the person; unlocks)",
+    )
+    password.add_argument("name", help="the account")
     command(CommandName.ACCOUNT_LIST, "list the accounts and who is on duty")
     duty = command(CommandName.ON_DUTY, "set the operator on duty (the panel acts for them)")
     duty.add_argument("name", help="the account on duty")
@@ -76,28 +82,19 @@ def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | N
     }
     if args.command == CommandName.BLANKS_REPORT:
         return period_bounds(args.period, zone) if args.period else {}
+    if args.command == CommandName.ACCOUNT_PASSWORD:
+        return {"name": args.name, "password": new_password()}
     if args.command not in shown:
         return None
     return {key: value for key in shown[args.command] if (value := getattr(args, key)) is not None}
 
 
-def period_bounds(period: str, zone: ZoneInfo) -> dict[str, str]:
-    """A local day (YYYY-MM-DD) or month (YYYY-MM) as [since, until) in RFC 3339 UTC."""
-    try:
-        first = date.fromisoformat(period if len(period) > 7 else f"{period}-01")
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"period {period!r} is not YYYY-MM-DD or YYYY-MM"
-        ) from None
-    if len(period) > 7:
-        end = first + timedelta(days=1)
-    else:
-        end = (first + timedelta(days=32)).replace(day=1)
-
-    def start_of(day: date) -> str:
-        return rfc3339(datetime.combine(day, time(), zone))
-
-    return {"since": start_of(first), "until": start_of(end)}
+def new_password() -> str:
+    """A password typed twice, not echoed."""
+    password = getpass.getpass("new password: ")
+    if getpass.getpass("again: ") != password:
+        raise argparse.ArgumentTypeError("the two passwords differ")
+    return password
 
 
 def result_text(
@@ -118,6 +115,7 @@ def result_text(
     texts: dict[str, Callable[[dict[str, Any]], str]] = {
         CommandName.ACCOUNT_ADD: lambda r: f"account {r['added']} added ({r['role']})",
         CommandName.ON_DUTY: lambda r: f"on duty: {r['on_duty']} ({r['full_name']})",
+        CommandName.ACCOUNT_PASSWORD: lambda r: f"password set for {r['account']}",
         CommandName.LOT_RECEIVE: lambda r: (
             f"lot {r['lot']}: {r['quantity']} received by {r['received_by']};"
             " in stock once a supervisor countersigns it"

@@ -21,6 +21,7 @@ AUDIT_TEXT_CHARS = 200  # a string as the audit keeps it
 MAX_EXTRA_DEPTH = 8  # an argument the command does not take: how deeply nested
 MAX_EXTRA_SIZE = 4096  # ... and how many values and characters in all
 PAYLOAD_KEY = "payload_b64"  # `submit`'s job: bounded by the request's size
+SECRET_KEY = "password"  # `login`'s and `account-password`'s: never in the audit
 
 COMMAND_ARGS: dict[str, frozenset[str]] = {
     CommandName.PAUSE: frozenset(),
@@ -44,6 +45,9 @@ COMMAND_ARGS: dict[str, frozenset[str]] = {
     CommandName.DESTROY_SPOILED: frozenset({"count", "destroyed_on", "witness"}),
     CommandName.BLANKS_REPORT: frozenset({"since", "until"}),
     CommandName.COLLECT: frozenset({"job_id"}),
+    # The web page's logins (docs/web.md): local commands only; the password is never audited.
+    CommandName.ACCOUNT_PASSWORD: frozenset({"name", SECRET_KEY}),
+    CommandName.LOGIN: frozenset({"name", SECRET_KEY}),
 }
 PLAIN = (str, int, float, bool, type(None))
 
@@ -71,8 +75,8 @@ def args_problem(name: str, args: dict[str, Any]) -> str | None:
 def audit_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
     """A command's arguments as the audit keeps them: its known keys only, plain values with
     strings cut to AUDIT_TEXT_CHARS, anything else by its type's name; a submitted job
-    (personal data) only by its size and hash."""
-    known = COMMAND_ARGS.get(name, frozenset())
+    (personal data) only by its size and hash; never a password."""
+    known = COMMAND_ARGS.get(name, frozenset()) - {SECRET_KEY}
     kept: dict[str, Any] = {}
     for key in sorted(known & args.keys()):
         value = args[key]

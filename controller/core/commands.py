@@ -33,6 +33,7 @@ from controller.core.command_args import args_problem, audit_args
 from controller.core.custody_commands import CustodyCommands
 from controller.core.loop import Station
 from controller.core.operations import Operations
+from controller.core.password_commands import PasswordCommands
 from controller.queue.audit import CENTRAL_REQUESTER, DONE, Actor
 from controller.queue.jobs import ReasonRequired, job_summary
 from controller.queue.transitions import IllegalTransition, UnknownJob
@@ -83,7 +84,10 @@ class StationCommands:
         if local and submit:
             self.commands[CommandName.SUBMIT] = self._submit
         if local:
-            self.commands.update(CustodyCommands(station, lambda: self._actor).commands)
+            custody = CustodyCommands(station, lambda: self._actor)
+            self.commands.update(custody.commands)
+            passwords = PasswordCommands(station, lambda: self._actor, custody.person)
+            self.commands.update(passwords.commands)
         self._actor = self._default_actor
         self._replays = ReplayBudget()
 

@@ -23,9 +23,11 @@ class DaemonNotRunning(Exception):
     pass
 
 
-def request(socket_path: Path, cmd: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Send one request to the daemon and return its reply."""
-    body = local_request(cmd, args or {}) + b"\n"
+def request(
+    socket_path: Path, cmd: str, args: dict[str, Any] | None = None, session: str | None = None
+) -> dict[str, Any]:
+    """Send one request to the daemon (in the web page's `session`) and return its reply."""
+    body = local_request(cmd, args or {}, session) + b"\n"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
         client.settimeout(TIMEOUT_S)
         try:

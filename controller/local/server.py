@@ -6,6 +6,10 @@ max_clients_per_user` connections is answered `invalid_state` and dropped; a cli
 nothing for `[local] idle_timeout_s`, or has not sent its whole request within `[local]
 request_deadline_s` (one byte every few seconds), is answered `invalid_json` and dropped; an
 unexpected failure is answered `internal_error`, never with an empty reply.
+
+The web page (controller/web) acts for a person: `login` checks their password and the reply
+carries a session; a request in a session acts for its account, whoever the peer is (the
+password, not the Unix user, named them); `logout` ends it.
 """
 
 from __future__ import annotations
@@ -16,17 +20,26 @@ import socketserver
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
 
-from contract.commands import CommandReply, local_reply, read_local_request, refused
+from contract.commands import (
+    CommandReply,
+    LocalRequest,
+    local_reply,
+    read_local_request,
+    refused,
+)
 from contract.errors import CommandError
-from contract.vocabulary import CommandErrorCode
+from contract.vocabulary import CommandErrorCode, CommandName
 from controller.core.commands import StationCommands
 from controller.local.authority import Authority, Peer, peer_of
 from controller.local.client import MAX_REQUEST_BYTES
+from controller.local.sessions import Sessions
 from controller.local.settings import LocalSettings
+from controller.queue.audit import Actor
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +54,8 @@ class ControlServer:
         if path.exists():
             path.unlink()  # left by a daemon that did not stop cleanly
         authority = Authority(frozenset(settings.operators), frozenset(settings.operator_groups))
-        handler = _handler_for(commands, authority, settings)
+        gate = _Gate(commands, authority, Sessions(time.monotonic))
+        handler = _handler_for(gate, settings)
         self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
         self._server.daemon_threads = True
         os.chmod(path, 0o660)
@@ -83,9 +97,7 @@ class ClientCount:
             self._held[uid] -= 1
 
 
-def _handler_for(
-    commands: StationCommands, authority: Authority, settings: LocalSettings
-) -> type[socketserver.StreamRequestHandler]:
+def _handler_for(gate: _Gate, settings: LocalSettings) -> type[socketserver.StreamRequestHandler]:
     clients = ClientCount(settings.max_clients_per_user)
 
     class Handler(socketserver.StreamRequestHandler):
@@ -117,7 +129,7 @@ def _handler_for(
                 log.warning("control socket client lost", error=str(exc))
                 return
             try:
-                answer = _answer(commands, raw, authority, peer)
+                answer = gate.answer(raw, peer)
             except Exception:
                 log.exception("control socket request failed")
                 answer = refused(
@@ -154,27 +166,53 @@ def _read_request(connection: socket.socket, settings: LocalSettings) -> bytes:
     return b"".join(chunks)
 
 
-def _answer(
-    commands: StationCommands, raw: bytes, authority: Authority, peer: Peer
-) -> CommandReply:
-    if len(raw) > MAX_REQUEST_BYTES:
-        return refused(CommandErrorCode.INVALID_ARGS, "request too large")
-    try:
-        request = read_local_request(raw)
-    except CommandError as exc:
-        return refused(exc.code, exc.message)
-    name = request.cmd
-    if not authority.allows(peer, name):
-        log.warning("local command refused", cmd=name, user=peer.user, uid=peer.uid, pid=peer.pid)
-        return refused(
-            CommandErrorCode.NOT_AUTHORIZED,
-            f"user {peer.user} is not a station operator ([local] operators, operator_groups)",
-        )
-    try:
-        result = commands.handle(name, request.args, peer.actor)
-    except CommandError as exc:
-        return refused(exc.code, exc.message)
-    except TimeoutError:
-        return refused(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
-    log.info("local command", cmd=name, user=peer.user, uid=peer.uid)
-    return CommandReply(result)
+class _Gate:
+    """Who asks (the peer, or the account of a web session), whether they may, and the reply."""
+
+    def __init__(self, commands: StationCommands, authority: Authority, sessions: Sessions):
+        self._commands, self._authority, self._sessions = commands, authority, sessions
+
+    def answer(self, raw: bytes, peer: Peer) -> CommandReply:
+        if len(raw) > MAX_REQUEST_BYTES:
+            return refused(CommandErrorCode.INVALID_ARGS, "request too large")
+        try:
+            request = read_local_request(raw)
+            actor = self._actor(request, peer)
+        except CommandError as exc:
+            return refused(exc.code, exc.message)
+        name = request.cmd
+        if name == CommandName.LOGOUT:
+            self._sessions.close(request.session or "")
+            return CommandReply({"logged_out": True})
+        if actor is None and not self._authority.allows(peer, name):
+            log.warning(
+                "local command refused", cmd=name, user=peer.user, uid=peer.uid, pid=peer.pid
+            )
+            return refused(
+                CommandErrorCode.NOT_AUTHORIZED,
+                f"user {peer.user} is not a station operator ([local] operators, operator_groups)",
+            )
+        try:
+            result = self._commands.handle(name, request.args, actor or peer.actor)
+        except CommandError as exc:
+            return refused(exc.code, exc.message)
+        except TimeoutError:
+            return refused(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
+        log.info("local command", cmd=name, user=peer.user, uid=peer.uid)
+        if name == CommandName.LOGIN:
+            result = {**result, "session": self._sessions.open(result["account"])}
+        return CommandReply(result)
+
+    def _actor(self, request: LocalRequest, peer: Peer) -> Actor | None:
+        """The account a web session acts for (None: no session; the peer acts); a login acts
+        for nobody yet (the password decides)."""
+        if request.cmd == CommandName.LOGIN:
+            return replace(peer.actor, user=None, superuser=False)
+        if request.session is None:
+            return None
+        # `status` is what the page polls: it does not keep an unattended page logged in.
+        account = self._sessions.account(request.session, use=request.cmd != CommandName.STATUS)
+        if account is None:
+            raise CommandError(CommandErrorCode.NOT_AUTHORIZED, "the session has ended: log in")
+        return replace(peer.actor, who=f"web, {peer.actor.who}", account=account, user=None,
+                       superuser=False)  # fmt: skip

@@ -194,4 +194,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE attempts ADD COLUMN printer_job INTEGER;
     """,
+    # 7: passwords for the web page (issue 27): an argon2 hash per account, the failed logins
+    # in a row, and the lock after too many (lifted by setting a new password).
+    """
+    CREATE TABLE passwords (
+        account    TEXT PRIMARY KEY REFERENCES accounts (name),
+        hash       TEXT NOT NULL,                        -- argon2id, with its parameters and salt
+        failures   INTEGER NOT NULL DEFAULT 0,           -- failed logins since the last success
+        locked_at  TEXT,                                 -- NULL: not locked
+        set_at     TEXT NOT NULL,
+        set_by     TEXT NOT NULL
+    );
+    """,
 )

@@ -17,6 +17,7 @@ from controller.queue.ledger import Ledger
 from controller.queue.limits import QueueSettings
 from controller.queue.lots import Lots
 from controller.queue.outbox import Outbox
+from controller.queue.passwords import Passwords
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Store:
     audit: AuditLog
     accounts: Accounts
     lots: Lots
+    passwords: Passwords
 
     @classmethod
     def open(
@@ -69,7 +71,8 @@ class Store:
             raise StoreError(f"{path} belongs to station {owner!r}, not {station!r}")
         jobs = JobStore(db, clock, ledger, max_attempts)
         intake = Intake(db, jobs, clock, timezone, limits)
-        return cls(db, jobs, intake, Outbox(db), ledger, AuditLog(db), Accounts(db), Lots(db))
+        outbox, accounts, passwords = Outbox(db), Accounts(db), Passwords(db)
+        return cls(db, jobs, intake, outbox, ledger, AuditLog(db), accounts, Lots(db), passwords)
 
     def close(self) -> None:
         self.db.close()

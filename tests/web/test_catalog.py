@@ -1,0 +1,63 @@
+"""Issue 27: no text a clerk sees is English by default: every message of the page's templates
+and code is in the Indonesian catalog, translated and not fuzzy; the committed .mo is the .po
+compiled; a page renders in Indonesian unless English is chosen."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import fields
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+from contract.vocabulary import PrinterFault, ReviewCause, SpoilCause
+from controller.queue.lots import DECIDED_BY_A_PERSON, LotBooks
+from controller.web import words
+from controller.web.i18n import DEFAULT_LANGUAGE, HERE, environments
+
+CATALOG = HERE / "locale" / "id" / "LC_MESSAGES"
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+
+
+def extracted() -> set[str]:
+    found = extract_from_dir(str(HERE), METHODS, keywords={"_": None, "N_": None})
+    return {message for _, _, message, _, _ in found if isinstance(message, str)}
+
+
+def test_every_message_is_translated_in_the_indonesian_catalog() -> None:
+    catalog = read_po((CATALOG / "messages.po").open("rb"))
+    messages = extracted()
+    assert len(messages) > 80  # the extraction found the page's texts
+    missing = sorted(m for m in messages if m not in catalog or not catalog[m].string)
+    assert missing == []
+    assert not [m.id for m in catalog if m.id and m.fuzzy]
+
+
+def test_the_committed_mo_is_the_po_compiled() -> None:
+    compiled = io.BytesIO()
+    write_mo(compiled, read_po((CATALOG / "messages.po").open("rb")))
+    shipped = read_mo((CATALOG / "messages.mo").open("rb"))
+    fresh = read_mo(io.BytesIO(compiled.getvalue()))
+    assert {m.id: m.string for m in shipped} == {m.id: m.string for m in fresh}
+
+
+def test_the_default_language_is_indonesian() -> None:
+    assert DEFAULT_LANGUAGE == "id"
+    page = environments()[DEFAULT_LANGUAGE].get_template("login.html")
+    html = page.render(language="id", csrf="t", person=None, notice=None)
+    assert "Kata sandi" in html and "Password" not in html
+    english = environments()["en"].get_template("login.html").render(csrf="t", person=None)
+    assert "Password" in english
+
+
+def test_the_report_names_each_column_of_the_books_and_each_spoiling_cause() -> None:
+    assert len(words.BOOK_COLUMNS) == len(fields(LotBooks))  # in LotBooks' order
+    assert {*PrinterFault, *SpoilCause, *ReviewCause, DECIDED_BY_A_PERSON} <= words.CAUSES.keys()
+
+
+def test_the_page_ships_htmx_with_its_licence() -> None:
+    static = Path(HERE / "static")
+    assert (static / "htmx.min.js").stat().st_size > 10_000
+    assert "Zero-Clause BSD" in (static / "htmx.LICENSE").read_text()

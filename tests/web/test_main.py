@@ -1,0 +1,31 @@
+"""Issue 27: `printstation-web` stops at a wrong config with one line per problem naming the
+file and key, and makes its certificate once (its key readable by it alone)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from controller.web.main import EXIT_CONFIG, main
+from controller.web.tls import own_certificate
+
+
+def test_a_wrong_config_stops_it_naming_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text('[station]\nid = "3271-bogor-timur-01"\n[duty]\ntimezone = "Mars/Olympus"\n')
+    assert main(["--config", str(config)]) == EXIT_CONFIG
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("printstation-web: config error: ")
+    assert str(config) in line and "[duty] timezone" in line
+
+
+def test_its_own_certificate_is_made_once_with_a_private_key(tmp_path: Path) -> None:
+    cert, key = own_certificate(tmp_path)
+    assert cert.read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    made = cert.read_bytes()
+    assert own_certificate(tmp_path) == (cert, key) and cert.read_bytes() == made
