@@ -8,15 +8,16 @@ BIN    := $(VENV)/bin
 
 .PHONY: test test-rig test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
 
-# The tree's four distributions (the contract, the station, the central office, the test kit),
-# editable, in one pip command: the contract comes from ./contract, never from an index.
-DISTRIBUTIONS := pyproject.toml contract/pyproject.toml central/pyproject.toml \
-	tests/support/pyproject.toml
+# The tree's five distributions (the contract, the log set-up, the station, the central office,
+# the test kit), editable, in one pip command: the contract comes from ./contract, never from an
+# index.
+DISTRIBUTIONS := pyproject.toml contract/pyproject.toml logsetup/pyproject.toml \
+	central/pyproject.toml tests/support/pyproject.toml
 
 $(BIN)/.installed: VERSION $(DISTRIBUTIONS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./contract -e '.[test,bench]' -e ./central \
+	$(BIN)/python -m pip install --quiet -e ./contract -e ./logsetup -e '.[test,bench]' -e ./central \
 		-e ./tests/support
 	touch $@
 

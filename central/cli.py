@@ -1,61 +1,45 @@
 """`printstation-central`: run a replica, migrate, the fleet view, the SMS sent, mark collected.
 
-Settings come from the command line, each with an environment default (PRINTSTATION_CENTRAL_*).
+Each setting comes from the command line, the environment (PRINTSTATION_CENTRAL_*) or the
+config file (--config), in that order (central/options.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
-import structlog
-from prometheus_client import start_http_server
 
+from central import __version__
 from central.consumer import ConsumerSettings
-from central.fleet import FleetCollector, fleet_rows, table
+from central.daemon import Daemon
+from central.fleet import fleet_rows, table
 from central.gaps import GapPolicy
-from central.migrate import GAMMU_SCHEMA, migrate
+from central.migrate import migrate
+from central.options import ConfigError, add_options, resolve
 from central.service import Service, ServiceSettings
 from central.sms import ReminderSchedule, SmsKind
 from central.store import mark_collected
-from contract.topics import DEFAULT_ROOT
+from logsetup import configure_logging
 
-ENV = "PRINTSTATION_CENTRAL_"
-log = structlog.get_logger("central")
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(ENV + name.upper(), default)
+CONFIG_ERROR = 3  # a wrong setting: the unit's RestartPreventExitStatus (a restart cannot fix it)
 
 
 def parser() -> argparse.ArgumentParser:
+    """The commands and their options (central.options: each also from the environment and the
+    config file); every help line shows the default, the variable and the key."""
     main = argparse.ArgumentParser(prog="printstation-central", description=__doc__)
-    main.add_argument(
-        "--database", default=_env("database", "dbname=central"), help="PostgreSQL DSN"
-    )
+    main.add_argument("--version", action="version", version=__version__)
+    add_options(main, None)
     sub = main.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one replica")
-    run.add_argument("--mqtt-host", default=_env("mqtt_host", "127.0.0.1"))
-    run.add_argument("--mqtt-port", type=int, default=int(_env("mqtt_port", "1883")))
-    run.add_argument("--root", default=_env("root", DEFAULT_ROOT))
-    run.add_argument("--replica", default=_env("replica", "central-1"), help="stable client id")
-    run.add_argument("--gap-grace-s", type=float, default=5.0)
-    run.add_argument("--gap-retry-s", type=float, default=30.0)
-    run.add_argument("--max-replays", type=int, default=3)
-    run.add_argument("--reminder-days", default="30,90,180", help="days after printing")
-    run.add_argument("--max-batch", type=int, default=500)
-    run.add_argument("--metrics-port", type=int, default=0, help="Prometheus port (0: none)")
-    mig = sub.add_parser("migrate", help="create or update the tables (and Gammu's)")
-    mig.add_argument("--gammu-schema", type=Path, default=GAMMU_SCHEMA)
-    mig.add_argument("--no-gammu", action="store_true", help="Gammu's tables live elsewhere")
+    add_options(sub.add_parser("run", help="run one replica"), "run")
+    migrate_parser = sub.add_parser("migrate", help="create or update the tables (and Gammu's)")
+    add_options(migrate_parser, "migrate")
     sub.add_parser("fleet", help="every station's last status, as a table")
-    sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
+    sms = sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
+    sms.add_argument("--failed", action="store_true", help="only those the gateway failed to send")
     col = sub.add_parser("collected", help="mark a job's card collected (stops reminders)")
     col.add_argument("job_id")
     return main
@@ -64,6 +48,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        resolve(args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"printstation-central: {problem}", file=sys.stderr)
+        return CONFIG_ERROR
+    configure_logging(args.log_level, args.log_format)
+    try:
         return COMMANDS[args.command](args)
     except (psycopg.OperationalError, ValueError, FileNotFoundError) as exc:
         print(f"printstation-central: {exc}", file=sys.stderr)
@@ -71,7 +62,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    days = tuple(float(d) for d in args.reminder_days.split(","))
     settings = ServiceSettings(
         dsn=args.database,
         mqtt=ConsumerSettings(
@@ -82,28 +72,15 @@ def _run(args: argparse.Namespace) -> int:
             retry=_seconds(args.gap_retry_s),
             max_replays=args.max_replays,
         ),
-        reminders=ReminderSchedule.days(days),
+        reminders=ReminderSchedule.days(args.reminder_days),
         max_batch=args.max_batch,
     )
-    service = Service(settings)
-    if args.metrics_port:
-        service.metrics.registry.register(
-            FleetCollector(lambda: psycopg.connect(args.database), service.clock.now)
-        )
-        start_http_server(args.metrics_port, registry=service.metrics.registry)
-    done = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: done.set())
-    service.start()
-    log.info("central_started", replica=args.replica)
-    done.wait()
-    service.stop()
-    return 0
+    return Daemon(Service(settings), args).run()
 
 
 def _migrate(args: argparse.Namespace) -> int:
     with psycopg.connect(args.database, autocommit=True) as conn:
-        applied = migrate(conn, None if args.no_gammu else args.gammu_schema)
+        applied = migrate(conn, args.gammu_schema if args.gammu else None)
     print(f"applied {applied or 'nothing: up to date'}")
     return 0
 

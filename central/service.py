@@ -66,6 +66,15 @@ class ReconnectingConnection:
             self._conn.close()
 
 
+def database_answers(dsn: str, timeout_s: int = 2) -> bool:
+    try:
+        with psycopg.connect(dsn, connect_timeout=timeout_s) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
 class Service:
     def __init__(
         self,
@@ -94,6 +103,21 @@ class Service:
         for thread in self._threads:
             thread.join(timeout=10)
         self.consumer.stop()
+
+    def workers(self) -> dict[str, bool]:
+        """Each worker thread (consume, tick): whether it is alive."""
+        return {thread.name: thread.is_alive() for thread in self._threads}
+
+    def workers_alive(self) -> bool:
+        return bool(self._threads) and all(self.workers().values())
+
+    def health(self) -> dict[str, bool]:
+        """/healthz: the worker threads live, the broker session is up, the database answers."""
+        return {
+            **self.workers(),
+            "mqtt": self.consumer.connected.is_set(),
+            "database": database_answers(self.settings.dsn),
+        }
 
     def tick(self, database: ReconnectingConnection | None = None) -> tuple[Plan | None, int]:
         """Sweep for gaps (sending `replay`s) and queue due reminders, at the clock's now."""

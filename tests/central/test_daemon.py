@@ -1,0 +1,80 @@
+"""`printstation-central run` as systemd runs it: READY once started, WATCHDOG pings, STOPPING
+on SIGTERM and exit 0; /healthz says 200 while the broker and database are there and 503 with
+what failed when not; logs are JSON lines (logsetup) when not on a terminal."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from central.consumer import ConsumerSettings
+from testkit.broker import Broker, free_port
+from testkit.central import CentralReplica
+from testkit.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def healthz(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_replica_speaks_systemds_notify_protocol_and_answers_healthz(
+    tmp_path: Path, dsn: str, monkeypatch
+) -> None:
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(30)
+    broker = Broker.plain(tmp_path / "broker")
+    broker.start()  # before NOTIFY_SOCKET is set: mosquitto speaks the protocol too
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")  # pings every 0.2 s
+    port = free_port()
+    replica = CentralReplica(
+        tmp_path / "central", dsn, broker.port, "central-d", "--metrics-port", str(port)
+    )
+    try:
+        replica.start()
+        messages = [notify.recv(4096).decode()]
+        assert messages[0] == "READY=1\nSTATUS=replica central-d"
+        wait_until(lambda: broker.subscribed("central-d", ConsumerSettings().event_filter))
+        messages += [notify.recv(4096).decode() for _ in range(3)]
+        assert messages[1:] == ["WATCHDOG=1"] * 3
+        assert healthz(port) == (
+            200,
+            {
+                "healthy": True,
+                "checks": {
+                    "central-consume": True,
+                    "central-tick": True,
+                    "mqtt": True,
+                    "database": True,
+                },
+            },
+        )
+        broker.kill()
+        status = wait_until(
+            lambda: (answer := healthz(port))[0] == 503 and answer, timeout=30, what="503"
+        )
+        assert status[1]["checks"]["mqtt"] is False and status[1]["checks"]["database"] is True
+        replica.stop()
+        assert replica.process is not None and replica.process.returncode == 0
+        while (message := notify.recv(4096).decode()) == "WATCHDOG=1":
+            pass
+        assert message == "STOPPING=1"
+    finally:
+        replica.kill()
+        broker.kill()
+        notify.close()
+    lines = [json.loads(line) for line in replica.log_text().splitlines() if line.startswith("{")]
+    started = [line for line in lines if line["event"] == "central_started"]
+    assert started and started[0]["replica"] == "central-d" and started[0]["level"] == "info"
