@@ -15,6 +15,7 @@ import psycopg
 from central import __version__
 from central.consumer import ConsumerSettings
 from central.daemon import Daemon
+from central.failures import failed_sms
 from central.fleet import fleet_rows, table
 from central.gaps import GapPolicy
 from central.migrate import migrate
@@ -93,6 +94,10 @@ def _fleet(args: argparse.Namespace) -> int:
 
 def _sms(args: argparse.Namespace) -> int:
     with psycopg.connect(args.database) as conn:
+        if args.failed:
+            for failed in failed_sms(conn):
+                print(f"{failed.phone}  {failed.job_id} {failed.status}: {failed.text}")
+            return 0
         for job_id, kind, ordinal, phone, text in conn.execute(
             "SELECT job_id, kind, ordinal, phone, text FROM sms_log ORDER BY id"
         ):

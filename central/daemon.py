@@ -42,7 +42,7 @@ class Daemon:
             signal.signal(signum, lambda *_: self.done.set())
         if self.args.metrics_port:
             self.service.metrics.registry.register(
-                FleetCollector(lambda: psycopg.connect(self.args.database), self.service.clock.now)
+                FleetCollector(lambda: psycopg.connect(self.args.database))
             )
             self.http = HttpEndpoint(
                 self.args.metrics_addr, self.args.metrics_port, self.service.metrics.registry,

@@ -13,10 +13,11 @@ import structlog
 from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from central.consumer import Consumer, ConsumerSettings
+from central.failures import record_failures
 from central.gaps import GapPolicy, Plan, replay_payload, sweep
 from central.gateway import GammuOutbox, SmsGateway
 from central.metrics import CentralMetrics
-from central.sms import ReminderSchedule, SmsKind
+from central.sms import ReminderSchedule
 from central.store import BatchResult, Effects, Message
 from contract.clock import Clock, SystemClock
 from contract.topics import Topics
@@ -86,7 +87,7 @@ class Service:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.effects = Effects(gateway or GammuOutbox(), settings.reminders, settings.mqtt.root)
-        self.metrics = metrics or CentralMetrics()
+        self.metrics = metrics or CentralMetrics(replica=settings.mqtt.client_id)
         self.consumer = Consumer(settings.mqtt)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -120,7 +121,8 @@ class Service:
         }
 
     def tick(self, database: ReconnectingConnection | None = None) -> tuple[Plan | None, int]:
-        """Sweep for gaps (sending `replay`s) and queue due reminders, at the clock's now."""
+        """Sweep for gaps (sending `replay`s), queue due reminders and record the SMS the
+        gateway failed, at the clock's now."""
         database = database or ReconnectingConnection(self.settings.dsn, self._stopping)
         now = self.clock.now()
         plan = database.run(lambda conn: sweep(conn, now, self.settings.gaps))
@@ -135,9 +137,11 @@ class Service:
                 log.error(
                     "gap_persistent", station=gap.station, from_seq=gap.from_seq, to_seq=gap.to_seq
                 )
-            self.metrics.gaps(plan)
         reminders = database.run(lambda conn: self.effects.send_reminders(conn, now))
-        self.metrics.sms.labels(kind=SmsKind.REMINDER).inc(len(reminders))
+        failures = database.run(lambda conn: record_failures(conn, now))
+        for job_id, status in failures:
+            log.warning("sms_failed", job_id=job_id, status=status)
+        self.metrics.tick(plan, len(reminders), [status for _, status in failures], now)
         return plan, len(reminders)
 
     def _consume(self) -> None:
@@ -152,7 +156,7 @@ class Service:
             except psycopg.OperationalError:
                 return  # stopping while the database is away: nothing acknowledged
             self.consumer.ack(batch)
-            self.metrics.batch(result)
+            self.metrics.batch(result, self.clock.now())
             log.info(
                 "batch_committed", new=result.new, duplicates=result.duplicates, sms=len(result.sms)
             )

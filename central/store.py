@@ -52,6 +52,7 @@ class BatchResult:
     bad: int = 0
     statuses: int = 0
     sms: list[Sms] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # the new ones
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Effects:
             result.sms = self._printed(conn, new)
             _bad(conn, bad)
             _statuses(conn, statuses, now)
+        result.events = new
         result.new, result.duplicates = len(new), len(batch) - len(bad) - len(statuses) - len(new)
         result.bad, result.statuses = len(bad), len(statuses)
         return result

@@ -75,6 +75,5 @@ def test_the_replica_speaks_systemds_notify_protocol_and_answers_healthz(
         replica.kill()
         broker.kill()
         notify.close()
-    lines = [json.loads(line) for line in replica.log_text().splitlines() if line.startswith("{")]
-    started = [line for line in lines if line["event"] == "central_started"]
+    started = [line for line in replica.log_events() if line["event"] == "central_started"]
     assert started and started[0]["replica"] == "central-d" and started[0]["level"] == "info"
