@@ -36,6 +36,18 @@ class Daemon:
         self.notifier = SystemdNotifier()
         self.done = threading.Event()
         self.http: HttpEndpoint | None = None
+        self._dead_reported = False
+
+    def beat(self) -> bool:
+        """Ping systemd's watchdog if every worker thread lives. A dead one stops the pings, so
+        that systemd restarts the process (it is logged once)."""
+        if self.service.workers_alive():
+            self.notifier.notify("WATCHDOG=1")
+            return True
+        if not self._dead_reported:
+            log.error("worker_thread_dead", alive=self.service.workers())
+            self._dead_reported = True
+        return False
 
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -52,13 +64,8 @@ class Daemon:
         self.notifier.notify(f"READY=1\nSTATUS=replica {self.args.replica}")
         log.info("central_started", replica=self.args.replica, version=__version__)
         interval = watchdog_interval(self.args.watchdog_s, os.environ)
-        reported = False
         while not self.done.wait(interval):
-            if self.service.workers_alive():
-                self.notifier.notify("WATCHDOG=1")
-            elif not reported:  # no more pings: systemd's watchdog restarts the process
-                log.error("worker_thread_dead", alive=self.service.workers())
-                reported = True
+            self.beat()
         self.notifier.notify("STOPPING=1")
         if self.http is not None:
             self.http.close()

@@ -4,6 +4,7 @@ what failed when not; logs are JSON lines (logsetup) when not on a terminal."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import urllib.error
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from central.consumer import ConsumerSettings
+from central.daemon import Daemon
+from central.service import Service, ServiceSettings
 from testkit.broker import Broker, free_port
 from testkit.central import CentralReplica
 from testkit.waiting import wait_until
@@ -77,3 +80,32 @@ def test_the_replica_speaks_systemds_notify_protocol_and_answers_healthz(
         notify.close()
     started = [line for line in replica.log_events() if line["event"] == "central_started"]
     assert started and started[0]["replica"] == "central-d" and started[0]["level"] == "info"
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def notify(self, message: str) -> None:
+        self.sent.append(message)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_worker_stops_the_watchdog_pings_and_fails_healthz(dsn, monkeypatch) -> None:
+    service = Service(ServiceSettings(dsn, tick_s=0.05))
+    daemon = Daemon(service, argparse.Namespace())
+    daemon.notifier = Recorded()
+    service.start()
+    try:
+        assert daemon.beat() and daemon.notifier.sent == ["WATCHDOG=1"]
+
+        def broken(*_: object) -> None:
+            raise RuntimeError("a bug in the tick")
+
+        monkeypatch.setattr(service, "tick", broken)
+        wait_until(lambda: not service.workers_alive(), timeout=10, what="the tick thread dead")
+        assert service.health()["central-tick"] is False
+        assert not daemon.beat() and not daemon.beat()
+        assert daemon.notifier.sent == ["WATCHDOG=1"]
+    finally:
+        service.stop()
