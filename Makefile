@@ -1,6 +1,6 @@
 # printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
 # without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long,
-# make deb (the Debian package), make systemd-rig (the package on a real systemd), make test-rig
+# make deb (the Debian packages), make systemd-rig (the package on a real systemd), make test-rig
 # (the real Linux USB stack in a qemu guest).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -57,7 +57,8 @@ bench-central: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# The Debian package (dh-virtualenv): dist/printstation_<version>_<arch>.deb.
+# The Debian packages (dh-virtualenv): dist/printstation_<version>_<arch>.deb and
+# dist/printstation-central_<version>_<arch>.deb.
 deb:
 	tools/build-deb.sh
 
