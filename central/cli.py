@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level, args.log_format)
     try:
         return COMMANDS[args.command](args)
-    except (psycopg.OperationalError, ValueError, FileNotFoundError) as exc:
-        print(f"printstation-central: {exc}", file=sys.stderr)
+    except (psycopg.Error, ValueError, FileNotFoundError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"printstation-central: {first}", file=sys.stderr)  # psycopg adds the SQL below
         return 1
 
 

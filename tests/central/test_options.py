@@ -126,3 +126,10 @@ def test_start_up_stops_with_exit_3_and_the_lines_on_stderr(tmp_path: Path, caps
 def test_docs_list_every_variable() -> None:
     docs = (ROOT / "docs" / "central.md").read_text()
     assert [o.env for o in OPTIONS if o.env not in docs] == []
+
+
+def test_a_database_without_the_tables_is_one_line_not_a_traceback(capsys) -> None:
+    unmigrated = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+    assert main(["--database", unmigrated, "fleet"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("printstation-central: relation ") and "does not exist" in line
