@@ -20,7 +20,7 @@ from central.gaps import Plan
 from central.sms import SmsKind
 from central.store import BatchResult
 from contract.events import Event
-from contract.vocabulary import EventType
+from contract.vocabulary import AttemptOutcome, EventType
 
 PREFIX = "printstation_central"
 
@@ -31,14 +31,10 @@ class EventResult(StrEnum):
     BAD = "bad"
 
 
-class CardOutcome(StrEnum):
-    PRINTED = "printed"
-    SPOILED = "spoiled"
-
-
+# A card's outcome, by the event that tells it (the label `outcome` of `_cards_total`).
 CARD_EVENTS = {
-    EventType.CARD_PRINTED: CardOutcome.PRINTED,
-    EventType.CARD_SPOILED: CardOutcome.SPOILED,
+    EventType.CARD_PRINTED: AttemptOutcome.PRINTED,
+    EventType.CARD_SPOILED: AttemptOutcome.SPOILED,
 }
 
 
@@ -58,7 +54,7 @@ class CentralMetrics:
         self.sms_failed = Counter(
             f"{PREFIX}_sms_failed",
             "SMS the gateway reported failed (Gammu's SendingError, DeliveryFailed)",
-            ["status"],
+            ["gateway_status"],
             registry=self.registry,
         )
         self.cards = Counter(
@@ -90,7 +86,7 @@ class CentralMetrics:
         for kind in SmsKind:
             self.sms.labels(kind=kind)
         for status in GatewayFailure:
-            self.sms_failed.labels(status=status)
+            self.sms_failed.labels(gateway_status=status)
 
     def batch(self, result: BatchResult, now: datetime) -> None:
         self.events.labels(result=EventResult.NEW).inc(result.new)
@@ -103,7 +99,7 @@ class CentralMetrics:
     def count_cards(self, events: Iterable[Event]) -> None:
         """Per station, both outcomes from the station's first event on (zero, not absent)."""
         for event in events:
-            for outcome in CardOutcome:
+            for outcome in CARD_EVENTS.values():
                 self.cards.labels(station=event.station, outcome=outcome)
             if outcome := CARD_EVENTS.get(event.type):
                 self.cards.labels(station=event.station, outcome=outcome).inc()
@@ -116,5 +112,5 @@ class CentralMetrics:
             self.persistent_gaps.set(sum(1 for g in plan.gaps if g.reported_at is not None))
         self.sms.labels(kind=SmsKind.REMINDER).inc(reminders)
         for status in failures:
-            self.sms_failed.labels(status=status).inc()
+            self.sms_failed.labels(gateway_status=status).inc()
         self.last_tick.set(now.timestamp())

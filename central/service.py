@@ -116,7 +116,7 @@ class Service:
         """/healthz: the worker threads live, the broker session is up, the database answers."""
         return {
             **self.workers(),
-            "mqtt": self.consumer.connected.is_set(),
+            "broker": self.consumer.connected.is_set(),
             "database": database_answers(self.settings.dsn),
         }
 

@@ -59,7 +59,7 @@ def test_the_replica_speaks_systemds_notify_protocol_and_answers_healthz(
                 "checks": {
                     "central-consume": True,
                     "central-tick": True,
-                    "mqtt": True,
+                    "broker": True,
                     "database": True,
                 },
             },
@@ -68,7 +68,7 @@ def test_the_replica_speaks_systemds_notify_protocol_and_answers_healthz(
         status = wait_until(
             lambda: (answer := healthz(port))[0] == 503 and answer, timeout=30, what="503"
         )
-        assert status[1]["checks"]["mqtt"] is False and status[1]["checks"]["database"] is True
+        assert status[1]["checks"]["broker"] is False and status[1]["checks"]["database"] is True
         replica.stop()
         assert replica.process is not None and replica.process.returncode == 0
         while (message := notify.recv(4096).decode()) == "WATCHDOG=1":

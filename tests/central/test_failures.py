@@ -1,5 +1,5 @@
 """SMS the gateway failed are seen: an `sms.failed` operator event each (once, whichever
-replica's tick finds it), `printstation_central_sms_failed_total{status}`, and
+replica's tick finds it), `printstation_central_sms_failed_total{gateway_status}`, and
 `printstation-central sms --failed`.
 
 Gammu's dummy phone never fails a send, so the failure itself is what gammu-smsd writes when a
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 def failed_total(service: Service, status: str) -> float | None:
     return service.metrics.registry.get_sample_value(
-        "printstation_central_sms_failed_total", {"status": status}
+        "printstation_central_sms_failed_total", {"gateway_status": status}
     )
 
 

@@ -34,7 +34,10 @@ def test_a_fresh_replica_exports_its_info_and_every_series_at_zero() -> None:
     zero = {
         "printstation_central_events_total": ("result", ("new", "duplicate", "bad")),
         "printstation_central_sms_queued_total": ("kind", ("printed", "reminder")),
-        "printstation_central_sms_failed_total": ("status", ("SendingError", "DeliveryFailed")),
+        "printstation_central_sms_failed_total": (
+            "gateway_status",
+            ("SendingError", "DeliveryFailed"),
+        ),
     }
     for name, (label, values) in zero.items():
         assert [found[(name, ((label, value),))] for value in values] == [0.0] * len(values)
