@@ -1,6 +1,6 @@
 # printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
 # without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long,
-# make deb (the Debian package), make systemd-rig (the package on a real systemd), make test-rig
+# make deb (the Debian packages), make systemd-rig (the package on a real systemd), make test-rig
 # (the real Linux USB stack in a qemu guest).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,15 +8,16 @@ BIN    := $(VENV)/bin
 
 .PHONY: test test-rig test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
 
-# The tree's four distributions (the contract, the station, the central office, the test kit),
-# editable, in one pip command: the contract comes from ./contract, never from an index.
-DISTRIBUTIONS := pyproject.toml contract/pyproject.toml central/pyproject.toml \
-	tests/support/pyproject.toml
+# The tree's five distributions (the contract, the log set-up, the station, the central office,
+# the test kit), editable, in one pip command: the contract comes from ./contract, never from an
+# index.
+DISTRIBUTIONS := pyproject.toml contract/pyproject.toml logsetup/pyproject.toml \
+	central/pyproject.toml tests/support/pyproject.toml
 
 $(BIN)/.installed: VERSION $(DISTRIBUTIONS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./contract -e '.[test,bench]' -e ./central \
+	$(BIN)/python -m pip install --quiet -e ./contract -e ./logsetup -e '.[test,bench]' -e ./central \
 		-e ./tests/support
 	touch $@
 
@@ -57,7 +58,8 @@ bench-central: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# The Debian package (dh-virtualenv): dist/printstation_<version>_<arch>.deb.
+# The Debian packages (dh-virtualenv): dist/printstation_<version>_<arch>.deb and
+# dist/printstation-central_<version>_<arch>.deb.
 deb:
 	tools/build-deb.sh
 

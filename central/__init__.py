@@ -2,3 +2,7 @@
 
 See docs/central.md. It shares `contract` (vocabulary, topics) with the station.
 """
+
+from importlib.metadata import version
+
+__version__ = version("printstation-central")  # the installed distribution's: VERSION

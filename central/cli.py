@@ -1,103 +1,80 @@
 """`printstation-central`: run a replica, migrate, the fleet view, the SMS sent, mark collected,
 the month's blanks report.
 
-Settings come from the command line, each with an environment default (PRINTSTATION_CENTRAL_*).
+Each setting comes from the command line, the environment (PRINTSTATION_CENTRAL_*) or the
+config file (--config), in that order (central/options.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
-import structlog
-from prometheus_client import start_http_server
 
+from central import __version__
 from central.consumer import ConsumerSettings
-from central.fleet import FleetCollector, fleet_rows, table
+from central.daemon import Daemon
+from central.failures import failed_sms
+from central.fleet import fleet_rows, table
 from central.gaps import GapPolicy
-from central.gateway import CREATOR_PREFIX, FailedSmsCollector, GammuOutbox
 from central.intake import TimeWindow
-from central.migrate import GAMMU_SCHEMA, migrate
+from central.migrate import migrate
+from central.options import ConfigError, add_options, resolve
 from central.report import as_csv, month_bounds, month_rows
 from central.service import Service, ServiceSettings
 from central.sms import ReminderSchedule, SmsKind
 from central.store import mark_collected
-from contract.topics import DEFAULT_ROOT
+from logsetup import configure_logging
 
-ENV = "PRINTSTATION_CENTRAL_"
-log = structlog.get_logger("central")
-
-
-def _option(
-    parser: argparse.ArgumentParser, flag: str, default: object, help: str, **kwargs: Any
-) -> None:
-    """`flag` with its default from PRINTSTATION_CENTRAL_{FLAG} when set (argparse converts a
-    text default with `type`, so a bad value is refused like one given on the command line)."""
-    env = ENV + flag.removeprefix("--").replace("-", "_").upper()
-    value = os.environ.get(env, default)
-    parser.add_argument(flag, default=value, help=f"{help} [env {env}]", **kwargs)
+CONFIG_ERROR = 3  # a wrong setting: the unit's RestartPreventExitStatus (a restart cannot fix it)
+SMS_FAILED = 4  # `sms --failed` listed at least one (distinct from a wrong setting's 3)
 
 
 def parser() -> argparse.ArgumentParser:
-    formatter = argparse.ArgumentDefaultsHelpFormatter
-    main = argparse.ArgumentParser(
-        prog="printstation-central", description=__doc__, formatter_class=formatter
-    )
-    _option(main, "--database", "dbname=central", "PostgreSQL DSN")
+    """The commands and their options (central.options: each also from the environment and the
+    config file); every help line shows the default, the variable and the key."""
+    main = argparse.ArgumentParser(prog="printstation-central", description=__doc__)
+    main.add_argument("--version", action="version", version=__version__)
+    add_options(main, None)
     sub = main.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one replica", formatter_class=formatter)
-    _option(run, "--mqtt-host", "127.0.0.1", "the broker's host")
-    _option(run, "--mqtt-port", 1883, "the broker's port", type=int)
-    _option(run, "--mqtt-ca", None, "CA certificate file: TLS to the broker", type=Path)
-    _option(run, "--mqtt-cert", None, "client certificate file (with --mqtt-key)", type=Path)
-    _option(run, "--mqtt-key", None, "client certificate's key file", type=Path)
-    _option(run, "--mqtt-username", None, "broker account (the shipped ACL: the replica's id)")
-    _option(run, "--mqtt-password-file", None, "file holding the account's password", type=Path)
-    _option(run, "--root", DEFAULT_ROOT, "the stations' topic root")
-    _option(run, "--replica", "central-1", "stable client id of this replica")
-    _option(run, "--gap-grace-s", 5.0, "seconds a missing seq may be late", type=float)
-    _option(run, "--gap-retry-s", 30.0, "seconds between replays of one gap", type=float)
-    _option(run, "--max-replays", 3, "replays of a gap before it is reported", type=int)
-    _option(run, "--reminder-days", "30,90,180", "reminders, days after receipt")
-    _option(run, "--max-batch", 500, "messages per transaction", type=int)
-    _option(run, "--office-zone", "Asia/Jakarta", "time zone of the dates in an SMS", type=_zone)
-    _option(run, "--max-event-age-days", 1100.0, "oldest event time taken", type=float)
-    _option(run, "--max-clock-ahead-s", 86400.0, "event time ahead of receipt", type=float)
-    _option(run, "--metrics-addr", "127.0.0.1", "address of the Prometheus endpoint")
-    _option(run, "--metrics-port", 0, "Prometheus port (0: none)", type=int)
-    mig = sub.add_parser("migrate", help="create or update the tables (and Gammu's)")
-    _option(mig, "--gammu-schema", GAMMU_SCHEMA, "Gammu's SQL schema file", type=Path)
-    mig.add_argument("--no-gammu", action="store_true", help="Gammu's tables live elsewhere")
+    add_options(sub.add_parser("run", help="run one replica"), "run")
+    migrate_parser = sub.add_parser("migrate", help="create or update the tables (and Gammu's)")
+    add_options(migrate_parser, "migrate")
     sub.add_parser("fleet", help="every station's last status, as a table")
     sms = sub.add_parser("sms", help="the SMS handed to the gateway, oldest first")
-    sms.add_argument("--failed", action="store_true", help="only those the gateway gave up on")
+    sms.add_argument(
+        "--failed",
+        action="store_true",
+        help=f"only those the gateway failed to send (exit {SMS_FAILED} if there is any)",
+    )
     col = sub.add_parser("collected", help="mark a job's card collected (stops reminders)")
     col.add_argument("job_id")
     rep = sub.add_parser("report", help="a month's blanks per kecamatan from the events, CSV")
     rep.add_argument("month", help="YYYY-MM")
-    _option(rep, "--timezone", "Asia/Jakarta", "the zone the month is counted in", type=_zone)
+    add_options(rep, "report")
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        resolve(args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"printstation-central: {problem}", file=sys.stderr)
+        return CONFIG_ERROR
+    configure_logging(args.log_level, args.log_format)
+    try:
         return COMMANDS[args.command](args)
-    except (psycopg.OperationalError, ValueError, OSError) as exc:
-        print(f"printstation-central: {exc}", file=sys.stderr)
+    except (psycopg.Error, ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"printstation-central: {first}", file=sys.stderr)  # psycopg adds the SQL below
         return 1
 
 
 def _run(args: argparse.Namespace) -> int:
-    days = tuple(float(d) for d in args.reminder_days.split(","))
     password = None
     if args.mqtt_password_file is not None:
         password = args.mqtt_password_file.read_text().strip()
@@ -119,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
             retry=_seconds(args.gap_retry_s),
             max_replays=args.max_replays,
         ),
-        reminders=ReminderSchedule.days(days),
+        reminders=ReminderSchedule.days(args.reminder_days),
         window=TimeWindow(
             past=timedelta(days=args.max_event_age_days),
             ahead=_seconds(args.max_clock_ahead_s),
@@ -127,24 +104,12 @@ def _run(args: argparse.Namespace) -> int:
         zone=args.office_zone,
         max_batch=args.max_batch,
     )
-    service = Service(settings)
-    if args.metrics_port:
-        connect = partial(psycopg.connect, args.database)
-        service.metrics.registry.register(FleetCollector(connect, service.clock.now))
-        service.metrics.registry.register(FailedSmsCollector(connect))
-        start_http_server(args.metrics_port, args.metrics_addr, registry=service.metrics.registry)
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: service.finished.set())
-    service.start()
-    log.info("central_started", replica=args.replica)
-    service.finished.wait()
-    service.stop()
-    return 1 if service.failed else 0
+    return Daemon(Service(settings), args).run()
 
 
 def _migrate(args: argparse.Namespace) -> int:
     with psycopg.connect(args.database, autocommit=True) as conn:
-        applied = migrate(conn, None if args.no_gammu else args.gammu_schema)
+        applied = migrate(conn, args.gammu_schema if args.gammu else None)
     print(f"applied {applied or 'nothing: up to date'}")
     return 0
 
@@ -156,25 +121,23 @@ def _fleet(args: argparse.Namespace) -> int:
 
 
 def _sms(args: argparse.Namespace) -> int:
-    if args.failed:
-        return _failed_sms(args)
     with psycopg.connect(args.database) as conn:
+        if args.failed:
+            failed = failed_sms(conn)
+            for sms in failed:
+                shown = _which(sms.kind, sms.ordinal)
+                print(f"{sms.phone}  {sms.job_id} {shown} {sms.status}: {sms.text}")
+            return SMS_FAILED if failed else 0
         for job_id, kind, ordinal, phone, text in conn.execute(
             "SELECT job_id, kind, ordinal, phone, text FROM sms_log ORDER BY id"
         ):
-            shown = kind if kind == SmsKind.PRINTED else f"{kind} {ordinal}"
-            print(f"{phone}  {job_id} {shown}: {text}")
+            print(f"{phone}  {job_id} {_which(kind, ordinal)}: {text}")
     return 0
 
 
-def _failed_sms(args: argparse.Namespace) -> int:
-    """The SMS Gammu could not send or deliver; exit 3 if there is any."""
-    with psycopg.connect(args.database) as conn:
-        failed = GammuOutbox().failed(conn)
-    for sms in failed:
-        when = sms.sent_at.isoformat(sep=" ")
-        print(f"{when}  {sms.phone}  {sms.creator.removeprefix(CREATOR_PREFIX)}: {sms.status}")
-    return 3 if failed else 0
+def _which(kind: str, ordinal: int) -> str:
+    """Which SMS of a job: `printed`, or `reminder N`."""
+    return kind if kind == SmsKind.PRINTED else f"{kind} {ordinal}"
 
 
 def _collected(args: argparse.Namespace) -> int:
@@ -194,13 +157,6 @@ def _report(args: argparse.Namespace) -> int:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise argparse.ArgumentTypeError(f"no time zone {name!r}") from None
 
 
 COMMANDS = {

@@ -15,6 +15,7 @@ from contract.status import BadStatus, QueueCounts, Status
 from contract.vocabulary import Consumable, StationState
 
 log = structlog.get_logger("central.fleet")
+PREFIX = "printstation_station"  # the fleet's gauges (the replica's own: central.metrics)
 COLUMNS = ("station", "state", "queue", "blanks", "last seen", "link", "alerts")
 EMPTY_QUEUE = QueueCounts(0, 0, 0)  # what a status without its queue (`offline`) shows
 
@@ -58,43 +59,42 @@ def table(rows: list[tuple[str, Status, datetime]], now: datetime) -> str:
 
 
 class FleetCollector(Collector):
-    """Gauges per station from the latest retained status, read at scrape time."""
+    """Gauges per station from the latest retained status, read at scrape time (every replica
+    exports the same: aggregate with `max by (station)`). A state is an enum: every state a
+    series, 1 for the current one."""
 
-    def __init__(
-        self, connect: Callable[[], psycopg.Connection], now: Callable[[], datetime]
-    ) -> None:
-        self._connect, self._now = connect, now
+    def __init__(self, connect: Callable[[], psycopg.Connection]) -> None:
+        self._connect = connect
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self._connect() as conn:
             rows = fleet_rows(conn)
-        up = GaugeMetricFamily(
-            "ektp_station_up", "1 if the station's link is up", labels=["station"]
-        )
+        up = GaugeMetricFamily(f"{PREFIX}_up", "1 if the station's link is up", labels=["station"])
         state = GaugeMetricFamily(
-            "ektp_station_state", "1 for the station's current state", labels=["station", "state"]
+            f"{PREFIX}_state", "1 for the station's current state", labels=["station", "state"]
         )
         queue = GaugeMetricFamily(
-            "ektp_station_queue", "Jobs by queue state", labels=["station", "kind"]
+            f"{PREFIX}_queue_jobs", "Jobs by queue state", labels=["station", "kind"]
         )
         left = GaugeMetricFamily(
-            "ektp_station_consumable_remaining",
-            "Consumables left",
+            f"{PREFIX}_consumable_remaining",
+            "Consumables left (cards, prints)",
             labels=["station", "consumable"],
         )
-        alerts = GaugeMetricFamily("ektp_station_alerts", "Alerts in force", labels=["station"])
+        alerts = GaugeMetricFamily(f"{PREFIX}_alerts", "Alerts in force", labels=["station"])
         seen = GaugeMetricFamily(
-            "ektp_station_last_seen_seconds", "Seconds since the last status", labels=["station"]
+            f"{PREFIX}_last_seen_timestamp_seconds",
+            "When the station's last status arrived (Unix time)",
+            labels=["station"],
         )
-        now = self._now()
         for station, status, last_seen in rows:
             up.add_metric([station], 0.0 if status.state == StationState.OFFLINE else 1.0)
-            state.add_metric([station, str(status.state)], 1.0)
-            if status.queue is not None:
-                for kind, count in status.queue.by_state().items():
-                    queue.add_metric([station, kind], float(count))
+            for each in StationState:
+                state.add_metric([station, str(each)], float(status.state == each))
+            for kind, count in (status.queue or EMPTY_QUEUE).by_state().items():
+                queue.add_metric([station, kind], float(count))
             for consumable, level in (status.consumables or {}).items():
                 left.add_metric([station, consumable], float(level.remaining))
             alerts.add_metric([station], float(len(status.alerts or ())))
-            seen.add_metric([station], (now - last_seen).total_seconds())
+            seen.add_metric([station], last_seen.timestamp())
         yield from (up, state, queue, left, alerts, seen)

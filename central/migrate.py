@@ -33,6 +33,8 @@ def migrate(conn: psycopg.Connection, gammu_schema: Path | None = None) -> list[
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
             " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
         )
+        if gammu_schema is not None and not _has_table(conn, "outbox"):
+            conn.execute(gammu_sql(gammu_schema))  # first: a migration may index its tables
         done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
         applied = []
         for version, path in migrations():
@@ -44,8 +46,6 @@ def migrate(conn: psycopg.Connection, gammu_schema: Path | None = None) -> list[
                 (version, path.name),
             )
             applied.append(version)
-        if gammu_schema is not None and not _has_table(conn, "outbox"):
-            conn.execute(gammu_sql(gammu_schema))
     return applied
 
 

@@ -14,11 +14,12 @@ import structlog
 from tenacity import Retrying, retry_if_exception, wait_exponential_jitter
 
 from central.consumer import Consumer, ConsumerSettings
+from central.failures import record_failures
 from central.gaps import GapPolicy, Plan, replay_payload, sweep
 from central.gateway import GammuOutbox, SmsGateway
 from central.intake import Message, TimeWindow
 from central.metrics import CentralMetrics
-from central.sms import ReminderSchedule, SmsKind
+from central.sms import ReminderSchedule
 from central.store import OFFICE_ZONE, BatchResult, Effects, keep_bad
 from contract.clock import Clock, SystemClock
 from contract.topics import Topics
@@ -80,6 +81,15 @@ class ReconnectingConnection:
             self._conn.close()
 
 
+def database_answers(dsn: str, timeout_s: int = 2) -> bool:
+    try:
+        with psycopg.connect(dsn, connect_timeout=timeout_s) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
 class Service:
     def __init__(
         self,
@@ -97,7 +107,7 @@ class Service:
             settings.window,
             settings.zone,
         )
-        self.metrics = metrics or CentralMetrics()
+        self.metrics = metrics or CentralMetrics(replica=settings.mqtt.client_id)
         self.consumer = Consumer(settings.mqtt)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -117,8 +127,24 @@ class Service:
             thread.join(timeout=10)
         self.consumer.stop()
 
+    def workers(self) -> dict[str, bool]:
+        """Each worker thread (consume, tick): whether it is alive."""
+        return {thread.name: thread.is_alive() for thread in self._threads}
+
+    def workers_alive(self) -> bool:
+        return bool(self._threads) and all(self.workers().values())
+
+    def health(self) -> dict[str, bool]:
+        """/healthz: the worker threads live, the broker session is up, the database answers."""
+        return {
+            **self.workers(),
+            "broker": self.consumer.connected.is_set(),
+            "database": database_answers(self.settings.dsn),
+        }
+
     def tick(self, database: ReconnectingConnection | None = None) -> tuple[Plan | None, int]:
-        """Sweep for gaps (sending `replay`s) and queue due reminders, at the clock's now."""
+        """Sweep for gaps (sending `replay`s), queue due reminders and record the SMS the
+        gateway failed, at the clock's now."""
         database = database or ReconnectingConnection(self.settings.dsn, self._stopping)
         now = self.clock.now()
         plan = database.run(lambda conn: sweep(conn, now, self.settings.gaps))
@@ -133,9 +159,11 @@ class Service:
                 log.error(
                     "gap_persistent", station=gap.station, from_seq=gap.from_seq, to_seq=gap.to_seq
                 )
-            self.metrics.gaps(plan)
         reminders = database.run(lambda conn: self.effects.send_reminders(conn, now))
-        self.metrics.sms.labels(kind=SmsKind.REMINDER).inc(len(reminders))
+        failures = database.run(lambda conn: record_failures(conn, now))
+        for job_id, status in failures:
+            log.warning("sms_failed", job_id=job_id, status=status)
+        self.metrics.tick(plan, len(reminders), [status for _, status in failures], now)
         return plan, len(reminders)
 
     def _consume(self) -> None:
@@ -153,7 +181,7 @@ class Service:
                 topic = Topics(self.settings.mqtt.root, check.station).command(CommandName.REPLAY)
                 self.consumer.publish(topic, check.payload())
                 log.info("tail_replay", station=check.station, from_seq=check.from_seq)
-            self.metrics.batch(result)
+            self.metrics.batch(result, self.clock.now())
             log.info(
                 "batch_committed",
                 new=result.new,

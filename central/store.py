@@ -59,6 +59,7 @@ class BatchResult:
     statuses: int = 0
     sms: list[Sms] = field(default_factory=list)
     tail_checks: list[TailCheck] = field(default_factory=list)  # `replay`s to ask for
+    events: list[Event] = field(default_factory=list)  # the new ones
 
     def add(self, other: BatchResult) -> None:
         self.new += other.new
@@ -67,6 +68,7 @@ class BatchResult:
         self.statuses += other.statuses
         self.sms.extend(other.sms)
         self.tail_checks.extend(other.tail_checks)
+        self.events.extend(other.events)
 
 
 class Effects:
@@ -107,7 +109,7 @@ class Effects:
             _statuses(conn, read.statuses, now)
             tails = tail_checks(conn, read.statuses)
         duplicates = len(batch) - len(read.bad) - len(read.statuses) - len(new) - len(conflicts)
-        return BatchResult(len(new), duplicates, len(bad), len(read.statuses), sms, tails)
+        return BatchResult(len(new), duplicates, len(bad), len(read.statuses), sms, tails, new)
 
     def send_reminders(
         self, conn: psycopg.Connection, now: datetime, limit: int = 500

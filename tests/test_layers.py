@@ -4,7 +4,9 @@ must not exist, read from the code's own import statements.
 - `contract` (the interface), `evolis_wire` (the printer's wire format) and `logsetup` import
   none of the packages built on them;
 - `firmware` (the bench printer) imports nothing of the station;
-- `central` (the central office) imports nothing of the station, its printer or the firmware;
+- `central` (the central office) imports nothing of the station, its printer or the firmware:
+  only `contract` and `logsetup` (its own distribution, so that every program of the project
+  logs one way without the central office installing the station);
 - inside the station, only `controller.app` (the process, its config and command line) may
   import `controller.app`;
 - nothing outside tests/ imports `tests` or edits `sys.path`;

@@ -50,7 +50,7 @@ def reached(name: str) -> set[NormalizedName]:
 
 def test_the_central_office_installs_nothing_of_the_station():
     pulled = reached("printstation-central")
-    assert {"printstation-contract", "psycopg", "paho-mqtt"} <= pulled
+    assert {"printstation-contract", "printstation-logsetup", "psycopg", "paho-mqtt"} <= pulled
     assert not pulled & STATION_ONLY
     assert "printstation" not in pulled
 
@@ -61,8 +61,9 @@ def test_the_station_installs_nothing_of_the_central_office():
     assert not pulled & CENTRAL_ONLY
 
 
-def test_the_contract_installs_neither_end():
-    assert not reached("printstation-contract") & (STATION_ONLY | CENTRAL_ONLY)
+def test_the_contract_and_the_log_set_up_install_neither_end():
+    for name in ("printstation-contract", "printstation-logsetup"):
+        assert not reached(name) & (STATION_ONLY | CENTRAL_ONLY | {"printstation"}), name
 
 
 def test_each_end_has_its_own_command():
@@ -75,7 +76,12 @@ def test_each_end_has_its_own_command():
 
 def test_every_distribution_and_the_debian_package_carry_the_version_in_version_file():
     version = (ROOT / "VERSION").read_text().strip()
-    names = ("printstation", "printstation-contract", "printstation-central")
+    names = (
+        "printstation",
+        "printstation-contract",
+        "printstation-logsetup",
+        "printstation-central",
+    )
     assert {distribution(name).version for name in names} == {version}
     assert controller.__version__ == version
     changelog = (ROOT / "debian" / "changelog").read_text()

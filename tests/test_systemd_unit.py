@@ -1,8 +1,8 @@
-"""The shipped units (the daemon's, the web page's) pass `systemd-analyze verify` and score
-under 2.0 in `security`.
+"""The shipped units (the station's, its web page's and the central office's) pass
+`systemd-analyze verify` and score under 2.0 in `security`.
 
-Both run offline against a throw-away root holding the unit, systemd's own units and a
-stand-in for the ExecStart program (the package's path does not exist on a build machine).
+Both run offline against a throw-away root holding the unit, systemd's own units and stand-ins
+for the programs it runs (the package's paths do not exist on a build machine).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-UNITS = ["printstation.service", "printstation-web.service"]
+UNITS = ("printstation.service", "printstation-web.service", "printstation-central.service")
 UNIT = ROOT / "systemd" / "printstation.service"  # the daemon's
 EXPOSURE_LIMIT = 2.0
 
@@ -26,8 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(params=UNITS)
 def unit(request: pytest.FixtureRequest) -> Path:
-    path: Path = ROOT / "systemd" / request.param
-    return path
+    return ROOT / "systemd" / request.param
 
 
 @pytest.fixture
@@ -36,9 +35,9 @@ def system_root(tmp_path: Path, unit: Path) -> Path:
     (root / "etc/systemd/system").mkdir(parents=True)
     shutil.copy(unit, root / "etc/systemd/system" / unit.name)
     shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
-    start = re.search(r"^ExecStart=(\S+)", unit.read_text(), re.M)
-    assert start is not None
-    for program in (start.group(1), "/bin/kill"):
+    programs = re.findall(r"^Exec\w+=(\S+)", unit.read_text(), re.M)
+    assert programs
+    for program in {*programs, "/bin/kill"}:
         (root / program.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy("/bin/kill", root / program.lstrip("/"))
     return root
@@ -71,6 +70,7 @@ def test_the_unit_bounds_file_descriptors_with_room_for_the_clients() -> None:
     limit, and [local] max_clients_per_user keeps 64 users' clients within half of it."""
     from controller.local.settings import LocalSettings
 
-    limit = re.search(r"^LimitNOFILE=(\d+)$", UNIT.read_text(), re.M)
+    station_unit = ROOT / "systemd" / UNITS[0]  # the control socket is the station's
+    limit = re.search(r"^LimitNOFILE=(\d+)$", station_unit.read_text(), re.M)
     assert limit is not None
     assert 64 * LocalSettings().max_clients_per_user <= int(limit.group(1)) // 2

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build the Debian package from the committed tree: `make deb` (or this script) leaves
-# dist/printstation_<version>_<arch>.deb. A copy of the tree is built under build/deb so that
-# dpkg-buildpackage writes nothing outside the repository. For the Pi (arm64) run it on a Pi
+# Build the Debian packages from the committed tree: `make deb` (or this script) leaves
+# dist/printstation_<version>_<arch>.deb (the station) and
+# dist/printstation-central_<version>_<arch>.deb (the central office; one source, one version).
+# A copy of the tree is built under build/deb so that dpkg-buildpackage writes nothing outside
+# the repository. For the Pi (arm64) run it on a Pi
 # with Raspberry Pi OS Bookworm, or in an arm64 Debian 12 chroot (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,5 +33,5 @@ fi
     tail -40 build/deb/build.log >&2
     exit 1
 }
-mv build/deb/printstation_*.deb dist/
-ls dist/printstation_*.deb
+mv build/deb/printstation_*.deb build/deb/printstation-central_*.deb dist/
+ls dist/printstation_*.deb dist/printstation-central_*.deb

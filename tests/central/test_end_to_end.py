@@ -12,7 +12,6 @@ Gammu's sentitems.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -137,7 +136,9 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
             f"ps:{job}:printed:0" for job in printed
         )
         assert {status for _, _, status, _ in rows} == {"SendingOKNoReport"}
-        assert any("gap_replay" in r.log_text() for r in replicas), "no gap was replayed"
+        assert any(line["event"] == "gap_replay" for r in replicas for line in r.log_events()), (
+            "no gap was replayed"
+        )
         assert db.execute("SELECT count(*) FROM gaps").fetchone() == (0,)
     finally:
         for replica in replicas:
@@ -154,4 +155,9 @@ def _jobs(station: StationProcess, *states: str) -> list[str]:
 
 def _duplicates(replicas: list[CentralReplica]) -> int:
     """Repeats the replicas found and ignored, from their `batch_committed` log lines."""
-    return sum(int(n) for r in replicas for n in re.findall(r"duplicates=(\d+)", r.log_text()))
+    return sum(
+        line["duplicates"]
+        for r in replicas
+        for line in r.log_events()
+        if line["event"] == "batch_committed"
+    )

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import psycopg
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from central.fleet import FleetCollector, fleet_rows, table
 from central.gateway import GammuOutbox
 from central.sms import ReminderSchedule
 from central.store import Effects, Message
+from contract.vocabulary import StationState
 from tests.central.test_store import NOW
 
 BLOCKED = {
@@ -76,17 +78,29 @@ def test_the_table_shows_state_queue_blanks_last_seen_link_and_alerts(db) -> Non
 def test_the_metrics_carry_every_station(db, dsn) -> None:
     load(db)
     registry = CollectorRegistry()
-    registry.register(
-        FleetCollector(lambda: psycopg.connect(dsn), lambda: NOW + timedelta(seconds=5))
-    )
+    registry.register(FleetCollector(lambda: psycopg.connect(dsn)))
     text = generate_latest(registry).decode()
-    assert 'ektp_station_up{station="3273-bandung-07"} 0.0' in text
+    assert 'printstation_station_up{station="3273-bandung-07"} 0.0' in text
     assert (
-        'ektp_station_consumable_remaining{consumable="cards",station="3271-bogor-barat-02"} 0.0'
-        in text
+        'printstation_station_consumable_remaining{consumable="cards",'
+        'station="3271-bogor-barat-02"} 0.0' in text
     )
-    assert 'ektp_station_alerts{station="3271-bogor-barat-02"} 1.0' in text
-    assert 'ektp_station_last_seen_seconds{station="3271-bogor-barat-02"} 5.0' in text
+    assert 'printstation_station_alerts{station="3271-bogor-barat-02"} 1.0' in text
+    # A timestamp, not "seconds since": the time the status arrived, whatever the scrape's.
+    seen = {
+        sample.labels["station"]: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "printstation_station_last_seen_timestamp_seconds"
+        for sample in family.samples
+    }
+    assert seen == {"3271-bogor-barat-02": NOW.timestamp(), "3273-bandung-07": NOW.timestamp()}
+    # The state is an enum: every state a series, the current one 1, the others 0.
+    states = [line for line in text.splitlines() if line.startswith("printstation_station_state{")]
+    assert len(states) == 2 * len(StationState)
+    assert 'printstation_station_state{state="offline",station="3273-bandung-07"} 1.0' in states
+    assert 'printstation_station_state{state="ready",station="3273-bandung-07"} 0.0' in states
+    # An offline status has no queue: its kinds are zero, not absent.
+    assert 'printstation_station_queue_jobs{kind="queued",station="3273-bandung-07"} 0.0' in text
 
 
 def test_a_stored_row_that_no_longer_reads_as_a_status_is_left_out(db) -> None:

@@ -42,7 +42,7 @@ def test_the_whole_corpus_in_one_batch_then_fleet_and_metrics_still_answer(db, e
     assert (result.bad, result.new, len(result.sms)) == (len(CORPUS), 1, 1)
     assert db.execute("SELECT count(*) FROM station_status").fetchone() == (0,)
     assert fleet_rows(db) == []
-    assert list(FleetCollector(lambda: psycopg.connect(db.info.dsn), lambda: NOW).collect())
+    assert list(FleetCollector(lambda: psycopg.connect(db.info.dsn)).collect())
 
 
 class PickyGateway(GammuOutbox):

@@ -53,6 +53,7 @@ SQL_LITERAL = re.compile(r"'([a-z_.]+)'")
 HOMONYMS = {
     Path("central") / "sms.py": {"printed": "the kind of SMS that says a card is ready"},
     Path("central") / "metrics.py": {"new": "a metric's label: an event not seen before"},
+    Path("central") / "options.py": {"mqtt": "a table of the config file: the broker settings"},
     Path("bench") / "card.py": {"cards": "a benchmark's result: how many cards it printed"},
     Path("bench") / "central.py": {"cards": "a benchmark's result: how many cards it printed"},
     Path("bench") / "duty.py": {

@@ -3,6 +3,7 @@ PostgreSQL database, and replicas of `printstation-central run` as child process
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -93,3 +94,7 @@ class CentralReplica:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_events(self) -> list[dict]:
+        """The replica's log lines (JSON: its stderr is no terminal), as dicts."""
+        return [json.loads(line) for line in self.log_text().splitlines() if line.startswith("{")]
