@@ -54,7 +54,7 @@ class ControlServer:
         if path.exists():
             path.unlink()  # left by a daemon that did not stop cleanly
         authority = Authority(frozenset(settings.operators), frozenset(settings.operator_groups))
-        gate = _Gate(commands, authority, Sessions(time.monotonic))
+        gate = Gate(commands, authority, Sessions(time.monotonic))
         handler = _handler_for(gate, settings)
         self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
         self._server.daemon_threads = True
@@ -97,7 +97,7 @@ class ClientCount:
             self._held[uid] -= 1
 
 
-def _handler_for(gate: _Gate, settings: LocalSettings) -> type[socketserver.StreamRequestHandler]:
+def _handler_for(gate: Gate, settings: LocalSettings) -> type[socketserver.StreamRequestHandler]:
     clients = ClientCount(settings.max_clients_per_user)
 
     class Handler(socketserver.StreamRequestHandler):
@@ -166,7 +166,7 @@ def _read_request(connection: socket.socket, settings: LocalSettings) -> bytes:
     return b"".join(chunks)
 
 
-class _Gate:
+class Gate:
     """Who asks (the peer, or the account of a web session), whether they may, and the reply."""
 
     def __init__(self, commands: StationCommands, authority: Authority, sessions: Sessions):

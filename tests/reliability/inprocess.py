@@ -6,6 +6,7 @@ one that has ended (cancelled).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from controller.app.config import Config, load_config
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.local.authority import Authority, Peer
-from controller.local.server import _answer
+from controller.local.server import Gate
+from controller.local.sessions import Sessions
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
 from testkit.jobs import station_today
@@ -100,4 +102,5 @@ ROOT_PEER = Peer(pid=1, uid=0, gid=0, user="root", groups=frozenset())
 
 def answer_as_root(commands: StationCommands, raw: bytes) -> dict[str, Any]:
     """The control socket's answer to `raw` from root (who may take every action)."""
-    return _answer(commands, raw, Authority(frozenset(), frozenset()), ROOT_PEER).body()
+    gate = Gate(commands, Authority(frozenset(), frozenset()), Sessions(time.monotonic))
+    return gate.answer(raw, ROOT_PEER).body()
