@@ -25,7 +25,7 @@ def _attempts(running: IppStation) -> list[tuple[str, str | None]]:
 
 
 def _flags(running: IppStation) -> tuple[str, ...]:
-    printer = running.station.status().printer
+    printer = running.station.call(running.station.status).printer  # on the loop, as it ticks
     return printer.flags if printer else ()
 
 
