@@ -49,6 +49,7 @@ from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
 from controller.queue.transitions import UnknownJob
+from controller.queue.unaccounted import CounterKind
 from controller.render import RenderError
 from evolis_wire.models import PrinterModel, model_named
 from evolis_wire.panels import CardPanels
@@ -222,7 +223,8 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            outside = self._jobs.start(job.job_id, counter)  # stored before any byte is sent
+            kind = CounterKind.JOBS if isinstance(self._driver, JobPrinter) else CounterKind.BLANKS
+            outside = self._jobs.start(job.job_id, counter, kind)  # stored before any byte is sent
         except StoreError as exc:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return

@@ -108,6 +108,8 @@ def test_a_reload_clears_the_reason_the_last_job_left(make_rig, make_station) ->
     wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
     assert running.printer_jobs() == [1, 2]
     assert [r["result"] for r in rig.cards()] == ["printed"]
+    # job 1 fed no blank: the queue's job number moving past it is no card printed outside
+    assert running.events("cards.unaccounted") == []
 
 
 def test_the_doctor_probes_the_cups_queue(make_rig, tmp_path) -> None:
