@@ -12,6 +12,7 @@ from typing import Any
 import cups as pycups
 
 from contract.clock import SystemClock
+from evolis_wire.frames import decode_reply
 from evolis_wire.models import PrintMethod
 from firmware.head import HeadModel
 from firmware.models import PrinterInfo
@@ -46,6 +47,14 @@ class CupsRig:
         return dict(
             pycups.Connection().getJobs(which_jobs="all", requested_attributes=CUPS_JOB_ATTRIBUTES)
         )
+
+    def load(self, consumable: str, count: int, capacity: int) -> None:
+        """A person loads the printer by hand (its own reload command, `Xrl`)."""
+        reply = decode_reply(
+            self.printer.exchange(f"\x1bXrl;{consumable};{count};{capacity}\r".encode())
+        )
+        if reply.text != "OK":
+            raise AssertionError(f"the printer refused the load of {consumable}: {reply.text}")
 
     def stop(self) -> None:
         self.cups.stop()

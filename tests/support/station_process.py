@@ -261,7 +261,11 @@ class StationProcess:
 
     def log_lines(self, event: str) -> int:
         """How many log lines carry `"event": event` (structlog JSON)."""
+        return len(self.log_records(event))
+
+    def log_records(self, event: str) -> list[dict[str, Any]]:
+        """The log lines that carry `"event": event` (structlog JSON), read."""
         if not self.log_path.exists():
-            return 0
+            return []
         needle = f'"event": "{event}"'
-        return sum(1 for line in self.log_path.open(errors="replace") if needle in line)
+        return [json.loads(line) for line in self.log_path.open(errors="replace") if needle in line]
