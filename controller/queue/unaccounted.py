@@ -29,8 +29,8 @@ log = structlog.get_logger(__name__)
 class CounterKind(Enum):
     """What the driver's card counter counts."""
 
-    BLANKS = "blanks"  # the printer's own: every blank it fed
-    JOBS = "jobs"  # a print queue's job numbers: a job that fed no blank moves it too
+    BLANKS = "printer_count"  # the printer's own: every blank it fed
+    JOBS = "queue_job_number"  # a print queue's job numbers: a job that fed no blank moves it too
 
 
 UNACCOUNTED_KEY = "printer_cards_unaccounted"  # meta: counted outside since the blanks reload
