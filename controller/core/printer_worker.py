@@ -143,13 +143,16 @@ class PrinterWorker:
     def read_job_outcomes(
         self, printer_jobs: dict[str, int | None], on_done: Callable[[JobOutcomes], None]
     ) -> None:
-        """How each job's print-queue job ended (None: no queue job was stored for it)."""
+        """How each job's print-queue job ended (None: no queue job was stored for it, or its
+        document never arrived and the job was cancelled: nothing was printed)."""
 
         def read() -> None:
             assert isinstance(self._driver, JobPrinter)
             driver = self._driver
             outcomes = {
-                job_id: None if printer_job is None else driver.job_outcome(printer_job)
+                job_id: None
+                if printer_job is None or driver.abandon_unsent(printer_job)
+                else driver.job_outcome(printer_job)
                 for job_id, printer_job in printer_jobs.items()
             }
             self._post(lambda: on_done(outcomes))

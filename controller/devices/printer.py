@@ -162,3 +162,7 @@ class JobPrinter(PrinterDriver, Protocol):
     def job_outcome(self, printer_job: int) -> PrintOutcome:
         """Follow `printer_job` to its end: Printed, Spoiled, Fault (no blank used) or
         Unknown (a person decides)."""
+
+    def abandon_unsent(self, printer_job: int) -> bool:
+        """After a stop: cancel `printer_job` if its document never arrived (a stop during
+        the send), as nothing will send it now; True when so (no card can come of it)."""
