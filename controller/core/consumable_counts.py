@@ -4,7 +4,8 @@ A reload is booked in the ledger and noted as "untold" in one transaction; then 
 told (by its worker). If the station stops before that, the next start tells it before taking
 any count from the printer, which would otherwise undo the reload in the ledger. Where the
 printer counts a consumable itself, its count wins (a ribbon sold for 200 may give 125): the
-ledger books the difference as an adjustment, but only when the report cannot be stale.
+ledger books the difference as an adjustment, but only when the report cannot be stale. A
+level in percent (a CUPS marker) is no count and is never taken into the ledger.
 Cards the printer counted that the station did not print (controller/queue/unaccounted.py)
 raise `cards_unaccounted` until a person reloads the blanks.
 """
@@ -135,8 +136,9 @@ class ConsumableCounts:
             return
         if not report.connected or report.status is None:
             return
+        levels = {name: lv for name, lv in report.status.consumables.items() if lv.counted}
         for name, booked in list(self._booked.items()):
-            level = report.status.consumables.get(Consumable(name))
+            level = levels.get(Consumable(name))
             reported = booked if level is None else level.remaining  # not counted: as booked
             if reported != booked:
                 log.warning("reload and printer disagree", consumable=name, booked=booked,
@@ -146,7 +148,7 @@ class ConsumableCounts:
         counted = evaluation.remaining if evaluation else {}
         differ = {
             name: level
-            for name, level in report.status.consumables.items()
+            for name, level in levels.items()
             if name in self._store.ledger.used
             and (
                 counted.get(name) != level.remaining or self._capacities.get(name) != level.capacity

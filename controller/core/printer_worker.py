@@ -49,6 +49,7 @@ from controller.queue.db import StoreError
 from controller.queue.job_queries import PrintableJob
 from controller.queue.jobs import JobStore
 from controller.queue.transitions import UnknownJob
+from controller.queue.unaccounted import CounterKind
 from controller.render import RenderError
 from evolis_wire.models import PrinterModel, model_named
 from evolis_wire.panels import CardPanels
@@ -142,13 +143,16 @@ class PrinterWorker:
     def read_job_outcomes(
         self, printer_jobs: dict[str, int | None], on_done: Callable[[JobOutcomes], None]
     ) -> None:
-        """How each job's print-queue job ended (None: no queue job was stored for it)."""
+        """How each job's print-queue job ended (None: no queue job was stored for it, or its
+        document never arrived and the job was cancelled: nothing was printed)."""
 
         def read() -> None:
             assert isinstance(self._driver, JobPrinter)
             driver = self._driver
             outcomes = {
-                job_id: None if printer_job is None else driver.job_outcome(printer_job)
+                job_id: None
+                if printer_job is None or driver.abandon_unsent(printer_job)
+                else driver.job_outcome(printer_job)
                 for job_id, printer_job in printer_jobs.items()
             }
             self._post(lambda: on_done(outcomes))
@@ -222,7 +226,8 @@ class PrinterWorker:
             self._not_started(on_done, job, StartFailure.PRINTER, exc)
             return
         try:
-            outside = self._jobs.start(job.job_id, counter)  # stored before any byte is sent
+            kind = CounterKind.JOBS if isinstance(self._driver, JobPrinter) else CounterKind.BLANKS
+            outside = self._jobs.start(job.job_id, counter, kind)  # stored before any byte is sent
         except StoreError as exc:
             self._not_started(on_done, job, StartFailure.STORAGE, exc)
             return

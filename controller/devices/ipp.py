@@ -26,7 +26,7 @@ from contract.vocabulary import Consumable
 from evolis_wire.panels import CardPanels
 
 from .ipp_document import DOCUMENT_FORMAT, card_document, job_options
-from .ipp_job import JOB_ATTRIBUTES, blocked, ended
+from .ipp_job import JOB_ATTRIBUTES, JobState, blocked, ended, job_state
 from .ipp_settings import IppSettings
 from .ipp_state import QueueReader
 from .printer import (
@@ -59,6 +59,7 @@ ENCRYPTION = {
     "never": cups.HTTP_ENCRYPT_NEVER,
 }
 NOT_FOUND = cups.IPP_NOT_FOUND
+UNSENT_ATTRIBUTES = ["job-id", "job-state", "number-of-documents"]
 
 
 class IppDriver:
@@ -201,6 +202,20 @@ class IppDriver:
             if self._clock.monotonic() >= deadline:
                 return Unknown(problem)
             self._clock.sleep(self.settings.poll_s)
+
+    def abandon_unsent(self, printer_job: int) -> bool:
+        try:
+            job = self._call(
+                lambda c: c.getJobAttributes(printer_job, requested_attributes=UNSENT_ATTRIBUTES)
+            )
+        except PrinterError:
+            return False  # unknown to CUPS: job_outcome says so
+        waiting = job_state(job) in (JobState.PENDING, JobState.HELD)
+        if not waiting or int(job.get("number-of-documents", 0) or 0) > 0:
+            return False
+        log.warning("cups job without its document: cancelled", printer_job=printer_job)
+        self._cancel(printer_job)
+        return True
 
     def _cancel(self, printer_job: int) -> None:
         try:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contract.vocabulary import Consumable, PrinterFault
 
 from .ipp_settings import MarkerConsumable, ReasonFault
-from .printer import Level
+from .printer import Level, LevelUnit
 
 STANDARD_FAULTS: dict[str, PrinterFault] = {
     "media-empty": PrinterFault.FEEDER_EMPTY,
@@ -94,7 +94,7 @@ class QueueReader:
         for name, level, kind in zip(names, _ints(levels), types, strict=False):
             consumable = self._markers.get(name) or _guess(name, kind)
             if consumable is not None and level >= 0:
-                found[consumable] = Level(min(level, MAX_PERCENT), MAX_PERCENT)
+                found[consumable] = Level(min(level, MAX_PERCENT), MAX_PERCENT, LevelUnit.PERCENT)
         return found
 
 

@@ -16,6 +16,7 @@ Methods other than `print_card` raise `PrinterUnavailable` when the printer cann
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
@@ -78,12 +79,25 @@ class Identity:
     firmware: str
 
 
+class LevelUnit(Enum):
+    """What a level is in: the printer's own count, or a share (a CUPS marker's percent)."""
+
+    COUNT = "count"
+    PERCENT = "percent"
+
+
 @dataclass(frozen=True)
 class Level:
     """How much of a consumable is left, and how much a full load holds."""
 
     remaining: int
     capacity: int
+    unit: LevelUnit = LevelUnit.COUNT
+
+    @property
+    def counted(self) -> bool:
+        """The printer counts it: the ledger may take it as a count."""
+        return self.unit is LevelUnit.COUNT
 
 
 @dataclass(frozen=True)
@@ -148,3 +162,7 @@ class JobPrinter(PrinterDriver, Protocol):
     def job_outcome(self, printer_job: int) -> PrintOutcome:
         """Follow `printer_job` to its end: Printed, Spoiled, Fault (no blank used) or
         Unknown (a person decides)."""
+
+    def abandon_unsent(self, printer_job: int) -> bool:
+        """After a stop: cancel `printer_job` if its document never arrived (a stop during
+        the send), as nothing will send it now; True when so (no card can come of it)."""

@@ -34,7 +34,7 @@ from controller.queue.job_queries import JobQueries, PrintableJob
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
 from controller.queue.transitions import IllegalTransition, Job, JobTransitions, read_job
-from controller.queue.unaccounted import book_unaccounted
+from controller.queue.unaccounted import CounterKind, book_unaccounted
 
 RESOLUTIONS = tuple(Resolution)
 MASK = "*" * 12  # what stays of a reduced job's NIK: mask_nik's form, its last 4 digits
@@ -86,13 +86,18 @@ class JobStore(JobQueries):
         emit(tx, spec.job_id, JobAccepted(spec.reason, queued, local), at)
 
     # -- printing --------------------------------------------------------------------------
-    def start(self, job_id: str, counter_before: int) -> int:
+    def start(
+        self, job_id: str, counter_before: int, counter: CounterKind = CounterKind.BLANKS
+    ) -> int:
         """The card is about to start: the printer's counter is stored before any byte is sent.
         Cards the printer counted since the station's last one are booked (unaccounted.py);
-        how many."""
+        how many. A print queue's job number counts jobs, not blanks (a job that fed none
+        moves it too): nothing is booked from it."""
         now = self._clock.now()
         with self._db.transaction() as tx:
-            outside = book_unaccounted(tx, self._ledger, counter_before, now)
+            outside = 0
+            if counter is CounterKind.BLANKS:
+                outside = book_unaccounted(tx, self._ledger, counter_before, now)
             self._states.move(tx, job_id, JobState.PRINTING, now)
             tx.execute(
                 "INSERT INTO attempts (job_id, started_at, counter_before) VALUES (?, ?, ?)",

@@ -6,13 +6,15 @@ that many blanks (another program on the printer, a test print at its panel). In
 start transaction they are booked in the ledger (`Ledger.used_outside`), a `cards.unaccounted`
 event is written, and the running total is kept until a person reloads the blanks (having
 counted them): the `cards_unaccounted` alert stands until then. Lower: the printer was changed
-or its counter reset; that is logged, and nothing is booked.
+or its counter reset; that is logged, and nothing is booked. A print queue's counter (driver =
+"ipp": the highest job number) counts jobs, not blanks, and books nothing.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from enum import Enum
 
 import structlog
 
@@ -22,6 +24,15 @@ from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
 
 log = structlog.get_logger(__name__)
+
+
+class CounterKind(Enum):
+    """What the driver's card counter counts."""
+
+    BLANKS = "printer_count"  # the printer's own: every blank it fed
+    JOBS = "queue_job_number"  # a print queue's job numbers: a job that fed no blank moves it too
+
+
 UNACCOUNTED_KEY = "printer_cards_unaccounted"  # meta: counted outside since the blanks reload
 
 

@@ -4,7 +4,6 @@ station in-process with `driver = "ipp"` printing to that queue."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +15,10 @@ from contract.clock import SystemClock
 from controller.app.assembly import build_station
 from controller.app.config import Config, load_config
 from controller.core.loop import Station, run_in_thread
-from controller.devices.factory import virtual_printer
 from controller.queue.store import Store
-from evolis_wire.models import PrintMethod
-from firmware.models import PrinterInfo
-from firmware.net_server import PrinterServer, serve_in_thread
-from firmware.virtual_printer import VirtualPrinter
-from testkit.cups import CupsServer
+from testkit.cups_rig import QUEUE, CupsRig, start_rig
 from tests.station.conftest import STATION_TOML
 
-QUEUE = "card"
-# A retransfer printer (ribbon and film, two faces), as an HDP5000 is: the virtual printer plays
-# one behind the backend, as a vendor's status monitor reports one to CUPS.
-RETRANSFER = PrinterInfo(model="Retransfer", method=PrintMethod.RETRANSFER)
 IPP_PRINTER = """[printer]
 driver = "ipp"
 [printer.ipp]
@@ -48,53 +38,17 @@ IPP_TOML = (
 LOADED = {"cards": 50, "ribbon": 200, "film": 400}
 
 
-@dataclass
-class CupsRig:
-    """The virtual printer, its network server and the cupsd whose queue `card` reaches it."""
-
-    printer: VirtualPrinter
-    server: PrinterServer
-    cups: CupsServer
-
-    def cards(self) -> list[dict[str, Any]]:
-        path = self.printer.directory / "cards.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
 @pytest.fixture
 def make_rig(tmp_path: Path) -> Iterator[Callable[..., CupsRig]]:
     made: list[CupsRig] = []
 
-    def make(
-        cards: int = 50,
-        ribbon: int = 200,
-        film: int = 400,
-        faults: tuple[dict[str, Any], ...] = (),
-        seconds_per_card: float = 0.0,
-    ) -> CupsRig:
-        printer = virtual_printer(
-            tmp_path / "printer",
-            clock=SystemClock(),
-            seconds_per_card=seconds_per_card,
-            cards=cards,
-            ribbon=ribbon,
-            film=film,
-            faults=faults,
-            info=RETRANSFER,
-        )
-        server = serve_in_thread(printer)
-        cups = CupsServer(tmp_path / "cups")
-        rig = CupsRig(printer, server, cups)
-        made.append(rig)
-        cups.start()
-        cups.add_card_queue(QUEUE, server.port)
-        return rig
+    def make(**printer: Any) -> CupsRig:
+        made.append(start_rig(tmp_path / f"rig{len(made)}", **printer))
+        return made[-1]
 
     yield make
     for rig in made:
-        rig.cups.stop()
-        rig.server.shutdown()
-        rig.server.server_close()
+        rig.stop()
 
 
 def ipp_config(tmp_path: Path, port: int, queue: str, job_timeout_s: float = 30.0) -> Path:

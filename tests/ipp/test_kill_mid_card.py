@@ -8,27 +8,20 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-import cups
 import pytest
 
+from testkit.cups_rig import QUEUE, CupsRig
 from testkit.jobs import make_job, payload
-from testkit.station_process import StationProcess, StationSettings
+from testkit.station_process import IppQueue, StationProcess, StationSettings
 from testkit.waiting import wait_until
-
-from .conftest import QUEUE, CupsRig
 
 pytestmark = pytest.mark.slow  # the daemon as a child process, killed and started again
 LOAD = {"cards": 50, "ribbon": 200, "film": 400}
 
 
-def ipp_station(workdir: Path, mqtt_port: int, cups_port: int) -> StationProcess:
-    process = StationProcess(workdir, StationSettings(mqtt_port=mqtt_port))
-    text = process.config_path.read_text().replace('driver = "virtual"', 'driver = "ipp"')
-    process.config_path.write_text(
-        text + f'[printer.ipp]\nserver = "127.0.0.1"\nport = {cups_port}\nqueue = "{QUEUE}"\n'
-        "poll_s = 0.05\n"
-    )
-    return process
+def ipp_station(workdir: Path, mqtt_port: int, rig: CupsRig) -> StationProcess:
+    queue = IppQueue(rig.cups.port, QUEUE, rig.printer.directory)
+    return StationProcess(workdir, StationSettings(mqtt_port=mqtt_port, ipp=queue))
 
 
 def printer_jobs(process: StationProcess) -> list[tuple[str, int | None, str | None]]:
@@ -43,15 +36,12 @@ def job_state(process: StationProcess, job_id: str) -> str:
 
 
 def cups_jobs(rig: CupsRig) -> dict[int, int]:
-    cups.setServer("127.0.0.1")
-    cups.setPort(rig.cups.port)
-    jobs = cups.Connection().getJobs(which_jobs="all", requested_attributes=["job-id", "job-state"])
-    return {job: attributes["job-state"] for job, attributes in jobs.items()}
+    return {job: attributes["job-state"] for job, attributes in rig.jobs().items()}
 
 
 def test_a_sigkill_mid_card_is_settled_by_the_cups_job(make_rig, broker, tmp_path) -> None:
     rig: CupsRig = make_rig(seconds_per_card=3.0)
-    station = ipp_station(tmp_path / "station", broker.port, rig.cups.port)
+    station = ipp_station(tmp_path / "station", broker.port, rig)
     station.start()
     try:
         station.wait_ready()

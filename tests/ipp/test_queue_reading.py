@@ -8,7 +8,7 @@ from contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from controller.devices.ipp_job import blocked, ended
 from controller.devices.ipp_settings import MarkerConsumable, ReasonFault
 from controller.devices.ipp_state import QueueReader
-from controller.devices.printer import Fault, Level, Printed, Spoiled, Unknown
+from controller.devices.printer import Fault, Level, LevelUnit, Printed, Spoiled, Unknown
 
 READER = QueueReader(
     [ReasonFault("hid-film-out", "film_out")], [MarkerConsumable("Overlay", "film")]
@@ -51,8 +51,8 @@ def test_markers_read_as_consumables() -> None:
         "marker-levels": [73, 40, 10],
     }
     assert READER.consumables(attributes) == {
-        Consumable.RIBBON: Level(73, 100),
-        Consumable.FILM: Level(40, 100),
+        Consumable.RIBBON: Level(73, 100, LevelUnit.PERCENT),
+        Consumable.FILM: Level(40, 100, LevelUnit.PERCENT),
     }
     unknown = {"marker-names": "Ribbon", "marker-levels": [-1]}
     assert READER.consumables(unknown) == {}

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import io
 
+import cups
 import pytest
 
 from contract.clock import SystemClock
 from contract.vocabulary import CommandName, Consumable, PrinterFault, SpoilCause
+from controller.app.config import load_config
 from controller.app.doctor import run_doctor
 from controller.core.commands import StationCommands
 from controller.devices.factory import network_driver
+from controller.queue.store import Store
+from controller.queue.unaccounted import CounterKind
 from testkit.waiting import wait_until
 from tools.demo import sample_jobs
 
-from .conftest import QUEUE, CupsRig, IppStation, ipp_config
+from .conftest import LOADED, QUEUE, CupsRig, IppStation, ipp_config
 
 
 def _attempts(running: IppStation) -> list[tuple[str, str | None]]:
@@ -108,6 +112,8 @@ def test_a_reload_clears_the_reason_the_last_job_left(make_rig, make_station) ->
     wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
     assert running.printer_jobs() == [1, 2]
     assert [r["result"] for r in rig.cards()] == ["printed"]
+    # job 1 fed no blank: the queue's job number moving past it is no card printed outside
+    assert running.events("cards.unaccounted") == []
 
 
 def test_the_doctor_probes_the_cups_queue(make_rig, tmp_path) -> None:
@@ -117,3 +123,34 @@ def test_the_doctor_probes_the_cups_queue(make_rig, tmp_path) -> None:
     run_doctor(path, out)
     assert "Local Raw Printer serial urn:uuid:" in out.getvalue()
     assert f"as CUPS queue {QUEUE} on 127.0.0.1" in out.getvalue()
+
+
+def test_a_job_whose_document_never_arrived_is_cancelled_and_the_card_printed_anew(
+    make_rig, make_station, tmp_path
+) -> None:
+    """A stop during Send-Document leaves the CUPS job waiting for a document nothing will send
+    (until CUPS' MultipleOperationTimeout). The kill run's IPP variant found the restarted
+    station following it for job_timeout_s, then sending the card to review with no blank fed.
+    After a stop the station cancels such a job and queues the card again."""
+    rig: CupsRig = make_rig()
+    config = load_config(ipp_config(tmp_path, rig.cups.port, QUEUE))
+    store = Store.open(
+        config.db_path, config.station.id, SystemClock(),
+        low_thresholds=config.consumables.low_thresholds, initial_load=LOADED,
+    )  # fmt: skip
+    try:
+        assert store.intake.submit(sample_jobs()[0]).outcome == "accepted"
+        with store.db.reading() as conn:
+            [(job_id,)] = conn.execute("SELECT job_id FROM jobs").fetchall()
+        store.jobs.start(job_id, 0, CounterKind.JOBS)
+        cups.setServer("127.0.0.1")
+        cups.setPort(rig.cups.port)
+        unsent = cups.Connection().createJob(QUEUE, "e-KTP card", {})  # the stop: no document
+        store.jobs.submitted(job_id, unsent)
+    finally:
+        store.close()
+    running: IppStation = make_station(rig)
+    wait_until(lambda: running.states()["printed"] == 1, 60, "the card printed anew")
+    assert _attempts(running) == [("not_printed", "interrupted"), ("printed", None)]
+    assert {job: a["job-state"] for job, a in rig.jobs().items()} == {1: 7, 2: 9}
+    assert [r["result"] for r in rig.cards()] == ["printed"]

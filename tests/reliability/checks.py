@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from contract.clock import ManualClock, SystemClock, parse_rfc3339
 from contract.jobspec import parse_job
 from contract.vocabulary import Consumable, Role
+from controller.devices.ipp_document import card_document
+from controller.devices.ipp_settings import IppSettings
 from controller.policy.thermal import ThermalModel
 from controller.queue.accounts import Account
 from controller.queue.intake import layout_problems
@@ -25,6 +27,8 @@ from controller.queue.outbox import OutboxEvent
 from controller.queue.store import Store
 from controller.queue.transitions import ENDED
 from controller.render import encode_panels, render_card
+from evolis_wire.panels import CardPanels
+from testkit.cups_backend import card_images
 from testkit.jobs import station_today
 from testkit.station_process import STATION, TOPIC_BASE, CardLine, StationSettings
 from tests.reliability.broker_log import unconfirmed_at_kills
@@ -39,6 +43,7 @@ TERMINAL = {
 }
 STATION_TOPICS = ("status", "event/", "reply")
 CENTRAL_TOPICS = ("job", "cmd/")
+COMPLETED = 9  # IPP job-state completed
 
 
 @dataclass(frozen=True)
@@ -142,19 +147,102 @@ def check_cards(ev: Evidence, sample: Sequence[dict[str, Any]]) -> dict[str, Any
     )
     assert len(ev.of_type("card.spoiled")) == len(spoiled), "card.spoiled != rejected blanks"
     line_of = {line.counter: line for line in ev.cards}
-    event_of = {e["job_id"]: e for e in card_events}
+    checked = trace_sample(
+        ev,
+        sample,
+        lambda event: line_of[event["data"]["card_counter"]],
+        lambda panels: panels.front_sha256(),
+    )
+    return {
+        "blanks fed (printer log)": len(ev.cards),
+        "good cards": len(printed),
+        "spoiled blanks": len(spoiled),
+        "duplicate cards": 0,
+        "cards traced to their job by rendering": checked,
+    }
+
+
+def trace_sample(
+    ev: Evidence,
+    sample: Sequence[dict[str, Any]],
+    card_of: Callable[[dict[str, Any]], CardLine],
+    front_of: Callable[[CardPanels], str],
+) -> int:
+    """The card under each sampled job's card.printed (`card_of` the event) is that job's own
+    card: its front as the printer got it (`front_of` the station's panels) is the log's."""
+    event_of = {e["job_id"]: e for e in ev.of_type("card.printed")}
     checked = 0
-    for job in sample:  # the card under each event is that job's own card
+    for job in sample:
         event = event_of.get(job["job_id"])
         if event is None:
             continue
         spec = parse_job(json.dumps(job).encode(), station_today(), layout_problems)
         assert not hasattr(spec, "code"), spec
         images = render_card(spec.card, spec.photo, spec.signature)  # type: ignore[union-attr]
-        front = encode_panels(images).front_sha256()
-        assert line_of[event["data"]["card_counter"]].front_sha256 == front, job["job_id"]
+        assert card_of(event).front_sha256 == front_of(encode_panels(images)), job["job_id"]
         checked += 1
+    return checked
+
+
+def check_cards_through_cups(
+    ev: Evidence, cups_jobs: dict[int, dict[str, Any]], sample: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """Invariant 1 with driver = "ipp", where a card's card_counter is its CUPS job's number,
+    not the printer's counter. The queue prints one job at a time, so the CUPS jobs that fed a
+    blank (pages counted), in number order, are the printer log's blanks in order: each blank's
+    CUPS job, and the station's job that stored it, are known. No blank was fed by a CUPS job
+    the station did not store; no job (person) has two good cards; every good card has its
+    job's card.printed and no other; a completed CUPS job's blank is a good card, and a good
+    card of a CUPS job that did not complete (a blank fed, outcome unknown) was a person's
+    decision (job.resolved); each card.printed settled by CUPS names its own job's job."""
+    assert [line.counter for line in ev.cards] == list(range(1, len(ev.cards) + 1))
+    printed = [line for line in ev.cards if line.result == "printed"]
+    spoiled = [line for line in ev.cards if line.result == "spoiled"]
+    twice = [sha for sha, n in Counter(c.front_sha256 for c in printed).items() if n > 1]
+    assert not twice, f"{len(twice)} people got two good cards (same front), e.g. {twice[:2]}"
+    fed = [job for job, a in sorted(cups_jobs.items()) if a.get("job-impressions-completed")]
+    assert len(fed) == len(ev.cards), (
+        f"CUPS jobs that fed a blank ({len(fed)}) != blanks the printer fed ({len(ev.cards)})"
+    )
+    line_of = dict(zip(fed, ev.cards, strict=True))
+    owner = {row["printer_job"]: row["job_id"] for row in ev.attempts if row["printer_job"]}
+    orphans = [job for job in fed if job not in owner]
+    assert not orphans, f"blanks fed by CUPS jobs no attempt stored: {orphans[:5]}"
+    completed = {job for job in fed if cups_jobs[job]["job-state"] == COMPLETED}
+    assert all(line_of[job].result == "printed" for job in completed), "completed, not printed"
+    good = {job: line for job, line in line_of.items() if line.result == "printed"}
+    card_of_job: dict[str, list[CardLine]] = defaultdict(list)
+    for job, line in good.items():
+        card_of_job[owner[job]].append(line)
+    two = {job: len(cards) for job, cards in card_of_job.items() if len(cards) > 1}
+    assert not two, f"jobs with two cards: {two}"
+    card_events = ev.of_type("card.printed")
+    event_jobs = Counter(e["job_id"] for e in card_events)
+    assert max(event_jobs.values(), default=1) == 1, "a job has two card.printed events"
+    assert set(event_jobs) == set(card_of_job), (
+        "card.printed events and the good cards' jobs differ: "
+        f"only events {sorted(set(event_jobs) - set(card_of_job))[:5]},"
+        f" only cards {sorted(set(card_of_job) - set(event_jobs))[:5]}"
+    )
+    resolved = {e["job_id"] for e in ev.of_type("job.resolved")}
+    undecided = [job for job in set(good) - completed if owner[job] not in resolved]
+    assert not undecided, f"good cards of unfinished CUPS jobs nobody decided: {undecided}"
+    for event in card_events:
+        if event["job_id"] not in resolved:  # settled by its CUPS job
+            counter = event["data"]["card_counter"]
+            assert counter in completed and owner[counter] == event["job_id"], event
+    assert len(ev.of_type("card.spoiled")) == len(spoiled), "card.spoiled != rejected blanks"
+    settings = IppSettings(queue="card")
+    checked = trace_sample(
+        ev,
+        sample,
+        lambda event: card_of_job[event["job_id"]][0],
+        lambda panels: encode_panels(card_images(card_document(panels, settings))).front_sha256(),
+    )
     return {
+        "CUPS jobs: all, fed a blank, completed": f"{len(cups_jobs)}, {len(fed)}, {len(completed)}",
+        "CUPS jobs whose number was never stored (kill)": len(set(cups_jobs) - set(owner)),
+        "good cards decided by a person (unknown CUPS end)": len(set(good) - completed),
         "blanks fed (printer log)": len(ev.cards),
         "good cards": len(printed),
         "spoiled blanks": len(spoiled),

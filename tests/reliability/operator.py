@@ -4,7 +4,8 @@ A card goes to review when the station lost sight of it (SIGKILL mid-card, USB u
 The operator looks at the trays, which here is the virtual printer's own log: while a review
 is pending nothing else is printed, so the last card the printer fed is the one in question,
 good (`printed`) or in the reject tray (`spoiled`). Consumables are reloaded when the station
-says one is empty (a broken ribbon reads as empty). Every other decision goes by MQTT (a
+says one is empty (a broken ribbon reads as empty); a printer behind CUPS, which the station's
+reload does not reach, is loaded by hand first. Every other decision goes by MQTT (a
 technician's command, re-sent with the same `cmd_id` until it took effect) or by the local
 control socket, so both paths carry real work during the run.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,8 +55,16 @@ class OperatorLog:
 
 
 class Operator:
-    def __init__(self, station: StationProcess, central: CentralOffice, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        station: StationProcess,
+        central: CentralOffice,
+        recorder: Recorder,
+        load_printer: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        """`load_printer`: loads a printer the station's reload does not reach (behind CUPS)."""
         self.station, self.central, self.recorder = station, central, recorder
+        self.load_printer = load_printer
         self.log = OperatorLog()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="operator", daemon=True)
@@ -149,6 +159,8 @@ class Operator:
         self._actions += 1
         if name == "reload":
             self.log.reloads[args["consumable"]] += 1
+            if self.load_printer is not None:  # into the printer first, then on the books
+                self.load_printer(args["consumable"], args["count"], args["capacity"])
         if self._actions % 2:
             cmd_id = f"operator-{self._actions}"
             self._pending[key] = _Pending(name, cmd_id, args, now)

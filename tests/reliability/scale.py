@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MODE_ENV = "PRINTSTATION_RELIABILITY"
 SEED_ENV = "PRINTSTATION_RELIABILITY_SEED"
@@ -34,6 +34,19 @@ class Scale:
     @property
     def fuzz_in_process(self) -> int:
         return self.fuzz_jobs + self.fuzz_intake + self.fuzz_commands + self.fuzz_control
+
+    def through_cups(self) -> Scale:
+        """The kill run's IPP variant: each card is a CUPS job and a backend process (about a
+        second, against the virtual printer's tens of milliseconds), so a sixth of the jobs
+        and a quarter of the kills (CI mode: about a minute)."""
+        return replace(
+            self,
+            jobs=max(12, self.jobs // 6),
+            daemon_kills=max(5, self.daemon_kills // 4),
+            broker_kills=max(1, self.broker_kills // 6),
+            proxy_faults=max(1, self.proxy_faults // 6),
+            mqtt_fuzz=max(60, self.mqtt_fuzz // 10),
+        )
 
 
 def current_scale() -> Scale:

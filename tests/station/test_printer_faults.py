@@ -12,7 +12,7 @@ import pytest
 from contract.vocabulary import Consumable
 from controller.core.printer_worker import PrinterReport
 from controller.devices.evolis_job import card_job, release
-from controller.devices.printer import Level, PrinterStatus
+from controller.devices.printer import Level, LevelUnit, PrinterStatus
 from evolis_wire.panels import CardPanels, PrintPanel, panel_size
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
@@ -127,3 +127,22 @@ def test_a_report_in_the_batch_of_a_review_is_not_adopted_over_its_unbooked_blan
     with running.store.db.reading() as conn:
         cards = running.store.ledger.balances(conn)["cards"]
     assert (cards.adjustments, cards.remaining) == (0, 50)
+
+
+def test_a_level_in_percent_is_not_taken_as_a_count(make_station) -> None:
+    """A CUPS marker's level is a percent (driver = "ipp"), not a count: the kill run's IPP
+    variant saw the 400 ribbons on the books adopted as the marker's 99."""
+    running = make_station(paused=True)
+    wait_until(lambda: running.station._evaluation is not None)
+
+    def ribbon():
+        with running.store.db.reading() as conn:
+            return running.store.ledger.balances(conn)["ribbon"]
+
+    before = ribbon()
+    marker = PrinterStatus(consumables={Consumable.RIBBON: Level(99, 100, LevelUnit.PERCENT)})
+    running.station.consumable_counts.adopt_printer_counts(
+        PrinterReport(True, marker, None), running.station._evaluation
+    )
+    assert (ribbon().adjustments, ribbon().remaining) == (before.adjustments, before.remaining)
+    assert before.remaining != 99

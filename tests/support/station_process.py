@@ -27,6 +27,16 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class IppQueue:
+    """`[printer] driver = "ipp"`: a CUPS queue, and where the printer behind it logs its cards."""
+
+    port: int
+    queue: str
+    printer_dir: Path  # the virtual printer's directory (cards.jsonl, state.json)
+    job_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
 class StationSettings:
     """What the run's config file says; the duty is fast, but real and checked."""
 
@@ -49,13 +59,39 @@ class StationSettings:
     username: str = ""  # the broker account, and TLS trusting `tls_ca` (empty: none)
     password: str = ""
     tls_ca: str = ""
+    ipp: IppQueue | None = None  # None: the virtual printer inside the daemon
 
-    def toml(self, state_dir: Path) -> str:
+    def printer_toml(self) -> str:
+        if self.ipp is not None:
+            return f"""[printer]
+driver = "ipp"
+card_timeout_s = {self.card_timeout_s}
+[printer.ipp]
+server = "127.0.0.1"
+port = {self.ipp.port}
+queue = "{self.ipp.queue}"
+poll_s = 0.05
+job_timeout_s = {self.ipp.job_timeout_s}
+reasons = [{{ keyword = "cardsim-film-empty", fault = "film_out" }}]
+"""
         faults = ", ".join(
             f'{{ at_card = {f.at_card}, kind = "{f.kind}", seconds = {f.seconds},'
             f' stage = "{f.stage}" }}'
             for f in self.faults
         )
+        return f"""[printer]
+driver = "virtual"
+card_timeout_s = {self.card_timeout_s}
+[printer.virtual]
+seconds_per_card = {self.seconds_per_card}
+cards = {self.cards}
+ribbon = {self.ribbon}
+film = {self.film}
+faults = [{faults}]
+blocked_job = "{self.blocked_job}"
+"""
+
+    def toml(self, state_dir: Path) -> str:
         return f"""
 [station]
 id = "{STATION}"
@@ -67,17 +103,7 @@ keepalive_s = {self.keepalive_s}
 username = "{self.username}"
 password = "{self.password}"
 tls_ca = "{self.tls_ca}"
-[printer]
-driver = "virtual"
-card_timeout_s = {self.card_timeout_s}
-[printer.virtual]
-seconds_per_card = {self.seconds_per_card}
-cards = {self.cards}
-ribbon = {self.ribbon}
-film = {self.film}
-faults = [{faults}]
-blocked_job = "{self.blocked_job}"
-[duty]
+{self.printer_toml()}[duty]
 daily_limit = {self.daily_limit}
 hourly_limit = {self.hourly_limit}
 ambient_c = {self.ambient_c}
@@ -129,8 +155,14 @@ class StationProcess:
         return self.state_dir / "station.db"
 
     @property
+    def printer_dir(self) -> Path:
+        """The virtual printer's directory: in the state directory, or behind CUPS."""
+        ipp = self.settings.ipp
+        return ipp.printer_dir if ipp is not None else self.state_dir / "virtual-printer"
+
+    @property
     def cards_path(self) -> Path:
-        return self.state_dir / "virtual-printer" / "cards.jsonl"
+        return self.printer_dir / "cards.jsonl"
 
     @property
     def alive(self) -> bool:
@@ -229,7 +261,11 @@ class StationProcess:
 
     def log_lines(self, event: str) -> int:
         """How many log lines carry `"event": event` (structlog JSON)."""
+        return len(self.log_records(event))
+
+    def log_records(self, event: str) -> list[dict[str, Any]]:
+        """The log lines that carry `"event": event` (structlog JSON), read."""
         if not self.log_path.exists():
-            return 0
+            return []
         needle = f'"event": "{event}"'
-        return sum(1 for line in self.log_path.open(errors="replace") if needle in line)
+        return [json.loads(line) for line in self.log_path.open(errors="replace") if needle in line]
