@@ -1,0 +1,90 @@
+"""Events the broker drops are asked for again, and every card becomes one SMS: a burst through
+mosquitto with the shipped limits (a replica's queue holds `max_queued_messages`, the rest is
+dropped after the stations had their PUBACK), and rounds of events lost at the broker with
+several replicas sweeping at once.
+
+The burst's size: PRINTSTATION_BURST_EVENTS (default 20,000, enough to overflow a replica's
+queue of 10,000 here; issue 25's 50,000 is run by hand, docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from central.consumer import ConsumerSettings
+from testkit.broker import Broker
+from testkit.central import CentralReplica
+from testkit.replaying_fleet import ReplayingFleet, limited_broker
+from testkit.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+BURST_EVENTS = int(os.environ.get("PRINTSTATION_BURST_EVENTS", "20000"))
+STATIONS = [f"{3000 + i:04d}-kec-{i:05d}" for i in range(40)]
+FAST_GAPS = ("--gap-grace-s", "0.5", "--gap-retry-s", "2", "--max-replays", "10")
+
+
+def citizens(dsn: str, jobs: list[str]) -> None:
+    """The office's record of each job `JOB-{station}-{nnnnn}`, bound to that station."""
+    sql = "COPY citizen_jobs (job_id, phone, pickup_office, station) FROM STDIN"
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
+        for i, job in enumerate(jobs):
+            copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur", job[4:-6]))
+
+
+def jobs_of(cards: int) -> list[tuple[str, str]]:
+    """`cards` jobs as (station, job_id), round the stations."""
+    return [
+        (STATIONS[k % len(STATIONS)], f"JOB-{STATIONS[k % len(STATIONS)]}-{k:05d}")
+        for k in range(cards)
+    ]
+
+
+def replicas(tmp_path: Path, dsn: str, broker: Broker, names: list[str]) -> list[CentralReplica]:
+    started = []
+    for name in names:
+        replica = CentralReplica(
+            tmp_path / name, dsn, broker.port, name, "--max-batch", "1000", *FAST_GAPS
+        )
+        replica.start()
+        started.append(replica)
+    for name in names:
+        wait_until(lambda n=name: broker.subscribed(n, ConsumerSettings().event_filter), 60)
+    return started
+
+
+def every_sms_once(db: psycopg.Connection, jobs: list[tuple[str, str]], timeout: float) -> None:
+    """Wait for an SMS per job, then check that no job has two."""
+    wait_until(
+        lambda: db.execute("SELECT count(*) FROM outbox").fetchone()[0] >= len(jobs),
+        timeout=timeout,
+        what=f"{len(jobs)} SMS",
+        every=0.5,
+    )
+    texted = db.execute("SELECT job_id, count(*) FROM sms_log GROUP BY job_id").fetchall()
+    assert sorted(texted) == sorted((job, 1) for _, job in jobs)
+    assert db.execute("SELECT count(*) FROM outbox").fetchone() == (len(jobs),)
+
+
+def test_a_burst_the_broker_partly_drops_ends_with_every_sms_once(
+    tmp_path: Path, dsn: str, db: psycopg.Connection
+) -> None:
+    broker = limited_broker(tmp_path / "broker")
+    broker.start()
+    jobs = jobs_of(BURST_EVENTS // 2)
+    citizens(dsn, [job for _, job in jobs])
+    running = replicas(tmp_path, dsn, broker, ["central-a"])
+    fleet = ReplayingFleet(broker.port, STATIONS)
+    try:
+        for station, job in jobs:
+            fleet.card(station, job)
+        every_sms_once(db, jobs, timeout=300)
+        assert fleet.replays, "the broker dropped nothing: the burst does not test its limits"
+    finally:
+        fleet.close()
+        for replica in running:
+            replica.stop()
+        broker.terminate()
