@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 BURST_EVENTS = int(os.environ.get("PRINTSTATION_BURST_EVENTS", "20000"))
 STATIONS = [f"{3000 + i:04d}-kec-{i:05d}" for i in range(40)]
+ROUNDS, ROUND_CARDS = 6, 400
 FAST_GAPS = ("--gap-grace-s", "0.5", "--gap-retry-s", "2", "--max-replays", "10")
 
 
@@ -83,6 +84,33 @@ def test_a_burst_the_broker_partly_drops_ends_with_every_sms_once(
             fleet.card(station, job)
         every_sms_once(db, jobs, timeout=300)
         assert fleet.replays, "the broker dropped nothing: the burst does not test its limits"
+    finally:
+        fleet.close()
+        for replica in running:
+            replica.stop()
+        broker.terminate()
+
+
+def test_rounds_of_events_lost_at_the_broker_with_three_replicas_sweeping(
+    tmp_path: Path, dsn: str, db: psycopg.Connection
+) -> None:
+    """Round after round, 5 % of the events lost after the broker's PUBACK (some of them a
+    station's last), three replicas consuming and sweeping at once: each round ends with all
+    its cards texted, once."""
+    broker = Broker.plain(tmp_path / "broker")
+    broker.start()
+    rounds = [jobs_of(ROUND_CARDS * (n + 1))[ROUND_CARDS * n :] for n in range(ROUNDS)]
+    citizens(dsn, [job for batch in rounds for _, job in batch])
+    running = replicas(tmp_path, dsn, broker, ["central-a", "central-b", "central-c"])
+    fleet = ReplayingFleet(broker.port, STATIONS, lose=0.05)
+    try:
+        done: list[tuple[str, str]] = []
+        for batch in rounds:
+            for station, job in batch:
+                fleet.card(station, job)
+            done.extend(batch)
+            every_sms_once(db, done, timeout=120)
+        assert fleet.lost > 0 and fleet.replays
     finally:
         fleet.close()
         for replica in running:

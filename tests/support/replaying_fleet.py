@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import queue
+import random
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +51,17 @@ def limited_broker(workdir: Path) -> Broker:
 
 class ReplayingFleet:
     """Stations `names`: `card` publishes a job's `job.accepted` and `card.printed`; a `replay`
-    on any station's command topic is answered from that station's events."""
+        on any station's command topic is answered from that station's events. `lose`: the share of
+    events sent the first time that the broker loses after its PUBACK (played by never sending
+    them: the station holds them as delivered, only `replay` brings them)."""
 
-    def __init__(self, port: int, names: list[str], root: str = DEFAULT_ROOT) -> None:
+    def __init__(
+        self, port: int, names: list[str], root: str = DEFAULT_ROOT, lose: float = 0.0
+    ) -> None:
         self.root = root
+        self.lose = lose
+        self.lost = 0
+        self._random = random.Random(25)
         self.events: dict[str, list[tuple[str, bytes]]] = {name: [] for name in names}
         self.replays: list[tuple[str, dict]] = []  # what was asked, in order
         self._outgoing: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
@@ -88,7 +96,10 @@ class ReplayingFleet:
         payload = event_payload(station, seq, data.TYPE, now, job_id, data.to_json())
         message = (Topics(self.root, station).event(data.TYPE), payload)
         self.events[station].append(message)
-        self._outgoing.put(message)
+        if self._random.random() < self.lose:
+            self.lost += 1
+        else:
+            self._outgoing.put(message)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         station = message.topic.split("/")[-3]
