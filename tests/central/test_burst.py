@@ -16,7 +16,7 @@ import pytest
 
 from central.consumer import ConsumerSettings
 from testkit.broker import Broker
-from testkit.central import CentralReplica
+from testkit.central import CentralReplica, citizens
 from testkit.replaying_fleet import ReplayingFleet, limited_broker
 from testkit.waiting import wait_until
 
@@ -26,14 +26,6 @@ BURST_EVENTS = int(os.environ.get("PRINTSTATION_BURST_EVENTS", "20000"))
 STATIONS = [f"{3000 + i:04d}-kec-{i:05d}" for i in range(40)]
 ROUNDS, ROUND_CARDS = 6, 400
 FAST_GAPS = ("--gap-grace-s", "0.5", "--gap-retry-s", "2", "--max-replays", "10")
-
-
-def citizens(dsn: str, jobs: list[str]) -> None:
-    """The office's record of each job `JOB-{station}-{nnnnn}`, bound to that station."""
-    sql = "COPY citizen_jobs (job_id, phone, pickup_office, station) FROM STDIN"
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
-        for i, job in enumerate(jobs):
-            copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur", job[4:-6]))
 
 
 def jobs_of(cards: int) -> list[tuple[str, str]]:
