@@ -32,7 +32,7 @@ from bench.runner import RESULTS, Suite, main
 from central.consumer import ConsumerSettings
 from central.migrate import GAMMU_SCHEMA, migrate
 from contract.topics import event_filter, shared
-from testkit.central import CentralReplica
+from testkit.central import CentralReplica, citizens
 
 REPLICAS = (1, 2, 4)  # replicas draining the backlog, one phase each
 LIVE_CARDS_PER_S = 200.0
@@ -52,14 +52,6 @@ def database():
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-def citizens(dsn: str, jobs: list[str]) -> None:
-    """The office's record of each job `JOB-{station}-{nnnnn}`, bound to that station."""
-    sql = "COPY citizen_jobs (job_id, phone, pickup_office, station) FROM STDIN"
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
-        for i, job in enumerate(jobs):
-            copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur", job[4:-6]))
 
 
 def clear_sessions(port: int, client_ids: list[str]) -> None:

@@ -4,14 +4,17 @@ Per station, `seq` grows by one per event forever; events can arrive out of orde
 replicas, redelivery), so a missing `seq` is only a gap once it has stayed missing for the
 grace period. Then the station's `replay` command asks for the range again; after
 `max_replays` requests that did not fill it, the gap is reported (logged, and in the fleet view).
-A lost *last* event shows only when the station's next event arrives.
+A lost *last* event shows no gap: `QuietStations` asks a station whose contiguous mark has
+stood still for the retry period, with no gap open, for everything after it (bounded:
+`max_replays` times per mark and replica), so a burst the broker partly dropped is recovered
+without waiting for the station's next event.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +55,7 @@ class Plan:
     gaps: list[Gap]  # what is missing now, with its history
     replays: list[Gap]  # ask the station for these ranges now
     reports: list[Gap]  # persistent: reported now
+    marks: dict[str, int] = field(default_factory=dict)  # every station's contiguous mark
 
 
 def plan(
@@ -123,6 +127,7 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
             )
         old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps")]
         result = plan(old, found, now, policy)
+        marks = dict(conn.execute("SELECT station, contiguous FROM station_progress"))
         conn.execute("DELETE FROM gaps")
         with conn.cursor() as cur:
             cur.executemany(
@@ -140,7 +145,7 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
                     for g in result.gaps
                 ],
             )
-    return result
+    return replace(result, marks=marks)
 
 
 def _arrivals(conn: psycopg.Connection) -> tuple[list[tuple[str, int, int]], dict[str, int]]:
@@ -162,3 +167,44 @@ def _arrivals(conn: psycopg.Connection) -> tuple[list[tuple[str, int, int]], dic
 
 def replay_payload(gap: Gap) -> bytes:
     return command_payload(gap.replay_command())
+
+
+def tail_payload(station: str, from_seq: int, asked: int) -> bytes:
+    """The `replay` command asking a quiet station for everything from `from_seq` on."""
+    cmd_id = f"central-quiet-{from_seq}-{asked}"
+    return command_payload(command_document(cmd_id, {"from_seq": from_seq}))
+
+
+@dataclass
+class _Quiet:
+    mark: int
+    since: datetime  # when the mark last moved, or when it was last asked after
+    asked: int = 0
+
+
+class QuietStations:
+    """The stations whose tail to ask for: contiguous mark unmoved for `policy.retry`, no gap
+    open; at most `policy.max_replays` times per mark (this replica's memory: a restart or
+    another replica may ask once more, which the station answers with what it has)."""
+
+    def __init__(self, policy: GapPolicy) -> None:
+        self.policy = policy
+        self._stations: dict[str, _Quiet] = {}
+
+    def due(self, plan: Plan, now: datetime) -> list[tuple[str, int, int]]:
+        """`(station, from_seq, times asked)` for each station to ask now."""
+        open_gaps = {gap.station for gap in plan.gaps}
+        due = []
+        for station, mark in plan.marks.items():
+            quiet = self._stations.get(station)
+            if quiet is None or quiet.mark != mark:
+                self._stations[station] = _Quiet(mark, now)
+            elif (
+                station not in open_gaps
+                and quiet.asked < self.policy.max_replays
+                and now - quiet.since >= self.policy.retry
+            ):
+                quiet.asked += 1
+                quiet.since = now
+                due.append((station, mark + 1, quiet.asked))
+        return due

@@ -15,7 +15,7 @@ from tenacity import Retrying, retry_if_exception, wait_exponential_jitter
 
 from central.consumer import Consumer, ConsumerSettings
 from central.failures import record_failures
-from central.gaps import GapPolicy, Plan, replay_payload, sweep
+from central.gaps import GapPolicy, Plan, QuietStations, replay_payload, sweep, tail_payload
 from central.gateway import GammuOutbox, SmsGateway
 from central.intake import Message, TimeWindow
 from central.metrics import CentralMetrics
@@ -109,6 +109,7 @@ class Service:
         )
         self.metrics = metrics or CentralMetrics(replica=settings.mqtt.client_id)
         self.consumer = Consumer(settings.mqtt)
+        self.quiet = QuietStations(settings.gaps)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.finished = threading.Event()  # a worker ended: the replica must end too
@@ -159,6 +160,10 @@ class Service:
                 log.error(
                     "gap_persistent", station=gap.station, from_seq=gap.from_seq, to_seq=gap.to_seq
                 )
+            for station, from_seq, asked in self.quiet.due(plan, now):
+                topic = Topics(self.settings.mqtt.root, station).command(CommandName.REPLAY)
+                self.consumer.publish(topic, tail_payload(station, from_seq, asked))
+                log.info("quiet_replay", station=station, from_seq=from_seq)
         reminders = database.run(lambda conn: self.effects.send_reminders(conn, now))
         failures = database.run(lambda conn: record_failures(conn, now))
         for job_id, status in failures:

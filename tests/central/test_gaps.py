@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from central.gaps import GapPolicy, plan, sweep
+from central.gaps import GapPolicy, Plan, QuietStations, plan, sweep
 from central.gateway import GammuOutbox
 from central.sms import ReminderSchedule
 from central.store import Effects
@@ -102,3 +102,21 @@ def test_known_gaps_are_matched_per_station_and_range() -> None:
     later = now + timedelta(seconds=5)
     again = plan(old, [("a", 12, 15), ("a", 18, 33), ("b", 1, 2)], later, POLICY)
     assert [g.first_seen for g in again.gaps] == [now, now, later]
+
+
+def test_a_quiet_station_is_asked_for_its_tail_a_bounded_number_of_times() -> None:
+    """A station whose mark stood still for the retry period, no gap open, is asked for what
+    follows it, at most `max_replays` times per mark; a station with a gap open is not."""
+    clock = ManualClock(datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+    quiet = QuietStations(POLICY)
+    gap = plan([], [("gappy", 3, 3)], clock.now(), POLICY).gaps
+    marks = Plan(gap, [], [], marks={"st": 7, "gappy": 2})
+    asked = []
+    for _ in range(6):
+        asked.append(quiet.due(marks, clock.now()))
+        clock.advance(30)
+    assert asked == [[], [("st", 8, 1)], [("st", 8, 2)], [], [], []]
+    moved = Plan([], [], [], marks={"st": 9, "gappy": 5})
+    assert quiet.due(moved, clock.now()) == []
+    clock.advance(30)
+    assert quiet.due(moved, clock.now()) == [("st", 10, 1), ("gappy", 6, 1)]

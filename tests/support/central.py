@@ -1,5 +1,6 @@
 """The central office's real parts for tests and the demo: gammu-smsd with its dummy phone on a
-PostgreSQL database, and replicas of `printstation-central run` as child processes."""
+PostgreSQL database, replicas of `printstation-central run` as child processes, and the
+office's record of the jobs (`citizens`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+
 GAMMU_SMSD = shutil.which("gammu-smsd") or "/usr/bin/gammu-smsd"
+
+
+def citizens(dsn: str, jobs: list[str]) -> None:
+    """The office's record of each job `JOB-{station}-{nnnnn}`, bound to that station."""
+    sql = "COPY citizen_jobs (job_id, phone, pickup_office, station) FROM STDIN"
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
+        for i, job in enumerate(jobs):
+            copy.write_row((job, f"+62812{i:08d}", "Kecamatan Bogor Timur", job[4:-6]))
 
 
 class GammuSmsd:
