@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         for error in exc.errors:
-            print(_("printstation: config error: %(error)s") % {"error": error}, file=sys.stderr)
+            print(
+                _("printstation: config error: %(problem)s") % {"problem": error}, file=sys.stderr
+            )
         return EXIT_CONFIG
     if args.command == "backup":
         from controller.app.backup import backup_database
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             backup_database(config.db_path, args.to)
         except (OSError, sqlite3.Error) as exc:
-            print(_("printstation: backup failed: %(error)s") % {"error": exc}, file=sys.stderr)
+            print(_("printstation: backup failed: %(problem)s") % {"problem": exc}, file=sys.stderr)
             return EXIT_REFUSED
         print(_("%(db)s backed up to %(to)s") % {"db": config.db_path, "to": args.to})
         return 0
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return run_daemon(config)
         except (StoreError, PanelError, StartupError) as exc:
-            print(_("printstation: cannot start: %(error)s") % {"error": exc}, file=sys.stderr)
+            print(_("printstation: cannot start: %(problem)s") % {"problem": exc}, file=sys.stderr)
             return EXIT_CONFIG
     try:
         cmd, cmd_args = _local_request(args, ZoneInfo(config.duty.timezone))
@@ -137,10 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         reply = request(config.control_socket, cmd, cmd_args)
     except DaemonNotRunning as exc:
         text = _(
-            "printstation: %(error)s; start it with 'systemctl start printstation' "
+            "printstation: %(problem)s; start it with 'systemctl start printstation' "
             "(or 'printstation --config %(config)s run' in the foreground)"
         )
-        print(text % {"error": exc, "config": args.config}, file=sys.stderr)
+        print(text % {"problem": exc, "config": args.config}, file=sys.stderr)
         return EXIT_NOT_RUNNING
     try:
         answer = CommandReply.from_body(reply)
@@ -155,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_REFUSED
         return _show(args, config, answer.result or {})
     except BadMessage as exc:
-        text = _("printstation: the daemon's reply is not understood: %(error)s")
-        print(text % {"error": exc}, file=sys.stderr)
+        text = _("printstation: the daemon's reply is not understood: %(problem)s")
+        print(text % {"problem": exc}, file=sys.stderr)
         return EXIT_REFUSED
 
 

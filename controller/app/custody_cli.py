@@ -127,12 +127,16 @@ def result_text(
         ),
         CommandName.LOT_ADJUST: _("lot %(lot)s adjusted by %(delta)+d (%(by)s)"),
         CommandName.DESTROY_SPOILED: _(
-            "destruction record %(record)s: %(count)s spoiled blanks (jobs %(jobs)s)"
+            "destruction record %(record)s: %(count)s spoiled blanks (jobs %(job_list)s)"
         ),
         CommandName.COLLECT: _("job %(job_id)s: card handed over (%(collected_by)s)"),
     }
     text = texts.get(command)
-    return None if text is None else text % {**result, "jobs": ", ".join(result.get("job_ids", ()))}
+    return (
+        None
+        if text is None
+        else text % {**result, "job_list": ", ".join(result.get("job_ids", ()))}
+    )
 
 
 def books_table(result: dict[str, Any]) -> str:

@@ -12,25 +12,25 @@ from contract.commands import JobsResult, JobSummary, PauseResult
 from contract.shapes import from_json
 from contract.status import Duty, LinkState, PrinterInfo, Status, Stock
 from contract.vocabulary import CommandName, JobState, Reason, StationState
-from controller.app.language import N_, _
+from controller.app.language import N_, _, english
 
 NONE = "-"
 STATES = {  # the station's state and a job's, in words (the code follows in brackets)
-    StationState.STARTING: N_("starting"),
-    StationState.READY: N_("ready"),
-    StationState.PRINTING: N_("printing"),
-    StationState.COOLING: N_("cooling"),
-    StationState.PAUSED: N_("paused"),
+    StationState.STARTING: N_("starting up"),
+    StationState.READY: N_("ready to print"),
+    StationState.PRINTING: N_("printing a card"),
+    StationState.COOLING: N_("cooling down"),
+    StationState.PAUSED: N_("on pause"),
     StationState.BLOCKED: N_("stopped, needs a person"),
     StationState.ERROR: N_("printer error"),
-    StationState.STOPPING: N_("stopping"),
+    StationState.STOPPING: N_("shutting down"),
     StationState.OFFLINE: N_("off"),
     JobState.QUEUED: N_("waiting"),
     JobState.NEEDS_REVIEW: N_("needs a decision"),
-    JobState.PRINTED: N_("printed"),
-    JobState.FAILED: N_("failed"),
-    JobState.CANCELLED: N_("cancelled"),
-    JobState.EXPIRED: N_("expired"),
+    JobState.PRINTED: N_("card printed"),
+    JobState.FAILED: N_("given up"),
+    JobState.CANCELLED: N_("called off"),
+    JobState.EXPIRED: N_("too old to print"),
 }
 REASONS = {
     Reason.PRINTER_MISSING: N_("printer not connected"),
@@ -48,10 +48,11 @@ REASONS = {
 
 
 def in_words(code: str, words: dict[str, str]) -> str:
-    """A state's or reason's words with its code in brackets (the code alone when it is the
-    words, or has none)."""
-    word = _(words[code]) if code in words else code
-    return code if word == code else f"{word} ({code})"
+    """A state's or reason's words with its code in brackets; in English the code alone (the
+    contract's codes are English words), as for a code without words."""
+    if english() or code not in words:
+        return code
+    return f"{_(words[code])} ({code})"
 
 
 def local_time(stamp: str | None, zone: ZoneInfo) -> str:
@@ -91,9 +92,9 @@ def _printer(printer: PrinterInfo) -> str:
 
 
 def _today(duty: Duty, zone: ZoneInfo) -> str:
-    text = _("%(printed)s of %(limit)s printed, head %(heat)s °C, next card %(next)s")
+    text = _("%(done)s of %(limit)s printed, head %(heat)s °C, next card %(next)s")
     return text % {
-        "printed": duty.printed_today,
+        "done": duty.printed_today,
         "limit": duty.daily_limit,
         "heat": duty.head_temp_c,
         "next": local_time(duty.next_print_at, zone),
@@ -179,8 +180,8 @@ def action_text(command: str, result: dict[str, Any]) -> str | None:
         return _("resumed: printing goes on (now %(state)s)") % now
     if command in (CommandName.CANCEL, CommandName.RESOLVE):
         job = from_json(JobSummary, result, "the result")
-        return _("job %(job)s is %(state)s (%(attempts)s blanks used)") % {
-            "job": job.job_id,
+        return _("job %(job_id)s is %(state)s (%(attempts)s blanks used)") % {
+            "job_id": job.job_id,
             "state": in_words(job.state, STATES),
             "attempts": job.attempts,
         }
