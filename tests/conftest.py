@@ -13,6 +13,13 @@ LOW = {"cards": 10, "ribbon": 10, "film": 20}
 LOADED = {"cards": 100, "ribbon": 200, "film": 400}
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line in English, which the tests assert (tests/station/test_cli_language.py
+    checks the Indonesian default and the catalog)."""
+    monkeypatch.setenv("LANGUAGE", "en")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

@@ -27,6 +27,7 @@ from contract.vocabulary import (
 from controller import __version__
 from controller.app import custody_cli, virtual_printer_cli
 from controller.app.config import Config, ConfigError, load_config
+from controller.app.language import _
 from controller.app.tables import action_text, jobs_text, status_text
 from controller.core.commands import MAX_RELOAD
 from controller.local.client import DaemonNotRunning, request
@@ -104,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         for error in exc.errors:
-            print(f"printstation: config error: {error}", file=sys.stderr)
+            print(
+                _("printstation: config error: %(problem)s") % {"problem": error}, file=sys.stderr
+            )
         return EXIT_CONFIG
     if args.command == "backup":
         from controller.app.backup import backup_database
@@ -112,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             backup_database(config.db_path, args.to)
         except (OSError, sqlite3.Error) as exc:
-            print(f"printstation: backup failed: {exc}", file=sys.stderr)
+            print(_("printstation: backup failed: %(problem)s") % {"problem": exc}, file=sys.stderr)
             return EXIT_REFUSED
-        print(f"{config.db_path} backed up to {args.to}")
+        print(_("%(db)s backed up to %(to)s") % {"db": config.db_path, "to": args.to})
         return 0
     if args.command == "run":
         from controller.app.daemon import run_daemon
@@ -125,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return run_daemon(config)
         except (StoreError, PanelError, StartupError) as exc:
-            print(f"printstation: cannot start: {exc}", file=sys.stderr)
+            print(_("printstation: cannot start: %(problem)s") % {"problem": exc}, file=sys.stderr)
             return EXIT_CONFIG
     try:
         cmd, cmd_args = _local_request(args, ZoneInfo(config.duty.timezone))
@@ -135,26 +138,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reply = request(config.control_socket, cmd, cmd_args)
     except DaemonNotRunning as exc:
-        print(
-            f"printstation: {exc}; start it with 'systemctl start printstation' "
-            f"(or 'printstation --config {args.config} run' in the foreground)",
-            file=sys.stderr,
+        text = _(
+            "printstation: %(problem)s; start it with 'systemctl start printstation' "
+            "(or 'printstation --config %(config)s run' in the foreground)"
         )
+        print(text % {"problem": exc, "config": args.config}, file=sys.stderr)
         return EXIT_NOT_RUNNING
     try:
         answer = CommandReply.from_body(reply)
         if answer.error is not None:
             print(f"printstation: {answer.error.code}: {answer.error.message}", file=sys.stderr)
             if cmd == CommandName.SUBMIT and answer.error.code == CommandErrorCode.UNKNOWN_COMMAND:
-                print(
-                    f"printstation: submit is off; '[local] submit = true' in {args.config}"
-                    " turns it on (then restart the daemon)",
-                    file=sys.stderr,
+                text = _(
+                    "printstation: submit is off; '[local] submit = true' in %(config)s"
+                    " turns it on (then restart the daemon)"
                 )
+                print(text % {"config": args.config}, file=sys.stderr)
             return EXIT_REFUSED
         return _show(args, config, answer.result or {})
     except BadMessage as exc:
-        print(f"printstation: the daemon's reply is not understood: {exc}", file=sys.stderr)
+        text = _("printstation: the daemon's reply is not understood: %(problem)s")
+        print(text % {"problem": exc}, file=sys.stderr)
         return EXIT_REFUSED
 
 
@@ -182,9 +186,9 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
     else:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.command == CommandName.SUBMIT and result.get("code"):
+        text = _("printstation: job refused: %(code)s: %(message)s")
         print(
-            f"printstation: job refused: {result.get('code')}: {result.get('message')}",
-            file=sys.stderr,
+            text % {"code": result.get("code"), "message": result.get("message")}, file=sys.stderr
         )
         return EXIT_REFUSED
     return 0
@@ -193,7 +197,8 @@ def _show(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> i
 def _text_of(args: argparse.Namespace, config: Config, result: dict[str, Any]) -> str | None:
     """The human text of a manual action's result (None: print the JSON)."""
     form = "csv" if getattr(args, "csv", False) else "html" if getattr(args, "html", False) else ""
-    heading = f"{config.station.id}, {getattr(args, 'period', None) or 'all time'}"
+    period = getattr(args, "period", None) or _("all time")
+    heading = f"{config.station.id}, {period}"
     text = custody_cli.result_text(args.command, result, form or "table", heading)
     return text or action_text(args.command, result)
 
@@ -207,7 +212,8 @@ def whole(low: int) -> Callable[[str], int]:
         except ValueError:
             value = -1
         if not low <= value <= MAX_RELOAD:
-            raise argparse.ArgumentTypeError(f"must be a whole number {low}-{MAX_RELOAD}")
+            text = _("must be a whole number %(low)s-%(high)s")
+            raise argparse.ArgumentTypeError(text % {"low": low, "high": MAX_RELOAD})
         return value
 
     return read
@@ -222,7 +228,7 @@ def _local_request(args: argparse.Namespace, zone: ZoneInfo) -> tuple[str, dict[
         return CommandName.RESOLVE, {"job_id": args.job_id, "outcome": args.outcome, **reason}
     if args.command == CommandName.RELOAD:
         if args.capacity is not None and args.capacity < args.count:
-            raise argparse.ArgumentTypeError("--capacity must be at least COUNT")
+            raise argparse.ArgumentTypeError(_("--capacity must be at least COUNT"))
         extra = {
             key: value
             for key in ("capacity", "lot", "reason")

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contract.vocabulary import CommandName, Consumable, Role
+from controller.app.language import _
 from controller.app.periods import period_bounds
 from controller.app.report_page import books_page
 from controller.queue.lots import LotBooks
@@ -91,9 +92,9 @@ def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | N
 
 def new_password() -> str:
     """A password typed twice, not echoed."""
-    password = getpass.getpass("new password: ")
-    if getpass.getpass("again: ") != password:
-        raise argparse.ArgumentTypeError("the two passwords differ")
+    password = getpass.getpass(_("new password: "))
+    if getpass.getpass(_("again: ")) != password:
+        raise argparse.ArgumentTypeError(_("the two passwords differ"))
     return password
 
 
@@ -111,39 +112,41 @@ def result_text(
             f"{a['name']:<16} {a['role']:<10} {a.get('unix_user') or '-':<12} {a['full_name']}"
             for a in result["accounts"]
         ]
-        return "\n".join([*lines, f"on duty: {result.get('on_duty') or 'nobody'}"])
-    texts: dict[str, Callable[[dict[str, Any]], str]] = {
-        CommandName.ACCOUNT_ADD: lambda r: f"account {r['added']} added ({r['role']})",
-        CommandName.ON_DUTY: lambda r: f"on duty: {r['on_duty']} ({r['full_name']})",
-        CommandName.ACCOUNT_PASSWORD: lambda r: f"password set for {r['account']}",
-        CommandName.LOT_RECEIVE: lambda r: (
-            f"lot {r['lot']}: {r['quantity']} received by {r['received_by']};"
+        nobody = {"on_duty": result.get("on_duty") or _("nobody")}
+        return "\n".join([*lines, _("on duty: %(on_duty)s") % nobody])
+    texts = {
+        CommandName.ACCOUNT_ADD: _("account %(added)s added (%(role)s)"),
+        CommandName.ON_DUTY: _("on duty: %(on_duty)s (%(full_name)s)"),
+        CommandName.ACCOUNT_PASSWORD: _("password set for %(account)s"),
+        CommandName.LOT_RECEIVE: _(
+            "lot %(lot)s: %(quantity)s received by %(received_by)s;"
             " in stock once a supervisor countersigns it"
         ),
-        CommandName.LOT_COUNTERSIGN: lambda r: (
-            f"lot {r['lot']} countersigned by {r['countersigned_by']}: in stock"
+        CommandName.LOT_COUNTERSIGN: _(
+            "lot %(lot)s countersigned by %(countersigned_by)s: in stock"
         ),
-        CommandName.LOT_ADJUST: lambda r: f"lot {r['lot']} adjusted by {r['delta']:+d} ({r['by']})",
-        CommandName.DESTROY_SPOILED: lambda r: (
-            f"destruction record {r['record']}: {r['count']} spoiled blanks"
-            f" (jobs {', '.join(r['job_ids'])})"
+        CommandName.LOT_ADJUST: _("lot %(lot)s adjusted by %(delta)+d (%(by)s)"),
+        CommandName.DESTROY_SPOILED: _(
+            "destruction record %(record)s: %(count)s spoiled blanks (jobs %(job_list)s)"
         ),
+        CommandName.COLLECT: _("job %(job_id)s: card handed over (%(collected_by)s)"),
     }
-    texts[CommandName.COLLECT] = lambda r: (
-        f"job {r['job_id']}: card handed over ({r['collected_by']})"
-    )
     text = texts.get(command)
-    return None if text is None else text(result)
+    return (
+        None
+        if text is None
+        else text % {**result, "job_list": ", ".join(result.get("job_ids", ()))}
+    )
 
 
 def books_table(result: dict[str, Any]) -> str:
     rows = [[str(lot.get(column, "")) for column in BOOKS_COLUMNS] for lot in result["lots"]]
-    header = [column.upper().replace("_", " ") for column in BOOKS_COLUMNS]
+    header = [column.upper().replace("_", " ") for column in BOOKS_COLUMNS]  # as the CSV's
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=False)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
              for row in [header, *rows]]  # fmt: skip
     custody = result.get("in_custody") or []
-    lines.append(f"spoiled blanks in custody: {len(custody)}")
+    lines.append(_("spoiled blanks in custody: %(count)s") % {"count": len(custody)})
     lines.extend(f"  {spoiled_at}  {job_id}  {cause}" for spoiled_at, job_id, cause in custody)
     return "\n".join(lines)
 

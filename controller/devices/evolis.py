@@ -34,7 +34,6 @@ docs/printer-protocol.md.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -55,6 +54,7 @@ from evolis_wire.panels import CardPanels
 from .deadlines import Deadlines
 from .evolis_job import COLOUR_RIBBONS, card_job, release, request
 from .evolis_outcome import card_ended, outcome
+from .evolis_settings import EvolisSettings
 from .printer import (
     BadAnswer,
     Fault,
@@ -103,14 +103,6 @@ class Transport(Protocol):
     def resync(self, reason: str) -> None: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class EvolisSettings:
-    command_timeout_s: float = 10.0
-    card_timeout_s: float = 120.0
-    status_poll_s: float = 0.25
-    virtual_extensions: bool = False  # the peer is the virtual printer: Xst and Xrl
 
 
 class EvolisDriver:

@@ -12,7 +12,7 @@ from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, p
 from controller.policy.retry import MAX_ATTEMPTS
 from firmware.faults import STAGE_KINDS
 
-from .evolis import EvolisSettings
+from .evolis_settings import EvolisSettings
 from .ipp_settings import IppSettings
 
 

@@ -4,12 +4,15 @@ so that a flood of jobs (or a paused station) never fills the disk the queue liv
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from contract.vocabulary import JobState
 from controller.field_checks import Range, checked
+
+if TYPE_CHECKING:  # the config (read by the web process too) loads no sqlite3
+    import sqlite3
 
 MB = 2**20
 

@@ -4,43 +4,27 @@ compiled; a page renders in Indonesian unless English is chosen."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import fields
 from pathlib import Path
-
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo, write_mo
-from babel.messages.pofile import read_po
 
 from contract.vocabulary import PrinterFault, ReviewCause, SpoilCause
 from controller.queue.lots import DECIDED_BY_A_PERSON, LotBooks
 from controller.web import words
 from controller.web.i18n import DEFAULT_LANGUAGE, HERE, environments
+from testkit.catalogs import compiled_differs, extracted, untranslated
 
-CATALOG = HERE / "locale" / "id" / "LC_MESSAGES"
+CATALOG = HERE / "locale" / "id" / "LC_MESSAGES" / "messages.po"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 
 
-def extracted() -> set[str]:
-    found = extract_from_dir(str(HERE), METHODS, keywords={"_": None, "N_": None})
-    return {message for _, _, message, _, _ in found if isinstance(message, str)}
-
-
 def test_every_message_is_translated_in_the_indonesian_catalog() -> None:
-    catalog = read_po((CATALOG / "messages.po").open("rb"))
-    messages = extracted()
+    messages = extracted(HERE, METHODS)
     assert len(messages) > 80  # the extraction found the page's texts
-    missing = sorted(m for m in messages if m not in catalog or not catalog[m].string)
-    assert missing == []
-    assert not [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated(CATALOG, messages) == []
 
 
 def test_the_committed_mo_is_the_po_compiled() -> None:
-    compiled = io.BytesIO()
-    write_mo(compiled, read_po((CATALOG / "messages.po").open("rb")))
-    shipped = read_mo((CATALOG / "messages.mo").open("rb"))
-    fresh = read_mo(io.BytesIO(compiled.getvalue()))
-    assert {m.id: m.string for m in shipped} == {m.id: m.string for m in fresh}
+    assert not compiled_differs(CATALOG)
 
 
 def test_the_default_language_is_indonesian() -> None:

@@ -4,6 +4,8 @@ file and key, and makes its certificate once (its key readable by it alone)."""
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,13 @@ def test_its_own_certificate_is_made_once_with_a_private_key(tmp_path: Path) -> 
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     made = cert.read_bytes()
     assert own_certificate(tmp_path) == (cert, key) and cert.read_bytes() == made
+
+
+def test_the_web_process_loads_no_driver_database_or_distribution_metadata() -> None:
+    """Its memory (docs/benchmarks.md): reading the config loads no printer driver, USB, retry
+    library, sqlite3 or importlib.metadata, none of which the page uses."""
+    unused = ("usb", "tenacity", "evolis_wire", "controller.devices.evolis", "sqlite3",
+              "importlib.metadata", "cryptography")  # fmt: skip
+    probe = f"import sys, controller.web.main; print([m for m in {unused!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stderr
