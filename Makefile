@@ -36,7 +36,7 @@ test-rig: $(BIN)/.installed
 # Day-to-day: everything but the reliability suite (also ignored by path, marked or not) and
 # tests marked slow (subprocess daemons, SIGKILL runs, real broker waits).
 test-fast: lint
-	$(BIN)/pytest -m "not reliability and not slow and not rig" --ignore=tests/reliability
+	$(BIN)/pytest -n 2 -m "not reliability and not slow and not rig" --ignore=tests/reliability
 
 # The reliability suite at about five times CI's counts (docs/reliability.md): about 15 minutes.
 reliability-long: $(BIN)/.installed
