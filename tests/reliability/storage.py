@@ -88,8 +88,10 @@ class StorageRun:
         self.central = CentralOffice(self.broker.port, "disk-central").start()
         stack.callback(self.central.stop)
         self.state = state_dir(workdir)
+        # No free-space floor: the disk itself must fill, as on a kiosk whose floor was set too
+        # low (the floor's own refusal is tests/queue/test_queue_limits.py's).
         self.settings = StationSettings(
-            mqtt_port=self.broker.port, seconds_per_card=seconds_per_card
+            mqtt_port=self.broker.port, seconds_per_card=seconds_per_card, min_free_mb=0
         )
         self.station = StationProcess(workdir / "station", self.settings)
         stack.callback(self.station.kill)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from contract.clock import SystemClock
+from controller.queue.limits import QueueSettings
 from controller.queue.store import Store
 from logsetup import configure_logging
 from testkit.jobs import make_job, payload
@@ -36,6 +37,7 @@ def main() -> None:
         SystemClock(),
         low_thresholds={"cards": 1, "ribbon": 1, "film": 1},
         initial_load={"cards": 10, "ribbon": 10, "film": 10},
+        limits=QueueSettings(max_queued=100_000),  # every job it submits is taken or refused
     )
     sys.stdout.write("ready\n")
     sys.stdout.flush()

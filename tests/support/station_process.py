@@ -60,6 +60,7 @@ class StationSettings:
     password: str = ""
     tls_ca: str = ""
     ipp: IppQueue | None = None  # None: the virtual printer inside the daemon
+    min_free_mb: int = 100  # [queue]: 0 lets a test fill the disk (the storage-failure path)
 
     def printer_toml(self) -> str:
         if self.ipp is not None:
@@ -120,6 +121,8 @@ format = "json"
 level = "info"
 [local]
 submit = true
+[queue]
+min_free_mb = {self.min_free_mb}
 """
 
 
