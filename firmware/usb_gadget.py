@@ -192,7 +192,7 @@ class GadgetServer:
                 os.close(fd)
             self._frames.clear()  # unread replies are gone with the link, as on a printer
             self._outgoing = b""
-            self.printer.link_reset()
+            self.printer.host_gone()
             log.info("gadget.link_lost", reason=reason)
 
     def _open(self) -> int | None:

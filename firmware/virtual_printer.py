@@ -153,6 +153,16 @@ class VirtualPrinter:
             self._parser.reset()
             self._jobs.drop()
 
+    def host_gone(self) -> None:
+        """The host went (the cable pulled, as the USB gadget sees its UDC unbound): a partial
+        command is dropped and a card held for the host's release goes on as released, as
+        after an `unplug` fault (`disconnect`)."""
+        with self._lock:
+            self.link_reset()
+            if self._mechanics.holding:
+                log.info("virtual_printer.claim_dropped_with_the_host")
+                self._mechanics.release()
+
     def disconnect(self, seconds: float) -> None:
         """The link goes away for `seconds`; the mechanics carry on."""
         with self._lock:
