@@ -231,6 +231,9 @@ class Daemon:
             seen = {key: status.get(key) for key in ("state", "reasons", "printer", "consumables")}
             raise AssertionError(f"{error}; status: {seen}; jobs: {self.counts()}") from None
 
+    def knows_the_model(self) -> bool:
+        return "film" in (self.command("status").get("consumables") or {})
+
     def answers(self) -> bool:
         try:
             self.command("status")
@@ -262,6 +265,9 @@ def daemon(work: Path, gadget: Gadget) -> Iterator[Daemon]:
         daemon = Daemon(process, state_dir, log)
         started.append(daemon)
         wait_until(daemon.answers, 60, "the daemon's control socket", every=0.25)
+        # The station knows which consumables the printer takes once the printer has said its
+        # model over USB, which may come after the control socket answers.
+        daemon.until(daemon.knows_the_model, 60, "the printer's model")
         # As the operator does on a new station: blanks and film loaded (a real printer does not
         # count them; the ribbon's count the station adopts from the printer).
         for consumable, count in (("cards", 100), ("film", 500)):
