@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -67,6 +68,17 @@ def sentitems(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
         'SELECT "CreatorID", "DestinationNumber", "Status", "TextDecoded" FROM sentitems'
         ' ORDER BY "ID"'
     ).fetchall()
+
+
+def wait_station_subscribed(broker: Any) -> None:
+    """Until the station's first session holds its subscriptions: a job published to it before
+    then goes nowhere (no session yet to queue it)."""
+    base = f"ektp/v1/{STATION}"
+    wait_until(
+        lambda: all(broker.subscribed(STATION, f"{base}/{t}") for t in ("job", "cmd/+")),
+        timeout=30,
+        what="the station subscribed",
+    )
 
 
 def wait_sent(conn: psycopg.Connection, count: int, timeout: float = 30) -> list:

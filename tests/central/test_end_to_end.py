@@ -26,7 +26,7 @@ from testkit.central import CentralReplica
 from testkit.jobs import make_job, payload
 from testkit.station_process import STATION, StationProcess, StationSettings
 from testkit.waiting import wait_until
-from tests.central.conftest import add_citizen, sentitems, wait_sent
+from tests.central.conftest import add_citizen, sentitems, wait_sent, wait_station_subscribed
 
 pytestmark = pytest.mark.slow
 JOBS = 10
@@ -93,11 +93,7 @@ def test_every_printed_card_yields_exactly_one_sms(tmp_path: Path, dsn, db, gamm
         assert thief.subscribed.wait(10)
         station.start()
         station.wait_ready()
-        wait_until(  # a station's first session: what is published before this goes nowhere
-            lambda: all(broker.subscribed(STATION, f"{BASE}/{t}") for t in ("job", "cmd/+")),
-            timeout=30,
-            what="the station subscribed",
-        )
+        wait_station_subscribed(broker)
         for n in range(1, JOBS + 1):
             publish(broker.port, f"{BASE}/job", payload(make_job(n)))
         wait_until(lambda: station.card_count() >= 2, timeout=60, what="two cards")

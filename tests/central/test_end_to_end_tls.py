@@ -16,7 +16,7 @@ from testkit.central import CentralReplica
 from testkit.jobs import make_job, payload
 from testkit.station_process import STATION, StationProcess, StationSettings
 from testkit.waiting import wait_until
-from tests.central.conftest import add_citizen, sentitems, wait_sent
+from tests.central.conftest import add_citizen, sentitems, wait_sent, wait_station_subscribed
 from tests.mqtt.clients import Peer
 from tests.mqtt.pki import make_pki
 
@@ -75,7 +75,7 @@ def test_every_card_texts_once_over_tls_on_the_shipped_broker(
         )
         station.start()
         station.wait_ready()
-        wait_until(lambda: broker.subscribed(STATION, f"{BASE}/job"), 30, "the station subscribed")
+        wait_station_subscribed(broker)
         assert not office.connect().is_failure
         for n in range(1, JOBS):
             assert not office.publish(f"{BASE}/job", payload(make_job(n))).is_failure

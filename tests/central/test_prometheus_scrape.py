@@ -17,7 +17,7 @@ from testkit.jobs import make_job, payload
 from testkit.prometheus import PROMETHEUS, Prometheus
 from testkit.station_process import STATION, StationProcess, StationSettings
 from testkit.waiting import wait_until
-from tests.central.conftest import add_citizen, wait_sent
+from tests.central.conftest import add_citizen, wait_sent, wait_station_subscribed
 from tests.central.test_end_to_end import publish
 from tests.central.test_prometheus import RULES, dashboard_queries, recorded, rules
 
@@ -49,6 +49,7 @@ def test_prometheus_scrapes_the_service_and_every_rule_and_panel_has_data(
         wait_until(lambda: prometheus.query("printstation_central_sms_failed_total"), timeout=30)
         station.start()
         station.wait_ready()
+        wait_station_subscribed(broker)
         for n in range(1, JOBS + 1):
             publish(broker.port, f"ektp/v1/{STATION}/job", payload(make_job(n)))
         wait_sent(db, JOBS, timeout=90)
