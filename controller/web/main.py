@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from controller.app.config import ConfigError, load_config
+from controller.config_file.errors import ConfigError
 from controller.web.app import build_app
+from controller.web.settings import load_page_config
 from controller.web.tls import own_certificate
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cert-dir", type=Path, help="where a certificate made here is kept")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_page_config(args.config)
     except ConfigError as exc:
         for error in exc.errors:
             sys.stderr.write(f"printstation-web: config error: {error}\n")

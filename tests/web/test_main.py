@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from controller.config_file.errors import ConfigError
 from controller.web.main import EXIT_CONFIG, main
+from controller.web.settings import load_page_config
 from controller.web.tls import own_certificate
 
 
@@ -35,9 +37,26 @@ def test_its_own_certificate_is_made_once_with_a_private_key(tmp_path: Path) -> 
 
 def test_the_web_process_loads_no_driver_database_or_distribution_metadata() -> None:
     """Its memory (docs/benchmarks.md): reading the config loads no printer driver, USB, retry
-    library, sqlite3 or importlib.metadata, none of which the page uses."""
+    library, sqlite3 or importlib.metadata, none of which the page uses; nor the station's
+    full config (the other sections' settings, structlog) or Babel's runtime."""
     unused = ("usb", "tenacity", "evolis_wire", "controller.devices.evolis", "sqlite3",
-              "importlib.metadata", "cryptography")  # fmt: skip
+              "importlib.metadata", "cryptography", "controller.app.config", "structlog",
+              "logsetup", "controller.mqtt", "controller.devices", "babel")  # fmt: skip
     probe = f"import sys, controller.web.main; print([m for m in {unused!r} if m in sys.modules])"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert loaded.stdout.strip() == "[]", loaded.stderr
+
+
+def test_it_reads_only_its_sections_of_the_config(tmp_path: Path) -> None:
+    """[station] and [duty], checked as the daemon checks them; the rest is the daemon's."""
+    config = tmp_path / "station.toml"
+    config.write_text(
+        f'[station]\nid = "3271-bogor-timur-01"\nstate_dir = "{tmp_path}"\n'
+        '[duty]\ntimezone = "Asia/Makassar"\n[mqtt]\nport = 70000\n[printer]\ndriver = "serial"\n'
+    )
+    read = load_page_config(config)
+    assert read.control_socket == tmp_path / "control.sock"
+    assert read.duty.timezone == "Asia/Makassar"
+    config.write_text('[station]\nid = "bukan id"\n')
+    with pytest.raises(ConfigError, match=r"\[station\] id: must"):
+        load_page_config(config)

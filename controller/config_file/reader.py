@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controller.app.config.errors import Problem
+from controller.config_file.errors import Problem
 from controller.field_checks import CHECKS, Check
 
 INVALID = object()  # a value not of its type, or a table missing a key: its parents too
