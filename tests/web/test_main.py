@@ -3,17 +3,38 @@ file and key, and makes its certificate once (its key readable by it alone)."""
 
 from __future__ import annotations
 
+import gc
 import stat
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
 
 from controller.config_file.errors import ConfigError
+from controller.web.i18n import environments
 from controller.web.main import EXIT_CONFIG, main
 from controller.web.settings import load_page_config
 from controller.web.tls import own_certificate
+
+HOME_VALUES = {
+    "language": "id",
+    "csrf": "t",
+    "person": "budi",
+    "notice": None,
+    "station": {"state": "idle", "link": {}, "consumables": {}, "today": {}},
+    "state_words": "siap",
+    "waits": [],
+    "as_of": "10:00:00 WIB",
+    "consumable_names": {"blanks": "blanks"},
+    "job_states": {},
+    "received": str,
+    "in_custody": [],
+    "causes": {},
+    "accounts": [],
+    "today": "2026-12-07",
+}
 
 
 def test_a_wrong_config_stops_it_naming_file_and_key(
@@ -60,3 +81,22 @@ def test_it_reads_only_its_sections_of_the_config(tmp_path: Path) -> None:
     config.write_text('[station]\nid = "bukan id"\n')
     with pytest.raises(ConfigError, match=r"\[station\] id: must"):
         load_page_config(config)
+
+
+def test_a_rendered_home_page_frees_its_values_without_the_cycle_collector() -> None:
+    """A macro defined in the page would hold the page's context (its 200 queued jobs) in a
+    reference cycle until Python's full collection (docs/benchmarks.md)."""
+
+    class Jobs(list[object]):
+        pass
+
+    jobs = Jobs()
+    kept = weakref.ref(jobs)
+    page = environments()["id"].get_template("home.html")
+    gc.disable()
+    try:
+        page.render(**HOME_VALUES, queue=jobs)
+        del jobs
+        assert kept() is None
+    finally:
+        gc.enable()
