@@ -83,6 +83,27 @@ def test_it_reads_only_its_sections_of_the_config(tmp_path: Path) -> None:
         load_page_config(config)
 
 
+def test_static_files_are_typed_without_the_system_mime_database() -> None:
+    """Starlette's guess would read /etc/mime.types (0.3 MB of the web process)."""
+    probe = """
+import mimetypes, os
+from controller.web.app import HERE, ShippedFiles
+files = ShippedFiles(directory=HERE / "static")
+scope = {"type": "http", "headers": []}
+for name in ("style.css", "htmx.min.js", "htmx.LICENSE"):
+    path = HERE / "static" / name
+    print(files.file_response(path, os.stat(path), scope).headers["content-type"])
+print(mimetypes.inited)
+"""
+    served = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert served.stdout.splitlines() == [
+        "text/css; charset=utf-8",
+        "text/javascript; charset=utf-8",
+        "text/plain; charset=utf-8",
+        "False",
+    ], served.stderr
+
+
 def test_a_rendered_home_page_frees_its_values_without_the_cycle_collector() -> None:
     """A macro defined in the page would hold the page's context (its 200 queued jobs) in a
     reference cycle until Python's full collection (docs/benchmarks.md)."""
