@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together")
     if args.cert is None:
-        args.cert, args.key = own_certificate(args.cert_dir or config.state_dir)
-    app = build_app(config.control_socket, ZoneInfo(config.duty.timezone))
+        args.cert, args.key = own_certificate(args.cert_dir or config.station.directory)
+    app = build_app(config.station.control_socket, ZoneInfo(config.duty.timezone))
     uvicorn.run(
         app,
         host=args.host,

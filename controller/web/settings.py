@@ -20,14 +20,6 @@ class PageConfig:
     station: StationSettings
     duty: DutySettings = field(default_factory=DutySettings)
 
-    @property
-    def state_dir(self) -> Path:
-        return self.station.directory
-
-    @property
-    def control_socket(self) -> Path:
-        return self.station.control_socket
-
 
 def load_page_config(path: str | Path) -> PageConfig:
     """The page's sections of the config at `path`; ConfigError names file, key and problem."""

@@ -76,7 +76,7 @@ def test_it_reads_only_its_sections_of_the_config(tmp_path: Path) -> None:
         '[duty]\ntimezone = "Asia/Makassar"\n[mqtt]\nport = 70000\n[printer]\ndriver = "serial"\n'
     )
     read = load_page_config(config)
-    assert read.control_socket == tmp_path / "control.sock"
+    assert read.station.control_socket == tmp_path / "control.sock"
     assert read.duty.timezone == "Asia/Makassar"
     config.write_text('[station]\nid = "bukan id"\n')
     with pytest.raises(ConfigError, match=r"\[station\] id: must"):
