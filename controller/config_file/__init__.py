@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from controller.config_file.errors import ConfigError
 from controller.config_file.reader import Reader, Where
+from controller.field_checks import said
 
 T = TypeVar("T")
 
@@ -23,13 +24,15 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(path, "(file)", "no such file") from None
+        raise ConfigError(path, "(file)", said("no such file")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "(file)", f"cannot read: {exc}") from None
+        raise ConfigError(path, "(file)", said("cannot read: %(problem)s", problem=exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
+        raise ConfigError(
+            path, "(syntax)", said("not valid TOML: %(problem)s", problem=exc)
+        ) from None
     if "station" not in raw:
-        raise ConfigError(path, "[station]", "section missing (it needs at least id)")
+        raise ConfigError(path, "[station]", said("section missing (it needs at least id)"))
     return raw
 
 
