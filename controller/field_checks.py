@@ -7,9 +7,8 @@ code (`controller/mqtt/settings.py`, ...); the app's config reader reads the fil
 reports what the checks and rules find. This module needs only the standard library, so that
 every part can use it without reaching up into the app.
 
-A problem is said with `said`: English text, which also keeps the message it was made from and
-its values, so that the command line can say it in Bahasa Indonesia from its catalog
-(`controller/app/language.py`; the catalog's test extracts `said`'s messages).
+A problem is said with `controller.said.said`, so that the command line can say it in Bahasa
+Indonesia.
 """
 
 from __future__ import annotations
@@ -22,21 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-
-class Said(str):
-    """A problem's English text (a str like any other), with the message it was made from and
-    the values put into it (a value may be Said itself)."""
-
-    message: str
-    values: dict[str, object]
-
-
-def said(message: str, **values: object) -> Said:
-    """`message` % `values` in English, remembering both (printf-style, as gettext's are)."""
-    text = Said(message % values if values else message)
-    text.message, text.values = message, values
-    return text
-
+from controller.said import said
 
 RuleProblem = tuple[str, str]  # a rule's problem: the field it names, and what is wrong
 Rules = tuple[Callable[[Any], Iterator[RuleProblem]], ...]

@@ -34,7 +34,7 @@ from controller.app.doctor_files import (
     secrets,
     state_dir,
 )
-from controller.app.language import N_, _, problem_line
+from controller.app.language import N_, _, problem_line, say
 from controller.devices.panel.settings import PanelSettings
 from controller.devices.settings import Driver, PrinterSettings
 from controller.local.client import DaemonNotRunning, request
@@ -147,7 +147,7 @@ def _database(config: Config) -> Finding:
         return Finding("database", Verdict.FAIL, f"{config.db_path}: {exc}")
     if problem := schema_too_new(config.db_path, version):
         text = _("%(problem)s (the daemon refuses it too)")
-        return Finding("database", Verdict.FAIL, text % {"problem": problem})
+        return Finding("database", Verdict.FAIL, text % {"problem": say(problem)})
     verdict = Verdict.OK if result == "ok" else Verdict.FAIL
     text = _("schema %(version)s, integrity %(result)s")
     return Finding("database", verdict, text % {"version": version, "result": result})
@@ -230,9 +230,9 @@ def _broker(config: Config, daemon: Status | None) -> Finding:
     security = "TLS" if settings.tls_ca or settings.tls_cert else _("no TLS")
     if result.accepted:
         text = _("%(where)s (%(security)s): MQTT connect accepted, %(detail)s")
-        found = {"where": where, "security": security, "detail": result.detail}
+        found = {"where": where, "security": security, "detail": say(result.detail)}
         return Finding("broker", Verdict.OK, text % found)
-    return Finding("broker", Verdict.FAIL, f"{where} ({security}): {result.detail}")
+    return Finding("broker", Verdict.FAIL, f"{where} ({security}): {say(result.detail)}")
 
 
 def _certificates(config: Config) -> list[Finding]:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from controller.config_file.errors import Problem
-from controller.field_checks import Said
+from controller.said import Said
 
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "printstation"

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from controller.config_file.errors import ConfigError
 from controller.config_file.reader import Reader, Where
-from controller.field_checks import said
+from controller.said import said
 
 T = TypeVar("T")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from controller.config_file.errors import Problem
-from controller.field_checks import CHECKS, Check, said
+from controller.field_checks import CHECKS, Check
+from controller.said import said
 
 INVALID = object()  # a value not of its type, or a table missing a key: its parents too
 

@@ -8,8 +8,9 @@ from enum import StrEnum
 from typing import ClassVar
 
 from contract.vocabulary import BlockedJob, FaultKind, FaultStage
-from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, positive, said
+from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, positive
 from controller.policy.retry import MAX_ATTEMPTS
+from controller.said import said
 from firmware.faults import STAGE_KINDS
 
 from .evolis_settings import EvolisSettings

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from controller.field_checks import Range, checked, said
+from controller.field_checks import Range, checked
+from controller.said import said
 
 POSIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 

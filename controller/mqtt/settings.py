@@ -23,8 +23,8 @@ from controller.field_checks import (
     checked,
     file_or_empty,
     not_empty,
-    said,
 )
+from controller.said import said
 
 TOPIC_ROOT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 WEEK_S = 7 * 24 * 3600

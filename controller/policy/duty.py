@@ -19,12 +19,12 @@ from controller.field_checks import (
     Rules,
     checked,
     positive,
-    said,
     time_zone,
 )
 from controller.policy import budget
 from controller.policy.budget import BudgetLimits
 from controller.policy.thermal import ThermalModel
+from controller.said import said
 
 
 @dataclass(frozen=True)

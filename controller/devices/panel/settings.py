@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from controller.field_checks import CHECKS, OneOf, RuleProblem, Rules, checked, positive, said
+from controller.field_checks import CHECKS, OneOf, RuleProblem, Rules, checked, positive
+from controller.said import said
 
 from .factory import FACTORIES
 
