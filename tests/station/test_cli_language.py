@@ -91,11 +91,16 @@ def test_the_installed_command_prints_its_errors_in_bahasa_indonesia(tmp_path: P
 
 
 def _help_texts(parser: argparse.ArgumentParser) -> Iterator[tuple[str, str]]:
-    """(the parser's prog, one of its help texts) for `parser` and each of its commands."""
+    """(the parser's prog, one of its texts) for `parser` and each of its commands: its
+    description, its arguments' help and its commands' lines."""
+    if parser.description:
+        yield parser.prog, parser.description
     for action in parser._actions:
         if action.help and action.help != argparse.SUPPRESS:
             yield parser.prog, action.help
         if isinstance(action, argparse._SubParsersAction):
+            for line in action._choices_actions:
+                yield parser.prog, str(line.help)
             for command in action.choices.values():
                 yield from _help_texts(command)
 
