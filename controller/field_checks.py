@@ -6,6 +6,9 @@ class's `RULES`, that yields a `RuleProblem` per problem. Each part keeps its se
 code (`controller/mqtt/settings.py`, ...); the app's config reader reads the file into them and
 reports what the checks and rules find. This module needs only the standard library, so that
 every part can use it without reaching up into the app.
+
+A problem is said with `controller.said.said`, so that the command line can say it in Bahasa
+Indonesia.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from controller.said import said
 
 RuleProblem = tuple[str, str]  # a rule's problem: the field it names, and what is wrong
 Rules = tuple[Callable[[Any], Iterator[RuleProblem]], ...]
@@ -37,14 +42,21 @@ class Range:
 
     def __call__(self, value: float) -> str | None:
         if self.high is None:
-            return None if value >= self.low else f"must be {self.low} or more, got {value}"
+            if value >= self.low:
+                return None
+            return said("must be %(low)s or more, got %(value)s", low=self.low, value=value)
         if self.low <= value <= self.high:
             return None
-        return f"must be from {self.low} to {self.high}, got {value}"
+        return said(
+            "must be from %(low)s to %(high)s, got %(value)s",
+            low=self.low,
+            high=self.high,
+            value=value,
+        )
 
 
 def positive(value: float) -> str | None:
-    return None if value > 0 else f"must be positive, got {value}"
+    return None if value > 0 else said("must be positive, got %(value)s", value=value)
 
 
 @dataclass(frozen=True)
@@ -55,8 +67,12 @@ class OneOf:
         if value in self.choices:
             return None
         *others, last = [f'"{choice}"' for choice in self.choices]
-        listed = f"{', '.join(others)} or {last}" if others else last
-        return f"must be {'one of ' if len(others) > 1 else ''}{listed}, got {value!r}"
+        if not others:
+            return said("must be %(choice)s, got %(value)r", choice=last, value=value)
+        listed = {"others": ", ".join(others), "last": last, "value": value}
+        if len(others) == 1:
+            return said("must be %(others)s or %(last)s, got %(value)r", **listed)
+        return said("must be one of %(others)s or %(last)s, got %(value)r", **listed)
 
 
 @dataclass(frozen=True)
@@ -69,23 +85,26 @@ class Matches:
     def __call__(self, value: str) -> str | None:
         if self.pattern.fullmatch(value):
             return None
-        wanted = f"be {self.means}" if self.means else f"match {self.pattern.pattern}"
-        return f"must {wanted}, got {value!r}"
+        if self.means:
+            return said("must be %(means)s, got %(value)r", means=self.means, value=value)
+        return said(
+            "must match %(pattern)s, got %(value)r", pattern=self.pattern.pattern, value=value
+        )
 
 
 def not_empty(value: str) -> str | None:
-    return None if value else "must not be empty"
+    return None if value else said("must not be empty")
 
 
 def file_or_empty(value: str) -> str | None:
-    return None if not value or Path(value).is_file() else f"no such file {value!r}"
+    return None if not value or Path(value).is_file() else said("no such file %(file)r", file=value)
 
 
 def time_zone(value: str) -> str | None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {value!r}"
+        return said("unknown time zone %(zone)r", zone=value)
     return None
 
 

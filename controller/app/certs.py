@@ -8,6 +8,8 @@ from pathlib import Path
 
 from cryptography import x509
 
+from controller.app.language import _
+
 WARN_BEFORE = timedelta(days=30)
 
 
@@ -25,14 +27,18 @@ def expiry_problem(
     try:
         certificate = x509.load_pem_x509_certificate(Path(path).read_bytes())
     except (OSError, ValueError) as exc:
-        return CertProblem(True, f"{path}: cannot read the certificate: {exc}")
+        text = _("%(path)s: cannot read the certificate: %(problem)s")
+        return CertProblem(True, text % {"path": path, "problem": exc})
     ends = certificate.not_valid_after_utc
     if ends <= now:
-        return CertProblem(True, f"{path} expired on {ends:%Y-%m-%d}")
+        text = _("%(path)s expired on %(day)s")
+        return CertProblem(True, text % {"path": path, "day": f"{ends:%Y-%m-%d}"})
     if certificate.not_valid_before_utc > now:
         starts = certificate.not_valid_before_utc
-        return CertProblem(True, f"{path} is not valid before {starts:%Y-%m-%d} (clock?)")
+        text = _("%(path)s is not valid before %(day)s (clock?)")
+        return CertProblem(True, text % {"path": path, "day": f"{starts:%Y-%m-%d}"})
     if ends - now < warn_before:
         days = (ends - now).days
-        return CertProblem(False, f"{path} expires on {ends:%Y-%m-%d}, in {days} days: renew it")
+        text = _("%(path)s expires on %(day)s, in %(days)s days: renew it")
+        return CertProblem(False, text % {"path": path, "day": f"{ends:%Y-%m-%d}", "days": days})
     return None

@@ -27,7 +27,7 @@ from contract.vocabulary import (
 from controller import __version__
 from controller.app import custody_cli, virtual_printer_cli
 from controller.app.config import Config, ConfigError, load_config
-from controller.app.language import _
+from controller.app.language import _, problem_line, speak_for_argparse
 from controller.app.tables import action_text, jobs_text, status_text
 from controller.core.commands import MAX_RELOAD
 from controller.local.client import DaemonNotRunning, request
@@ -39,15 +39,27 @@ VIRTUAL_PRINTER_COMMAND = "virtual-printer"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line, its help and argparse's own lines in the person's language."""
+    speak_for_argparse()
     parser = argparse.ArgumentParser(
         prog="printstation",
-        description="e-KTP print station: drives the card printer, keeps the job queue, "
-        "talks MQTT to the central office.",
+        description=_(
+            "e-KTP print station: drives the card printer, keeps the job queue, "
+            "talks MQTT to the central office."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"printstation {__version__}")
-    config_help = f"station config (TOML); default ${CONFIG_ENV}, else {DEFAULT_CONFIG}"
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"printstation {__version__}",
+        help=_("show the version and exit"),
+    )
+    config_help = _("station config (TOML); default $%(env)s, else %(default)s") % {
+        "env": CONFIG_ENV,
+        "default": DEFAULT_CONFIG,
+    }
     parser.add_argument("--config", default=None, help=config_help)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
@@ -55,41 +67,48 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
         return sub
 
-    command("run", "run the daemon in the foreground")
+    command("run", _("run the daemon in the foreground"))
     for name, text in (
-        (CommandName.STATUS, "show the running station's status"),
-        (CommandName.JOBS, "list active jobs (queued, printing, needs review)"),
+        (CommandName.STATUS, _("show the running station's status")),
+        (CommandName.JOBS, _("list active jobs (queued, printing, needs review)")),
     ):
         command(name, text).add_argument(
-            "--json", action="store_true", help="print the daemon's JSON document (for scripts)"
+            "--json", action="store_true", help=_("print the daemon's JSON document (for scripts)")
         )
-    command(CommandName.PAUSE, "finish the card in progress, start no new one")
-    command(CommandName.RESUME, "undo pause")
-    command("doctor", "check config, state directory, printer, broker and GPIO")
-    backup = command("backup", "copy the station's database (safe while the daemon runs)")
-    backup.add_argument("--to", type=Path, required=True, help="the new file")
-    resolve = command(CommandName.RESOLVE, "decide a card whose outcome is unknown")
-    resolve.add_argument("job_id")
-    resolve.add_argument("outcome", choices=[outcome.value for outcome in Resolution])
+    command(CommandName.PAUSE, _("finish the card in progress, start no new one"))
+    command(CommandName.RESUME, _("undo pause"))
+    command("doctor", _("check config, state directory, printer, broker and GPIO"))
+    backup = command("backup", _("copy the station's database (safe while the daemon runs)"))
+    backup.add_argument("--to", type=Path, required=True, help=_("the new file"))
+    resolve = command(CommandName.RESOLVE, _("decide a card whose outcome is unknown"))
+    resolve.add_argument("job_id", help=_("the job"))
     resolve.add_argument(
-        "--reason", help="what you found (needed for not_printed when a blank was fed)"
+        "outcome",
+        choices=[outcome.value for outcome in Resolution],
+        help=_("what became of the card"),
     )
-    reload = command(CommandName.RELOAD, "record blanks, a ribbon or a film loaded by a person")
-    reload.add_argument("consumable", choices=[consumable.value for consumable in Consumable])
-    reload.add_argument("count", type=whole(0), help="how many are loaded now")
-    reload.add_argument("--capacity", type=whole(1), help="what a full load holds")
-    reload.add_argument("--lot", help="the lot number loaded")
-    reload.add_argument("--reason", help="why fewer blanks than the books (a supervisor)")
-    cancel = command(CommandName.CANCEL, "cancel a queued job")
-    cancel.add_argument("job_id")
-    submit = command(CommandName.SUBMIT, "queue a job file (ektp.job/1 JSON) without the network")
-    submit.add_argument("job_file", type=Path)
+    resolve.add_argument(
+        "--reason", help=_("what you found (needed for not_printed when a blank was fed)")
+    )
+    reload = command(CommandName.RELOAD, _("record blanks, a ribbon or a film loaded by a person"))
+    reload.add_argument(
+        "consumable",
+        choices=[consumable.value for consumable in Consumable],
+        help=_("what was loaded"),
+    )
+    reload.add_argument("count", type=whole(0), help=_("how many are loaded now"))
+    reload.add_argument("--capacity", type=whole(1), help=_("what a full load holds"))
+    reload.add_argument("--lot", help=_("the lot number loaded"))
+    reload.add_argument("--reason", help=_("why fewer blanks than the books (a supervisor)"))
+    cancel = command(CommandName.CANCEL, _("cancel a queued job"))
+    cancel.add_argument("job_id", help=_("the job"))
+    submit = command(
+        CommandName.SUBMIT, _("queue a job file (ektp.job/1 JSON) without the network")
+    )
+    submit.add_argument("job_file", type=Path, help=_("the job file"))
     custody_cli.add_commands(command)
-    served = commands.add_parser(
-        VIRTUAL_PRINTER_COMMAND,
-        help="serve the virtual printer on the network (socket://HOST:PORT)",
-        description="serve the virtual printer on the network (socket://HOST:PORT)",
-    )
+    serve = _("serve the virtual printer on the network (socket://HOST:PORT)")
+    served = commands.add_parser(VIRTUAL_PRINTER_COMMAND, help=serve, description=serve)
     virtual_printer_cli.add_arguments(served)
     return parser
 
@@ -105,9 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         for error in exc.errors:
-            print(
-                _("printstation: config error: %(problem)s") % {"problem": error}, file=sys.stderr
-            )
+            line = problem_line(error)
+            print(_("printstation: config error: %(problem)s") % {"problem": line}, file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "backup":
         from controller.app.backup import backup_database

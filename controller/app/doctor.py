@@ -34,6 +34,7 @@ from controller.app.doctor_files import (
     secrets,
     state_dir,
 )
+from controller.app.language import N_, _, problem_line, say
 from controller.devices.panel.settings import PanelSettings
 from controller.devices.settings import Driver, PrinterSettings
 from controller.local.client import DaemonNotRunning, request
@@ -46,6 +47,22 @@ def _section_of(settings: type) -> str:
     hints = typing.get_type_hints(Config)
     return next(name for name, hint in hints.items() if hint is settings)
 
+
+# Each check's name and verdict as its line shows them (the names are the checks' own).
+NAMES = {
+    "config": N_("config"),
+    "state_dir": N_("state_dir"),
+    "database": N_("database"),
+    "modes": N_("modes"),
+    "secrets": N_("secrets"),
+    "daemon": N_("daemon"),
+    "printer": N_("printer"),
+    "broker": N_("broker"),
+    "cert": N_("cert"),
+    "gpio": N_("gpio"),
+}
+VERDICTS = {Verdict.OK: N_("ok"), Verdict.WARN: N_("warn"), Verdict.FAIL: N_("FAIL"),
+            Verdict.SKIP: N_("skip")}  # fmt: skip
 
 # The section each check reads: a check whose section the file gets wrong is skipped.
 NEEDS = {
@@ -66,7 +83,8 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
     def unless_broken(name: str, check: Callable[[], Finding | list[Finding]]) -> list[Finding]:
         if NEEDS.get(name) in broken:
             section = NEEDS[name]
-            return [Finding(name, Verdict.SKIP, f"not checked: [{section}] has problems")]
+            skipped = _("not checked: [%(section)s] has problems") % {"section": section}
+            return [Finding(name, Verdict.SKIP, skipped)]
         found = check()
         return found if isinstance(found, list) else [found]
 
@@ -76,25 +94,37 @@ def run_doctor(config_path: str | Path, out: TextIO = sys.stdout) -> int:
         _database(config),
         _probe("modes", personal_data_modes, config),
         *unless_broken("secrets", lambda: secrets(config)),
-        Finding("daemon", Verdict.OK, f"running, state {daemon.state}")
+        Finding("daemon", Verdict.OK, _("running, state %(state)s") % {"state": daemon.state})
         if daemon
-        else Finding("daemon", Verdict.WARN, "not running"),
+        else Finding("daemon", Verdict.WARN, _("not running")),
         *unless_broken("printer", lambda: _printer(config, daemon)),
         *unless_broken("broker", lambda: _probe("broker", lambda c: _broker(c, daemon), config)),
         *unless_broken("cert", lambda: _certificates(config)),
         *unless_broken("gpio", lambda: _gpio(config, daemon)),
     ]
+    verdicts = {verdict: _(word) for verdict, word in VERDICTS.items()}
+    names = {name: _(word) for name, word in NAMES.items()}
+    wide = max(5, *map(len, verdicts.values())), max(9, *map(len, names.values()))
     for finding in findings:
-        out.write(f"{finding.verdict:<5} {finding.name:<9} {finding.detail}\n")
-    failed = sorted({finding.name for finding in findings if finding.verdict is Verdict.FAIL})
-    out.write(f"verdict: problems with {', '.join(failed)}\n" if failed else "verdict: ready\n")
+        verdict, name = verdicts[finding.verdict], names[finding.name]
+        out.write(f"{verdict:<{wide[0]}} {name:<{wide[1]}} {finding.detail}\n")
+    failed = sorted({names[f.name] for f in findings if f.verdict is Verdict.FAIL})
+    if failed:
+        out.write(_("verdict: problems with %(checks)s") % {"checks": ", ".join(failed)} + "\n")
+    else:
+        out.write(_("verdict: ready") + "\n")
     return 1 if failed else 0
 
 
 def _config(config: Config, error: ConfigError | None) -> list[Finding]:
     if error is None:
-        return [Finding("config", Verdict.OK, f"{config.path} (station {config.station.id})")]
-    return [Finding("config", Verdict.FAIL, str(problem)) for problem in error.errors]
+        text = _("%(path)s (station %(station)s)")
+        return [
+            Finding(
+                "config", Verdict.OK, text % {"path": config.path, "station": config.station.id}
+            )
+        ]
+    return [Finding("config", Verdict.FAIL, problem_line(problem)) for problem in error.errors]
 
 
 def _daemon_status(config: Config) -> Status | None:
@@ -107,9 +137,8 @@ def _daemon_status(config: Config) -> Status | None:
 
 def _database(config: Config) -> Finding:
     if not config.db_path.exists():
-        return Finding(
-            "database", Verdict.WARN, f"{config.db_path} not created yet (the first run does)"
-        )
+        text = _("%(db)s not created yet (the first run does)")
+        return Finding("database", Verdict.WARN, text % {"db": config.db_path})
     try:
         with sqlite3.connect(f"file:{config.db_path}?mode=ro", uri=True) as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -117,24 +146,24 @@ def _database(config: Config) -> Finding:
     except sqlite3.Error as exc:
         return Finding("database", Verdict.FAIL, f"{config.db_path}: {exc}")
     if problem := schema_too_new(config.db_path, version):
-        return Finding("database", Verdict.FAIL, f"{problem} (the daemon refuses it too)")
+        text = _("%(problem)s (the daemon refuses it too)")
+        return Finding("database", Verdict.FAIL, text % {"problem": say(problem)})
     verdict = Verdict.OK if result == "ok" else Verdict.FAIL
-    return Finding("database", verdict, f"schema {version}, integrity {result}")
+    text = _("schema %(version)s, integrity %(result)s")
+    return Finding("database", verdict, text % {"version": version, "result": result})
 
 
 def _printer(config: Config, daemon: Status | None) -> Finding:
     if daemon is not None:
         printer = daemon.printer
         if printer is not None and printer.connected:
-            return Finding(
-                "printer",
-                Verdict.OK,
-                f"{printer.model} serial {printer.serial}, "
-                f"flags {list(printer.flags) or 'none'} (as the daemon sees it)",
-            )
-        return Finding("printer", Verdict.FAIL, "the daemon cannot reach the printer")
+            text = _("%(model)s serial %(serial)s, flags %(flags)s (as the daemon sees it)")
+            flags = list(printer.flags) or _("none")
+            found = {"model": printer.model, "serial": printer.serial, "flags": flags}
+            return Finding("printer", Verdict.OK, text % found)
+        return Finding("printer", Verdict.FAIL, _("the daemon cannot reach the printer"))
     if config.printer.driver == Driver.VIRTUAL:
-        return Finding("printer", Verdict.OK, "virtual printer (training mode)")
+        return Finding("printer", Verdict.OK, _("virtual printer (training mode)"))
     return _probe("printer", _real_printer, config)
 
 
@@ -148,10 +177,13 @@ def _real_printer(config: Config) -> Finding:
 
     printer = config.printer
     if printer.driver == Driver.IPP:
-        where = f"as CUPS queue {printer.ipp.queue} on {printer.ipp.server}"
+        where = _("as CUPS queue %(queue)s on %(server)s") % {
+            "queue": printer.ipp.queue,
+            "server": printer.ipp.server,
+        }
         driver: PrinterDriver = IppDriver(printer.ipp, SystemClock())
     elif printer.driver == Driver.NETWORK:
-        where = f"at {printer.host}:{printer.port}"
+        where = _("at %(host)s:%(port)s") % {"host": printer.host, "port": printer.port}
         driver = network_driver(
             printer.host,
             printer.port,
@@ -159,7 +191,7 @@ def _real_printer(config: Config) -> Finding:
             settings=NetworkSettings(connect_timeout_s=3, reconnect_timeout_s=3),
         )
     else:
-        where = "on USB"
+        where = _("on USB")
         driver = usb_driver(
             clock=SystemClock(),
             vendor_id=printer.vendor_id,
@@ -168,9 +200,12 @@ def _real_printer(config: Config) -> Finding:
         )
     try:
         identity = driver.identity()
-        return Finding("printer", Verdict.OK, f"{identity.model} serial {identity.serial} {where}")
+        text = _("%(model)s serial %(serial)s %(where)s")
+        found = {"model": identity.model, "serial": identity.serial, "where": where}
+        return Finding("printer", Verdict.OK, text % found)
     except PrinterError as exc:
-        return Finding("printer", Verdict.FAIL, f"not found or not permitted {where}: {exc}")
+        text = _("not found or not permitted %(where)s: %(problem)s")
+        return Finding("printer", Verdict.FAIL, text % {"where": where, "problem": exc})
     finally:
         driver.close()
 
@@ -182,26 +217,22 @@ def _broker(config: Config, daemon: Status | None) -> Finding:
     where = f"{settings.host}:{settings.port}"
     if daemon is not None:
         if daemon.link is not None and daemon.link.connected:
+            text = _("%(where)s: the daemon is connected (session %(session)s)")
             return Finding(
-                "broker",
-                Verdict.OK,
-                f"{where}: the daemon is connected (session {daemon.link.session})",
+                "broker", Verdict.OK, text % {"where": where, "session": daemon.link.session}
             )
-        return Finding(
-            "broker",
-            Verdict.FAIL,
-            f"{where}: the daemon is not connected (see journalctl -u printstation)",
-        )
+        text = _("%(where)s: the daemon is not connected (see journalctl -u printstation)")
+        return Finding("broker", Verdict.FAIL, text % {"where": where})
     try:
         result = probe_broker(settings, config.station.id)
     except (OSError, ssl.SSLError, ValueError) as exc:
         return Finding("broker", Verdict.FAIL, f"{where}: {exc}")
-    security = "TLS" if settings.tls_ca or settings.tls_cert else "no TLS"
+    security = "TLS" if settings.tls_ca or settings.tls_cert else _("no TLS")
     if result.accepted:
-        return Finding(
-            "broker", Verdict.OK, f"{where} ({security}): MQTT connect accepted, {result.detail}"
-        )
-    return Finding("broker", Verdict.FAIL, f"{where} ({security}): {result.detail}")
+        text = _("%(where)s (%(security)s): MQTT connect accepted, %(detail)s")
+        found = {"where": where, "security": security, "detail": say(result.detail)}
+        return Finding("broker", Verdict.OK, text % found)
+    return Finding("broker", Verdict.FAIL, f"{where} ({security}): {say(result.detail)}")
 
 
 def _certificates(config: Config) -> list[Finding]:
@@ -212,7 +243,8 @@ def _certificates(config: Config) -> list[Finding]:
             continue
         problem = expiry_problem(path, now)
         if problem is None:
-            findings.append(Finding("cert", Verdict.OK, f"{path} valid for more than 30 days"))
+            text = _("%(path)s valid for more than 30 days") % {"path": path}
+            findings.append(Finding("cert", Verdict.OK, text))
         else:
             findings.append(
                 Finding("cert", Verdict.FAIL if problem.unusable else Verdict.WARN, problem.message)
@@ -222,7 +254,7 @@ def _certificates(config: Config) -> list[Finding]:
 
 def _gpio(config: Config, daemon: Status | None) -> Finding:
     if daemon is not None:
-        return Finding("gpio", Verdict.OK, "pins held by the running daemon")
+        return Finding("gpio", Verdict.OK, _("pins held by the running daemon"))
     return _probe("gpio", _panel, config)
 
 
@@ -237,8 +269,10 @@ def _panel(config: Config) -> Finding:
 
     panel = Panel(config.panel, NoActions())
     panel.close()
-    factory = config.panel.pin_factory or "gpiozero's default"
-    return Finding("gpio", Verdict.OK, f"panel pins available ({factory})")
+    factory = config.panel.pin_factory or _("gpiozero's default")
+    return Finding(
+        "gpio", Verdict.OK, _("panel pins available (%(factory)s)") % {"factory": factory}
+    )
 
 
 def _probe(name: str, check: Callable[[Config], Finding], config: Config) -> Finding:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from controller.app.backup import BACKUPS_DIR
 from controller.app.config import Config
+from controller.app.language import _
 
 SERVICE_USER = "printstation"  # the unit's User=; the owner of the state directory it makes
 LOW_FREE_MB = 100
@@ -39,15 +40,15 @@ class Finding:
 def state_dir(config: Config) -> Finding:
     directory = config.state_dir
     if not directory.is_dir():
-        return Finding(
-            "state_dir", Verdict.WARN, f"{directory} does not exist yet (the service makes it)"
-        )
+        text = _("%(dir)s does not exist yet (the service makes it)")
+        return Finding("state_dir", Verdict.WARN, text % {"dir": directory})
     stats = os.statvfs(directory)
     free_mb = stats.f_bavail * stats.f_frsize // 2**20
     if not os.access(directory, os.W_OK):
-        return Finding("state_dir", Verdict.FAIL, f"{directory} is not writable")
+        return Finding("state_dir", Verdict.FAIL, _("%(dir)s is not writable") % {"dir": directory})
     verdict = Verdict.WARN if free_mb < LOW_FREE_MB else Verdict.OK
-    return Finding("state_dir", verdict, f"{directory} writable, {free_mb} MB free")
+    text = _("%(dir)s writable, %(free)s MB free")
+    return Finding("state_dir", verdict, text % {"dir": directory, "free": free_mb})
 
 
 def personal_data_modes(config: Config) -> Finding:
@@ -59,17 +60,17 @@ def personal_data_modes(config: Config) -> Finding:
     if backups.is_dir():
         files += sorted(path for path in backups.iterdir() if path.is_file())
     if not files:
-        return Finding("modes", Verdict.SKIP, "no database or backup yet")
+        return Finding("modes", Verdict.SKIP, _("no database or backup yet"))
     exposed = [
-        f"{path} is {mode:o}" for path in files if (mode := path.stat().st_mode & 0o777) & 0o077
+        _("%(path)s is %(mode)o") % {"path": path, "mode": mode}
+        for path in files
+        if (mode := path.stat().st_mode & 0o777) & 0o077
     ]
     if exposed:
-        return Finding(
-            "modes", Verdict.FAIL, "; ".join(exposed) + ": personal data readable by others"
-        )
-    return Finding(
-        "modes", Verdict.OK, f"{len(files)} files of personal data readable by their owner only"
-    )
+        text = _("%(files)s: personal data readable by others")
+        return Finding("modes", Verdict.FAIL, text % {"files": "; ".join(exposed)})
+    text = _("%(count)s files of personal data readable by their owner only")
+    return Finding("modes", Verdict.OK, text % {"count": len(files)})
 
 
 def secrets(config: Config) -> list[Finding]:
@@ -83,8 +84,11 @@ def secrets(config: Config) -> list[Finding]:
             Finding(
                 "secrets",
                 Verdict.FAIL if readable else Verdict.WARN,
-                f"{config.path}: [mqtt] password is in the config (mode {config_mode:o}):"
-                " move it to a file of its own, 0600, named by [mqtt] password_file",
+                _(
+                    "%(path)s: [mqtt] password is in the config (mode %(mode)o):"
+                    " move it to a file of its own, 0600, named by [mqtt] password_file"
+                )
+                % {"path": config.path, "mode": config_mode},
             )
         )
     owner = _service_user(config)
@@ -100,13 +104,18 @@ def _secret_file(key: str, path: Path, owner: str | None) -> Finding:
     except OSError as exc:
         return Finding("secrets", Verdict.FAIL, f"[mqtt] {key} {path}: {exc.strerror}")
     mode = stats.st_mode & 0o777
-    problems = [f"mode {mode:o}, readable by others (0600)"] if mode & 0o077 else []
+    problems = (
+        [_("mode %(mode)o, readable by others (0600)") % {"mode": mode}] if mode & 0o077 else []
+    )
     holder = _user_name(stats.st_uid)
     if owner is not None and holder != owner:
-        problems.append(f"owned by {holder}, not {owner}")
+        problems.append(
+            _("owned by %(holder)s, not %(owner)s") % {"holder": holder, "owner": owner}
+        )
     if problems:
         return Finding("secrets", Verdict.FAIL, f"[mqtt] {key} {path}: " + ", ".join(problems))
-    return Finding("secrets", Verdict.OK, f"[mqtt] {key} {path}: {mode:o}, owner {holder}")
+    text = _("%(mode)o, owner %(holder)s") % {"mode": mode, "holder": holder}
+    return Finding("secrets", Verdict.OK, f"[mqtt] {key} {path}: {text}")
 
 
 def _service_user(config: Config) -> str | None:

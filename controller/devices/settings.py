@@ -10,6 +10,7 @@ from typing import ClassVar
 from contract.vocabulary import BlockedJob, FaultKind, FaultStage
 from controller.field_checks import OneOf, Range, RuleProblem, Rules, checked, positive
 from controller.policy.retry import MAX_ATTEMPTS
+from controller.said import said
 from firmware.faults import STAGE_KINDS
 
 from .evolis_settings import EvolisSettings
@@ -34,7 +35,14 @@ class VirtualFault:
 
     def _kind_at_its_stage(self) -> Iterator[RuleProblem]:
         if self.stage and self.kind not in STAGE_KINDS[FaultStage(self.stage)]:
-            yield "stage", f"a {self.kind} fault cannot strike at stage {self.stage}"
+            yield (
+                "stage",
+                said(
+                    "a %(kind)s fault cannot strike at stage %(stage)s",
+                    kind=self.kind,
+                    stage=self.stage,
+                ),
+            )
 
     RULES: ClassVar[Rules] = (_kind_at_its_stage,)
 
@@ -71,15 +79,15 @@ class PrinterSettings:
 
     def _network_needs_a_host(self) -> Iterator[RuleProblem]:
         if self.driver == Driver.NETWORK and not self.host:
-            yield "host", 'must name the printer with driver = "network"'
+            yield "host", said('must name the printer with driver = "network"')
 
     def _extensions_only_over_the_network(self) -> Iterator[RuleProblem]:
         if self.virtual_extensions and self.driver != Driver.NETWORK:
-            yield "virtual_extensions", 'applies only with driver = "network"'
+            yield "virtual_extensions", said('applies only with driver = "network"')
 
     def _ipp_needs_a_queue(self) -> Iterator[RuleProblem]:
         if self.driver == Driver.IPP and not self.ipp.queue:
-            yield "ipp.queue", 'must name the CUPS queue with driver = "ipp"'
+            yield "ipp.queue", said('must name the CUPS queue with driver = "ipp"')
 
     RULES: ClassVar[Rules] = (
         _network_needs_a_host,

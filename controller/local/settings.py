@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from controller.field_checks import Range, checked
+from controller.said import said
 
 POSIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
@@ -13,7 +14,7 @@ POSIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 def all_names(value: tuple[str, ...]) -> str | None:
     """User or group names, as useradd accepts them."""
     bad = [name for name in value if not POSIX_NAME.fullmatch(name)]
-    return f"not a user or group name: {bad[0]!r}" if bad else None
+    return said("not a user or group name: %(name)r", name=bad[0]) if bad else None
 
 
 @dataclass(frozen=True)

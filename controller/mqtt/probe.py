@@ -24,6 +24,7 @@ from paho.mqtt.properties import Properties
 
 from controller.mqtt.connection import CONNECT_TIMEOUT_S, apply_credentials
 from controller.mqtt.settings import MqttSettings
+from controller.said import said
 
 DOCTOR_SUFFIX = "-doctor"
 
@@ -48,7 +49,8 @@ def probe_broker(
 
     def on_disconnect(client: mqtt.Client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
         if not answered.is_set():
-            outcome.append(ProbeResult(False, f"connection closed before CONNACK: {reason_code}"))
+            closed = said("connection closed before CONNACK: %(code)s", code=str(reason_code))
+            outcome.append(ProbeResult(False, closed))
             answered.set()
 
     client = mqtt.Client(
@@ -74,7 +76,7 @@ def probe_broker(
     client.loop_start()
     try:
         if not answered.wait(timeout_s):
-            return ProbeResult(False, f"no CONNACK within {timeout_s:g} s")
+            return ProbeResult(False, said("no CONNACK within %(seconds)g s", seconds=timeout_s))
         return outcome[0]
     finally:
         client.disconnect()

@@ -24,6 +24,7 @@ from controller.field_checks import (
     file_or_empty,
     not_empty,
 )
+from controller.said import said
 
 TOPIC_ROOT = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 WEEK_S = 7 * 24 * 3600
@@ -34,7 +35,7 @@ class MqttSettings:
     host: str = checked(not_empty, default="localhost")
     port: int = checked(Range(1, 65535), default=8883)
     topic_root: str = checked(
-        Matches(TOPIC_ROOT, "topic levels without wildcards"), default=DEFAULT_ROOT
+        Matches(TOPIC_ROOT, said("topic levels without wildcards")), default=DEFAULT_ROOT
     )
     username: str = ""
     password: str = ""  # kept for old configs: use password_file
@@ -49,15 +50,18 @@ class MqttSettings:
     def _outlives_a_week_offline(self) -> Iterator[RuleProblem]:
         if self.session_expiry_s < WEEK_S:
             got = self.session_expiry_s
-            yield "session_expiry_s", f"must be at least {WEEK_S} (7 days), got {got}"
+            yield (
+                "session_expiry_s",
+                said("must be at least %(least)s (7 days), got %(got)s", least=WEEK_S, got=got),
+            )
 
     def _tls_pair(self) -> Iterator[RuleProblem]:
         if bool(self.tls_cert) != bool(self.tls_key):
-            yield "tls_cert", "tls_cert and tls_key go together"
+            yield "tls_cert", said("tls_cert and tls_key go together")
 
     def _one_password(self) -> Iterator[RuleProblem]:
         if self.password and self.password_file:
-            yield "password", "give password_file or password, not both"
+            yield "password", said("give password_file or password, not both")
 
     RULES: ClassVar[Rules] = (_outlives_a_week_offline, _tls_pair, _one_password)
 

@@ -13,10 +13,18 @@ from functools import cached_property
 from typing import ClassVar
 
 from contract.vocabulary import Reason
-from controller.field_checks import Range, RuleProblem, Rules, checked, positive, time_zone
+from controller.field_checks import (
+    Range,
+    RuleProblem,
+    Rules,
+    checked,
+    positive,
+    time_zone,
+)
 from controller.policy import budget
 from controller.policy.budget import BudgetLimits
 from controller.policy.thermal import ThermalModel
+from controller.said import said
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,11 @@ class DutySettings:
             got = self.max_head_c
             yield (
                 "max_head_c",
-                f"must be more than ambient_c + heat_per_card_c ({least:g}), got {got:g}",
+                said(
+                    "must be more than ambient_c + heat_per_card_c (%(least)g), got %(got)g",
+                    least=least,
+                    got=got,
+                ),
             )
 
     RULES: ClassVar[Rules] = (_room_for_a_card,)

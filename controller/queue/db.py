@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 
 from controller.queue.schema import MIGRATIONS
+from controller.said import said
 
 log = structlog.get_logger(__name__)
 
@@ -166,9 +167,12 @@ def schema_too_new(path: Path | str, version: int) -> str | None:
     """Why a database of schema `version` must not be opened (a downgrade), or None."""
     if version <= len(MIGRATIONS):
         return None
-    return (
-        f"{path} has schema version {version}, newer than this software "
-        f"({len(MIGRATIONS)}); refusing to touch it"
+    return said(
+        "%(path)s has schema version %(version)s, newer than this software (%(known)s); "
+        "refusing to touch it",
+        path=str(path),
+        version=version,
+        known=len(MIGRATIONS),
     )
 
 

@@ -13,12 +13,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from controller.local.sessions import MAX_S
 from controller.web import actions, pages
 from controller.web.daemon import Daemon
 from controller.web.i18n import HERE, LANGUAGES, environments
+from controller.web.static_files import ShippedFiles
 
 
 def build_app(socket_path: Path, zone: ZoneInfo, *, https_only: bool = True) -> Starlette:
@@ -33,7 +33,7 @@ def build_app(socket_path: Path, zone: ZoneInfo, *, https_only: bool = True) -> 
             Route("/keluar", actions.logout, methods=["POST"]),
             Route("/bahasa/{language}", choose_language),
             Route("/aksi/{action}", actions.act, methods=["POST"]),
-            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+            Mount("/static", ShippedFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[
             Middleware(

@@ -4,9 +4,9 @@ controller/web/locale/id/LC_MESSAGES/messages.po, compiled to the .mo beside it 
 
 from __future__ import annotations
 
+import gettext
 from pathlib import Path
 
-from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 HERE = Path(__file__).parent
@@ -15,10 +15,12 @@ DEFAULT_LANGUAGE = "id"
 LANGUAGES = ("id", "en")  # English: the message ids themselves
 
 
-def translations(language: str) -> NullTranslations:
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of `language`, read with the standard library's gettext (Babel makes and
+    checks the catalogs; its runtime would cost the page 1 MB, docs/benchmarks.md)."""
     if language == "en":
-        return NullTranslations()
-    return Translations.load(str(LOCALES), [language])
+        return gettext.NullTranslations()
+    return gettext.translation("messages", LOCALES, languages=[language])
 
 
 def environments() -> dict[str, Environment]:

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from controller.app.config import ConfigError, load_config
+from controller.config_file.errors import ConfigError
 from controller.web.app import build_app
+from controller.web.settings import load_page_config
 from controller.web.tls import own_certificate
 
 DEFAULT_CONFIG = "/etc/printstation/station.toml"
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cert-dir", type=Path, help="where a certificate made here is kept")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_page_config(args.config)
     except ConfigError as exc:
         for error in exc.errors:
             sys.stderr.write(f"printstation-web: config error: {error}\n")
@@ -35,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together")
     if args.cert is None:
-        args.cert, args.key = own_certificate(args.cert_dir or config.state_dir)
-    app = build_app(config.control_socket, ZoneInfo(config.duty.timezone))
+        args.cert, args.key = own_certificate(args.cert_dir or config.station.directory)
+    app = build_app(config.station.control_socket, ZoneInfo(config.duty.timezone))
     uvicorn.run(
         app,
         host=args.host,
@@ -45,5 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         ssl_keyfile=str(args.key),
         workers=1,
         access_log=False,
+        # The page is HTTP/1.1 only, on asyncio: naming them spares uvicorn's look for uvloop and
+        # httptools and its loading of a WebSocket library (wsproto, installed beside it): 0.7 MB.
+        loop="asyncio",
+        http="h11",
+        ws="none",
     )
     return 0

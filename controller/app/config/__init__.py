@@ -5,8 +5,9 @@ the rules that relate its fields (`controller/field_checks.py`): `[mqtt]` in
 `controller/mqtt/settings.py`, `[printer]` in `controller/devices/settings.py`, `[panel]` in
 `controller/devices/panel/settings.py`, `[local]` in `controller/local/settings.py`, `[duty]`,
 `[consumables]` and `[retention]` in `controller/policy/`, `[queue]` in
-`controller/queue/limits.py`; `[station]` and `[log]` are here (the log's defaults are
-`logsetup`'s). Here the file is read into them and assembled into one `Config`. A wrong file
+`controller/queue/limits.py`, `[station]` in `controller/config_file/station.py` (the web page
+reads it too); `[log]` is here (the log's defaults are `logsetup`'s). Here the file is read
+into them (`controller/config_file`) and assembled into one `Config`. A wrong file
 stops start-up with every problem at once, one line each naming the file, the key and the
 problem, e.g. ``/etc/printstation/station.toml: [mqtt] port: must be from 1 to 65535, got
 70000``.
@@ -20,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.topics import STATION_ID
 from contract.vocabulary import LogLevel
-from controller.app.config.errors import ConfigError
-from controller.app.config.reader import INVALID, Reader, Where
+from controller.config_file import read_config
+from controller.config_file.errors import ConfigError
+from controller.config_file.reader import INVALID, Reader, Where
+from controller.config_file.station import StationSettings
 from controller.devices.panel.settings import PanelSettings
 from controller.devices.settings import PrinterSettings
-from controller.field_checks import Matches, OneOf, checked, not_empty
+from controller.field_checks import OneOf, checked
 from controller.local.settings import LocalSettings
 from controller.mqtt.settings import MqttSettings
 from controller.policy.consumables import ConsumablesSettings
@@ -43,14 +45,6 @@ __all__ = [
     "load_config",
     "load_config_for_checks",
 ]
-
-
-@dataclass(frozen=True)
-class StationSettings:
-    """The `[station]` section: its id, and the directory of its database and socket."""
-
-    id: str = checked(Matches(STATION_ID))
-    state_dir: str = checked(not_empty, default="/var/lib/printstation")
 
 
 @dataclass(frozen=True)
@@ -77,7 +71,7 @@ class Config:
 
     @property
     def state_dir(self) -> Path:
-        return Path(self.station.state_dir)
+        return self.station.directory
 
     @property
     def db_path(self) -> Path:
@@ -85,28 +79,12 @@ class Config:
 
     @property
     def control_socket(self) -> Path:
-        return self.state_dir / "control.sock"
+        return self.station.control_socket
 
 
 def load_config(path: str | Path) -> Config:
     """Read, type-check and validate a station config file."""
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "(file)", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "(file)", f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
-    if "station" not in raw:
-        raise ConfigError(path, "[station]", "section missing (it needs at least id)")
-    reader = Reader(path)
-    config = reader.table(Config, {**raw, "path": str(path)}, Where(), "(top level)")
-    if reader.problems:
-        first, *more = reader.problems
-        raise ConfigError(first.path, first.key, first.problem, *more)
-    return typing.cast(Config, config)
+    return read_config(path, Config)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from controller.field_checks import CHECKS, OneOf, RuleProblem, Rules, checked, positive
+from controller.said import said
 
 from .factory import FACTORIES
 
 
 def bcm_pin(value: int) -> str | None:
-    return None if 0 <= value <= 27 else f"must be a BCM pin 1-27 or 0, got {value}"
+    return (
+        None
+        if 0 <= value <= 27
+        else said("must be a BCM pin 1-27 or 0, got %(value)s", value=value)
+    )
 
 
 def pin() -> Any:
@@ -45,11 +50,16 @@ class PanelSettings:
             number = getattr(self, option.name)
             if bcm_pin in option.metadata.get(CHECKS, ()) and number:
                 if number in used:
-                    yield option.name, f"pin {number} is already used by {used[number]}"
+                    yield (
+                        option.name,
+                        said(
+                            "pin %(pin)s is already used by %(user)s", pin=number, user=used[number]
+                        ),
+                    )
                 used.setdefault(number, option.name)
 
     def _fan_hysteresis(self) -> Iterator[RuleProblem]:
         if self.fan_off_c >= self.fan_on_c:
-            yield "fan_off_c", "must be below fan_on_c"
+            yield "fan_off_c", said("must be below fan_on_c")
 
     RULES: ClassVar[Rules] = (_one_use_per_pin, _fan_hysteresis)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controller.app.config.errors import Problem
+from controller.config_file.errors import Problem
 from controller.field_checks import CHECKS, Check
+from controller.said import said
 
 INVALID = object()  # a value not of its type, or a table missing a key: its parents too
 
@@ -66,15 +67,17 @@ class Reader:
         required one is missing. Given values are checked (defaults are trusted), and the
         rules of `cls` run even when a check failed, so that they report too."""
         if not isinstance(raw, dict):
-            self.report(key, f"must be a table, got {_describe(raw)}")
+            self.report(key, said("must be a table, got %(got)s", got=_describe(raw)))
             return INVALID
         fields = _fields(cls)
         values = {}
         for name, value in raw.items():
             if name not in fields:
                 near = difflib.get_close_matches(name, list(fields), n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
-                self.report(where.key(name), f"unknown key{hint}")
+                unknown = (
+                    said("unknown key (did you mean %(near)r?)", near=near[0]) if near else None
+                )
+                self.report(where.key(name), unknown or said("unknown key"))
                 continue
             kind, checks = fields[name]
             values[name] = self.value(kind, value, where, name)
@@ -86,7 +89,7 @@ class Reader:
             if each.name not in raw and each.default is each.default_factory is dataclasses.MISSING
         ]
         for name in missing:
-            self.report(where.field(name), "is required")
+            self.report(where.field(name), said("is required"))
         if missing or any(value is INVALID for value in values.values()):
             return INVALID
         built = cls(**values)
@@ -109,7 +112,7 @@ class Reader:
         origin = typing.get_origin(hint)
         if origin is tuple:
             if not isinstance(raw, list):
-                self.report(key, f"must be a list, got {_describe(raw)}")
+                self.report(key, said("must be a list, got %(got)s", got=_describe(raw)))
                 return INVALID
             item_type = typing.get_args(hint)[0]
             items = [
@@ -126,20 +129,27 @@ class Reader:
         if hint is float and isinstance(raw, int) and not isinstance(raw, bool):
             return float(raw)
         if (hint is int and isinstance(raw, bool)) or not isinstance(raw, hint):
-            self.report(key, f"must be {_type_name(hint)}, got {_describe(raw)}")
+            self.report(
+                key,
+                said("must be %(kind)s, got %(got)s", kind=_type_name(hint), got=_describe(raw)),
+            )
             return INVALID
         return raw
 
 
 def _type_name(hint: Any) -> str:
-    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
-        hint, getattr(hint, "__name__", str(hint))
-    )
+    names = {
+        int: said("an integer"),
+        float: said("a number"),
+        str: said("a string"),
+        bool: said("true or false"),
+    }
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return "a table"
+        return said("a table")
     if isinstance(value, list):
-        return "a list"
+        return said("a list")
     return f"{type(value).__name__} {value!r}"
