@@ -149,7 +149,11 @@ def _collected(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    since, until = month_bounds(args.month, args.timezone)
+    try:
+        since, until = month_bounds(args.month, args.timezone)
+    except ValueError as exc:
+        print(f"printstation-central: {exc}", file=sys.stderr)
+        return 2
     with psycopg.connect(args.database) as conn:
         print(as_csv(month_rows(conn, since, until)), end="")
     return 0

@@ -8,11 +8,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import astuple, dataclass, fields
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
 
+from contract.periods import period_bounds
 from contract.vocabulary import Consumable, EventType
 
 KECAMATAN = r"-[0-9]+$"  # a station id is the kecamatan's name and the kiosk's number
@@ -31,9 +32,12 @@ class MonthRow:
 
 def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """`YYYY-MM` as [first, next) instants in `zone` (ValueError if it is no month)."""
-    first = date.fromisoformat(f"{month}-01")
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
+    try:
+        if len(month) == len("YYYY-MM"):
+            return period_bounds(month, zone)
+    except ValueError:
+        pass
+    raise ValueError(f"month {month!r} is not YYYY-MM")
 
 
 def month_rows(conn: psycopg.Connection, since: datetime, until: datetime) -> list[MonthRow]:

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contract.periods import report_window
 from contract.vocabulary import CommandName, Consumable, Role
 from controller.app.language import _
-from controller.app.periods import period_bounds
 from controller.app.report_page import books_page
 from controller.queue.lots import LotBooks
 
@@ -86,7 +86,11 @@ def request_args(args: argparse.Namespace, zone: ZoneInfo) -> dict[str, Any] | N
         CommandName.COLLECT: ("job_id",),
     }
     if args.command == CommandName.BLANKS_REPORT:
-        return period_bounds(args.period, zone) if args.period else {}
+        try:
+            return report_window(args.period, zone) if args.period else {}
+        except ValueError:
+            text = _("period %(period)r is not YYYY-MM-DD or YYYY-MM")
+            raise argparse.ArgumentTypeError(text % {"period": args.period}) from None
     if args.command == CommandName.ACCOUNT_PASSWORD:
         return {"name": args.name, "password": new_password()}
     if args.command not in shown:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -11,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from contract.commands import JobsResult
+from contract.periods import report_window
 from contract.vocabulary import CommandErrorCode, CommandName
-from controller.app.periods import period_bounds
 from controller.web import words
 from controller.web.daemon import Refused
 from controller.web.view import render, signed_in
@@ -39,8 +38,8 @@ async def report(request: Request) -> Response:
 
     async def values(ask: Ask, request: Request) -> dict[str, Any]:
         try:
-            bounds = period_bounds(period, zone)
-        except argparse.ArgumentTypeError:
+            bounds = report_window(period, zone)
+        except ValueError:
             return {"period": period, "bad_period": True}
         books = await ask(CommandName.BLANKS_REPORT, bounds)
         return {

@@ -46,3 +46,9 @@ def test_metrics_listen_on_localhost_by_default() -> None:
 def test_an_unknown_office_zone_is_refused(capsys) -> None:
     assert main(["run", "--office-zone", "Asia/Atlantis"]) == CONFIG_ERROR
     assert "--office-zone: must be a time zone, got str 'Asia/Atlantis'" in capsys.readouterr().err
+
+
+def test_a_report_for_no_month_is_refused_before_any_database(capsys) -> None:
+    for bad in ("2026-13", "2026-11-07"):
+        assert main(["--database", "host=/nonexistent", "report", bad]) == 2
+        assert f"month {bad!r} is not YYYY-MM" in capsys.readouterr().err
