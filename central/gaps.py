@@ -43,6 +43,11 @@ class Gap:
     last_replay_at: datetime | None = None
     reported_at: datetime | None = None
 
+    def row(self) -> tuple[object, ...]:
+        """The gap as a row of the `gaps` table, its columns in order."""
+        return (self.station, self.from_seq, self.to_seq, self.first_seen, self.replays,
+                self.last_replay_at, self.reported_at)  # fmt: skip
+
     def replay_command(self) -> dict[str, Any]:
         """The `ektp.cmd/1` request asking the station for this range (at most MAX_REPLAY)."""
         last = min(self.to_seq, self.from_seq + MAX_REPLAY - 1)
@@ -119,33 +124,39 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
         found, contiguous = _arrivals(conn)
         for station, first, _ in found:
             contiguous[station] = min(contiguous[station], first - 1)
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO station_progress (station, contiguous) VALUES (%s, %s)"
-                " ON CONFLICT (station) DO UPDATE SET contiguous = excluded.contiguous",
-                sorted(contiguous.items()),
-            )
+        conn.execute(
+            "INSERT INTO station_progress (station, contiguous)"
+            " SELECT * FROM unnest(%b::text[], %b::bigint[]) ON CONFLICT (station) DO UPDATE"
+            " SET contiguous = excluded.contiguous"
+            " WHERE station_progress.contiguous IS DISTINCT FROM excluded.contiguous",
+            (sorted(contiguous), [contiguous[station] for station in sorted(contiguous)]),
+        )
         old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps")]
         result = plan(old, found, now, policy)
         marks = dict(conn.execute("SELECT station, contiguous FROM station_progress"))
-        conn.execute("DELETE FROM gaps")
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO gaps VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (
-                        g.station,
-                        g.from_seq,
-                        g.to_seq,
-                        g.first_seen,
-                        g.replays,
-                        g.last_replay_at,
-                        g.reported_at,
-                    )
-                    for g in result.gaps
-                ],
-            )
+        _store_gaps(conn, old, result.gaps)
     return replace(result, marks=marks)
+
+
+def _store_gaps(conn: psycopg.Connection, old: list[Gap], gaps: list[Gap]) -> None:
+    """Make the `gaps` table hold `gaps` where it held `old`: only the rows that changed are
+    deleted and written (in the middle of a backlog, thousands of gaps stay as they were from
+    one sweep to the next)."""
+    before, after = set(old), set(gaps)
+    gone = sorted(before - after, key=lambda g: (g.station, g.from_seq))
+    if gone:
+        conn.execute(
+            "DELETE FROM gaps WHERE (station, from_seq) IN"
+            " (SELECT * FROM unnest(%b::text[], %b::bigint[]))",
+            ([g.station for g in gone], [g.from_seq for g in gone]),
+        )
+    fresh = sorted(after - before, key=lambda g: (g.station, g.from_seq))
+    if fresh:
+        conn.execute(
+            "INSERT INTO gaps SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bigint[],"
+            " %b::timestamptz[], %b::int[], %b::timestamptz[], %b::timestamptz[])",
+            tuple(list(column) for column in zip(*(g.row() for g in fresh), strict=True)),
+        )
 
 
 def _arrivals(conn: psycopg.Connection) -> tuple[list[tuple[str, int, int]], dict[str, int]]:
