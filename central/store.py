@@ -217,7 +217,8 @@ class Effects:
                 (sorted(jobs),),
             )
         }
-        missing = [(e, NO_CONTACT) for e in printed if e.job_id in jobs - contacts.keys()]
+        unknown = jobs - contacts.keys()  # once: per card, it made each batch quadratic
+        missing = [(e, NO_CONTACT) for e in printed if e.job_id in unknown]
         if missing:
             _operator_rows(conn, missing)
         return self._queue(conn, [printed_sms(contacts[j]) for j in sorted(contacts)])
