@@ -1,0 +1,76 @@
+"""The consumer's PUBACKs, sent for a whole batch in one write, reach the broker: after a
+reconnect to the same session, only the messages not acknowledged come again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from central.consumer import Consumer, ConsumerSettings, Received
+from testkit.broker import Broker
+from testkit.waiting import wait_until
+from tests.central.test_store import event
+
+pytestmark = pytest.mark.slow
+
+
+def received(consumer: Consumer, count: int) -> list[Received]:
+    """`count` messages from `consumer`, then a moment more to see that no other comes."""
+    got: list[Received] = []
+    while len(got) < count:
+        batch = consumer.take(count - len(got), wait_s=10)
+        assert batch, f"only {len(got)} of {count} messages came"
+        got.extend(batch)
+    assert consumer.take(10, wait_s=0.5) == []
+    return got
+
+
+def stop(consumer: Consumer, broker: Broker, sessions: int) -> None:
+    """Disconnect, and wait for the broker to have read it (and so every ack before it): a new
+    connection of the same client would close this one, unread."""
+    consumer.stop()
+    wait_until(
+        lambda: broker.log_tail(5000).count("Received DISCONNECT from central-acks") == sessions,
+        10,
+        what="the broker reading the DISCONNECT",
+    )
+
+
+def session(broker: Broker) -> Consumer:
+    consumer = Consumer(ConsumerSettings(port=broker.port, client_id="central-acks"))
+    consumer.start()
+    wait_until(lambda: broker.subscribed("central-acks", consumer.settings.event_filter), 20)
+    return consumer
+
+
+def test_a_batchs_acks_in_one_write_reach_the_broker(tmp_path: Path) -> None:
+    broker = Broker.plain(tmp_path / "broker")
+    broker.start()
+    station = mqtt.Client(CallbackAPIVersion.VERSION2, "station", protocol=mqtt.MQTTv5)
+    try:
+        first = session(broker)
+        station.connect("127.0.0.1", broker.port)
+        station.loop_start()
+        messages = [event(seq, "job.accepted", "JOB-1") for seq in range(1, 8)]
+        for message in messages:
+            station.publish(message.topic, message.payload, qos=1).wait_for_publish(10)
+        batch = received(first, 7)
+        first.ack(batch[:5])  # the last two stay unacknowledged
+        stop(first, broker, 1)
+        acked = [f"Received PUBACK from central-acks (Mid: {r.mid}," for r in batch]
+        assert [line in broker.log_tail(5000) for line in acked] == [True] * 5 + [False] * 2
+        second = session(broker)
+        again = received(second, 2)
+        assert [r.message for r in again] == [r.message for r in batch[5:]]
+        second.ack(again)
+        stop(second, broker, 2)
+        third = session(broker)
+        assert third.take(10, wait_s=1.0) == []
+        stop(third, broker, 3)
+    finally:
+        station.disconnect()
+        station.loop_stop()
+        broker.terminate()
