@@ -70,19 +70,7 @@ def plan(
     known = _KnownGaps(old)
     gaps, replays, reports = [], [], []
     for station, first, last in found:
-        overlapping = known.overlapping(station, first, last)
-        gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
-        if overlapping:
-            gap = replace(
-                gap,
-                replays=max(g.replays for g in overlapping),
-                last_replay_at=max(
-                    (g.last_replay_at for g in overlapping if g.last_replay_at), default=None
-                ),
-                reported_at=min(
-                    (g.reported_at for g in overlapping if g.reported_at), default=None
-                ),
-            )
+        gap = known.merged(station, first, last, now)
         waited = gap.last_replay_at is None or now - gap.last_replay_at >= policy.retry
         if now - gap.first_seen >= policy.grace and waited:
             if gap.replays < policy.max_replays:
@@ -100,10 +88,32 @@ class _KnownGaps:
     so that finding those a new gap overlaps costs a bisection, not a scan of them all."""
 
     def __init__(self, old: list[Gap]) -> None:
+        self._exact = {(g.station, g.from_seq, g.to_seq): g for g in old}
         self._by_station: dict[str, list[Gap]] = defaultdict(list)
         for gap in sorted(old, key=lambda g: (g.station, g.from_seq)):
             self._by_station[gap.station].append(gap)
         self._starts = {st: [g.from_seq for g in gaps] for st, gaps in self._by_station.items()}
+
+    def merged(self, station: str, first: int, last: int, now: datetime) -> Gap:
+        """The gap `first`..`last` found `now`, with the history of the known gaps it overlaps:
+        first seen by the earliest, its replays and last replay by the latest, reported by the
+        first report. A gap known with the same range is its own history (in the middle of a
+        backlog, most are): that one is returned as it is."""
+        same = self._exact.get((station, first, last))
+        if same is not None and same.first_seen <= now:
+            return same
+        overlapping = self.overlapping(station, first, last)
+        gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
+        if not overlapping:
+            return gap
+        return replace(
+            gap,
+            replays=max(g.replays for g in overlapping),
+            last_replay_at=max(
+                (g.last_replay_at for g in overlapping if g.last_replay_at), default=None
+            ),
+            reported_at=min((g.reported_at for g in overlapping if g.reported_at), default=None),
+        )
 
     def overlapping(self, station: str, first: int, last: int) -> list[Gap]:
         gaps = self._by_station.get(station, [])
@@ -131,9 +141,9 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
             " WHERE station_progress.contiguous IS DISTINCT FROM excluded.contiguous",
             (sorted(contiguous), [contiguous[station] for station in sorted(contiguous)]),
         )
-        old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps")]
+        old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps").fetchall()]
         result = plan(old, found, now, policy)
-        marks = dict(conn.execute("SELECT station, contiguous FROM station_progress"))
+        marks = dict(conn.execute("SELECT station, contiguous FROM station_progress").fetchall())
         _store_gaps(conn, old, result.gaps)
     return replace(result, marks=marks)
 
@@ -141,16 +151,16 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
 def _store_gaps(conn: psycopg.Connection, old: list[Gap], gaps: list[Gap]) -> None:
     """Make the `gaps` table hold `gaps` where it held `old`: only the rows that changed are
     deleted and written (in the middle of a backlog, thousands of gaps stay as they were from
-    one sweep to the next)."""
-    before, after = set(old), set(gaps)
-    gone = sorted(before - after, key=lambda g: (g.station, g.from_seq))
+    one sweep to the next: `plan` hands those on as the very objects read)."""
+    kept = {id(g) for g in gaps} & {id(g) for g in old}
+    gone = sorted((g for g in old if id(g) not in kept), key=lambda g: (g.station, g.from_seq))
     if gone:
         conn.execute(
             "DELETE FROM gaps WHERE (station, from_seq) IN"
             " (SELECT * FROM unnest(%b::text[], %b::bigint[]))",
             ([g.station for g in gone], [g.from_seq for g in gone]),
         )
-    fresh = sorted(after - before, key=lambda g: (g.station, g.from_seq))
+    fresh = sorted((g for g in gaps if id(g) not in kept), key=lambda g: (g.station, g.from_seq))
     if fresh:
         conn.execute(
             "INSERT INTO gaps SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bigint[],"
