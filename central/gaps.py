@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -33,8 +33,10 @@ class GapPolicy:
     max_replays: int = 3
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):
+    """A gap and its history; its fields are the `gaps` table's columns, in order (a tuple:
+    a sweep reads and compares thousands of them, each in a fraction of a dataclass's time)."""
+
     station: str
     from_seq: int
     to_seq: int
@@ -42,11 +44,6 @@ class Gap:
     replays: int = 0
     last_replay_at: datetime | None = None
     reported_at: datetime | None = None
-
-    def row(self) -> tuple[object, ...]:
-        """The gap as a row of the `gaps` table, its columns in order."""
-        return (self.station, self.from_seq, self.to_seq, self.first_seen, self.replays,
-                self.last_replay_at, self.reported_at)  # fmt: skip
 
     def replay_command(self) -> dict[str, Any]:
         """The `ektp.cmd/1` request asking the station for this range (at most MAX_REPLAY)."""
@@ -74,10 +71,10 @@ def plan(
         waited = gap.last_replay_at is None or now - gap.last_replay_at >= policy.retry
         if now - gap.first_seen >= policy.grace and waited:
             if gap.replays < policy.max_replays:
-                gap = replace(gap, replays=gap.replays + 1, last_replay_at=now)
+                gap = gap._replace(replays=gap.replays + 1, last_replay_at=now)
                 replays.append(gap)
             elif gap.reported_at is None:
-                gap = replace(gap, reported_at=now)
+                gap = gap._replace(reported_at=now)
                 reports.append(gap)
         gaps.append(gap)
     return Plan(gaps, replays, reports)
@@ -106,8 +103,7 @@ class _KnownGaps:
         gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
         if not overlapping:
             return gap
-        return replace(
-            gap,
+        return gap._replace(
             replays=max(g.replays for g in overlapping),
             last_replay_at=max(
                 (g.last_replay_at for g in overlapping if g.last_replay_at), default=None
@@ -141,7 +137,7 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
             " WHERE station_progress.contiguous IS DISTINCT FROM excluded.contiguous",
             (sorted(contiguous), [contiguous[station] for station in sorted(contiguous)]),
         )
-        old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps").fetchall()]
+        old = [Gap._make(row) for row in conn.execute("SELECT * FROM gaps").fetchall()]
         result = plan(old, found, now, policy)
         marks = dict(conn.execute("SELECT station, contiguous FROM station_progress").fetchall())
         _store_gaps(conn, old, result.gaps)
@@ -165,7 +161,7 @@ def _store_gaps(conn: psycopg.Connection, old: list[Gap], gaps: list[Gap]) -> No
         conn.execute(
             "INSERT INTO gaps SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bigint[],"
             " %b::timestamptz[], %b::int[], %b::timestamptz[], %b::timestamptz[])",
-            tuple(list(column) for column in zip(*(g.row() for g in fresh), strict=True)),
+            tuple(list(column) for column in zip(*fresh, strict=True)),
         )
 
 

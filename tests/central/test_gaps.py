@@ -73,7 +73,7 @@ def test_the_gaps_table_holds_each_sweeps_plan(db) -> None:
     def swept() -> list[tuple]:
         result = sweep(db, clock.now(), POLICY)
         stored = db.execute("SELECT * FROM gaps ORDER BY station, from_seq").fetchall()
-        assert stored == [g.row() for g in result.gaps]
+        assert stored == [tuple(g) for g in result.gaps]
         return [(g.from_seq, g.to_seq, g.replays) for g in result.gaps]
 
     effects.apply(db, [event(seq, "job.accepted", "J") for seq in (2, 6, 9)], clock.now())
