@@ -11,7 +11,6 @@ no-op by `event_id`.
 
 from __future__ import annotations
 
-import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -20,30 +19,16 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from central.intake import Message
+from central.mqtt_client import BufferedClient
 from contract.topics import DEFAULT_ROOT, event_filter, shared, status_filter
 
 log = structlog.get_logger("central.consumer")
-PUBACK = struct.Struct("!BBH")  # MQTT's PUBACK: type 0x40, remaining length 2, packet id
-
-
-class AckingClient(mqtt.Client):
-    """paho's client with one addition: the PUBACKs of a whole batch queued as one write."""
-
-    def ack_all(self, mids: list[int]) -> MQTTErrorCode:
-        """PUBACK (success, no properties: MQTT 5 lets both go) for each QoS 1 message in
-        `mids`, in order, queued as one packet of paho's out-queue: one wake-up of its network
-        thread and one send, where `ack` takes one of each per message. paho empties the
-        out-queue when it connects again, as for its own acks."""
-        if not mids:
-            return MQTTErrorCode.MQTT_ERR_SUCCESS
-        packets = b"".join([PUBACK.pack(mqtt.PUBACK, 2, mid) for mid in mids])
-        return self._packet_queue(mqtt.PUBACK, packets, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -94,7 +79,7 @@ class Consumer:
         self._arrived = threading.Event()
         self._connection = 0
         self.connected = threading.Event()
-        self.client = AckingClient(
+        self.client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
             protocol=mqtt.MQTTv5,

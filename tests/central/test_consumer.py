@@ -74,3 +74,31 @@ def test_a_batchs_acks_in_one_write_reach_the_broker(tmp_path: Path) -> None:
         station.disconnect()
         station.loop_stop()
         broker.terminate()
+
+
+def test_every_packet_read_at_once_is_handed_on_without_waiting_for_more(tmp_path: Path) -> None:
+    """A burst arrives in large reads, the last one holding many packets: each comes out at
+    once, not when the socket next has something to read (the keepalive's ping, 30 s on)."""
+    broker = Broker.plain(tmp_path / "broker", save_every=1_000_000)
+    broker.start()
+    station = mqtt.Client(CallbackAPIVersion.VERSION2, "station", protocol=mqtt.MQTTv5)
+    try:
+        consumer = session(broker)
+        station.connect("127.0.0.1", broker.port)
+        station.loop_start()
+        burst = [event(seq, "job.accepted", "JOB-1") for seq in range(1, 3001)]
+        infos = [station.publish(m.topic, m.payload, qos=1) for m in burst]
+        for info in infos:
+            info.wait_for_publish(10)
+        got: list[Received] = []
+        while len(got) < len(burst):
+            batch = consumer.take(1000, wait_s=5)
+            assert batch, f"{len(got)} of {len(burst)} came within 5 s of the last"
+            got.extend(batch)
+            consumer.ack(batch)
+        assert [r.message for r in got] == burst
+        stop(consumer, broker, 1)
+    finally:
+        station.disconnect()
+        station.loop_stop()
+        broker.terminate()
