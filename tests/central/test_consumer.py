@@ -3,6 +3,8 @@ reconnect to the same session, only the messages not acknowledged come again."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -10,6 +12,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central.consumer import Consumer, ConsumerSettings, Received
+from central.intake import Message
 from testkit.broker import Broker
 from testkit.waiting import wait_until
 from tests.central.test_store import event
@@ -46,17 +49,35 @@ def session(broker: Broker) -> Consumer:
     return consumer
 
 
-def test_a_batchs_acks_in_one_write_reach_the_broker(tmp_path: Path) -> None:
-    broker = Broker.plain(tmp_path / "broker")
+@contextmanager
+def broker_and_station(workdir: Path, save_every: int = 1) -> Iterator[tuple[Broker, mqtt.Client]]:
+    """A broker, and a station connected to it (a replica's session is made by the test)."""
+    broker = Broker.plain(workdir, save_every=save_every)
     broker.start()
     station = mqtt.Client(CallbackAPIVersion.VERSION2, "station", protocol=mqtt.MQTTv5)
     try:
+        yield broker, station
+    finally:
+        station.disconnect()
+        station.loop_stop()
+        broker.terminate()
+
+
+def publish(station: mqtt.Client, port: int, count: int) -> list[Message]:
+    """`count` events of one station, each acknowledged by the broker."""
+    station.connect("127.0.0.1", port)
+    station.loop_start()
+    messages = [event(seq, "job.accepted", "JOB-1") for seq in range(1, count + 1)]
+    infos = [station.publish(m.topic, m.payload, qos=1) for m in messages]
+    for info in infos:
+        info.wait_for_publish(10)
+    return messages
+
+
+def test_a_batchs_acks_in_one_write_reach_the_broker(tmp_path: Path) -> None:
+    with broker_and_station(tmp_path / "broker") as (broker, station):
         first = session(broker)
-        station.connect("127.0.0.1", broker.port)
-        station.loop_start()
-        messages = [event(seq, "job.accepted", "JOB-1") for seq in range(1, 8)]
-        for message in messages:
-            station.publish(message.topic, message.payload, qos=1).wait_for_publish(10)
+        publish(station, broker.port, 7)
         batch = received(first, 7)
         first.ack(batch[:5])  # the last two stay unacknowledged
         stop(first, broker, 1)
@@ -70,26 +91,14 @@ def test_a_batchs_acks_in_one_write_reach_the_broker(tmp_path: Path) -> None:
         third = session(broker)
         assert third.take(10, wait_s=1.0) == []
         stop(third, broker, 3)
-    finally:
-        station.disconnect()
-        station.loop_stop()
-        broker.terminate()
 
 
 def test_every_packet_read_at_once_is_handed_on_without_waiting_for_more(tmp_path: Path) -> None:
     """A burst arrives in large reads, the last one holding many packets: each comes out at
     once, not when the socket next has something to read (the keepalive's ping, 30 s on)."""
-    broker = Broker.plain(tmp_path / "broker", save_every=1_000_000)
-    broker.start()
-    station = mqtt.Client(CallbackAPIVersion.VERSION2, "station", protocol=mqtt.MQTTv5)
-    try:
+    with broker_and_station(tmp_path / "broker", save_every=1_000_000) as (broker, station):
         consumer = session(broker)
-        station.connect("127.0.0.1", broker.port)
-        station.loop_start()
-        burst = [event(seq, "job.accepted", "JOB-1") for seq in range(1, 3001)]
-        infos = [station.publish(m.topic, m.payload, qos=1) for m in burst]
-        for info in infos:
-            info.wait_for_publish(10)
+        burst = publish(station, broker.port, 3000)
         got: list[Received] = []
         while len(got) < len(burst):
             batch = consumer.take(1000, wait_s=5)
@@ -98,7 +107,3 @@ def test_every_packet_read_at_once_is_handed_on_without_waiting_for_more(tmp_pat
             consumer.ack(batch)
         assert [r.message for r in got] == burst
         stop(consumer, broker, 1)
-    finally:
-        station.disconnect()
-        station.loop_stop()
-        broker.terminate()
