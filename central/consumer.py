@@ -11,8 +11,8 @@ no-op by `event_id`.
 
 from __future__ import annotations
 
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from central.intake import Message
+from central.mqtt_client import BufferedClient
 from contract.topics import DEFAULT_ROOT, event_filter, shared, status_filter
 
 log = structlog.get_logger("central.consumer")
@@ -72,10 +73,13 @@ class Consumer:
 
     def __init__(self, settings: ConsumerSettings) -> None:
         self.settings = settings
-        self._inbox: queue.Queue[Received] = queue.Queue()
+        # paho's thread appends, the consumer's pops (both atomic); `_arrived` is set after
+        # an append, so a `take` that finds the inbox empty waits on it and misses nothing
+        self._inbox: deque[Received] = deque()
+        self._arrived = threading.Event()
         self._connection = 0
         self.connected = threading.Event()
-        self.client = mqtt.Client(
+        self.client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
             protocol=mqtt.MQTTv5,
@@ -119,23 +123,21 @@ class Consumer:
         does not get its share of the events must not look as if it were running."""
         if self.refused is not None:
             raise SubscriptionRefused(self.refused)
-        try:
-            batch = [self._inbox.get(timeout=wait_s)]
-        except queue.Empty:
+        if not self._inbox and not self._arrived.wait(wait_s):
             return []
-        while len(batch) < max_items:
-            try:
-                batch.append(self._inbox.get_nowait())
-            except queue.Empty:
-                break
+        self._arrived.clear()  # before taking: a message appended from here on sets it again
+        inbox = self._inbox
+        batch = [inbox.popleft() for _ in range(min(max_items, len(inbox)))]
+        if inbox:
+            self._arrived.set()  # more than `max_items` waiting
         return batch
 
     def ack(self, batch: list[Received]) -> None:
         """PUBACK each message, in the order received, if its connection is still the current
-        one (after a reconnect the broker sends unacknowledged messages again)."""
-        for item in batch:
-            if item.qos > 0 and item.connection == self._connection:
-                self.client.ack(item.mid, item.qos)
+        one (after a reconnect the broker sends unacknowledged messages again). Both
+        subscriptions are QoS 1, so no message comes at QoS 2; one at QoS 0 wants no ack."""
+        current = self._connection
+        self.client.ack_all([i.mid for i in batch if i.qos == 1 and i.connection == current])
 
     def publish(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1)
@@ -169,9 +171,11 @@ class Consumer:
         log.warning("mqtt_disconnected", reason=str(reason))
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
-        self._inbox.put(
+        self._inbox.append(
             Received(Message(msg.topic, msg.payload), msg.mid, msg.qos, self._connection)
         )
+        if not self._arrived.is_set():  # Event.set takes a lock: not once per message
+            self._arrived.set()
 
 
 Publish = Callable[[str, bytes], None]

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -33,8 +33,10 @@ class GapPolicy:
     max_replays: int = 3
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):
+    """A gap and its history; its fields are the `gaps` table's columns, in order (a tuple:
+    a sweep reads and compares thousands of them, each in a fraction of a dataclass's time)."""
+
     station: str
     from_seq: int
     to_seq: int
@@ -65,26 +67,14 @@ def plan(
     known = _KnownGaps(old)
     gaps, replays, reports = [], [], []
     for station, first, last in found:
-        overlapping = known.overlapping(station, first, last)
-        gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
-        if overlapping:
-            gap = replace(
-                gap,
-                replays=max(g.replays for g in overlapping),
-                last_replay_at=max(
-                    (g.last_replay_at for g in overlapping if g.last_replay_at), default=None
-                ),
-                reported_at=min(
-                    (g.reported_at for g in overlapping if g.reported_at), default=None
-                ),
-            )
+        gap = known.merged(station, first, last, now)
         waited = gap.last_replay_at is None or now - gap.last_replay_at >= policy.retry
         if now - gap.first_seen >= policy.grace and waited:
             if gap.replays < policy.max_replays:
-                gap = replace(gap, replays=gap.replays + 1, last_replay_at=now)
+                gap = gap._replace(replays=gap.replays + 1, last_replay_at=now)
                 replays.append(gap)
             elif gap.reported_at is None:
-                gap = replace(gap, reported_at=now)
+                gap = gap._replace(reported_at=now)
                 reports.append(gap)
         gaps.append(gap)
     return Plan(gaps, replays, reports)
@@ -95,10 +85,31 @@ class _KnownGaps:
     so that finding those a new gap overlaps costs a bisection, not a scan of them all."""
 
     def __init__(self, old: list[Gap]) -> None:
+        self._exact = {(g.station, g.from_seq, g.to_seq): g for g in old}
         self._by_station: dict[str, list[Gap]] = defaultdict(list)
         for gap in sorted(old, key=lambda g: (g.station, g.from_seq)):
             self._by_station[gap.station].append(gap)
         self._starts = {st: [g.from_seq for g in gaps] for st, gaps in self._by_station.items()}
+
+    def merged(self, station: str, first: int, last: int, now: datetime) -> Gap:
+        """The gap `first`..`last` found `now`, with the history of the known gaps it overlaps:
+        first seen by the earliest, its replays and last replay by the latest, reported by the
+        first report. A gap known with the same range is its own history (in the middle of a
+        backlog, most are): that one is returned as it is."""
+        same = self._exact.get((station, first, last))
+        if same is not None and same.first_seen <= now:
+            return same
+        overlapping = self.overlapping(station, first, last)
+        gap = Gap(station, first, last, min([now, *(g.first_seen for g in overlapping)]))
+        if not overlapping:
+            return gap
+        return gap._replace(
+            replays=max(g.replays for g in overlapping),
+            last_replay_at=max(
+                (g.last_replay_at for g in overlapping if g.last_replay_at), default=None
+            ),
+            reported_at=min((g.reported_at for g in overlapping if g.reported_at), default=None),
+        )
 
     def overlapping(self, station: str, first: int, last: int) -> list[Gap]:
         gaps = self._by_station.get(station, [])
@@ -119,33 +130,39 @@ def sweep(conn: psycopg.Connection, now: datetime, policy: GapPolicy) -> Plan | 
         found, contiguous = _arrivals(conn)
         for station, first, _ in found:
             contiguous[station] = min(contiguous[station], first - 1)
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO station_progress (station, contiguous) VALUES (%s, %s)"
-                " ON CONFLICT (station) DO UPDATE SET contiguous = excluded.contiguous",
-                sorted(contiguous.items()),
-            )
-        old = [Gap(*row) for row in conn.execute("SELECT * FROM gaps")]
+        conn.execute(
+            "INSERT INTO station_progress (station, contiguous)"
+            " SELECT * FROM unnest(%b::text[], %b::bigint[]) ON CONFLICT (station) DO UPDATE"
+            " SET contiguous = excluded.contiguous"
+            " WHERE station_progress.contiguous IS DISTINCT FROM excluded.contiguous",
+            (sorted(contiguous), [contiguous[station] for station in sorted(contiguous)]),
+        )
+        old = [Gap._make(row) for row in conn.execute("SELECT * FROM gaps").fetchall()]
         result = plan(old, found, now, policy)
-        marks = dict(conn.execute("SELECT station, contiguous FROM station_progress"))
-        conn.execute("DELETE FROM gaps")
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO gaps VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (
-                        g.station,
-                        g.from_seq,
-                        g.to_seq,
-                        g.first_seen,
-                        g.replays,
-                        g.last_replay_at,
-                        g.reported_at,
-                    )
-                    for g in result.gaps
-                ],
-            )
+        marks = dict(conn.execute("SELECT station, contiguous FROM station_progress").fetchall())
+        _store_gaps(conn, old, result.gaps)
     return replace(result, marks=marks)
+
+
+def _store_gaps(conn: psycopg.Connection, old: list[Gap], gaps: list[Gap]) -> None:
+    """Make the `gaps` table hold `gaps` where it held `old`: only the rows that changed are
+    deleted and written (in the middle of a backlog, thousands of gaps stay as they were from
+    one sweep to the next: `plan` hands those on as the very objects read)."""
+    kept = {id(g) for g in gaps} & {id(g) for g in old}
+    gone = sorted((g for g in old if id(g) not in kept), key=lambda g: (g.station, g.from_seq))
+    if gone:
+        conn.execute(
+            "DELETE FROM gaps WHERE (station, from_seq) IN"
+            " (SELECT * FROM unnest(%b::text[], %b::bigint[]))",
+            ([g.station for g in gone], [g.from_seq for g in gone]),
+        )
+    fresh = sorted((g for g in gaps if id(g) not in kept), key=lambda g: (g.station, g.from_seq))
+    if fresh:
+        conn.execute(
+            "INSERT INTO gaps SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bigint[],"
+            " %b::timestamptz[], %b::int[], %b::timestamptz[], %b::timestamptz[])",
+            tuple(list(column) for column in zip(*fresh, strict=True)),
+        )
 
 
 def _arrivals(conn: psycopg.Connection) -> tuple[list[tuple[str, int, int]], dict[str, int]]:

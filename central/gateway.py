@@ -34,7 +34,7 @@ class GammuOutbox:
         conn.execute(
             'INSERT INTO outbox ("DestinationNumber", "TextDecoded", "CreatorID", "Coding")'
             " SELECT phone, text, creator, 'Default_No_Compression'"
-            " FROM unnest(%s::text[], %s::text[], %s::text[]) AS m(phone, text, creator)",
+            " FROM unnest(%b::text[], %b::text[], %b::text[]) AS m(phone, text, creator)",
             (
                 [m.phone for m in messages],
                 [m.text for m in messages],

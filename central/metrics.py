@@ -81,6 +81,7 @@ class CentralMetrics:
             f"{PREFIX}_gaps_persistent", "Gaps reported after every replay (as last swept)",
             registry=self.registry,
         )  # fmt: skip
+        self._stations: set[str] = set()  # those whose `cards` series exist
         for result in EventResult:
             self.events.labels(result=result)
         for kind in SmsKind:
@@ -97,12 +98,19 @@ class CentralMetrics:
         self.last_batch.set(now.timestamp())
 
     def count_cards(self, events: Iterable[Event]) -> None:
-        """Per station, both outcomes from the station's first event on (zero, not absent)."""
+        """Per station, both outcomes from the station's first event on (zero, not absent).
+        A batch's cards are counted per station and outcome first: one series looked up and
+        incremented for each, not one per card."""
+        counted: dict[tuple[str, AttemptOutcome], int] = {}
         for event in events:
-            for outcome in CARD_EVENTS.values():
-                self.cards.labels(station=event.station, outcome=outcome)
+            if event.station not in self._stations:
+                self._stations.add(event.station)
+                for outcome in CARD_EVENTS.values():
+                    self.cards.labels(station=event.station, outcome=outcome)
             if outcome := CARD_EVENTS.get(event.type):
-                self.cards.labels(station=event.station, outcome=outcome).inc()
+                counted[event.station, outcome] = counted.get((event.station, outcome), 0) + 1
+        for (station, outcome), count in counted.items():
+            self.cards.labels(station=station, outcome=outcome).inc(count)
 
     def tick(
         self, plan: Plan | None, reminders: int, failures: list[GatewayFailure], now: datetime

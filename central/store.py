@@ -151,9 +151,9 @@ class Effects:
             return [], []
         inserted = conn.execute(
             "INSERT INTO events (event_id, station, seq, type, job_id, time, data, digest)"
-            " SELECT i, s, q, t, j, w, coalesce(d->'data', '{}'), h FROM unnest(%s::text[],"
-            " %s::text[], %s::bigint[], %s::text[], %s::text[], %s::timestamptz[],"
-            " %s::text[]::jsonb[], %s::bytea[]) AS m(i, s, q, t, j, w, d, h)"
+            " SELECT i, s, q, t, j, w, coalesce(d->'data', '{}'), h FROM unnest(%b::text[],"
+            " %b::text[], %b::bigint[], %b::text[], %b::text[], %b::timestamptz[],"
+            " %b::text[]::jsonb[], %b::bytea[]) AS m(i, s, q, t, j, w, d, h)"
             " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
             (
                 [e.event_id for e in events],
@@ -170,7 +170,7 @@ class Effects:
         repeats = [e for e in events if e.event_id not in ids]
         stored = dict(
             conn.execute(
-                "SELECT event_id, digest FROM events WHERE event_id = ANY(%s)",
+                "SELECT event_id, digest FROM events WHERE event_id = ANY(%b)",
                 ([e.event_id for e in repeats],),
             ).fetchall()
             if repeats
@@ -197,7 +197,7 @@ class Effects:
         fresh = conn.execute(
             "INSERT INTO printed_cards (job_id, event_id, station, printed_at, received_at,"
             " next_reminder_at) SELECT *, %s::timestamptz, %s::timestamptz FROM unnest("
-            "%s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+            "%b::text[], %b::text[], %b::text[], %b::timestamptz[])"
             " ON CONFLICT (job_id) DO NOTHING RETURNING job_id",
             (
                 now,
@@ -213,11 +213,12 @@ class Effects:
             row[0]: Contact(*row)
             for row in conn.execute(
                 "SELECT job_id, phone, pickup_office, pickup_slot FROM citizen_jobs"
-                " WHERE job_id = ANY(%s) AND collected_at IS NULL",
+                " WHERE job_id = ANY(%b) AND collected_at IS NULL",
                 (sorted(jobs),),
             )
         }
-        missing = [(e, NO_CONTACT) for e in printed if e.job_id in jobs - contacts.keys()]
+        unknown = jobs - contacts.keys()  # once: per card, it made each batch quadratic
+        missing = [(e, NO_CONTACT) for e in printed if e.job_id in unknown]
         if missing:
             _operator_rows(conn, missing)
         return self._queue(conn, [printed_sms(contacts[j]) for j in sorted(contacts)])
@@ -228,8 +229,8 @@ class Effects:
             return []
         logged = conn.execute(
             "INSERT INTO sms_log (job_id, kind, ordinal, phone, text, queued_at)"
-            " SELECT *, clock_timestamp() FROM unnest(%s::text[], %s::text[], %s::int[],"
-            " %s::text[], %s::text[]) ON CONFLICT (job_id, kind, ordinal) DO NOTHING"
+            " SELECT *, clock_timestamp() FROM unnest(%b::text[], %b::text[], %b::int[],"
+            " %b::text[], %b::text[]) ON CONFLICT (job_id, kind, ordinal) DO NOTHING"
             " RETURNING job_id, kind, ordinal",
             (
                 [m.job_id for m in messages],
@@ -315,7 +316,7 @@ def _strays(conn: psycopg.Connection, events: list[Event]) -> set[str]:
         return set()
     owners = dict(
         conn.execute(
-            "SELECT job_id, station FROM citizen_jobs WHERE job_id = ANY(%s)", (jobs,)
+            "SELECT job_id, station FROM citizen_jobs WHERE job_id = ANY(%b)", (jobs,)
         ).fetchall()
     )
     strays = {e.event_id for e in events if e.job_id in owners and owners[e.job_id] != e.station}

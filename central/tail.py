@@ -40,7 +40,7 @@ def tail_checks(conn: psycopg.Connection, statuses: Sequence[ReceivedStatus]) ->
         return []
     claimed = conn.execute(
         "INSERT INTO station_progress (station, checked_session)"
-        " SELECT * FROM unnest(%s::text[], %s::bigint[]) ON CONFLICT (station) DO UPDATE"
+        " SELECT * FROM unnest(%b::text[], %b::bigint[]) ON CONFLICT (station) DO UPDATE"
         " SET checked_session = excluded.checked_session"
         " WHERE station_progress.checked_session < excluded.checked_session"
         " RETURNING station, checked_session",
@@ -50,7 +50,7 @@ def tail_checks(conn: psycopg.Connection, statuses: Sequence[ReceivedStatus]) ->
         return []
     tops = dict(
         conn.execute(
-            "SELECT station, max(seq) FROM events WHERE station = ANY(%s) GROUP BY station",
+            "SELECT station, max(seq) FROM events WHERE station = ANY(%b) GROUP BY station",
             ([station for station, _ in claimed],),
         ).fetchall()
     )

@@ -3,7 +3,9 @@ all, though Python's parser takes them), is refused rather than silently resolve
 
 `loads_storable` is stricter still, for what a consumer stores (the central office's
 PostgreSQL): no NUL and no lone surrogate in any string or key (text and jsonb cannot hold
-them), every whole number a signed 64-bit one and every other number finite.
+them), every whole number a signed 64-bit one and every other number finite. It reads JSON
+written as the stations write it (compact, ASCII: `shapes.compact`) the short way, anything
+else the long way; both refuse the same documents (`_as_written`).
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ def loads_storable(text: str) -> Any:
     """`loads`, and StrictJsonError on a value a store cannot hold as it is (see above)."""
     if text.startswith("\ufeff"):
         raise StrictJsonError("a byte order mark before the JSON")
+    document = _as_written(text)
+    return _long_way(text) if document is _NOT_AS_WRITTEN else document
+
+
+def _long_way(text: str) -> Any:
+    """`loads_storable` for any text: each object's keys and each string checked."""
     try:
         document = json.loads(
             text,
@@ -74,6 +82,32 @@ def loads_storable(text: str) -> Any:
     except RecursionError:
         raise StrictJsonError("nested too deeply") from None
     return document
+
+
+_NOT_AS_WRITTEN = object()
+_WRITER = json.JSONEncoder(separators=(",", ":"))  # as `shapes.compact` writes: ASCII, compact
+_READER = json.JSONDecoder(
+    parse_constant=_no_constant, parse_int=_storable_int, parse_float=_storable_float
+)
+
+
+def _as_written(text: str) -> Any:
+    """The document of `text` if `text` is exactly what `_WRITER` writes of it, and it holds
+    no NUL and no surrogate escape; else `_NOT_AS_WRITTEN` (the caller reads it the long way).
+
+    Such a document needs no check of its keys and strings: written again it gives `text`,
+    where an object with a key twice would have lost one (a dict keeps each key once), a NUL
+    would show as `\\u0000` and a lone surrogate as `\\udXXX` (ASCII output escapes every
+    non-ASCII character); NaN and Infinity are refused by `parse_constant`, numbers by the
+    same hooks as the long way. ~2x faster than the long way for a station's event."""
+    if "\\u0000" in text or "\\ud" in text:
+        return _NOT_AS_WRITTEN
+    try:
+        document = _READER.decode(text)
+        again = _WRITER.encode(document)
+    except (ValueError, RecursionError):  # the long way says what is wrong
+        return _NOT_AS_WRITTEN
+    return document if again == text else _NOT_AS_WRITTEN
 
 
 def _storable_items(value: Any) -> None:

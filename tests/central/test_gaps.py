@@ -64,6 +64,30 @@ def test_the_sweep_finds_gaps_across_stations_and_moves_the_mark(db) -> None:
     assert db.execute("SELECT contiguous FROM station_progress").fetchone() == (6,)
 
 
+def test_the_gaps_table_holds_each_sweeps_plan(db) -> None:
+    """Only the rows that changed are written; the table is the plan all the same: a gap partly
+    filled keeps its history, a filled one goes, one asked for again counts its replays."""
+    effects = Effects(GammuOutbox(), ReminderSchedule.days())
+    clock = ManualClock(datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+
+    def swept() -> list[tuple]:
+        result = sweep(db, clock.now(), POLICY)
+        stored = db.execute("SELECT * FROM gaps ORDER BY station, from_seq").fetchall()
+        assert stored == [tuple(g) for g in result.gaps]
+        return [(g.from_seq, g.to_seq, g.replays) for g in result.gaps]
+
+    effects.apply(db, [event(seq, "job.accepted", "J") for seq in (2, 6, 9)], clock.now())
+    assert swept() == [(1, 1, 0), (3, 5, 0), (7, 8, 0)]
+    clock.advance(5)
+    effects.apply(db, [event(seq, "job.accepted", "J") for seq in (3, 7, 8)], clock.now())
+    assert swept() == [(1, 1, 1), (4, 5, 1)]
+    clock.advance(10)
+    assert swept() == [(1, 1, 1), (4, 5, 1)]
+    clock.advance(30)
+    effects.apply(db, [event(1, "job.accepted", "J")], clock.now())
+    assert swept() == [(4, 5, 2)]
+
+
 class CommitsAfterTheFirstRead:
     """The sweep's connection; right after its first read of the events, another replica
     commits an event (through its own connection)."""

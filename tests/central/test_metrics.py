@@ -52,11 +52,15 @@ def test_printed_and_spoiled_cards_are_counted_per_station(db) -> None:
     batch = [event(1, "job.accepted", "JOB-1"), event(2, "card.printed", "JOB-1")]
     metrics.batch(effects.apply(db, batch, NOW), NOW)
     metrics.batch(effects.apply(db, batch, NOW), NOW)  # repeats count nothing
+    add_citizen(db, "JOB-2", "+6281200000002")
+    add_citizen(db, "JOB-3", "+6281200000003")
+    two = [event(3, "card.printed", "JOB-2"), event(4, "card.printed", "JOB-3")]
+    metrics.batch(effects.apply(db, two, NOW), NOW)  # two of one station in one batch
     found = samples(metrics)
     cards = "printstation_central_cards_total"
-    assert found[(cards, (("outcome", "printed"), ("station", STATION)))] == 1.0
+    assert found[(cards, (("outcome", "printed"), ("station", STATION)))] == 3.0
     assert found[(cards, (("outcome", "spoiled"), ("station", STATION)))] == 0.0
     assert found[("printstation_central_last_batch_timestamp_seconds", ())] == NOW.timestamp()
     events = "printstation_central_events_total"
-    assert found[(events, (("result", "new"),))] == 2.0
+    assert found[(events, (("result", "new"),))] == 4.0
     assert found[(events, (("result", "duplicate"),))] == 2.0

@@ -64,6 +64,7 @@ class ReplayingFleet:
         self._random = random.Random(25)
         self.events: dict[str, list[tuple[str, bytes]]] = {name: [] for name in names}
         self.replays: list[tuple[str, dict]] = []  # what was asked, in order
+        self.acknowledged = 0  # PUBACKs the broker sent (it may still drop those after)
         self._outgoing: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
         self._room = threading.BoundedSemaphore(IN_FLIGHT)
         self.client = mqtt.Client(
@@ -71,7 +72,7 @@ class ReplayingFleet:
         )
         self.client.max_inflight_messages_set(200)
         self.client.max_queued_messages_set(0)
-        self.client.on_publish = lambda *args: self._room.release()
+        self.client.on_publish = self._on_publish
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
@@ -100,6 +101,10 @@ class ReplayingFleet:
             self.lost += 1
         else:
             self._outgoing.put(message)
+
+    def _on_publish(self, *args: object) -> None:
+        self.acknowledged += 1  # paho's one network thread: no race
+        self._room.release()
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         station = message.topic.split("/")[-3]
