@@ -5,9 +5,16 @@ import its catalog (controller/app/language.py); they say a message with `said`,
 English text, a str like any other, and keeps the message and the values put into it.
 `language.say` looks the message up in the catalog and puts the values in again. The catalog's
 test extracts `said`'s messages, so each is written out in its call.
+
+The daemon's refusals (`CommandError`) are said too: `refusal` writes one for the control
+socket with its message and values (`Refusal.template`, `values`, `said`), so that the command
+line and the web page say it again in the person's language.
 """
 
 from __future__ import annotations
+
+from contract.commands import CommandReply, Refusal
+from contract.vocabulary import CommandErrorCode
 
 
 class Said(str):
@@ -23,3 +30,16 @@ def said(message: str, **values: object) -> Said:
     text = Said(message % values if values else message)
     text.message, text.values = message, values
     return text
+
+
+def refusal(code: CommandErrorCode, text: str) -> CommandReply:
+    """The reply refusing with `code` because of `text`: its English text and, when it was
+    said, its message and values to say it again (a value said itself, without values of its
+    own, is named in `said`; one with values is sent in English)."""
+    if not isinstance(text, Said):
+        return CommandReply(error=Refusal(code, text))
+    values = {name: str(value) for name, value in text.values.items()}
+    nested = tuple(
+        name for name, value in text.values.items() if isinstance(value, Said) and not value.values
+    )
+    return CommandReply(error=Refusal(code, str(text), text.message, values, nested or None))
