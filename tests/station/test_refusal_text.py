@@ -1,0 +1,90 @@
+"""Issue 27: a refusal said by the daemon travels with its message and values (an addition to
+the control socket's `error`), and the command line says it in the person's language; the
+English `message` is as before."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contract.commands import CommandReply, Refusal
+from contract.vocabulary import CommandErrorCode, Role
+from controller.app.language import CHOOSERS, refusal_text
+from controller.said import refusal, said
+
+NOT_AUTHORIZED = CommandErrorCode.NOT_AUTHORIZED
+
+
+@pytest.fixture
+def no_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CHOOSERS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _over_capacity() -> Refusal:
+    text = said(
+        "%(doing)s needs a %(role)s; %(name)s is an %(has)s",
+        doing=said("countersigning a lot"),
+        role=Role.SUPERVISOR,
+        name="budi",
+        has=Role.OPERATOR,
+    )
+    body = json.loads(json.dumps(refusal(NOT_AUTHORIZED, text).body()))  # as on the socket
+    error = CommandReply.from_body(body).error
+    assert error is not None
+    return error
+
+
+def test_the_socket_sends_the_english_message_with_its_message_and_values() -> None:
+    error = _over_capacity()
+    assert error.message == "countersigning a lot needs a supervisor; budi is an operator"
+    assert error.template == "%(doing)s needs a %(role)s; %(name)s is an %(has)s"
+    assert error.values == {
+        "doing": "countersigning a lot",
+        "role": "supervisor",
+        "name": "budi",
+        "has": "operator",
+    }
+    assert error.said == ("doing",)  # a message itself, translated too
+
+
+def test_a_text_not_said_is_sent_as_it_was() -> None:
+    body = refusal(NOT_AUTHORIZED, "wrong").body()
+    assert body == {"ok": False, "error": {"code": "not_authorized", "message": "wrong"}}
+
+
+@pytest.mark.usefixtures("no_language")
+def test_the_command_line_says_it_in_bahasa_indonesia() -> None:
+    assert refusal_text(_over_capacity()) == (
+        "menandatangani lot memerlukan supervisor; budi adalah operator"
+    )
+
+
+def test_the_command_line_says_it_in_english_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")
+    assert refusal_text(_over_capacity()) == (
+        "countersigning a lot needs a supervisor; budi is an operator"
+    )
+
+
+@pytest.mark.usefixtures("no_language")
+@pytest.mark.parametrize(
+    "error",
+    [
+        Refusal(NOT_AUTHORIZED, "from an older daemon"),  # no template
+        Refusal(NOT_AUTHORIZED, "as sent", "no account %(name)r", {}),  # values missing
+        Refusal(NOT_AUTHORIZED, "as sent", "%(n)d blanks", {"n": "x"}),  # values that do not fit
+        Refusal(NOT_AUTHORIZED, "as sent", "no account %(name)r", {"name": "x"}),  # not the message
+    ],
+)
+def test_the_english_message_when_the_template_cannot_be_said(error: Refusal) -> None:
+    assert refusal_text(error) == error.message
+
+
+@pytest.mark.usefixtures("no_language")
+def test_a_template_the_catalog_does_not_know_is_said_in_english() -> None:
+    error = Refusal(
+        NOT_AUTHORIZED, "a newer daemon's words", "a newer daemon's %(what)s", {"what": "words"}
+    )
+    assert refusal_text(error) == "a newer daemon's words"
