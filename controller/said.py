@@ -7,11 +7,14 @@ English text, a str like any other, and keeps the message and the values put int
 test extracts `said`'s messages, so each is written out in its call.
 
 The daemon's refusals (`CommandError`) are said too: `refusal` writes one for the control
-socket with its message and values (`Refusal.template`, `values`, `said`), so that the command
-line and the web page say it again in the person's language.
+socket with its message and values (`Refusal.template`, `values`, `said`), and `say_refusal`
+says it again with a catalog: the command line's, and the web page's daemon words (the same
+catalog, read by the web process as a file).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from contract.commands import CommandReply, Refusal
 from contract.vocabulary import CommandErrorCode
@@ -43,3 +46,18 @@ def refusal(code: CommandErrorCode, text: str) -> CommandReply:
         name for name, value in text.values.items() if isinstance(value, Said) and not value.values
     )
     return CommandReply(error=Refusal(code, str(text), text.message, values, nested or None))
+
+
+def say_refusal(refusal: Refusal, gettext: Callable[[str], str]) -> str:
+    """A refusal read from the control socket, said with `gettext` (a catalog's): its message
+    and values (the values named in `said` through `gettext` too), or its English message when
+    the daemon sent no message (an older daemon) or its values are not what the text says."""
+    template, values = refusal.template, dict(refusal.values or {})
+    try:
+        if template is None or (template % values if values else template) != refusal.message:
+            return refusal.message
+        for name in set(refusal.said or ()) & values.keys():
+            values[name] = gettext(values[name])
+        return gettext(template) % values if values else gettext(template)
+    except (KeyError, TypeError, ValueError):  # a template that does not fit its values
+        return refusal.message

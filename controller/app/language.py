@@ -18,7 +18,7 @@ from pathlib import Path
 
 from contract.commands import Refusal
 from controller.config_file.errors import Problem
-from controller.said import Said
+from controller.said import Said, say_refusal
 
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "printstation"
@@ -64,18 +64,8 @@ def say(text: str) -> str:
 
 
 def refusal_text(refusal: Refusal) -> str:
-    """The daemon's refusal in the person's language: its message and values (`said` names the
-    values that are messages themselves), or its English message when the daemon sent none
-    (an older daemon) or they are not what the message says."""
-    template, values = refusal.template, dict(refusal.values or {})
-    try:
-        if template is None or (template % values if values else template) != refusal.message:
-            return refusal.message
-        for name in set(refusal.said or ()) & values.keys():
-            values[name] = _(values[name])
-        return _(template) % values if values else _(template)
-    except (KeyError, TypeError, ValueError):  # a template that does not fit its values
-        return refusal.message
+    """The daemon's refusal in the person's language (`said.say_refusal`)."""
+    return say_refusal(refusal, _)
 
 
 def problem_line(problem: Problem) -> str:
