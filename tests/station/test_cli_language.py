@@ -26,12 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHOOSERS = language.CHOOSERS
 
 
-@pytest.fixture
-def no_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CHOOSERS:
-        monkeypatch.delenv(name, raising=False)
-
-
 def test_every_message_of_the_command_line_is_in_the_indonesian_catalog() -> None:
     """The station's code (the web page has its own catalog): the command line's and the
     doctor's texts, the config's problems said in every part's settings; and argparse's."""

@@ -10,19 +10,13 @@ import pytest
 
 from contract.commands import CommandReply, Refusal
 from contract.vocabulary import CommandErrorCode, Role
-from controller.app.language import CHOOSERS, refusal_text
+from controller.app.language import refusal_text
 from controller.said import refusal, said
 
 NOT_AUTHORIZED = CommandErrorCode.NOT_AUTHORIZED
 
 
-@pytest.fixture
-def no_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CHOOSERS:
-        monkeypatch.delenv(name, raising=False)
-
-
-def _over_capacity() -> Refusal:
+def _not_a_supervisor() -> Refusal:
     text = said(
         "%(doing)s needs a %(role)s; %(name)s is an %(has)s",
         doing=said("countersigning a lot"),
@@ -37,7 +31,7 @@ def _over_capacity() -> Refusal:
 
 
 def test_the_socket_sends_the_english_message_with_its_message_and_values() -> None:
-    error = _over_capacity()
+    error = _not_a_supervisor()
     assert error.message == "countersigning a lot needs a supervisor; budi is an operator"
     assert error.template == "%(doing)s needs a %(role)s; %(name)s is an %(has)s"
     assert error.values == {
@@ -56,14 +50,14 @@ def test_a_text_not_said_is_sent_as_it_was() -> None:
 
 @pytest.mark.usefixtures("no_language")
 def test_the_command_line_says_it_in_bahasa_indonesia() -> None:
-    assert refusal_text(_over_capacity()) == (
+    assert refusal_text(_not_a_supervisor()) == (
         "menandatangani lot memerlukan supervisor; budi adalah operator"
     )
 
 
 def test_the_command_line_says_it_in_english_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANGUAGE", "en")
-    assert refusal_text(_over_capacity()) == (
+    assert refusal_text(_not_a_supervisor()) == (
         "countersigning a lot needs a supervisor; budi is an operator"
     )
 
