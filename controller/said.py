@@ -38,10 +38,11 @@ def said(message: str, **values: object) -> Said:
 def refusal(code: CommandErrorCode, text: str) -> CommandReply:
     """The reply refusing with `code` because of `text`: its English text and, when it was
     said, its message and values to say it again (a value said itself, without values of its
-    own, is named in `said`; one with values is sent in English)."""
-    if not isinstance(text, Said):
-        return CommandReply(error=Refusal(code, text))
-    values = {name: str(value) for name, value in text.values.items()}
+    own, is named in `said`; one with values is sent in English). A message whose values, as
+    text, do not give the English again (`%(n)r` of a number) is sent as English alone."""
+    values = {name: str(value) for name, value in getattr(text, "values", {}).items()}
+    if not isinstance(text, Said) or (text.message % values if values else text.message) != text:
+        return CommandReply(error=Refusal(code, str(text)))
     nested = tuple(
         name for name, value in text.values.items() if isinstance(value, Said) and not value.values
     )

@@ -49,9 +49,9 @@ class Accounts:
             except sqlite3.IntegrityError:
                 raise AccountError(
                     said(
-                        "account %(name)r or Unix user %(user)r exists already",
+                        "account %(name)r or Unix user %(user)s exists already",
                         name=account.name,
-                        user=account.unix_user,
+                        user=repr(account.unix_user),  # None too: the text says it as is
                     )
                 ) from None
 

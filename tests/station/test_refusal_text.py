@@ -9,11 +9,15 @@ import json
 import pytest
 
 from contract.commands import CommandReply, Refusal
-from contract.vocabulary import CommandErrorCode, Role
+from contract.errors import CommandError
+from contract.vocabulary import ActionSource, CommandErrorCode, Role
 from controller.app.language import refusal_text
+from controller.core.commands import StationCommands
+from controller.queue.audit import Actor
 from controller.said import refusal, said
 
 NOT_AUTHORIZED = CommandErrorCode.NOT_AUTHORIZED
+ROOT = Actor(ActionSource.LOCAL, "root (uid 0, pid 10)", user="root", superuser=True)
 
 
 def _not_a_supervisor() -> Refusal:
@@ -43,9 +47,14 @@ def test_the_socket_sends_the_english_message_with_its_message_and_values() -> N
     assert error.said == ("doing",)  # a message itself, translated too
 
 
-def test_a_text_not_said_is_sent_as_it_was() -> None:
-    body = refusal(NOT_AUTHORIZED, "wrong").body()
-    assert body == {"ok": False, "error": {"code": "not_authorized", "message": "wrong"}}
+@pytest.mark.parametrize(
+    "text",
+    ["wrong", said("%(n)r blanks", n=3), said("%(n)r blanks", n=None)],
+    ids=["not said", "a number put in with %r", "None put in with %r"],
+)
+def test_a_text_whose_values_cannot_say_it_again_is_sent_in_english_alone(text: str) -> None:
+    english = {"code": "not_authorized", "message": str(text)}
+    assert refusal(NOT_AUTHORIZED, text).body() == {"ok": False, "error": english}
 
 
 @pytest.mark.usefixtures("no_language")
@@ -74,6 +83,23 @@ def test_the_command_line_says_it_in_english_when_asked(monkeypatch: pytest.Monk
 )
 def test_the_english_message_when_the_template_cannot_be_said(error: Refusal) -> None:
     assert refusal_text(error) == error.message
+
+
+@pytest.mark.usefixtures("no_language")
+def test_a_refusal_of_the_store_is_said_as_the_english_said_it(make_station) -> None:
+    """An account that exists: the store's error passed on, its None Unix user put in as the
+    English text put it (the socket's values are strings)."""
+    local = StationCommands(make_station().station, local=True)
+    account = {"name": "budi", "full_name": "Budi", "role": "operator"}
+    local.handle("account-add", account, ROOT)
+    with pytest.raises(CommandError) as refused:
+        local.handle("account-add", account, ROOT)
+    body = json.loads(json.dumps(refusal(refused.value.code, refused.value.message).body()))
+    error = CommandReply.from_body(body).error
+    assert error is not None and error.message == (
+        "account 'budi' or Unix user None exists already"
+    )
+    assert refusal_text(error) == "akun 'budi' atau pengguna Unix None sudah ada"
 
 
 @pytest.mark.usefixtures("no_language")
