@@ -46,7 +46,8 @@ def refusal(code: CommandErrorCode, text: str) -> CommandReply:
     nested = tuple(
         name for name, value in text.values.items() if isinstance(value, Said) and not value.values
     )
-    return CommandReply(error=Refusal(code, str(text), text.message, values, nested or None))
+    sent = Refusal(code, str(text), text.message, values or None, nested or None)
+    return CommandReply(error=sent)
 
 
 def say_refusal(refusal: Refusal, gettext: Callable[[str], str]) -> str:
