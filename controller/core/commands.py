@@ -196,31 +196,9 @@ class StationCommands:
         )
 
     def _reload(self, args: dict[str, Any]) -> Stock:
-        consumable, count = args.get("consumable"), args.get("count")
-        capacity, lot = args.get("capacity"), args.get("lot")
-        if consumable not in tuple(Consumable):
-            raise CommandError(
-                INVALID_ARGS,
-                said("consumable must be one of %(all)s", all=", ".join(Consumable)),
-            )
-        if not _whole(count, 0, MAX_RELOAD):
-            raise CommandError(
-                INVALID_ARGS, said("count must be a whole number 0-%(most)s", most=MAX_RELOAD)
-            )
-        if capacity is not None and not _whole(capacity, 1, MAX_RELOAD):
-            raise CommandError(
-                INVALID_ARGS, said("capacity must be a whole number 1-%(most)s", most=MAX_RELOAD)
-            )
-        if capacity is not None and capacity < count:
-            raise CommandError(INVALID_ARGS, said("capacity must be at least count"))
-        if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
-            raise CommandError(
-                INVALID_ARGS, said("lot must be printable text of 1-%(most)s", most=LOT_MAX_CHARS)
-            )
+        consumable, count, capacity, lot = _reload_args(args)
         reason = _reason(args)
-        return self._operations.reload(
-            Consumable(consumable), count, capacity, lot, self._actor, reason
-        )
+        return self._operations.reload(consumable, count, capacity, lot, self._actor, reason)
 
     def _status(self, args: dict[str, Any]) -> Status:
         """Publish the status now, and return it."""
@@ -297,6 +275,32 @@ class ReplayBudget:
             if freed <= 0:
                 break
         return max(1.0, at + REPLAY_WINDOW_S - now)
+
+
+def _reload_args(args: dict[str, Any]) -> tuple[Consumable, int, int | None, str | None]:
+    """`reload`'s consumable, count, capacity and lot, checked (INVALID_ARGS otherwise)."""
+    consumable, count = args.get("consumable"), args.get("count")
+    capacity, lot = args.get("capacity"), args.get("lot")
+    if consumable not in tuple(Consumable):
+        raise CommandError(
+            INVALID_ARGS,
+            said("consumable must be one of %(all)s", all=", ".join(Consumable)),
+        )
+    if not _whole(count, 0, MAX_RELOAD):
+        raise CommandError(
+            INVALID_ARGS, said("count must be a whole number 0-%(most)s", most=MAX_RELOAD)
+        )
+    if capacity is not None and not _whole(capacity, 1, MAX_RELOAD):
+        raise CommandError(
+            INVALID_ARGS, said("capacity must be a whole number 1-%(most)s", most=MAX_RELOAD)
+        )
+    if capacity is not None and capacity < count:
+        raise CommandError(INVALID_ARGS, said("capacity must be at least count"))
+    if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
+        raise CommandError(
+            INVALID_ARGS, said("lot must be printable text of 1-%(most)s", most=LOT_MAX_CHARS)
+        )
+    return Consumable(consumable), count, capacity, lot
 
 
 def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:
