@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contract import strict_json
 from contract.errors import CommandError
-from contract.shapes import BadMessage, compact, from_json, to_json
+from contract.shapes import OPTIONAL, BadMessage, compact, from_json, to_json
 from contract.vocabulary import CommandErrorCode, JobReason, JobState, Schema, StationState
 
 MAX_CMD_ID_LENGTH = 128
@@ -79,8 +79,16 @@ def usable_cmd_id(cmd_id: Any) -> bool:
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why a command was refused. `message` is English; on the control socket (**Addition**,
+    issue 27) `template` and `values` say it again in the client's language: `message` is
+    `template` % `values` (printf-style, `%(name)s`), `said` names the values that are messages
+    of their own (to be translated too); left out when the station has no template for it."""
+
     code: CommandErrorCode
     message: str  # why, for a person
+    template: str | None = field(default=None, metadata=OPTIONAL)
+    values: dict[str, str] | None = field(default=None, metadata=OPTIONAL)
+    said: tuple[str, ...] | None = field(default=None, metadata=OPTIONAL)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from contract.vocabulary import (
 from controller import __version__
 from controller.app import custody_cli, virtual_printer_cli
 from controller.app.config import Config, ConfigError, load_config
-from controller.app.language import _, problem_line, speak_for_argparse
+from controller.app.language import _, problem_line, refusal_text, speak_for_argparse
 from controller.app.tables import action_text, jobs_text, status_text
 from controller.core.commands import MAX_RELOAD
 from controller.local.client import DaemonNotRunning, request
@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         answer = CommandReply.from_body(reply)
         if answer.error is not None:
-            print(f"printstation: {answer.error.code}: {answer.error.message}", file=sys.stderr)
+            why = refusal_text(answer.error)
+            print(f"printstation: {answer.error.code}: {why}", file=sys.stderr)
             if cmd == CommandName.SUBMIT and answer.error.code == CommandErrorCode.UNKNOWN_COMMAND:
                 text = _(
                     "printstation: submit is off; '[local] submit = true' in %(config)s"

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from contract.commands import Refusal
 from controller.config_file.errors import Problem
-from controller.said import Said
+from controller.said import Said, say_refusal
 
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "printstation"
@@ -60,6 +61,11 @@ def say(text: str) -> str:
         return text
     values = {name: say(v) if isinstance(v, str) else v for name, v in text.values.items()}
     return _(text.message) % values if values else _(text.message)
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """The daemon's refusal in the person's language (`said.say_refusal`)."""
+    return say_refusal(refusal, _)
 
 
 def problem_line(problem: Problem) -> str:

@@ -15,6 +15,7 @@ import hashlib
 from typing import Any
 
 from contract.vocabulary import CommandName
+from controller.said import said
 
 MAX_TEXT_CHARS = 256  # any string argument but a submitted job
 AUDIT_TEXT_CHARS = 200  # a string as the audit keeps it
@@ -58,17 +59,25 @@ def args_problem(name: str, args: dict[str, Any]) -> str | None:
     for key, value in args.items():
         if key not in known:
             if not _small(key, value):
-                return (
-                    f"argument {_cut(str(key))!r} ({name} does not take it) is over"
-                    f" {MAX_EXTRA_DEPTH} levels deep or {MAX_EXTRA_SIZE} values and characters"
+                return said(
+                    "argument %(key)r (%(command)s does not take it) is over"
+                    " %(depth)s levels deep or %(size)s values and characters",
+                    key=_cut(str(key)),
+                    command=name,
+                    depth=MAX_EXTRA_DEPTH,
+                    size=MAX_EXTRA_SIZE,
                 )
             continue
         if not isinstance(value, PLAIN):
-            return f"{key} must be a plain value, not {type(value).__name__}"
+            return said(
+                "%(key)s must be a plain value, not %(kind)s", key=key, kind=type(value).__name__
+            )
         if isinstance(value, str) and key != PAYLOAD_KEY and len(value) > MAX_TEXT_CHARS:
-            return f"{key} is longer than {MAX_TEXT_CHARS} characters"
+            return said("%(key)s is longer than %(most)s characters", key=key, most=MAX_TEXT_CHARS)
         if isinstance(value, str) and not _storable(value):
-            return f"{key} holds a NUL or a lone surrogate (the interface's text never does)"
+            return said(
+                "%(key)s holds a NUL or a lone surrogate (the interface's text never does)", key=key
+            )
     return None
 
 

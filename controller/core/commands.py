@@ -37,6 +37,7 @@ from controller.core.password_commands import PasswordCommands
 from controller.queue.audit import CENTRAL_REQUESTER, DONE, Actor
 from controller.queue.jobs import ReasonRequired, job_summary
 from controller.queue.transitions import IllegalTransition, UnknownJob
+from controller.said import said
 
 log = structlog.get_logger(__name__)
 
@@ -97,9 +98,11 @@ class StationCommands:
         with who asked, how, the job, the arguments and what came of it, refusals included."""
         command = self.commands.get(name)
         if command is None:
-            raise CommandError(CommandErrorCode.UNKNOWN_COMMAND, f"no command {name!r}")
+            raise CommandError(
+                CommandErrorCode.UNKNOWN_COMMAND, said("no command %(name)r", name=name)
+            )
         if not isinstance(args, dict):
-            raise CommandError(INVALID_ARGS, "args must be an object")
+            raise CommandError(INVALID_ARGS, said("args must be an object"))
         who = actor or self._default_actor
         problem = args_problem(name, args)  # before anything runs
         if name not in AUDITED_COMMANDS:
@@ -121,11 +124,13 @@ class StationCommands:
             result: dict[str, Any] = to_json(command(args))
             return result
         except UnknownJob as exc:
-            raise CommandError(CommandErrorCode.UNKNOWN_JOB, f"no job {exc.args[0]!r}") from None
+            raise CommandError(
+                CommandErrorCode.UNKNOWN_JOB, said("no job %(job_id)r", job_id=exc.args[0])
+            ) from None
         except IllegalTransition as exc:
-            raise CommandError(CommandErrorCode.INVALID_STATE, str(exc)) from None
+            raise CommandError(CommandErrorCode.INVALID_STATE, exc.args[0]) from None
         except ReasonRequired as exc:
-            raise CommandError(INVALID_ARGS, str(exc)) from None
+            raise CommandError(INVALID_ARGS, exc.args[0]) from None
         finally:
             self._actor = self._default_actor
 
@@ -181,29 +186,19 @@ class StationCommands:
         job_id = _job_id(args)
         outcome = args.get("outcome")
         if outcome not in tuple(Resolution):
-            raise CommandError(INVALID_ARGS, f"outcome must be one of {', '.join(Resolution)}")
+            raise CommandError(
+                INVALID_ARGS,
+                said("outcome must be one of %(outcomes)s", outcomes=", ".join(Resolution)),
+            )
         reason = _reason(args)
         return job_summary(
             self._operations.resolve_job(job_id, Resolution(outcome), self._actor, reason)
         )
 
     def _reload(self, args: dict[str, Any]) -> Stock:
-        consumable, count = args.get("consumable"), args.get("count")
-        capacity, lot = args.get("capacity"), args.get("lot")
-        if consumable not in tuple(Consumable):
-            raise CommandError(INVALID_ARGS, f"consumable must be one of {', '.join(Consumable)}")
-        if not _whole(count, 0, MAX_RELOAD):
-            raise CommandError(INVALID_ARGS, f"count must be a whole number 0-{MAX_RELOAD}")
-        if capacity is not None and not _whole(capacity, 1, MAX_RELOAD):
-            raise CommandError(INVALID_ARGS, f"capacity must be a whole number 1-{MAX_RELOAD}")
-        if capacity is not None and capacity < count:
-            raise CommandError(INVALID_ARGS, "capacity must be at least count")
-        if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
-            raise CommandError(INVALID_ARGS, f"lot must be printable text of 1-{LOT_MAX_CHARS}")
+        consumable, count, capacity, lot = _reload_args(args)
         reason = _reason(args)
-        return self._operations.reload(
-            Consumable(consumable), count, capacity, lot, self._actor, reason
-        )
+        return self._operations.reload(consumable, count, capacity, lot, self._actor, reason)
 
     def _status(self, args: dict[str, Any]) -> Status:
         """Publish the status now, and return it."""
@@ -218,19 +213,30 @@ class StationCommands:
         first = args.get("from_seq")
         final = args.get("to_seq", last)
         if not _whole(first, 1, last):
-            raise CommandError(INVALID_ARGS, f"from_seq must be a whole number 1-{last}")
+            raise CommandError(
+                INVALID_ARGS, said("from_seq must be a whole number 1-%(last)s", last=last)
+            )
         if not _whole(final, first, min(last, first + MAX_REPLAY - 1)):
             raise CommandError(
                 INVALID_ARGS,
-                f"to_seq must be a whole number from from_seq to {last},"
-                f" at most {MAX_REPLAY} events in one replay",
+                said(
+                    "to_seq must be a whole number from from_seq to %(last)s,"
+                    " at most %(most)s events in one replay",
+                    last=last,
+                    most=MAX_REPLAY,
+                ),
             )
         waited = self._replays.wait_s(final - first + 1, self._station.clock.monotonic())
         if waited:
             raise CommandError(
                 CommandErrorCode.INVALID_STATE,
-                f"at most {MAX_REPLAY} events are replayed per {REPLAY_WINDOW_S // 60:.0f}"
-                f" minutes: try again in {waited:.0f} s",
+                said(
+                    "at most %(most)s events are replayed per %(minutes)s minutes:"
+                    " try again in %(seconds)s s",
+                    most=MAX_REPLAY,
+                    minutes=f"{REPLAY_WINDOW_S // 60:.0f}",
+                    seconds=f"{waited:.0f}",
+                ),
             )
         count = self._operations.replay_events(first, final)
         return ReplayResult(first, final, count)
@@ -244,7 +250,7 @@ class StationCommands:
         try:
             payload = base64.b64decode(args.get("payload_b64", ""), validate=True)
         except (binascii.Error, ValueError, TypeError):
-            raise CommandError(INVALID_ARGS, "payload_b64 must be base64") from None
+            raise CommandError(INVALID_ARGS, said("payload_b64 must be base64")) from None
         return self._operations.submit_job(payload).as_dict()
 
 
@@ -271,6 +277,32 @@ class ReplayBudget:
         return max(1.0, at + REPLAY_WINDOW_S - now)
 
 
+def _reload_args(args: dict[str, Any]) -> tuple[Consumable, int, int | None, str | None]:
+    """`reload`'s consumable, count, capacity and lot, checked (INVALID_ARGS otherwise)."""
+    consumable, count = args.get("consumable"), args.get("count")
+    capacity, lot = args.get("capacity"), args.get("lot")
+    if consumable not in tuple(Consumable):
+        raise CommandError(
+            INVALID_ARGS,
+            said("consumable must be one of %(all)s", all=", ".join(Consumable)),
+        )
+    if not _whole(count, 0, MAX_RELOAD):
+        raise CommandError(
+            INVALID_ARGS, said("count must be a whole number 0-%(most)s", most=MAX_RELOAD)
+        )
+    if capacity is not None and not _whole(capacity, 1, MAX_RELOAD):
+        raise CommandError(
+            INVALID_ARGS, said("capacity must be a whole number 1-%(most)s", most=MAX_RELOAD)
+        )
+    if capacity is not None and capacity < count:
+        raise CommandError(INVALID_ARGS, said("capacity must be at least count"))
+    if lot is not None and not _short_text(lot, LOT_MAX_CHARS):
+        raise CommandError(
+            INVALID_ARGS, said("lot must be printable text of 1-%(most)s", most=LOT_MAX_CHARS)
+        )
+    return Consumable(consumable), count, capacity, lot
+
+
 def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:
     return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
 
@@ -278,14 +310,16 @@ def _short_text(value: Any, limit: int = TEXT_MAX_CHARS) -> bool:
 def _reason(args: dict[str, Any]) -> str | None:
     reason = args.get("reason")
     if reason is not None and not _short_text(reason):
-        raise CommandError(INVALID_ARGS, f"reason must be printable text of 1-{TEXT_MAX_CHARS}")
+        raise CommandError(
+            INVALID_ARGS, said("reason must be printable text of 1-%(most)s", most=TEXT_MAX_CHARS)
+        )
     return reason if isinstance(reason, str) else None
 
 
 def _job_id(args: dict[str, Any]) -> str:
     job_id = args.get("job_id")
     if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
-        raise CommandError(INVALID_ARGS, "job_id must be 1-64 characters of [A-Za-z0-9._:-]")
+        raise CommandError(INVALID_ARGS, said("job_id must be 1-64 characters of [A-Za-z0-9._:-]"))
     return job_id
 
 

@@ -22,6 +22,7 @@ from controller.queue.accounts import Account, AccountError
 from controller.queue.audit import Actor
 from controller.queue.handover import HandoverRefused, record_collected
 from controller.queue.lots import LotError, book_adjustment
+from controller.said import said
 
 ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
 NAME_MAX_CHARS = 100
@@ -52,12 +53,14 @@ class CustodyCommands:
     def _account(self, args: dict[str, Any]) -> dict[str, Any]:
         actor = self._actor()
         if not actor.superuser:
-            self.person(Role.SUPERVISOR, "adding an account")
+            self.person(Role.SUPERVISOR, said("adding an account"))
         role, unix_user = args.get("role"), args.get("unix_user")
         if role not in tuple(Role):
-            raise CommandError(INVALID_ARGS, f"role must be one of {', '.join(Role)}")
+            raise CommandError(
+                INVALID_ARGS, said("role must be one of %(roles)s", roles=", ".join(Role))
+            )
         if unix_user is not None and not _matches(ACCOUNT_NAME, unix_user):
-            raise CommandError(INVALID_ARGS, "unix_user must be a user name (useradd's)")
+            raise CommandError(INVALID_ARGS, said("unix_user must be a user name (useradd's)"))
         account = Account(
             _text(args, "name", 32, ACCOUNT_NAME),
             _text(args, "full_name", NAME_MAX_CHARS),
@@ -67,7 +70,7 @@ class CustodyCommands:
         try:
             self._store.accounts.add(account, actor.person, self._station.clock.now())
         except AccountError as exc:
-            raise CommandError(INVALID_ARGS, str(exc)) from None
+            raise CommandError(INVALID_ARGS, exc.args[0]) from None
         return {"added": account.name, "role": account.role}
 
     def _accounts(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -77,20 +80,20 @@ class CustodyCommands:
     def _duty(self, args: dict[str, Any]) -> dict[str, Any]:
         """The named operator on duty: the panel's buttons act for them from now."""
         if not self._actor().superuser:
-            self.person(None, "setting who is on duty")
+            self.person(None, said("setting who is on duty"))
         try:
             account = self._store.accounts.set_on_duty(_text(args, "name", 32, ACCOUNT_NAME))
         except AccountError as exc:
-            raise CommandError(INVALID_ARGS, str(exc)) from None
+            raise CommandError(INVALID_ARGS, exc.args[0]) from None
         return {"on_duty": account.name, "full_name": account.full_name}
 
     def _receive(self, args: dict[str, Any]) -> dict[str, Any]:
-        operator = self.person(None, "receiving a lot")
+        operator = self.person(None, said("receiving a lot"))
         consumable, lot = _consumable(args), _text(args, "lot", LOT_MAX_CHARS)
         quantity, received_on = _count(args, "quantity", 1), _date(args, "received_on")
         share = args.get("new_share", 0)
         if not isinstance(share, int) or isinstance(share, bool) or not 0 <= share <= 100:
-            raise CommandError(INVALID_ARGS, "new_share must be a whole percentage 0-100")
+            raise CommandError(INVALID_ARGS, said("new_share must be a whole percentage 0-100"))
         with _as_args_error():
             self._store.lots.receive(
                 consumable,
@@ -104,7 +107,7 @@ class CustodyCommands:
         return {"lot": lot, "quantity": quantity, "received_by": operator.name}
 
     def _countersign(self, args: dict[str, Any]) -> dict[str, Any]:
-        supervisor = self.person(Role.SUPERVISOR, "countersigning a lot")
+        supervisor = self.person(Role.SUPERVISOR, said("countersigning a lot"))
         consumable, lot = _consumable(args), _text(args, "lot", LOT_MAX_CHARS)
         with _as_args_error():
             self._store.lots.countersign(
@@ -116,8 +119,8 @@ class CustodyCommands:
         """Correct a lot's books (a count in the store room): lowering them needs a supervisor."""
         delta = args.get("delta")
         if not isinstance(delta, int) or isinstance(delta, bool) or not 0 < abs(delta) <= 10**6:
-            raise CommandError(INVALID_ARGS, "delta must be a whole number, not 0")
-        person = self.person(Role.SUPERVISOR if delta < 0 else None, "lowering the books")
+            raise CommandError(INVALID_ARGS, said("delta must be a whole number, not 0"))
+        person = self.person(Role.SUPERVISOR if delta < 0 else None, said("lowering the books"))
         consumable, reason = _consumable(args), _text(args, "reason", REASON_MAX_CHARS)
         lot = None if args.get("lot") is None else _text(args, "lot", LOT_MAX_CHARS)
         with _as_args_error(), self._store.db.transaction() as tx:
@@ -125,15 +128,18 @@ class CustodyCommands:
                 tx, consumable, lot, delta, person.name, reason, self._station.clock.now()
             )
         if booked is None:
-            raise CommandError(INVALID_ARGS, f"no {consumable} lot is in stock to adjust")
+            raise CommandError(
+                INVALID_ARGS,
+                said("no %(consumable)s lot is in stock to adjust", consumable=consumable),
+            )
         return {"lot": booked, "delta": delta, "by": person.name}
 
     def _destroy(self, args: dict[str, Any]) -> dict[str, Any]:
-        supervisor = self.person(Role.SUPERVISOR, "destroying spoiled blanks")
+        supervisor = self.person(Role.SUPERVISOR, said("destroying spoiled blanks"))
         count, destroyed_on = _count(args, "count", 1), _date(args, "destroyed_on")
         witness = _text(args, "witness", 32, ACCOUNT_NAME)
         if witness == supervisor.name:
-            raise CommandError(INVALID_ARGS, "the witness must be another person")
+            raise CommandError(INVALID_ARGS, said("the witness must be another person"))
         with _as_args_error():
             with self._store.db.reading() as conn:
                 self._store.accounts.get(conn, witness)
@@ -150,12 +156,12 @@ class CustodyCommands:
 
     def _collect(self, args: dict[str, Any]) -> dict[str, Any]:
         """A printed card handed to the citizen: `card.collected` stops the reminders."""
-        person = self.person(None, "handing a card over")
+        person = self.person(None, said("handing a card over"))
         job_id = _text(args, "job_id", 64, JOB_ID)
         try:
             record_collected(self._store.db, job_id, person.name, self._station.clock.now())
         except HandoverRefused as exc:
-            raise CommandError(CommandErrorCode.INVALID_STATE, str(exc)) from None
+            raise CommandError(CommandErrorCode.INVALID_STATE, exc.args[0]) from None
         return {"job_id": job_id, "collected_by": person.name}
 
     def person(self, role: Role | None, doing: str) -> Account:
@@ -164,15 +170,25 @@ class CustodyCommands:
         if actor.account is None:
             raise CommandError(
                 CommandErrorCode.NOT_AUTHORIZED,
-                f"{doing} needs a named person: {actor.who} has no station account"
-                " (printstation account)",
+                said(
+                    "%(doing)s needs a named person: %(who)s has no station account"
+                    " (printstation account)",
+                    doing=doing,
+                    who=actor.who,
+                ),
             )
         with self._store.db.reading() as conn:
             account = self._store.accounts.get(conn, actor.account)
         if role is not None and account.role != role:
             raise CommandError(
                 CommandErrorCode.NOT_AUTHORIZED,
-                f"{doing} needs a {role}; {account.name} is an {account.role}",
+                said(
+                    "%(doing)s needs a %(role)s; %(name)s is an %(has)s",
+                    doing=doing,
+                    role=role,
+                    name=account.name,
+                    has=account.role,
+                ),
             )
         return account
 
@@ -183,7 +199,7 @@ def _as_args_error() -> Iterator[None]:
     try:
         yield
     except (LotError, AccountError) as exc:
-        raise CommandError(INVALID_ARGS, str(exc)) from None
+        raise CommandError(INVALID_ARGS, exc.args[0]) from None
 
 
 def _text(
@@ -192,7 +208,9 @@ def _text(
     value = args.get(key)
     ok = isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
     if not ok or (pattern is not None and not _matches(pattern, value)):
-        raise CommandError(INVALID_ARGS, f"{key} must be printable text of 1-{limit}")
+        raise CommandError(
+            INVALID_ARGS, said("%(key)s must be printable text of 1-%(most)s", key=key, most=limit)
+        )
     return str(value)
 
 
@@ -203,14 +221,25 @@ def _matches(pattern: re.Pattern[str], value: Any) -> bool:
 def _consumable(args: dict[str, Any]) -> Consumable:
     value = args.get("consumable")
     if value not in tuple(Consumable):
-        raise CommandError(INVALID_ARGS, f"consumable must be one of {', '.join(Consumable)}")
+        raise CommandError(
+            INVALID_ARGS,
+            said("consumable must be one of %(all)s", all=", ".join(Consumable)),
+        )
     return Consumable(value)
 
 
 def _count(args: dict[str, Any], key: str, low: int) -> int:
     value = args.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= MAX_QUANTITY:
-        raise CommandError(INVALID_ARGS, f"{key} must be a whole number {low}-{MAX_QUANTITY}")
+        raise CommandError(
+            INVALID_ARGS,
+            said(
+                "%(key)s must be a whole number %(least)s-%(most)s",
+                key=key,
+                least=low,
+                most=MAX_QUANTITY,
+            ),
+        )
     return value
 
 
@@ -221,7 +250,9 @@ def _moment(args: dict[str, Any], key: str, default: str) -> str:
     try:
         return rfc3339(parse_rfc3339(value))
     except ValueError:
-        raise CommandError(INVALID_ARGS, f"{key} must be an RFC 3339 time") from None
+        raise CommandError(
+            INVALID_ARGS, said("%(key)s must be an RFC 3339 time", key=key)
+        ) from None
 
 
 def _date(args: dict[str, Any], key: str) -> str:
@@ -231,4 +262,4 @@ def _date(args: dict[str, Any], key: str) -> str:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    raise CommandError(INVALID_ARGS, f"{key} must be a date, YYYY-MM-DD")
+    raise CommandError(INVALID_ARGS, said("%(key)s must be a date, YYYY-MM-DD", key=key))

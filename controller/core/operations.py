@@ -24,6 +24,7 @@ from controller.core.loop import Station
 from controller.queue.audit import DONE, Actor
 from controller.queue.intake import IntakeResult
 from controller.queue.transitions import Job
+from controller.said import said
 
 log = structlog.get_logger(__name__)
 PANEL = Actor(ActionSource.PANEL, "review button")
@@ -40,7 +41,11 @@ class Operations:
         if job.state != JobState.QUEUED:
             raise CommandError(
                 CommandErrorCode.INVALID_STATE,
-                f"job {job_id} is {job.state}; only a queued job can be cancelled",
+                said(
+                    "job %(job_id)s is %(state)s; only a queued job can be cancelled",
+                    job_id=job_id,
+                    state=job.state,
+                ),
             )
         jobs.cancel(job_id, by=by)
         return jobs.get(job_id)
@@ -87,9 +92,13 @@ class Operations:
         if count > (capacity if capacity is not None else known):
             raise CommandError(
                 CommandErrorCode.INVALID_ARGS,
-                f"count {count} is more than the {consumable} capacity"
-                f" {capacity if capacity is not None else known}; give the new capacity"
-                " (`capacity`; --capacity on the command line)",
+                said(
+                    "count %(count)s is more than the %(consumable)s capacity %(capacity)s;"
+                    " give the new capacity (`capacity`; --capacity on the command line)",
+                    count=count,
+                    consumable=consumable,
+                    capacity=capacity if capacity is not None else known,
+                ),
             )
         if consumable == Consumable.CARDS:
             self._check_lowering(count, by, reason)
@@ -106,8 +115,12 @@ class Operations:
         if count < books and (role != Role.SUPERVISOR or not reason):
             raise CommandError(
                 CommandErrorCode.NOT_AUTHORIZED,
-                f"{books - count} blanks fewer than the books ({books}): a supervisor's"
-                " account reloads them, with a reason",
+                said(
+                    "%(fewer)s blanks fewer than the books (%(books)s): a supervisor's"
+                    " account reloads them, with a reason",
+                    fewer=books - count,
+                    books=books,
+                ),
             )
 
     def _consumable(self, consumable: Consumable) -> Stock:
@@ -116,7 +129,10 @@ class Operations:
         if consumable not in levels:
             raise CommandError(
                 CommandErrorCode.INVALID_ARGS,
-                f"the printer takes no {consumable} (or has not said which model it is yet)",
+                said(
+                    "the printer takes no %(consumable)s (or has not said which model it is yet)",
+                    consumable=consumable,
+                ),
             )
         return levels[consumable]
 

@@ -13,6 +13,7 @@ from controller.core.loop import Station
 from controller.queue.accounts import Account, AccountError
 from controller.queue.audit import Actor
 from controller.queue.passwords import MAX_FAILURES, Login
+from controller.said import said
 
 PASSWORD_CHARS = (8, 128)
 Person = Callable[[Role | None, str], Account]  # the asker's account, or NOT_AUTHORIZED
@@ -31,7 +32,7 @@ class PasswordCommands:
         name, password = _name(args), _password(args)
         actor = self._actor()
         if not actor.superuser and actor.account != name:
-            self._person(Role.SUPERVISOR, "setting another person's password")
+            self._person(Role.SUPERVISOR, said("setting another person's password"))
         account = self._account(name)
         self._station.store.passwords.set(
             account.name, password, actor.person, self._station.clock.now()
@@ -41,16 +42,20 @@ class PasswordCommands:
     def _login(self, args: dict[str, Any]) -> dict[str, Any]:
         name, password = _name(args), args.get("password")
         if not isinstance(password, str):
-            raise CommandError(CommandErrorCode.INVALID_ARGS, "password must be text")
+            raise CommandError(CommandErrorCode.INVALID_ARGS, said("password must be text"))
         outcome = self._station.store.passwords.check(name, password, self._station.clock.now())
         if outcome is Login.LOCKED:
             raise CommandError(
                 CommandErrorCode.NOT_AUTHORIZED,
-                f"account {name} is locked after {MAX_FAILURES} wrong passwords:"
-                " a supervisor must set a new one",
+                said(
+                    "account %(name)s is locked after %(most)s wrong passwords:"
+                    " a supervisor must set a new one",
+                    name=name,
+                    most=MAX_FAILURES,
+                ),
             )
         if outcome is Login.WRONG:
-            raise CommandError(CommandErrorCode.NOT_AUTHORIZED, "wrong name or password")
+            raise CommandError(CommandErrorCode.NOT_AUTHORIZED, said("wrong name or password"))
         account = self._account(name)
         return {"account": account.name, "full_name": account.full_name, "role": account.role}
 
@@ -60,13 +65,13 @@ class PasswordCommands:
             with store.db.reading() as conn:
                 return store.accounts.get(conn, name)
         except AccountError as exc:
-            raise CommandError(CommandErrorCode.INVALID_ARGS, str(exc)) from None
+            raise CommandError(CommandErrorCode.INVALID_ARGS, exc.args[0]) from None
 
 
 def _name(args: dict[str, Any]) -> str:
     name = args.get("name")
     if not isinstance(name, str) or not 0 < len(name) <= 32 or not name.isprintable():
-        raise CommandError(CommandErrorCode.INVALID_ARGS, "name must be an account's name")
+        raise CommandError(CommandErrorCode.INVALID_ARGS, said("name must be an account's name"))
     return name
 
 
@@ -74,6 +79,7 @@ def _password(args: dict[str, Any]) -> str:
     password, (low, high) = args.get("password"), PASSWORD_CHARS
     if not isinstance(password, str) or not low <= len(password) <= high:
         raise CommandError(
-            CommandErrorCode.INVALID_ARGS, f"password must be {low}-{high} characters"
+            CommandErrorCode.INVALID_ARGS,
+            said("password must be %(least)s-%(most)s characters", least=low, most=high),
         )
     return password

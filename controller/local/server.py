@@ -30,7 +30,6 @@ from contract.commands import (
     LocalRequest,
     local_reply,
     read_local_request,
-    refused,
 )
 from contract.errors import CommandError
 from contract.vocabulary import CommandErrorCode, CommandName
@@ -40,6 +39,7 @@ from controller.local.client import MAX_REQUEST_BYTES
 from controller.local.sessions import Sessions
 from controller.local.settings import LocalSettings
 from controller.queue.audit import Actor
+from controller.said import refusal, said
 
 log = structlog.get_logger(__name__)
 
@@ -110,8 +110,12 @@ def _handler_for(gate: Gate, settings: LocalSettings) -> type[socketserver.Strea
             if not clients.enter(peer.uid):
                 log.warning("control socket client refused: too many", user=peer.user)
                 limit = settings.max_clients_per_user
-                message = f"user {peer.user} holds {limit} connections already (at most {limit})"
-                self._send(refused(CommandErrorCode.INVALID_STATE, message))
+                message = said(
+                    "user %(user)s holds %(most)s connections already (at most %(most)s)",
+                    user=peer.user,
+                    most=limit,
+                )
+                self._send(refusal(CommandErrorCode.INVALID_STATE, message))
                 return
             try:
                 self._serve(peer)
@@ -123,7 +127,8 @@ def _handler_for(gate: Gate, settings: LocalSettings) -> type[socketserver.Strea
                 raw = _read_request(self.request, settings)
             except TimeoutError:
                 log.warning("control socket client too slow; dropped", user=peer.user)
-                self._send(refused(CommandErrorCode.INVALID_JSON, "no request in time"))
+                late = said("no request in time")
+                self._send(refusal(CommandErrorCode.INVALID_JSON, late))
                 return
             except OSError as exc:
                 log.warning("control socket client lost", error=str(exc))
@@ -132,8 +137,8 @@ def _handler_for(gate: Gate, settings: LocalSettings) -> type[socketserver.Strea
                 answer = gate.answer(raw, peer)
             except Exception:
                 log.exception("control socket request failed")
-                answer = refused(
-                    CommandErrorCode.INTERNAL_ERROR, "the station failed to run the command"
+                answer = refusal(
+                    CommandErrorCode.INTERNAL_ERROR, said("the station failed to run the command")
                 )
             self._send(answer)
 
@@ -174,12 +179,12 @@ class Gate:
 
     def answer(self, raw: bytes, peer: Peer) -> CommandReply:
         if len(raw) > MAX_REQUEST_BYTES:
-            return refused(CommandErrorCode.INVALID_ARGS, "request too large")
+            return refusal(CommandErrorCode.INVALID_ARGS, said("request too large"))
         try:
             request = read_local_request(raw)
             actor = self._actor(request, peer)
         except CommandError as exc:
-            return refused(exc.code, exc.message)
+            return refusal(exc.code, exc.message)
         name = request.cmd
         if name == CommandName.LOGOUT:
             self._sessions.close(request.session or "")
@@ -188,16 +193,20 @@ class Gate:
             log.warning(
                 "local command refused", cmd=name, user=peer.user, uid=peer.uid, pid=peer.pid
             )
-            return refused(
+            return refusal(
                 CommandErrorCode.NOT_AUTHORIZED,
-                f"user {peer.user} is not a station operator ([local] operators, operator_groups)",
+                said(
+                    "user %(user)s is not a station operator ([local] operators, operator_groups)",
+                    user=peer.user,
+                ),
             )
         try:
             result = self._commands.handle(name, request.args, actor or peer.actor)
         except CommandError as exc:
-            return refused(exc.code, exc.message)
+            return refusal(exc.code, exc.message)
         except TimeoutError:
-            return refused(CommandErrorCode.INVALID_STATE, "the station did not answer in time")
+            late = said("the station did not answer in time")
+            return refusal(CommandErrorCode.INVALID_STATE, late)
         log.info("local command", cmd=name, user=peer.user, uid=peer.uid)
         if name == CommandName.LOGIN:
             result = {**result, "session": self._sessions.open(result["account"])}
@@ -213,6 +222,7 @@ class Gate:
         # `status` is what the page polls: it does not keep an unattended page logged in.
         account = self._sessions.account(request.session, use=request.cmd != CommandName.STATUS)
         if account is None:
-            raise CommandError(CommandErrorCode.NOT_AUTHORIZED, "the session has ended: log in")
+            ended = said("the session has ended: log in")
+            raise CommandError(CommandErrorCode.NOT_AUTHORIZED, ended)
         return replace(peer.actor, who=f"web, {peer.actor.who}", account=account, user=None,
                        superuser=False)  # fmt: skip

@@ -10,6 +10,7 @@ from datetime import datetime
 from contract.clock import rfc3339
 from contract.vocabulary import Role
 from controller.queue.db import Database, get_meta, set_meta
+from controller.said import said
 
 ON_DUTY = "operator_on_duty"  # meta: the account the panel's buttons act for
 
@@ -47,7 +48,11 @@ class Accounts:
                 )
             except sqlite3.IntegrityError:
                 raise AccountError(
-                    f"account {account.name!r} or Unix user {account.unix_user!r} exists already"
+                    said(
+                        "account %(name)r or Unix user %(user)s exists already",
+                        name=account.name,
+                        user=repr(account.unix_user),  # None too: the text says it as is
+                    )
                 ) from None
 
     def get(self, conn: sqlite3.Connection, name: str) -> Account:
@@ -56,7 +61,7 @@ class Accounts:
             "SELECT name, full_name, role, unix_user FROM accounts WHERE name = ?", (name,)
         ).fetchone()
         if row is None:
-            raise AccountError(f"no account {name!r}")
+            raise AccountError(said("no account %(name)r", name=name))
         return _account(row)
 
     def of_unix_user(self, user: str) -> Account | None:

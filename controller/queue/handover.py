@@ -11,6 +11,7 @@ from contract.vocabulary import JobState
 from controller.queue.db import Database
 from controller.queue.outbox import emit
 from controller.queue.transitions import UnknownJob
+from controller.said import said
 
 
 class HandoverRefused(Exception):
@@ -27,8 +28,20 @@ def record_collected(db: Database, job_id: str, by: str, at: datetime) -> None:
         if row is None:
             raise UnknownJob(job_id)
         if row["state"] != JobState.PRINTED:
-            raise HandoverRefused(f"job {job_id} is {row['state']}: no card to hand over")
+            raise HandoverRefused(
+                said(
+                    "job %(job_id)s is %(state)s: no card to hand over",
+                    job_id=job_id,
+                    state=row["state"],
+                )
+            )
         if row["collected_at"] is not None:
-            raise HandoverRefused(f"job {job_id}'s card was handed over at {row['collected_at']}")
+            raise HandoverRefused(
+                said(
+                    "job %(job_id)s's card was handed over at %(at)s",
+                    job_id=job_id,
+                    at=row["collected_at"],
+                )
+            )
         tx.execute("UPDATE jobs SET collected_at = ? WHERE job_id = ?", (rfc3339(at), job_id))
         emit(tx, job_id, CardCollected(by), at)

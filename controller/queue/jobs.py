@@ -35,6 +35,7 @@ from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
 from controller.queue.transitions import IllegalTransition, Job, JobTransitions, read_job
 from controller.queue.unaccounted import CounterKind, book_unaccounted
+from controller.said import said
 
 RESOLUTIONS = tuple(Resolution)
 MASK = "*" * 12  # what stays of a reduced job's NIK: mask_nik's form, its last 4 digits
@@ -45,8 +46,11 @@ class ReasonRequired(Exception):
 
     def __init__(self, job_id: str) -> None:
         super().__init__(
-            f"job {job_id}: the printer's card counter moved during the attempt, so a blank was"
-            " fed; resolving it not_printed needs a reason"
+            said(
+                "job %(job_id)s: the printer's card counter moved during the attempt, so a blank"
+                " was fed; resolving it not_printed needs a reason",
+                job_id=job_id,
+            )
         )
 
 

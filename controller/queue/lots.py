@@ -21,6 +21,7 @@ from contract.events import BlanksDestroyed, LedgerAdjusted, LotReceived
 from contract.vocabulary import AttemptOutcome, Consumable, JobReason
 from controller.queue.db import Database
 from controller.queue.outbox import emit
+from controller.said import said
 
 ADJUST = "adjust"  # lot_moves.kind of a correction
 DECIDED_BY_A_PERSON = "decided by a person"  # the cause of a spoiled blank a person found
@@ -101,7 +102,13 @@ def book_adjustment(
     else:
         lot_id = _lot_id(tx, consumable, lot)
     if _stock(tx, lot_id) + delta < 0:
-        raise LotError(f"lot has {_stock(tx, lot_id)} in stock; cannot take {-delta}")
+        raise LotError(
+            said(
+                "lot has %(stock)s in stock; cannot take %(take)s",
+                stock=_stock(tx, lot_id),
+                take=-delta,
+            )
+        )
     return _adjust(tx, lot_id, delta, account, reason, at)
 
 
@@ -156,7 +163,13 @@ class Lots:
                     (consumable, lot, quantity, received_on, rfc3339(at), operator, new_share),
                 )
             except sqlite3.IntegrityError:
-                raise LotError(f"{consumable} lot {lot!r} was received already") from None
+                raise LotError(
+                    said(
+                        "%(consumable)s lot %(lot)r was received already",
+                        consumable=consumable,
+                        lot=lot,
+                    )
+                ) from None
 
     def countersign(self, consumable: Consumable, lot: str, supervisor: str, at: datetime) -> None:
         """A supervisor countersigns a lot another person received: it is in stock from now."""
@@ -166,9 +179,22 @@ class Lots:
                 "SELECT received_by, countersigned_by FROM lots WHERE id = ?", (lot_id,)
             ).fetchone()
             if signed is not None:
-                raise LotError(f"{consumable} lot {lot!r} is countersigned already by {signed}")
+                raise LotError(
+                    said(
+                        "%(consumable)s lot %(lot)r is countersigned already by %(signed)s",
+                        consumable=consumable,
+                        lot=lot,
+                        signed=signed,
+                    )
+                )
             if received_by == supervisor:
-                raise LotError(f"{supervisor} received lot {lot!r}; another person countersigns")
+                raise LotError(
+                    said(
+                        "%(name)s received lot %(lot)r; another person countersigns",
+                        name=supervisor,
+                        lot=lot,
+                    )
+                )
             tx.execute(
                 "UPDATE lots SET countersigned_by = ?, countersigned_at = ? WHERE id = ?",
                 (supervisor, rfc3339(at), lot_id),
@@ -190,7 +216,13 @@ class Lots:
                 (count,),
             ).fetchall()
             if len(rows) < count:
-                raise LotError(f"{len(rows)} spoiled blanks are in custody, not {count}")
+                raise LotError(
+                    said(
+                        "%(held)s spoiled blanks are in custody, not %(count)s",
+                        held=len(rows),
+                        count=count,
+                    )
+                )
             record = tx.execute(
                 "INSERT INTO destructions (destroyed_on, count, supervisor, witness, time)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -299,7 +331,7 @@ def _lot_id(tx: sqlite3.Connection, consumable: str, lot: str) -> int:
         "SELECT id FROM lots WHERE consumable = ? AND lot = ?", (consumable, lot)
     ).fetchone()
     if row is None:
-        raise LotError(f"no {consumable} lot {lot!r}")
+        raise LotError(said("no %(consumable)s lot %(lot)r", consumable=consumable, lot=lot))
     return int(row[0])
 
 

@@ -24,6 +24,7 @@ from controller.policy.retry import SpoilDecision, after_spoil
 from controller.queue.db import Database
 from controller.queue.ledger import Ledger
 from controller.queue.outbox import emit
+from controller.said import said
 
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.QUEUED: frozenset(
@@ -44,7 +45,14 @@ JOB_SQL_COLUMNS = "job_id, seq, reason, state, attempts, nik, not_after, receive
 
 class IllegalTransition(Exception):
     def __init__(self, job_id: str, current: str, wanted: str) -> None:
-        super().__init__(f"job {job_id} cannot go from {current} to {wanted}")
+        super().__init__(
+            said(
+                "job %(job_id)s cannot go from %(current)s to %(wanted)s",
+                job_id=job_id,
+                current=current,
+                wanted=wanted,
+            )
+        )
         self.job_id, self.current, self.wanted = job_id, current, wanted
 
 

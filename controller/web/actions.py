@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from contract.shapes import to_json
 from contract.vocabulary import CommandErrorCode, CommandName
 from controller.web.daemon import NOT_RUNNING, Daemon, Refused
 from controller.web.view import csrf_ok, render, signed_in
@@ -82,6 +83,8 @@ async def act(request: Request) -> Response:
         await action(request.app.state.daemon, token, form)
     except Refused as refusal:
         request.session["notice"] = REFUSALS.get(refusal.code, N_("Refused."))
+        if refusal.refusal is not None:  # why, said under the line in the page's language
+            request.session["detail"] = to_json(refusal.refusal)
     else:
         request.session["notice"] = DONE[request.path_params["action"]]
     return RedirectResponse("/", status_code=303)

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from contract.commands import CommandReply
+from contract.commands import CommandReply, Refusal
 from contract.shapes import BadMessage
 from contract.vocabulary import CommandErrorCode
 from controller.local.client import DaemonNotRunning, request
@@ -17,11 +17,12 @@ NOT_RUNNING = "not_running"  # the page's own: no daemon answered
 
 
 class Refused(Exception):
-    """The daemon refused (its code and message), or is not running."""
+    """The daemon refused (its code and message; `refusal`: its error as sent, to say it in
+    the page's language), or is not running."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, refusal: Refusal | None = None) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.refusal = code, message, refusal
 
 
 class Daemon:
@@ -40,6 +41,6 @@ class Daemon:
         except BadMessage as exc:
             raise Refused(CommandErrorCode.INTERNAL_ERROR, str(exc)) from None
         if answer.error is not None:
-            raise Refused(answer.error.code, answer.error.message)
+            raise Refused(answer.error.code, answer.error.message, answer.error)
         result: dict[str, Any] = answer.result
         return result

@@ -9,11 +9,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from controller.web.i18n import DEFAULT_LANGUAGE
+from contract.commands import Refusal
+from contract.shapes import BadMessage, from_json
+from controller.said import say_refusal
+from controller.web.i18n import DEFAULT_LANGUAGE, daemon_words
 
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
-    """`template` in the session's language, with the person, the CSRF token and a notice."""
+    """`template` in the session's language, with the person, the CSRF token and a notice
+    (with the daemon's refusal under it, said in that language)."""
     session = request.session
     language = session.get("lang", DEFAULT_LANGUAGE)
     env = request.app.state.templates[language]
@@ -22,9 +26,21 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
         person=session.get("account"),
         csrf=csrf_token(request),
         notice=session.pop("notice", None),
+        detail=_detail(session.pop("detail", None), language),
         **values,
     )
     return HTMLResponse(page, status_code=status_code)
+
+
+def _detail(kept: Any, language: str) -> str | None:
+    """The daemon's refusal kept in the session, in `language` (None: none, or not one)."""
+    if kept is None:
+        return None
+    try:
+        refusal = from_json(Refusal, kept, "detail")
+    except BadMessage:
+        return None
+    return say_refusal(refusal, daemon_words(language).gettext)
 
 
 def csrf_token(request: Request) -> str:

@@ -13,6 +13,7 @@ from contract.clock import SystemClock
 from contract.vocabulary import BlockedJob
 from controller.app.assembly import build_station, open_store
 from controller.app.config import Config, load_config
+from controller.app.language import CHOOSERS
 from controller.core.commands import StationCommands
 from controller.core.loop import Station, run_in_thread
 from controller.devices.factory import network_driver, virtual_driver, virtual_printer
@@ -61,6 +62,13 @@ class Running:
 
     def events(self, kind: str | None = None) -> list[Any]:
         return [e for e in self.store.outbox.all_events() if kind is None or e.type == kind]
+
+
+@pytest.fixture
+def no_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No language variable set: the command line's default (Bahasa Indonesia)."""
+    for name in CHOOSERS:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

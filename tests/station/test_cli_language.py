@@ -26,12 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHOOSERS = language.CHOOSERS
 
 
-@pytest.fixture
-def no_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CHOOSERS:
-        monkeypatch.delenv(name, raising=False)
-
-
 def test_every_message_of_the_command_line_is_in_the_indonesian_catalog() -> None:
     """The station's code (the web page has its own catalog): the command line's and the
     doctor's texts, the config's problems said in every part's settings; and argparse's."""
@@ -180,6 +174,36 @@ def test_the_doctor_reports_in_bahasa_indonesia(tmp_path: Path) -> None:
     assert f"awas   direktori   {tmp_path / 'data'} belum ada (layanan akan membuatnya)" in lines
     assert "lewati broker      tidak diperiksa: [mqtt] bermasalah" in lines
     assert lines[-1] == "kesimpulan: ada masalah pada konfigurasi"
+
+
+# The store's refusals that the commands pass on as their CommandError's message (exc.args[0])
+PASSED_ON = {"AccountError", "LotError", "HandoverRefused"}
+
+
+def test_every_refusal_of_the_daemon_is_said() -> None:
+    """A CommandError's message (and a refusal the control socket makes itself) is said (so the
+    catalog's extraction finds it and the socket sends its message and values), or passed on
+    from a store error said where raised:
+    an English text written in the call (a literal, an f-string, `%` or `.format`) fails."""
+    english = []
+    for path in sorted((ROOT / "controller").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None)
+            if name in ("CommandError", "refusal") and len(node.args) > 1:
+                message = node.args[1]
+            elif name in PASSED_ON and node.args:
+                message = node.args[0]
+            else:
+                continue
+            said_here = isinstance(message, ast.Call) and getattr(message.func, "id", "") == "said"
+            written = isinstance(message, ast.Constant | ast.JoinedStr | ast.BinOp) or (
+                isinstance(message, ast.Call) and not said_here
+            )
+            if written or (name in PASSED_ON and not said_here):
+                english.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert english == []
 
 
 def test_every_problem_is_said_with_its_message_written_out() -> None:

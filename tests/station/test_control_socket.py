@@ -36,7 +36,11 @@ def test_an_unexpected_failure_is_answered_internal_error(
         server.stop()
     assert reply == {
         "ok": False,
-        "error": {"code": "internal_error", "message": "the station failed to run the command"},
+        "error": {
+            "code": "internal_error",
+            "message": "the station failed to run the command",
+            "template": "the station failed to run the command",  # to say it again (issue 27)
+        },
     }
 
 
@@ -56,6 +60,7 @@ def test_an_idle_client_is_answered_and_dropped(make_station, tmp_path: Path) ->
         assert json.loads(reply)["error"] == {
             "code": "invalid_json",
             "message": "no request in time",
+            "template": "no request in time",
         }
         assert request(path, "status")["ok"] is True  # the server goes on
     finally:

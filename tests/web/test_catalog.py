@@ -10,7 +10,7 @@ from pathlib import Path
 from contract.vocabulary import PrinterFault, ReviewCause, SpoilCause
 from controller.queue.lots import DECIDED_BY_A_PERSON, LotBooks
 from controller.web import words
-from controller.web.i18n import DEFAULT_LANGUAGE, HERE, environments
+from controller.web.i18n import DEFAULT_LANGUAGE, HERE, daemon_words, environments
 from testkit.catalogs import compiled_differs, extracted, untranslated
 
 CATALOG = HERE / "locale" / "id" / "LC_MESSAGES" / "messages.po"
@@ -21,6 +21,13 @@ def test_every_message_is_translated_in_the_indonesian_catalog() -> None:
     messages = extracted(HERE, METHODS)
     assert len(messages) > 80  # the extraction found the page's texts
     assert untranslated(CATALOG, messages) == []
+
+
+def test_the_daemons_refusals_are_said_with_the_stations_catalog() -> None:
+    """The detail under a refusal's line: the daemon's messages, translated once in the
+    station's catalog (tests/station/test_cli_language.py checks none is missing there)."""
+    assert daemon_words("id").gettext("wrong name or password") == "nama atau kata sandi salah"
+    assert daemon_words("en").gettext("wrong name or password") == "wrong name or password"
 
 
 def test_the_committed_mo_is_the_po_compiled() -> None:

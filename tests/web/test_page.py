@@ -81,6 +81,7 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
     fill(browser, "isi-ulang", {**{"bahan": "ribbon", "jumlah": "150"}, **countersign,
                                 "sandi_penyelia": "salah"})  # fmt: skip
     assert notice(browser).startswith("Ditolak"), notice(browser)  # a wrong countersignature
+    assert text(browser, "rincian") == "nama atau kata sandi salah"  # the daemon's why
 
     log_out(browser)
     log_in(browser, site, "siti")
@@ -113,6 +114,23 @@ def test_a_day_at_the_kiosk_in_bahasa_indonesia(site: Site, browser) -> None:
         screenshot(browser, "beranda-ponsel")
     finally:
         browser.set_window_size(1366, 768)
+
+
+def test_a_refusal_says_why_in_the_pages_language(site: Site, browser) -> None:
+    """Under the generic line, the daemon's refusal said again in the page's language (the
+    station's catalog); English when English is chosen."""
+    over = {"bahan": "ribbon", "jumlah": "99999", "penyelia": "siti",
+            "sandi_penyelia": PASSWORDS["siti"]}  # fmt: skip
+    log_in(browser, site, "budi")
+    fill(browser, "isi-ulang", over)
+    assert notice(browser) == "Ditolak: periksa isian Anda."
+    assert text(browser, "rincian").startswith("jumlah 99999 melebihi kapasitas ribbon ")
+    browser.get(f"{site.url}/bahasa/en")
+    fill(browser, "isi-ulang", over)
+    assert notice(browser) == "Refused: check what you filled in."
+    assert text(browser, "rincian").startswith("count 99999 is more than the ribbon capacity ")
+    browser.get(site.url)  # said once
+    assert not browser.find_elements(By.ID, "rincian")
 
 
 def test_five_wrong_passwords_lock_the_account(site: Site, browser) -> None:
