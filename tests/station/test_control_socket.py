@@ -85,15 +85,17 @@ def test_a_client_trickling_a_byte_at_a_time_is_dropped_at_the_deadline(
             while time.monotonic() - started < 5:  # the fix drops it well before
                 try:
                     slow.sendall(b" ")
-                except OSError:  # dropped
-                    break
-                readable, _, _ = select.select([slow], [], [], 0.05)
+                except OSError:  # dropped: its answer, written before, waits to be read
+                    readable = [slow]
+                else:
+                    readable, _, _ = select.select([slow], [], [], 0.05)
                 if readable:
                     reply = b"".join(iter(lambda: slow.recv(65536), b""))
                     break
             took = time.monotonic() - started
         assert json.loads(reply)["error"]["message"] == "no request in time"
-        assert took < 2, took
+        # Kept for the whole 5 s without the deadline; the bound leaves room for a loaded machine.
+        assert took < 4, took
     finally:
         server.stop()
 
