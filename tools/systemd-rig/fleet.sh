@@ -5,7 +5,8 @@
 #                 (an upgrade the kiosk's allow-list must leave alone)
 #   /srv/rogue    a repository signed by another key, offering a printstation 99 (refused)
 #   $RIG_LIB/fleet/  the kiosk's key and apt source (publish.sh's kiosk/), printstation-rig-other
-#                 1.0 (installed first), and the jobs queued across the update.
+#                 1.0 (installed first), the jobs queued across the update and the rig's dpkg
+#                 hook that hands them in (guest/fleet-cards.sh).
 
 # unattended-upgrades and what it pulls, in the guest's debootstrap tree.
 FLEET_GUEST_PACKAGES=unattended-upgrades
@@ -49,7 +50,7 @@ fleet_stage() (
     cp -r "$work/rogue/public" "$root/srv/rogue"
     chmod -R a+rX "$root/srv/office" "$root/srv/rogue"  # apt reads them as _apt
     cp "$work/office/kiosk/"* "$work/debs/printstation-rig-other_1.0_all.deb" \
-        "$root/usr/local/lib/rig/fleet/"
+        "$REPO/tools/systemd-rig/guest/fleet-cards.sh" "$root/usr/local/lib/rig/fleet/"
     "$PYTHON" - "$root/usr/local/lib/rig/fleet/jobs" <<'PY'
 import sys
 from pathlib import Path

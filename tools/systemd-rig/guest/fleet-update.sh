@@ -2,8 +2,9 @@
 # the station runs the newer build (its helpers: check, wait_for, has_jobs, state_is). A rollback
 # by hand to the older build, the kiosk configured for the office's repository as the docs say,
 # a repository signed by another key refused, then the timers' own services update the station
-# with four jobs queued and a card printing: each job printed once, the allow-list keeping
+# with jobs queued and a card printing: each job printed once, the allow-list keeping
 # another package of the same repository where it was. The repositories: tools/systemd-rig/fleet.sh.
+# The jobs are handed in by the rig's own dpkg hook (fleet-cards.sh), just before dpkg runs.
 FLEET=$RIG/fleet
 fleet_began=$(date +%s)
 SHARE=/usr/share/printstation/apt
@@ -49,12 +50,11 @@ ln -sfn /srv/office /srv/printstation-apt
 check fleet_fetched systemctl start apt-daily.service
 check fleet_offered sh -c "apt-cache policy printstation | grep -q 'Candidate: $new_version' && apt-cache policy printstation-rig-other | grep -q 'Candidate: 1.1'"
 
-# Four jobs and slow cards (40 s), so that the update's stop comes with a card printing and
-# jobs queued; apt-daily-upgrade.timer's service installs the update.
+# Slow cards (40 s), and the rig's dpkg hook (fleet-cards.sh): just before dpkg runs, four jobs
+# are handed in and the first starts; then apt-daily-upgrade.timer's service installs the update.
 card_seconds 40
 systemctl restart printstation
-for n in 6 7 8 9; do printstation submit "$RIG/fleet/jobs/$n.json" >/dev/null; done
-check fleet_printing wait_for 60 state_is printing
+echo 'DPkg::Pre-Invoke { "/usr/local/lib/rig/fleet/fleet-cards.sh"; };' >/etc/apt/apt.conf.d/99rig-fleet-cards
 since=$(date '+%Y-%m-%d %H:%M:%S')
 systemctl start apt-daily-upgrade.service &
 upgrade=$!
@@ -64,9 +64,13 @@ stopped_with() {
 }
 check fleet_stop_during_card wait_for 300 stopped_with
 in_progress=$(stopped_with)
-echo "RIG LOG the update stopped the station $(($(date +%s) - $(date -d "$since" +%s))) s after it began, with $in_progress printing"
+read -r hooked queued </run/rig-fleet-cards
+echo "RIG LOG the update stopped the station $(($(date +%s) - $(date -d "$since" +%s))) s after it began, with $in_progress printing; at dpkg's start $hooked printing, $queued queued"
+# The card printing when dpkg began is the one the stop finished: the queued ones were still queued.
+check fleet_jobs_queued_at_stop sh -c "[ '$in_progress' = '$hooked' ] && [ '$queued' -ge 1 ]"
 card_seconds 8  # for the new version's start: the rest print faster
 wait "$upgrade"
+rm /etc/apt/apt.conf.d/99rig-fleet-cards
 check fleet_upgraded wait_for 60 runs_version "$new_version"
 check fleet_unattended_upgrade_did_it grep -q "Packages that will be upgraded: printstation$" /var/log/unattended-upgrades/unattended-upgrades.log
 check fleet_all_printed wait_for 300 fleet_printed
