@@ -28,6 +28,8 @@ if [ -n "${PRINTSTATION_DEB_VERSION:-}" ]; then
         "$PRINTSTATION_DEB_VERSION" "$PRINTSTATION_DEB_VERSION" \
         "printstation maintainers <printstation@localhost>" "$(date -uR)"; cat "$log"; } >"$log.new"
     mv "$log.new" "$log"
+    # The Python distributions too: the daemon reports this version in its status.
+    find build/deb/src -name VERSION -exec sh -c 'echo "$0" >"$1"' "$PRINTSTATION_DEB_VERSION" {} \;
 fi
 (cd build/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1) || {
     tail -40 build/deb/build.log >&2

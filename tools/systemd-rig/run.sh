@@ -19,6 +19,10 @@ CACHE=$RIG_CACHE
 PYTHON=${PRINTSTATION_RIG_PYTHON:-$REPO/.venv/bin/python}
 PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps,libcups2
 mkdir -p "$WORK" "$CACHE"
+# The fleet update's repositories, and unattended-upgrades in the guest (fleet.sh).
+# shellcheck source=tools/systemd-rig/fleet.sh
+. "$RIG/fleet.sh"
+PACKAGES+=",$FLEET_GUEST_PACKAGES"
 
 need=()
 for tool in qemu-system-x86_64:qemu-system-x86 debootstrap:debootstrap busybox:busybox-static \
@@ -66,6 +70,7 @@ cp "$WORK/old.deb" "$lib/debs/old.deb"
 cp "$WORK/new.deb" "$lib/debs/new.deb"
 echo "${version}+rig1" >"$lib/new.version"
 cp "$RIG/guest/rig-test.sh" "$RIG/station.toml" "$REPO/tests/daemon/hanging_daemon.py" "$lib/"
+cp "$RIG/guest/fleet-update.sh" "$lib/" && fleet_stage "$root" "$WORK/new.deb"
 "$PYTHON" - "$lib/jobs" <<'PY'
 import sys
 from pathlib import Path

@@ -96,5 +96,7 @@ printstation resume >/dev/null
 check queue_printed wait_for 300 has_jobs printed 5
 # A reboot would start it: enabled by the admin, still enabled after the upgrade.
 check still_enabled systemctl is-enabled --quiet printstation
+# The fleet update from the office's repository (issue 29).
+. "$RIG/fleet-update.sh"
 journalctl -u printstation -p warning -o cat --no-pager | tail -20 | sed 's/^/RIG LOG /'
 echo "RIG DONE failures=$failures"
