@@ -53,10 +53,19 @@ kern=$CACHE/$KVER/kern
 
 # The fresh Debian 12, cached as a tarball keyed on its package list.
 tree=$CACHE/bookworm-$(echo "$PACKAGES" | md5sum | cut -c1-8).tar
+# debootstrap can leave its /proc (and /sys) mounted in the tree (seen once on a loaded
+# machine): unmounted before the tree is packed or removed.
+unmount_tree() {
+    for fs in dev/pts dev sys proc; do
+        if mountpoint -q "$1/$fs" 2>/dev/null; then umount -l "$1/$fs"; fi
+    done
+}
 if [ ! -e "$tree" ]; then
+    unmount_tree "$WORK/bootstrap"
     rm -rf "$WORK/bootstrap"
     debootstrap --variant=minbase --include="$PACKAGES" bookworm "$WORK/bootstrap" \
         >"$WORK/debootstrap.log"  # debootstrap's own default mirror
+    unmount_tree "$WORK/bootstrap"
     tar -C "$WORK/bootstrap" -cf "$tree.tmp" . && mv "$tree.tmp" "$tree"
     rm -rf "$WORK/bootstrap"
 fi

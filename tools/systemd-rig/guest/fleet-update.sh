@@ -55,6 +55,9 @@ check fleet_offered sh -c "apt-cache policy printstation | grep -q 'Candidate: $
 card_seconds 40
 systemctl restart printstation
 echo 'DPkg::Pre-Invoke { "/usr/local/lib/rig/fleet/fleet-cards.sh"; };' >/etc/apt/apt.conf.d/99rig-fleet-cards
+# The clerk's web page runs too: the upgrade restarts it (postinst), not a crash (NRestarts).
+check fleet_web_started systemctl start printstation-web
+web_pid=$(systemctl show -p MainPID --value printstation-web)
 since=$(date '+%Y-%m-%d %H:%M:%S')
 systemctl start apt-daily-upgrade.service &
 upgrade=$!
@@ -80,5 +83,6 @@ check fleet_no_review has_jobs needs_review 0
 # The allow-list: printstation-rig-other 1.1 was offered by the same repository, and stays 1.0.
 check fleet_allow_list sh -c '[ "$(dpkg-query -W -f="\${Version}" printstation-rig-other)" = 1.0 ]'
 check fleet_still_enabled systemctl is-enabled --quiet printstation
+check fleet_web_restarted sh -c "systemctl is-active --quiet printstation-web && [ \"\$(systemctl show -p MainPID --value printstation-web)\" != '$web_pid' ] && [ \"\$(systemctl show -p NRestarts --value printstation-web)\" = 0 ]"
 sed 's/^/RIG LOG /' /var/log/unattended-upgrades/unattended-upgrades.log | tail -12
 echo "RIG LOG the fleet update's checks took $(($(date +%s) - fleet_began)) s"
