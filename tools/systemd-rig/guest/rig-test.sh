@@ -97,4 +97,7 @@ check queue_printed wait_for 300 has_jobs printed 5
 # A reboot would start it: enabled by the admin, still enabled after the upgrade.
 check still_enabled systemctl is-enabled --quiet printstation
 journalctl -u printstation -p warning -o cat --no-pager | tail -20 | sed 's/^/RIG LOG /'
+# The central office's package on the same systemd (guest/central-rig.sh).
+. "$RIG/central-rig.sh"
+central_checks
 echo "RIG DONE failures=$failures"
