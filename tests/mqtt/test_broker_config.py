@@ -5,6 +5,8 @@ link working over TLS with a password or with a client certificate."""
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from tests.mqtt.pki import Pki, make_pki
 OTHER = "3271-bogor-barat-02"
 STATIONS = {STATION: "station-secret", OTHER: "other-secret"}
 CENTRAL = {
+    "central.admin": "admin-secret",
     "central.office": "central-secret",
     "tech.bogor": "tech-secret",
     "central.replica-a": "replica-a-secret",
@@ -392,3 +395,19 @@ def test_only_the_replicas_accounts_may_join_the_share_group(password_broker: Se
         for topic in (group, status_filter(ROOT)):
             assert [code.is_failure for code in replica.subscribe(topic)] == [False], name
         replica.close()
+
+
+def test_the_admin_account_gets_mosquitto_ctrls_replies(password_broker: SecureBroker) -> None:
+    """docs/central.md sets the replicas' passwords with `mosquitto_ctrl ... dynsec`, as the
+    shipped central.admin: its role must receive the plugin's replies on $CONTROL, or every
+    command waits out mosquitto_ctrl's 10 s, reports nothing and exits 0 (the systemd rig's
+    admin steps found it)."""
+    started = time.monotonic()
+    result = subprocess.run(
+        ["mosquitto_ctrl", "-h", "127.0.0.1", "-p", str(password_broker.central_port),
+         "--cafile", str(password_broker.pki.stations_ca), "-u", "central.admin",
+         "-P", PASSWORDS["central.admin"], "dynsec", "getClient", "central.replica-a"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert "central-replica" in result.stdout, result.stdout + result.stderr
+    assert time.monotonic() - started < 5

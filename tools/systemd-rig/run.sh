@@ -18,6 +18,9 @@ CACHE=$RIG_CACHE
 # Python with the test kit (make test's venv), for the job files.
 PYTHON=${PRINTSTATION_RIG_PYTHON:-$REPO/.venv/bin/python}
 PACKAGES=systemd-sysv,udev,python3,python3-venv,adduser,sqlite3,dbus,procps,libcups2
+# The central office's peers (guest/central-rig.sh): the guest has no network, so what the
+# admin's `apt install` would fetch is in the tree. Part of the cache key below.
+CENTRAL_PACKAGES=postgresql,mosquitto,gammu-smsd,openssl
 mkdir -p "$WORK" "$CACHE"
 # The fleet update's repositories, and unattended-upgrades in the guest (fleet.sh).
 # shellcheck source=tools/systemd-rig/fleet.sh
@@ -40,8 +43,10 @@ version=$(sed -n "1s/^printstation (\(.*\)).*/\1/p" debian/changelog)
 if [ -z "${PRINTSTATION_RIG_KEEP_DEBS:-}" ] || [ ! -e "$WORK/new.deb" ]; then
     tools/build-deb.sh >/dev/null
     cp "dist/printstation_${version}_amd64.deb" "$WORK/old.deb"
+    cp "dist/printstation-central_${version}_amd64.deb" "$WORK/central-old.deb"
     PRINTSTATION_DEB_VERSION="${version}+rig1" tools/build-deb.sh >/dev/null
     cp "dist/printstation_${version}+rig1_amd64.deb" "$WORK/new.deb"
+    cp "dist/printstation-central_${version}+rig1_amd64.deb" "$WORK/central-new.deb"
 fi
 
 # Debian's kernel, unpacked (not installed), and a busybox initramfs for virtio and ext4.
@@ -52,7 +57,7 @@ kern=$CACHE/$KVER/kern
 "$RIG/mkinitrd.sh" "$kern" "$KVER" "$WORK/initrd.cpio.gz"
 
 # The fresh Debian 12, cached as a tarball keyed on its package list.
-tree=$CACHE/bookworm-$(echo "$PACKAGES" | md5sum | cut -c1-8).tar
+tree=$CACHE/bookworm-$(echo "$PACKAGES,$CENTRAL_PACKAGES" | md5sum | cut -c1-8).tar
 # debootstrap can leave its /proc (and /sys) mounted in the tree (seen once on a loaded
 # machine): unmounted before the tree is packed or removed.
 unmount_tree() {
@@ -63,9 +68,10 @@ unmount_tree() {
 if [ ! -e "$tree" ]; then
     unmount_tree "$WORK/bootstrap"
     rm -rf "$WORK/bootstrap"
-    debootstrap --variant=minbase --include="$PACKAGES" bookworm "$WORK/bootstrap" \
+    debootstrap --variant=minbase --include="$PACKAGES,$CENTRAL_PACKAGES" bookworm "$WORK/bootstrap" \
         >"$WORK/debootstrap.log"  # debootstrap's own default mirror
     unmount_tree "$WORK/bootstrap"
+    rm -f "$WORK/bootstrap"/var/cache/apt/archives/*.deb  # installed: 125 MB less to copy
     tar -C "$WORK/bootstrap" -cf "$tree.tmp" . && mv "$tree.tmp" "$tree"
     rm -rf "$WORK/bootstrap"
 fi
@@ -78,6 +84,17 @@ mkdir -p "$lib/debs" "$lib/jobs"
 cp "$WORK/old.deb" "$lib/debs/old.deb"
 cp "$WORK/new.deb" "$lib/debs/new.deb"
 echo "${version}+rig1" >"$lib/new.version"
+# The central office's part: its two builds, its config, a station's publisher. mosquitto and
+# gammu-smsd do not start at boot: the station's part has no broker on 1883 (Debian's default
+# mosquitto would be one), and the admin's steps enable mosquitto with the office's config.
+cp "$WORK/central-old.deb" "$lib/debs/central-old.deb"
+cp "$WORK/central-new.deb" "$lib/debs/central-new.deb"
+cp "$RIG/guest/central-rig.sh" "$RIG/guest/station_event.py" "$RIG/central.toml" "$lib/"
+# PostgreSQL waits too, so that the station's checks run on a guest as quiet as before.
+rm -f "$root"/etc/systemd/system/multi-user.target.wants/{mosquitto,gammu-smsd,postgresql}.service
+# debootstrap made the cluster beside the host's own PostgreSQL (one network namespace), so
+# pg_createcluster took the next free port, 5433; the guest's is alone: Debian's 5432.
+sed -i 's/^port = [0-9]*/port = 5432/' "$root"/etc/postgresql/*/main/postgresql.conf
 cp "$RIG/guest/rig-test.sh" "$RIG/station.toml" "$REPO/tests/daemon/hanging_daemon.py" "$lib/"
 cp "$RIG/guest/fleet-update.sh" "$lib/" && fleet_stage "$root" "$WORK/new.deb"
 "$PYTHON" - "$lib/jobs" <<'PY'
@@ -98,7 +115,7 @@ rm -rf "$root"
 
 started=$(date +%s)
 : >"$WORK/console.log"
-timeout 1500 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1536 -smp 2 \
+timeout 2400 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1536 -smp 2 \
     -nodefaults -no-user-config -display none -no-reboot -serial stdio -monitor none \
     -kernel "$kern/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.cpio.gz" \
     -append "console=ttyS0 panic=-1 loglevel=4 systemd.show_status=0" \

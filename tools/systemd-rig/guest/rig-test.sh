@@ -99,4 +99,7 @@ check still_enabled systemctl is-enabled --quiet printstation
 # The fleet update from the office's repository (issue 29).
 . "$RIG/fleet-update.sh"
 journalctl -u printstation -p warning -o cat --no-pager | tail -20 | sed 's/^/RIG LOG /'
+# The central office's package on the same systemd (guest/central-rig.sh).
+. "$RIG/central-rig.sh"
+central_checks
 echo "RIG DONE failures=$failures"
