@@ -43,13 +43,8 @@ arm64_unpack "$tree" "$root"
 mkdir -p "$root/build/src"
 git ls-files -z | xargs -0 cp --parents -t "$root/build/src"
 
-started=$(date +%s)
-arm64_run "$root" /bin/sh -c 'cd /build/src && make .venv/bin/.installed' \
-    >"$WORK/test.log" 2>&1 || {
-    tail -20 "$WORK/test.log" >&2
-    exit 1
-}
-echo "[arm64] venv made in $(($(date +%s) - started)) s" >&2
+: >"$WORK/test.log"
+arm64_step "$root" "$WORK/test.log" "venv made" 'cd /build/src && make .venv/bin/.installed'
 started=$(date +%s)
 status=0
 arm64_run "$root" /bin/sh -c 'cd /build/src && make test-fast' >>"$WORK/test.log" 2>&1 || status=$?
