@@ -14,7 +14,14 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contract.topics import Topics, event_filter, shared, status_filter
-from testkit.broker import SHIPPED, Broker, adapt_config, free_port, shipped_password_broker
+from testkit.broker import (
+    SHIPPED,
+    Broker,
+    adapt_config,
+    for_this_machine,
+    free_port,
+    shipped_password_broker,
+)
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
@@ -392,3 +399,18 @@ def test_only_the_replicas_accounts_may_join_the_share_group(password_broker: Se
         for topic in (group, status_filter(ROOT)):
             assert [code.is_failure for code in replica.subscribe(topic)] == [False], name
         replica.close()
+
+
+def test_the_shipped_plugin_is_loaded_from_this_machines_library_directory() -> None:
+    """The office's config names the amd64 directory; on arm64 (make test-arm64) the test
+    broker must load the arm64 plugin, or every password-broker test fails to start."""
+    shipped = next(
+        line
+        for line in (SHIPPED / "mosquitto-password.conf").read_text().splitlines()
+        if line.startswith("plugin ")
+    )
+    assert shipped == "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+    assert for_this_machine(shipped, "aarch64-linux-gnu") == (
+        "plugin /usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so"
+    )
+    assert for_this_machine(shipped, "x86_64-linux-gnu") == shipped
