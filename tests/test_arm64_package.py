@@ -111,6 +111,9 @@ def test_make_deb_for_arm64_builds_both_packages_that_load_on_arm64(tmp_path) ->
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     subprocess.run(["make", "deb", "ARCH=arm64"], cwd=clone, check=True, timeout=3600)
     built = sorted((clone / "dist").glob("*_arm64.deb"))
-    assert [path.name.split("_")[0] for path in built] == ["printstation", "printstation-central"]
+    assert sorted(path.name.split("_")[0] for path in built) == [
+        "printstation",
+        "printstation-central",
+    ]
     for path in built:
         assert problems(path, "arm64") == []
