@@ -1,12 +1,13 @@
 # printstation: make test (lint + all tests, what CI runs), make test-fast (lint + the suite
 # without reliability and slow tests, under 90 s), make demo, make bench, make reliability-long,
-# make deb (the Debian packages), make systemd-rig (the package on a real systemd), make test-rig
-# (the real Linux USB stack in a qemu guest).
+# make deb (the Debian packages; ARCH=arm64 for the Pi), make systemd-rig (the package on a real
+# systemd), make test-rig (the real Linux USB stack in a qemu guest), make test-arm64 (the Pi's
+# packages built and the fast suite run in an arm64 chroot).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test test-rig test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
+.PHONY: test test-rig test-arm64 test-fast lint reliability-long demo demo-central bench bench-central deb systemd-rig clean
 
 # The tree's five distributions (the contract, the log set-up, the station, the central office,
 # the test kit), editable, in one pip command: the contract comes from ./contract, never from an
@@ -25,18 +26,26 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 # Everything, the USB rig's checks too (tests/rig: one qemu guest, about 3 minutes; they skip,
-# saying why, only where the rig cannot run at all). make test-rig runs the rig alone.
+# saying why, only where the rig cannot run at all). make test-rig runs the rig alone. Not the
+# arm64 build (make test-arm64: too long for CI).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not arm64"
 
 test-rig: $(BIN)/.installed
 	tools/rig/rig.sh build
 	$(BIN)/pytest -m rig tests/rig
 
+# The Pi's packages under qemu user emulation, as root (tools/arm64/README.md): make deb
+# ARCH=arm64 from a clean clone, checked (tests/test_arm64_package.py), then make test-fast
+# inside the arm64 chroot.
+test-arm64: $(BIN)/.installed
+	$(BIN)/pytest -m arm64 tests/test_arm64_package.py
+	tools/arm64/test.sh
+
 # Day-to-day: everything but the reliability suite (also ignored by path, marked or not) and
 # tests marked slow (subprocess daemons, SIGKILL runs, real broker waits).
 test-fast: lint
-	$(BIN)/pytest -n 2 -m "not reliability and not slow and not rig" --ignore=tests/reliability
+	$(BIN)/pytest -n 2 -m "not reliability and not slow and not rig and not arm64" --ignore=tests/reliability
 
 # The reliability suite at about five times CI's counts (docs/reliability.md): about 15 minutes.
 reliability-long: $(BIN)/.installed
@@ -59,9 +68,10 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The Debian packages (dh-virtualenv): dist/printstation_<version>_<arch>.deb and
-# dist/printstation-central_<version>_<arch>.deb.
+# dist/printstation-central_<version>_<arch>.deb. ARCH=arm64 on an amd64 machine: the Pi's,
+# built in an arm64 chroot under qemu user emulation, as root (tools/arm64/README.md).
 deb:
-	tools/build-deb.sh
+	ARCH=$(ARCH) tools/build-deb.sh
 
 # The package on a real systemd in a qemu guest (root; tools/systemd-rig/README.md).
 systemd-rig: $(BIN)/.installed

@@ -16,7 +16,7 @@ from contract.vocabulary import Consumable, StationState
 
 log = structlog.get_logger("central.fleet")
 PREFIX = "printstation_station"  # the fleet's gauges (the replica's own: central.metrics)
-COLUMNS = ("station", "state", "queue", "blanks", "last seen", "link", "alerts")
+COLUMNS = ("station", "state", "version", "queue", "blanks", "last seen", "link", "alerts")
 EMPTY_QUEUE = QueueCounts(0, 0, 0)  # what a status without its queue (`offline`) shows
 
 
@@ -45,6 +45,7 @@ def table(rows: list[tuple[str, Status, datetime]], now: datetime) -> str:
             (
                 station,
                 str(status.state),
+                status.version or "?",  # a status from before the station sent its version
                 "/".join(str(count) for count in queue.values()),
                 "?" if cards is None else str(cards.remaining),
                 f"{int((now - last_seen).total_seconds())} s ago",
@@ -82,6 +83,11 @@ class FleetCollector(Collector):
             labels=["station", "consumable"],
         )
         alerts = GaugeMetricFamily(f"{PREFIX}_alerts", "Alerts in force", labels=["station"])
+        info = GaugeMetricFamily(
+            f"{PREFIX}_info",
+            "1, labelled with the station's software version",
+            labels=["station", "version"],
+        )
         seen = GaugeMetricFamily(
             f"{PREFIX}_last_seen_timestamp_seconds",
             "When the station's last status arrived (Unix time)",
@@ -96,5 +102,7 @@ class FleetCollector(Collector):
             for consumable, level in (status.consumables or {}).items():
                 left.add_metric([station, consumable], float(level.remaining))
             alerts.add_metric([station], float(len(status.alerts or ())))
+            if status.version is not None:
+                info.add_metric([station, status.version], 1.0)
             seen.add_metric([station], last_seen.timestamp())
-        yield from (up, state, queue, left, alerts, seen)
+        yield from (up, state, queue, left, alerts, info, seen)

@@ -3,10 +3,18 @@
 # dist/printstation_<version>_<arch>.deb (the station) and
 # dist/printstation-central_<version>_<arch>.deb (the central office; one source, one version).
 # A copy of the tree is built under build/deb so that dpkg-buildpackage writes nothing outside
-# the repository. For the Pi (arm64) run it on a Pi
-# with Raspberry Pi OS Bookworm, or in an arm64 Debian 12 chroot (docs/operations.md).
+# the repository. ARCH=arm64 on an amd64 machine (`make deb ARCH=arm64`, the Pi's packages)
+# builds that copy in an arm64 Debian 12 chroot under qemu user emulation, as root
+# (tools/arm64/build.sh); on a Pi with Raspberry Pi OS Bookworm plain `make deb` builds arm64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+host=$(dpkg --print-architecture)
+ARCH=${ARCH:-$host}
+case $ARCH in
+    "$host") ;;
+    arm64) ;;
+    *) echo "ARCH=$ARCH: this machine ($host) builds for $host and arm64 only" >&2; exit 2 ;;
+esac
 need=()
 for tool in dpkg-buildpackage:dpkg-dev dh:debhelper dh_virtualenv:dh-virtualenv; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
@@ -14,7 +22,7 @@ done
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
 [ -e /usr/include/python3.11/Python.h ] || need+=(python3-dev)
 [ -e /usr/include/cups/cups.h ] || need+=(libcups2-dev)  # pycups builds against libcups
-if [ ${#need[@]} -gt 0 ]; then
+if [ "$ARCH" = "$host" ] && [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
@@ -31,9 +39,13 @@ if [ -n "${PRINTSTATION_DEB_VERSION:-}" ]; then
     # The Python distributions too: the daemon reports this version in its status.
     find build/deb/src -name VERSION -exec sh -c 'echo "$0" >"$1"' "$PRINTSTATION_DEB_VERSION" {} \;
 fi
-(cd build/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1) || {
-    tail -40 build/deb/build.log >&2
-    exit 1
-}
+if [ "$ARCH" = "$host" ]; then
+    (cd build/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1) || {
+        tail -40 build/deb/build.log >&2
+        exit 1
+    }
+else
+    tools/arm64/build.sh build/deb/src
+fi
 mv build/deb/printstation_*.deb build/deb/printstation-central_*.deb dist/
-ls dist/printstation_*.deb dist/printstation-central_*.deb
+ls dist/printstation_*_"$ARCH".deb dist/printstation-central_*_"$ARCH".deb

@@ -13,7 +13,10 @@ from central.fleet import FleetCollector, fleet_rows, table
 from central.gateway import GammuOutbox
 from central.sms import ReminderSchedule
 from central.store import Effects, Message
+from contract.clock import ManualClock
 from contract.vocabulary import StationState
+from controller import __version__
+from controller.mqtt.retained import StatusReport
 from tests.central.test_store import NOW
 
 BLOCKED = {
@@ -21,6 +24,7 @@ BLOCKED = {
     "station": "3271-bogor-barat-02",
     "state": "blocked",
     "time": "2026-11-22T09:59:00Z",
+    "version": "0.1.1",
     "queue": {"queued": 5, "printing": 0, "needs_review": 1},
     "consumables": {"cards": {"remaining": 0, "capacity": 100}},
     "alerts": [{"code": "cards_empty", "severity": "error", "since": "2026-11-22T09:00:00Z"}],
@@ -29,21 +33,24 @@ OFFLINE = {"schema": "ektp.status/1", "station": "3273-bandung-07", "state": "of
            "time": "2026-11-22T09:00:00Z"}  # fmt: skip
 
 
-def load(db: psycopg.Connection) -> None:
+def store(db: psycopg.Connection, *payloads: bytes) -> None:
+    """The retained statuses as the replicas store them."""
     effects = Effects(GammuOutbox(), ReminderSchedule.days())
-    batch = [
-        Message(f"ektp/v1/{d['station']}/status", json.dumps(d).encode())
-        for d in (BLOCKED, OFFLINE)
-    ]
+    batch = [Message(f"ektp/v1/{json.loads(body)['station']}/status", body) for body in payloads]
     effects.apply(db, batch, NOW)
 
 
-def test_the_table_shows_state_queue_blanks_last_seen_link_and_alerts(db) -> None:
+def load(db: psycopg.Connection) -> None:
+    store(db, *(json.dumps(d).encode() for d in (BLOCKED, OFFLINE)))
+
+
+def test_the_table_shows_state_version_queue_blanks_last_seen_link_and_alerts(db) -> None:
     load(db)
     lines = table(fleet_rows(db), NOW + timedelta(seconds=40)).splitlines()
     assert lines[0].split() == [
         "station",
         "state",
+        "version",
         "queue",
         "blanks",
         "last",
@@ -54,6 +61,7 @@ def test_the_table_shows_state_queue_blanks_last_seen_link_and_alerts(db) -> Non
     assert lines[1].split() == [
         "3271-bogor-barat-02",
         "blocked",
+        "0.1.1",
         "5/0/1",
         "0",
         "40",
@@ -65,6 +73,7 @@ def test_the_table_shows_state_queue_blanks_last_seen_link_and_alerts(db) -> Non
     assert lines[2].split() == [
         "3273-bandung-07",
         "offline",
+        "?",  # a status without its version (a station from before it sent one)
         "0/0/0",
         "?",
         "40",
@@ -86,6 +95,9 @@ def test_the_metrics_carry_every_station(db, dsn) -> None:
         'station="3271-bogor-barat-02"} 0.0' in text
     )
     assert 'printstation_station_alerts{station="3271-bogor-barat-02"} 1.0' in text
+    # The version as a label of an info gauge; none for a status that does not carry one.
+    infos = [line for line in text.splitlines() if line.startswith("printstation_station_info{")]
+    assert infos == ['printstation_station_info{station="3271-bogor-barat-02",version="0.1.1"} 1.0']
     # A timestamp, not "seconds since": the time the status arrived, whatever the scrape's.
     seen = {
         sample.labels["station"]: sample.value
@@ -115,4 +127,21 @@ def test_a_stored_row_that_no_longer_reads_as_a_status_is_left_out(db) -> None:
     assert [station for station, _, _ in fleet_rows(db)] == [
         "3271-bogor-barat-02",
         "3273-bandung-07",
+    ]
+
+
+def test_the_table_shows_the_version_the_stations_own_status_carries(db) -> None:
+    """The station's link stamps its version on every status, the Last Will too: what the
+    central office stores from either, the table shows."""
+    clock = ManualClock(NOW)
+    online = StatusReport("3271-bogor-timur-01", lambda: {"state": "ready"}, clock,
+                          coalesce_s=1.0, heartbeat_s=60.0)  # fmt: skip
+    will = StatusReport("3273-bandung-07", lambda: {}, clock, coalesce_s=1.0, heartbeat_s=60.0)
+    published = online.online(session=7)
+    assert published is not None
+    store(db, published, will.offline(session=3))
+    rows = table(fleet_rows(db), NOW).splitlines()[1:]
+    assert [(row.split()[0], row.split()[2]) for row in rows] == [
+        ("3271-bogor-timur-01", __version__),
+        ("3273-bandung-07", __version__),
     ]

@@ -16,7 +16,14 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contract.topics import Topics, event_filter, shared, status_filter
-from testkit.broker import SHIPPED, Broker, adapt_config, free_port, shipped_password_broker
+from testkit.broker import (
+    SHIPPED,
+    Broker,
+    adapt_config,
+    for_this_machine,
+    free_port,
+    shipped_password_broker,
+)
 from testkit.jobs import make_job, payload
 from testkit.waiting import wait_until
 from tests.mqtt.clients import Peer
@@ -411,3 +418,18 @@ def test_the_admin_account_gets_mosquitto_ctrls_replies(password_broker: SecureB
     )  # fmt: skip
     assert "central-replica" in result.stdout, result.stdout + result.stderr
     assert time.monotonic() - started < 5
+
+
+def test_the_shipped_plugin_is_loaded_from_this_machines_library_directory() -> None:
+    """The office's config names the amd64 directory; on arm64 (make test-arm64) the test
+    broker must load the arm64 plugin, or every password-broker test fails to start."""
+    shipped = next(
+        line
+        for line in (SHIPPED / "mosquitto-password.conf").read_text().splitlines()
+        if line.startswith("plugin ")
+    )
+    assert shipped == "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+    assert for_this_machine(shipped, "aarch64-linux-gnu") == (
+        "plugin /usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so"
+    )
+    assert for_this_machine(shipped, "x86_64-linux-gnu") == shipped

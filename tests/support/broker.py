@@ -13,9 +13,11 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
+import sysconfig
 import time
 from pathlib import Path
 
@@ -49,6 +51,14 @@ def plain_config(port: int, workdir: Path, save_every: int = 1) -> str:
     )
 
 
+def for_this_machine(line: str, multiarch: str | None = None) -> str:
+    """A shipped `plugin` line (Debian's multiarch directory of the amd64 office server) made to
+    name the library of this machine's architecture (`multiarch`, by default this Python's):
+    the suite also runs on arm64 (make test-arm64)."""
+    multiarch = multiarch or sysconfig.get_config_var("MULTIARCH")
+    return re.sub(r"/usr/lib/[a-z0-9_]+-linux-gnu[a-z]*/", f"/usr/lib/{multiarch}/", line)
+
+
 def adapt_config(
     text: str, ports: list[int], workdir: Path, files: dict[str, Path | list[Path]]
 ) -> str:
@@ -69,6 +79,8 @@ def adapt_config(
             line = f"{key} {next(values[key]) if isinstance(value, list) else value}"
         elif key == "persistence_location":
             line = f"persistence_location {workdir}/"
+        elif key == "plugin":
+            line = for_this_machine(line)
         elif key == "log_dest":
             continue
         seen.add(key)
