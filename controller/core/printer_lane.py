@@ -7,7 +7,8 @@ Its phases, and what moves it from one to the next:
                         │              ├─outcome unknown─▶ SETTLING
                         │              └─storage failed─▶ UNRECORDED ─storage back─▶ (as above)
                         │   SETTLING ─connected report─▶ READING_COUNTER ─counter─▶ IDLE
-                        └── EJECTING ◀─jam reported between cards── IDLE  (─no jam─▶ IDLE)
+                        └── EJECTING ◀─a card's error reported between cards── IDLE
+                                       (─error gone─▶ IDLE)
 
 A station that stopped mid-card starts in SETTLING. A card may start only in IDLE. The
 printer's card counter settles an unknown outcome (controller/queue/recovery.py): unchanged,
@@ -45,7 +46,10 @@ from controller.queue.recovery import recover_interrupted, settle_by_printer_job
 from controller.queue.store import Store
 
 log = structlog.get_logger(__name__)
-JAM_FLAG = "ERR_MECHANICAL"
+# A card's errors that a stop can leave on the printer (a jam, the cover opened on a card):
+# the driver clears each it sees on a card; left, the card goes to the reject tray.
+LEFT_CARD_ERRORS = frozenset({"ERR_MECHANICAL", "ERR_COVER_OPEN"})
+COVER_OPEN_FLAG = "WAR_COVER_OPEN"  # the cover is open now: nothing is ejected until it closes
 NO_REPORT = PrinterReport(False, None, None)
 
 
@@ -56,7 +60,7 @@ class Phase(Enum):
     AWAITING_REPORT = auto()  # a card did not start: a fresh report first
     SETTLING = auto()  # a card's outcome is for the counter to decide
     READING_COUNTER = auto()  # the counter has been asked for
-    EJECTING = auto()  # a jam left between cards is being ejected
+    EJECTING = auto()  # a card's error left between cards: the card is being ejected
     UNRECORDED = auto()  # a card's outcome waits for storage to take it
 
 
@@ -121,19 +125,22 @@ class PrinterLane:
                 self.worker.read_job_outcomes(printer_jobs, self._settle_by_jobs)
             else:
                 self.worker.read_counter(self._settle)
-        self._eject_left_jam(report)
+        self._eject_left_card(report)
         self._on_report(report)
 
-    def _eject_left_jam(self, report: PrinterReport) -> None:
-        """A jam reported between cards was left by a stop between the jam and the driver's
-        eject (which follows every jam it sees): eject the card to the reject tray, once while
-        the jam lasts. Its blank is already spoiled, in the printer's count."""
-        jammed = report.connected and report.status is not None and JAM_FLAG in report.status.flags
-        if self.phase is Phase.EJECTING and not jammed:
+    def _eject_left_card(self, report: PrinterReport) -> None:
+        """A card's error reported between cards (a jam, the cover opened on a card) was left
+        by a stop between the error and the driver's clearing it (which follows every such
+        error it sees): eject the card to the reject tray, once while the error lasts and with
+        the cover closed. Its blank is already spoiled, in the printer's count."""
+        flags = report.status.flags if report.connected and report.status is not None else ()
+        left = bool(LEFT_CARD_ERRORS.intersection(flags)) and COVER_OPEN_FLAG not in flags
+        if self.phase is Phase.EJECTING and not left:
             self.phase = Phase.IDLE
-        elif self.phase is Phase.IDLE and jammed:
+        elif self.phase is Phase.IDLE and left:
             self.phase = Phase.EJECTING
-            log.warning("printer reports a jam between cards: ejecting to the reject tray")
+            log.warning("printer reports a card's error between cards: ejecting to the reject tray",
+                        flags=sorted(LEFT_CARD_ERRORS.intersection(flags)))  # fmt: skip
             self.worker.eject()
 
     def _settle(self, counter: int | None) -> None:

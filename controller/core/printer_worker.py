@@ -185,7 +185,7 @@ class PrinterWorker:
         self._tasks.put(self._report)
 
     def eject(self) -> None:
-        """Eject the card in the printer to the reject tray (a jam), then report."""
+        """Eject the card in the printer to the reject tray (a card's error left), then report."""
         self._tasks.put(self._eject)
 
     # -- the worker thread -----------------------------------------------------------------
