@@ -23,7 +23,9 @@ from controller.local.server import Gate
 from controller.local.sessions import Sessions
 from controller.mqtt.requests import CommandProcessor
 from controller.queue.store import Store
+from evolis_wire.models import find_model
 from testkit.jobs import station_today
+from testkit.waiting import wait_until
 from tests.reliability.people import encode, valid_job
 
 TOML = """
@@ -79,6 +81,7 @@ def local_station(
             assert store.intake.submit(encode(job)).outcome == "accepted"
         store.jobs.cancel(ended["job_id"], by="test")
     thread = run_in_thread(station)
+    wait_until(lambda: _knows_its_consumables(station), 15, "the printer's model in the status")
     remote = StationCommands(station)
     try:
         yield LocalStation(
@@ -95,6 +98,16 @@ def local_station(
         station.request_stop()
         thread.join(15)
         store.close()
+
+
+def _knows_its_consumables(station: Station) -> bool:
+    """The printer has said its model and the status shows the consumables it uses (a reload
+    of film is refused or taken by that, not by how far the station has got)."""
+    status = station.call(station.status)
+    if status.printer.model is None:
+        return False
+    model = find_model(status.printer.model)
+    return ("film" in (status.consumables or {})) == (model is None or model.film)
 
 
 ROOT_PEER = Peer(pid=1, uid=0, gid=0, user="root", groups=frozenset())
