@@ -45,7 +45,10 @@ class Site:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if shutil.which(CHROMEDRIVER) is None:
-        pytest.skip("chromium-driver is not installed (.ci/run installs it)")
+        pytest.fail(
+            "chromium-driver is not installed (apt-get install chromium chromium-driver;"
+            " .ci/run does)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
