@@ -54,6 +54,17 @@ def test_virtual_faults_are_typed(tmp_path: Path) -> None:
     assert (fault.at_card, fault.kind, fault.seconds) == (3, "unplug", 2.0)
 
 
+def test_ipp_messages_are_typed(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[printer.ipp]\nmessages = [{ text = "Ribbon out", fault = "ribbon_out" }]\n',
+        )
+    )
+    [message] = config.printer.ipp.messages
+    assert (message.text, message.fault) == ("Ribbon out", "ribbon_out")
+
+
 @pytest.mark.parametrize(
     ("text", "key", "problem"),
     [
@@ -77,6 +88,16 @@ def test_virtual_faults_are_typed(tmp_path: Path) -> None:
             '[printer.ipp]\nreasons = [{ keyword = "hid-ribbon-out", fault = "smoke" }]\n',
             "[printer.ipp] reasons[0].fault",
             "must be one of",
+        ),
+        (
+            '[printer.ipp]\nmessages = [{ text = "Ribbon out", fault = "smoke" }]\n',
+            "[printer.ipp] messages[0].fault",
+            "must be one of",
+        ),
+        (
+            '[printer.ipp]\nmessages = [{ text = "", fault = "ribbon_out" }]\n',
+            "[printer.ipp] messages[0].text",
+            "must not be empty",
         ),
         (
             '[printer.ipp]\nmarkers = [{ name = "Film", consumable = "toner" }]\n',

@@ -3,13 +3,15 @@
 A card is one CUPS job: `create_job` (Create-Job) numbers it, the station stores that number,
 then `send_card` (Send-Document) sends the card's document (`ipp_document`) and follows the job
 to its end (`ipp_job`). `job_outcome` follows a job the station stored before a stop. The
-queue's `printer-state-reasons` and markers are the printer's flags and consumables
-(`ipp_state`). CUPS has no card counter: the driver's `card_counter` is the highest job number
-the queue has given, so it moves exactly when a job was created.
+queue's `printer-state-reasons`, its `printer-state-message` (text mapped in `[printer.ipp]
+messages`) and markers are the printer's flags and consumables (`ipp_state`). CUPS has no card
+counter: the driver's `card_counter` is the highest job number the queue has given, so it moves
+exactly when a job was created.
 
-CUPS keeps the reasons a backend reported until the queue's next job, and a queue that reports
-a fault starts no card: a person's reload (`set_level`) takes the reasons shown then as cleared,
-until the next job ends and the queue has reported afresh.
+CUPS keeps the reasons a backend reported until the queue's next job (and an `ERROR:` message),
+and a queue that reports a fault starts no card: a person's reload (`set_level`) takes the
+reasons and the message shown then as cleared, until the next job ends and the queue has
+reported afresh.
 """
 
 from __future__ import annotations
@@ -67,9 +69,10 @@ class IppDriver:
 
     def __init__(self, settings: IppSettings, clock: Clock) -> None:
         self.settings, self._clock = settings, clock
-        self._reader = QueueReader(settings.reasons, settings.markers)
+        self._reader = QueueReader(settings.reasons, settings.markers, settings.messages)
         self._connection: Any = None
         self._cleared: frozenset[str] = frozenset()  # reasons a person cleared (a reload)
+        self._cleared_message = ""  # and the state message shown then
         if settings.user:
             cups.setUser(settings.user)
         if settings.password_file:
@@ -122,7 +125,7 @@ class IppDriver:
         """The highest job number the queue has given (0 before its first). The station reads
         it before a card starts, so a queue that reports a fault starts no card (PrinterError):
         CUPS keeps the reasons a backend reported until the queue's next job."""
-        if faults := self._reader.faults(self._standing(self._printer())):
+        if faults := self._reader.faults(*self._standing(self._printer())):
             raise PrinterError(f"CUPS queue {self.settings.queue} reports {', '.join(faults)}")
         path = f"/printers/{self.settings.queue}"
         jobs = self._call(
@@ -137,12 +140,15 @@ class IppDriver:
 
     def status(self) -> PrinterStatus:
         printer = self._printer()
-        reasons = self._standing(printer)
-        return PrinterStatus(self._reader.flags(reasons), self._reader.consumables(printer))
+        flags = self._reader.flags(*self._standing(printer))
+        return PrinterStatus(flags, self._reader.consumables(printer))
 
-    def _standing(self, printer: dict[str, Any]) -> list[str]:
-        """The queue's reasons, but those a person has cleared since the last job ended."""
-        return [reason for reason in _reasons(printer) if reason not in self._cleared]
+    def _standing(self, printer: dict[str, Any]) -> tuple[list[str], str]:
+        """The queue's reasons and state message, but what a person has cleared since the last
+        job ended ("" for a cleared message)."""
+        reasons = [reason for reason in _reasons(printer) if reason not in self._cleared]
+        message = _message(printer)
+        return reasons, "" if message == self._cleared_message else message
 
     def print_card(self, panels: CardPanels) -> PrintOutcome:
         try:
@@ -188,14 +194,18 @@ class IppDriver:
             except PrinterError as exc:
                 return Unknown(f"CUPS job {printer_job}: {exc}")
             if job is not None:
-                if (
-                    outcome := ended(printer_job, job, _reasons(printer), self._reader)
-                ) is not None:
-                    self._cleared = frozenset()  # the queue has reported afresh
+                message = _message(printer)
+                outcome = ended(printer_job, job, _reasons(printer), self._reader, message)
+                if outcome is not None:
+                    self._cleared, self._cleared_message = frozenset(), ""  # reported afresh
                     return outcome
-                if blocked(job, reasons := self._standing(printer), self._reader):
+                reasons, message = self._standing(printer)
+                if blocked(job, reasons, self._reader, message):
                     log.warning(
-                        "cups job blocked: cancelled", printer_job=printer_job, reasons=reasons
+                        "cups job blocked: cancelled",
+                        printer_job=printer_job,
+                        reasons=reasons,
+                        message=message,
                     )
                     self._cancel(printer_job)
                 problem = f"CUPS job {printer_job} not ended in {self.settings.job_timeout_s} s"
@@ -227,11 +237,16 @@ class IppDriver:
         raise NotSupported("a CUPS queue ejects a jammed card itself (the vendor's driver)")
 
     def set_level(self, consumable: Consumable, count: int, capacity: int | None = None) -> None:
-        """A person loaded the printer: the reasons the queue shows now count as cleared until
-        the next job ends. The printer is told no count (the ledger is the truth)."""
-        self._cleared = frozenset(_reasons(self._printer()))
+        """A person loaded the printer: the reasons and the message the queue shows now count
+        as cleared until the next job ends. The printer is told no count (the ledger is the
+        truth)."""
+        printer = self._printer()
+        self._cleared, self._cleared_message = frozenset(_reasons(printer)), _message(printer)
         log.info(
-            "reasons cleared by a reload", consumable=consumable, reasons=sorted(self._cleared)
+            "reasons cleared by a reload",
+            consumable=consumable,
+            reasons=sorted(self._cleared),
+            message=self._cleared_message,
         )
 
     def close(self) -> None:
@@ -241,3 +256,7 @@ class IppDriver:
 def _reasons(printer: dict[str, Any]) -> list[str]:
     reasons = printer.get("printer-state-reasons", [])
     return [reasons] if isinstance(reasons, str) else list(reasons)
+
+
+def _message(printer: dict[str, Any]) -> str:
+    return str(printer.get("printer-state-message", "") or "")

@@ -16,8 +16,10 @@
   feeding while nothing is printed yet (`job-impressions-completed` 0) ends it: the driver
   cancels the job, so that it cannot print later behind the station's back, and reads its end.
 
-The reasons read are the job's own snapshot of the printer (`job-printer-state-reasons`, kept
-with the job) where CUPS has one, else the queue's now.
+The reasons and the state message read are the job's own snapshot of the printer
+(`job-printer-state-reasons`, `job-printer-state-message`, kept with the job) where CUPS has
+one, else the queue's now; a message mapped in `[printer.ipp] messages` is a fault as a mapped
+keyword is (`QueueReader.faults`).
 """
 
 from __future__ import annotations
@@ -69,8 +71,17 @@ def _reasons(job: Mapping[str, object], queue_reasons: list[str]) -> list[str]:
     return [str(reason) for reason in snapshot] if isinstance(snapshot, list) else queue_reasons
 
 
+def _message(job: Mapping[str, object], queue_message: str) -> str:
+    snapshot = job.get("job-printer-state-message")
+    return queue_message if snapshot is None else str(snapshot)
+
+
 def ended(
-    printer_job: int, job: Mapping[str, object], queue_reasons: list[str], reader: QueueReader
+    printer_job: int,
+    job: Mapping[str, object],
+    queue_reasons: list[str],
+    reader: QueueReader,
+    queue_message: str = "",
 ) -> PrintOutcome | None:
     """The outcome of a job that has ended; None while it has not."""
     state = job_state(job)
@@ -78,8 +89,8 @@ def ended(
         return Printed(printer_job)
     if state not in (JobState.CANCELED, JobState.ABORTED):
         return None
-    faults = reader.faults(_reasons(job, queue_reasons))
-    message = str(job.get("job-printer-state-message", "") or "")
+    message = _message(job, queue_message)
+    faults = reader.faults(_reasons(job, queue_reasons), message)
     if _impressions(job) > 0:
         for fault in faults:
             if cause := SPOILING.get(fault):
@@ -89,11 +100,16 @@ def ended(
     return Fault(faults[0], end) if faults else Unknown(end)
 
 
-def blocked(job: Mapping[str, object], queue_reasons: list[str], reader: QueueReader) -> bool:
+def blocked(
+    job: Mapping[str, object],
+    queue_reasons: list[str],
+    reader: QueueReader,
+    queue_message: str = "",
+) -> bool:
     """The job has not ended, printed nothing yet, and the queue reports a fault."""
     if job_state(job) in (JobState.CANCELED, JobState.ABORTED, JobState.COMPLETED):
         return False
-    return _impressions(job) == 0 and bool(reader.faults(queue_reasons))
+    return _impressions(job) == 0 and bool(reader.faults(queue_reasons, queue_message))
 
 
 def _impressions(job: Mapping[str, object]) -> int:

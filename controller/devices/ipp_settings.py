@@ -1,5 +1,5 @@
 """`[printer.ipp]`: the CUPS queue a card goes to, what the card asks of it, and how the queue's
-vendor keywords and marker names read as the station's faults and consumables."""
+vendor keywords, state messages and marker names read as the station's faults and consumables."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from contract.vocabulary import Consumable, PrinterFault
 from controller.field_checks import OneOf, Range, checked, file_or_empty, not_empty, positive
 
 RIBBON_TYPES = ("ymcko", "ymckok", "ko", "k")
+FAULT_KIND = OneOf(tuple(PrinterFault))  # the station's fault kinds, as the maps below name them
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,17 @@ class ReasonFault:
     and the fault the station calls it."""
 
     keyword: str = checked(not_empty)
-    fault: str = checked(OneOf(tuple(PrinterFault)))
+    fault: str = checked(FAULT_KIND)
+
+
+@dataclass(frozen=True)
+class MessageFault:
+    """Text found in the queue's `printer-state-message` (anywhere in it, in any case: not a
+    pattern) and the fault the station calls it: HID's guides say its status monitor reports the
+    printer's state to CUPS as text messages (docs/printers/hdp5000.md)."""
+
+    text: str = checked(not_empty)
+    fault: str = checked(FAULT_KIND)
 
 
 @dataclass(frozen=True)
@@ -51,4 +62,5 @@ class IppSettings:
     poll_s: float = checked(positive, default=0.25)  # how often a card's job is asked after
     job_timeout_s: float = checked(positive, default=180.0)  # no end by then: outcome unknown
     reasons: tuple[ReasonFault, ...] = ()  # vendor keywords beyond the standard ones
+    messages: tuple[MessageFault, ...] = ()  # state-message text read as faults (none built in)
     markers: tuple[MarkerConsumable, ...] = ()  # marker names beyond the built-in guesses

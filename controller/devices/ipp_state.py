@@ -4,7 +4,9 @@ A reason keyword comes with a suffix, `-error`, `-warning` or `-report` (RFC 801
 suffix is dropped to look the keyword up. The standard keywords that stop a card printer are
 built in (`STANDARD_FAULTS`); a vendor's (HID's status monitor, Zebra's backend) are mapped in
 `[printer.ipp] reasons`. A `-report` is never a fault. Any other `-error` keyword is a
-`printer_error`. Each fault is shown to the station's policy as the flag its scheduler knows
+`printer_error`. The queue's `printer-state-message` raises the fault of each
+`[printer.ipp] messages` entry whose text it contains (in any case; none built in), as a mapped
+keyword would. Each fault is shown to the station's policy as the flag its scheduler knows
 (`FAULT_FLAGS`), and every reason also as `ipp:<reason>`, for people.
 
 Markers: `marker-levels` are percentages (negative: unknown); a marker counts the consumable
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from contract.vocabulary import Consumable, PrinterFault
 
-from .ipp_settings import MarkerConsumable, ReasonFault
+from .ipp_settings import MarkerConsumable, MessageFault, ReasonFault
 from .printer import Level, LevelUnit
 
 STANDARD_FAULTS: dict[str, PrinterFault] = {
@@ -60,14 +62,21 @@ def keyword(reason: str) -> tuple[str, str]:
 
 
 class QueueReader:
-    """Reads one queue's reasons and markers with the standard table and the config's."""
+    """Reads one queue's reasons, state message and markers with the standard table and the
+    config's."""
 
-    def __init__(self, reasons: Iterable[ReasonFault], markers: Iterable[MarkerConsumable]):
+    def __init__(
+        self,
+        reasons: Iterable[ReasonFault],
+        markers: Iterable[MarkerConsumable],
+        messages: Iterable[MessageFault] = (),
+    ):
         self._faults = STANDARD_FAULTS | {r.keyword: PrinterFault(r.fault) for r in reasons}
         self._markers = {m.name: Consumable(m.consumable) for m in markers}
+        self._messages = [(m.text.casefold(), PrinterFault(m.fault)) for m in messages]
 
-    def faults(self, reasons: Iterable[str]) -> list[PrinterFault]:
-        """The faults the reasons raise, in the order given."""
+    def faults(self, reasons: Iterable[str], message: str = "") -> list[PrinterFault]:
+        """The faults the reasons raise, in the order given, then those the message raises."""
         found = []
         for reason in reasons:
             name, suffix = keyword(reason)
@@ -78,12 +87,17 @@ class QueueReader:
                 fault = PrinterFault.PRINTER_ERROR
             if fault is not None and fault not in found:
                 found.append(fault)
+        lowered = message.casefold()
+        for text, fault in self._messages:
+            if text in lowered and fault not in found:
+                found.append(fault)
         return found
 
-    def flags(self, reasons: Sequence[str]) -> frozenset[str]:
-        """The station's flags for the reasons, and each reason as `ipp:<reason>`."""
+    def flags(self, reasons: Sequence[str], message: str = "") -> frozenset[str]:
+        """The station's flags for the reasons and the message, and each reason as
+        `ipp:<reason>` (the message itself is not a flag)."""
         shown = {f"ipp:{reason}" for reason in reasons if reason != "none"}
-        return frozenset(shown | {FAULT_FLAGS[fault] for fault in self.faults(reasons)})
+        return frozenset(shown | {FAULT_FLAGS[fault] for fault in self.faults(reasons, message)})
 
     def consumables(self, attributes: Mapping[str, object]) -> dict[Consumable, Level]:
         """The levels of the markers that count a consumable, in percent."""

@@ -28,6 +28,7 @@ queue = "{queue}"
 poll_s = 0.05
 job_timeout_s = {job_timeout_s}
 reasons = [{{ keyword = "cardsim-film-empty", fault = "film_out" }}]
+messages = [{{ text = "ribbon out", fault = "ribbon_out" }}]
 """
 # The station tests' config with this printer section in place of theirs.
 IPP_TOML = (

@@ -1,4 +1,5 @@
-"""Reading a CUPS queue: reasons as faults and flags, markers as consumables, a job's end."""
+"""Reading a CUPS queue: reasons and state messages as faults and flags, markers as
+consumables, a job's end."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import pytest
 
 from contract.vocabulary import Consumable, PrinterFault, SpoilCause
 from controller.devices.ipp_job import blocked, ended
-from controller.devices.ipp_settings import MarkerConsumable, ReasonFault
+from controller.devices.ipp_settings import MarkerConsumable, MessageFault, ReasonFault
 from controller.devices.ipp_state import QueueReader
 from controller.devices.printer import Fault, Level, LevelUnit, Printed, Spoiled, Unknown
 
 READER = QueueReader(
-    [ReasonFault("hid-film-out", "film_out")], [MarkerConsumable("Overlay", "film")]
+    [ReasonFault("hid-film-out", "film_out")],
+    [MarkerConsumable("Overlay", "film")],
+    [MessageFault("Ribbon Out", "ribbon_out"), MessageFault("card jam", "jam")],
 )
 
 
@@ -38,10 +41,38 @@ def test_reasons_read_as_faults(reasons: list[str], faults: list[PrinterFault]) 
     assert READER.faults(reasons) == faults
 
 
+@pytest.mark.parametrize(
+    ("reasons", "message", "faults"),
+    [
+        (["none"], "Ribbon out: replace the ribbon", [PrinterFault.RIBBON_OUT]),
+        (["none"], "ERROR: RIBBON OUT", [PrinterFault.RIBBON_OUT]),  # any case, anywhere
+        (
+            ["none"],
+            "Card jam in the flipper; ribbon out",
+            [PrinterFault.RIBBON_OUT, PrinterFault.JAM],
+        ),
+        (["none"], "Ribbon low", []),  # a message not mapped: nothing
+        (["none"], "Printer ready", []),
+        (["none"], "", []),
+        (["media-empty-error"], "Ribbon out", [PrinterFault.FEEDER_EMPTY, PrinterFault.RIBBON_OUT]),
+        (["marker-supply-empty-error"], "Ribbon out", [PrinterFault.RIBBON_OUT]),  # once
+    ],
+)
+def test_messages_read_as_faults(reasons: list[str], message: str, faults: list) -> None:
+    assert READER.faults(reasons, message) == faults
+
+
+def test_no_message_is_a_fault_unless_mapped() -> None:
+    reader = QueueReader([], [])
+    assert reader.faults(["none"], "Ribbon out: replace the ribbon") == []
+    assert reader.flags(["none"], "Ribbon out: replace the ribbon") == frozenset()
+
+
 def test_flags_are_the_station_flags_and_the_reasons_themselves() -> None:
     flags = READER.flags(["media-empty-error", "media-low-report"])
     assert flags == {"WAR_FEEDER_EMPTY", "ipp:media-empty-error", "ipp:media-low-report"}
     assert READER.flags(["none"]) == frozenset()
+    assert READER.flags(["none"], "Ribbon out") == {"WAR_RIBBON_ENDED"}  # not the message itself
 
 
 def test_markers_read_as_consumables() -> None:
@@ -98,6 +129,48 @@ def test_the_job_snapshot_of_reasons_is_read_before_the_queue() -> None:
     job = {"job-state": 8, "job-printer-state-reasons": ["door-open-error"]}
     found = ended(7, job, ["none"], READER)
     assert isinstance(found, Fault) and found.kind == PrinterFault.COVER_OPEN
+
+
+@pytest.mark.parametrize(
+    ("job", "outcome"),
+    [
+        ({"job-state": 8, "job-impressions-completed": 0}, PrinterFault.RIBBON_OUT),
+        (
+            {"job-state": 8, "job-impressions-completed": 1},
+            Spoiled(SpoilCause.RIBBON_BREAK, 7),
+        ),
+    ],
+)
+def test_a_job_end_by_its_message_as_by_the_keyword(job: dict, outcome: object) -> None:
+    """A mapped message settles the card as the keyword does (`marker-supply-empty`): the
+    job's own snapshot of the message first, else the queue's."""
+    by_keyword = ended(7, job, ["marker-supply-empty-error"], READER)
+    by_snapshot = ended(7, job | {"job-printer-state-message": "Ribbon out"}, ["none"], READER)
+    by_queue = ended(7, job, ["none"], READER, "Ribbon out")
+    for found in (by_keyword, by_snapshot, by_queue):
+        if isinstance(outcome, PrinterFault):
+            assert isinstance(found, Fault) and found.kind == outcome
+        else:
+            assert found == outcome
+
+
+def test_an_unmapped_message_settles_nothing() -> None:
+    aborted = {"job-state": 8, "job-impressions-completed": 0}
+    assert isinstance(
+        ended(7, aborted | {"job-printer-state-message": "Busy"}, ["none"], READER), Unknown
+    )
+    # the job's own snapshot says nothing: the queue's message now is not read for it
+    job = aborted | {"job-printer-state-message": ""}
+    assert isinstance(ended(7, job, ["none"], READER, "Ribbon out"), Unknown)
+
+
+def test_a_job_is_blocked_by_a_mapped_message() -> None:
+    waiting = {"job-state": 5, "job-impressions-completed": 0}
+    assert blocked(waiting, ["none"], READER, "Ribbon out: replace the ribbon")
+    assert not blocked(waiting, ["none"], READER, "Printing card 1")
+    assert not blocked(
+        {"job-state": 5, "job-impressions-completed": 1}, ["none"], READER, "Ribbon out"
+    )
 
 
 def test_a_job_is_blocked_only_before_its_first_page() -> None:

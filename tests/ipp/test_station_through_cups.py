@@ -79,6 +79,32 @@ def test_a_fault_before_the_card_queues_it_again_and_blocks(
     assert [r for r in rig.cards() if r["result"] == "printed"] == []
 
 
+def test_a_ribbon_out_said_only_as_a_message_settles_as_its_keyword_would(
+    make_rig, make_station
+) -> None:
+    """HID's status monitor reports the printer's state as text: here the backend says the
+    ribbon out only as the queue's state message (`ERROR: Ribbon out: ...`, no keyword), and the
+    station's config maps "ribbon out" to `ribbon_out` (`[printer.ipp] messages`). The card
+    settles as with `marker-supply-empty`: not printed, queued again, no second job while the
+    message stands; a ribbon reload clears it and the card prints."""
+    rig: CupsRig = make_rig(ribbon=0, messages=True)
+    running: IppStation = make_station(rig)
+    running.store.intake.submit(sample_jobs()[0])
+    wait_until(
+        lambda: _attempts(running) == [("not_printed", PrinterFault.RIBBON_OUT)],
+        30,
+        "the ribbon out settled",
+    )
+    wait_until(lambda: running.states()["queued"] == 1, 10, "the card queued again")
+    wait_until(lambda: "WAR_RIBBON_ENDED" in _flags(running), 10, "the ribbon out in the status")
+    assert rig.queue_state() == (["none"], "Ribbon out: replace the ribbon")  # no keyword
+    assert running.printer_jobs() == [1]
+    _load_and_reload(rig, running, Consumable.RIBBON, loaded=200, booked=200)
+    wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
+    assert running.printer_jobs() == [1, 2]
+    assert [r["result"] for r in rig.cards()] == ["printed"]
+
+
 def test_a_jam_spoils_the_blank_once(make_rig, make_station) -> None:
     """A jam at the first card: the backend reports `media-jam-error` and a page fed; the
     station books the blank spoiled (cause jam), and prints nothing more while the queue
@@ -101,14 +127,7 @@ def test_a_reload_clears_the_reason_the_last_job_left(make_rig, make_station) ->
     running: IppStation = make_station(rig)
     running.store.intake.submit(sample_jobs()[0])
     wait_until(lambda: "WAR_FEEDER_EMPTY" in _flags(running), 30, "the hopper empty")
-    loader = network_driver(
-        "127.0.0.1", rig.server.port, clock=SystemClock(), virtual_extensions=True
-    )
-    loader.set_level(Consumable.CARDS, 10)  # the blanks go into the printer
-    loader.close()
-    StationCommands(running.station, local=True).handle(
-        CommandName.RELOAD, {"consumable": Consumable.CARDS, "count": 50}
-    )
+    _load_and_reload(rig, running, Consumable.CARDS, loaded=10, booked=50)
     wait_until(lambda: running.states()["printed"] == 1, 30, "the card after the reload")
     assert running.printer_jobs() == [1, 2]
     assert [r["result"] for r in rig.cards()] == ["printed"]
@@ -154,3 +173,18 @@ def test_a_job_whose_document_never_arrived_is_cancelled_and_the_card_printed_an
     assert _attempts(running) == [("not_printed", "interrupted"), ("printed", None)]
     assert {job: a["job-state"] for job, a in rig.jobs().items()} == {1: 7, 2: 9}
     assert [r["result"] for r in rig.cards()] == ["printed"]
+
+
+def _load_and_reload(
+    rig: CupsRig, running: IppStation, consumable: Consumable, *, loaded: int, booked: int
+) -> None:
+    """A person puts `loaded` into the printer, then records a reload of `booked` at the
+    station."""
+    loader = network_driver(
+        "127.0.0.1", rig.server.port, clock=SystemClock(), virtual_extensions=True
+    )
+    loader.set_level(consumable, loaded)
+    loader.close()
+    StationCommands(running.station, local=True).handle(
+        CommandName.RELOAD, {"consumable": consumable, "count": booked}
+    )

@@ -88,9 +88,11 @@ class CupsServer:
     def lpadmin(self, *args: str) -> None:
         subprocess.run([LPADMIN, "-h", f"127.0.0.1:{self.port}", *args], check=True)
 
-    def add_card_queue(self, name: str, printer_port: int) -> None:
-        """A raw queue for the virtual printer at 127.0.0.1:`printer_port`."""
-        self.lpadmin("-p", name, "-E", "-v", f"cardsim://127.0.0.1:{printer_port}")
+    def add_card_queue(self, name: str, printer_port: int, messages: bool = False) -> None:
+        """A raw queue for the virtual printer at 127.0.0.1:`printer_port`; `messages`: its
+        backend reports faults as text only (`?report=messages`, cups_backend)."""
+        uri = f"cardsim://127.0.0.1:{printer_port}" + ("/?report=messages" if messages else "")
+        self.lpadmin("-p", name, "-E", "-v", uri)
         self.lpadmin("-p", name, "-o", "printer-error-policy=abort-job")
 
     def add_ipp_queue(self, name: str, uri: str) -> None:

@@ -11,6 +11,10 @@ driver) and reports to cupsd on stderr:
 - `PAGE: 1 1` for a blank fed (printed, or spoiled by a jam or a broken ribbon);
 - exit 0 when the card is printed, 1 (the queue's error policy, abort-job) when it is not.
 
+A device URI with `?report=messages` reports faults as HID's status monitor is said to, as text
+only (`ERROR: Ribbon out: replace the ribbon`, which cupsd sets as `printer-state-message`) with
+no keyword: the station maps the text in `[printer.ipp] messages`.
+
 Called with no arguments, it lists its device, as CUPS asks of every backend.
 """
 
@@ -43,11 +47,21 @@ REASONS: dict[PrinterFault, str] = {
     PrinterFault.COOLING: "cardsim-cooling",
     PrinterFault.HEAD_TEMP: "cardsim-head-temp",
 }
-SPOIL_REASONS = {
-    SpoilCause.JAM: "media-jam",
-    SpoilCause.RIBBON_BREAK: "marker-supply-empty",
-    SpoilCause.RIBBON_OUT: "marker-supply-empty",
-    SpoilCause.COVER_OPEN: "door-open",
+# The text each fault is said with when the backend reports faults as messages.
+MESSAGES: dict[PrinterFault, str] = {
+    PrinterFault.FEEDER_EMPTY: "Card hopper empty: load cards",
+    PrinterFault.COVER_OPEN: "Printer cover open",
+    PrinterFault.RIBBON_OUT: "Ribbon out: replace the ribbon",
+    PrinterFault.FILM_OUT: "Film out: replace the film",
+    PrinterFault.JAM: "Card jam: clear the card path",
+    PrinterFault.COOLING: "Printer cooling",
+    PrinterFault.HEAD_TEMP: "Printhead too hot",
+}
+SPOIL_FAULTS = {
+    SpoilCause.JAM: PrinterFault.JAM,
+    SpoilCause.RIBBON_BREAK: PrinterFault.RIBBON_OUT,
+    SpoilCause.RIBBON_OUT: PrinterFault.RIBBON_OUT,
+    SpoilCause.COVER_OPEN: PrinterFault.COVER_OPEN,
 }
 EXIT_OK, EXIT_FAILED = 0, 1
 CARD_SIZE = (1016, 648)  # the station's rendering, 300 dpi
@@ -80,16 +94,27 @@ def card_images(document: bytes) -> CardImages:
     return CardImages(front, black, back)
 
 
+def report_fault(fault: PrinterFault, messages: bool, error: str) -> None:
+    """The fault as a keyword (`STATE: +...-error`) and `error` said as an `ERROR:` line; or as
+    text only, the fault's own message as the `ERROR:` line. cupsd sets `printer-state-message`
+    (and the job's `job-printer-state-message`) from either line, but keeps an `INFO:` one only
+    while the job runs, so a message the backend leaves with its exit is an `ERROR:` one."""
+    if messages:
+        say(f"ERROR: {MESSAGES[fault]}")
+    else:
+        say(f"STATE: +{REASONS[fault]}-error")
+        say(f"ERROR: {error}")
+
+
 def faults_of(status: PrinterStatus) -> list[PrinterFault]:
     return [BLOCKING[flag] for flag in sorted(status.flags) if flag in BLOCKING]
 
 
-def print_document(driver: EvolisDriver, document: bytes) -> int:
+def print_document(driver: EvolisDriver, document: bytes, messages: bool = False) -> int:
     status = driver.status()
     report_markers(status)
     if faults := [fault for fault in faults_of(status) if fault in REASONS]:
-        say(f"STATE: +{REASONS[faults[0]]}-error")
-        say(f"ERROR: printer reports {faults[0]}")
+        report_fault(faults[0], messages, f"printer reports {faults[0]}")
         return EXIT_FAILED
     say("STATE: -" + ",".join(f"{reason}-error" for reason in REASONS.values()))
     outcome = driver.print_card(encode_panels(card_images(document)))
@@ -98,14 +123,15 @@ def print_document(driver: EvolisDriver, document: bytes) -> int:
         say("PAGE: 1 1")
         say(f"INFO: card printed, counter {outcome.card_counter}")
         return EXIT_OK
+    error = f"card not printed: {outcome}"
     if isinstance(outcome, Spoiled):
         say("PAGE: 1 1")
-        say(f"STATE: +{SPOIL_REASONS[outcome.cause]}-error")
+        report_fault(SPOIL_FAULTS[outcome.cause], messages, error)
     elif isinstance(outcome, Fault) and outcome.kind in REASONS:
-        say(f"STATE: +{REASONS[outcome.kind]}-error")
+        report_fault(outcome.kind, messages, error)
     else:
         say("PAGE: 1 1")  # the outcome is unknown: a blank may have been used
-    say(f"ERROR: card not printed: {outcome}")
+        say(f"ERROR: {error}")
     return EXIT_FAILED
 
 
@@ -122,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         uri.hostname or "127.0.0.1", uri.port or 9100, clock=SystemClock(), virtual_extensions=True
     )
     try:
-        return print_document(driver, document)
+        return print_document(driver, document, messages="report=messages" in uri.query)
     finally:
         driver.close()
 

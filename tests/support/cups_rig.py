@@ -48,6 +48,16 @@ class CupsRig:
             pycups.Connection().getJobs(which_jobs="all", requested_attributes=CUPS_JOB_ATTRIBUTES)
         )
 
+    def queue_state(self) -> tuple[list[str], str]:
+        """The queue's `printer-state-reasons` and `printer-state-message`."""
+        pycups.setServer("127.0.0.1")
+        pycups.setPort(self.cups.port)
+        printer = pycups.Connection().getPrinterAttributes(
+            QUEUE, requested_attributes=["printer-state-reasons", "printer-state-message"]
+        )
+        reasons = printer["printer-state-reasons"]
+        return [reasons] if isinstance(reasons, str) else reasons, printer["printer-state-message"]
+
     def load(self, consumable: str, count: int, capacity: int) -> None:
         """A person loads the printer by hand (its own reload command, `Xrl`)."""
         reply = decode_reply(
@@ -71,8 +81,10 @@ def start_rig(
     faults: tuple[dict[str, Any], ...] = (),
     seconds_per_card: float = 0.0,
     head: HeadModel | None = None,
+    messages: bool = False,
 ) -> CupsRig:
-    """The printer keeps its state in `root/printer/virtual-printer`, cupsd in `root/cups`."""
+    """The printer keeps its state in `root/printer/virtual-printer`, cupsd in `root/cups`;
+    `messages`: the backend reports faults as text only, as HID's status monitor is said to."""
     printer = VirtualPrinter(
         root / "printer",
         clock=SystemClock(),
@@ -87,5 +99,5 @@ def start_rig(
     server = serve_in_thread(printer)
     rig = CupsRig(printer, server, CupsServer(root / "cups"))
     rig.cups.start()
-    rig.cups.add_card_queue(QUEUE, server.port)
+    rig.cups.add_card_queue(QUEUE, server.port, messages)
     return rig
