@@ -85,6 +85,10 @@ film = {cards}
 low_cards = {low[cards]}
 low_ribbon = {low[ribbon]}
 low_film = {low[film]}
+# The benches queue thousands of jobs at once (the intake's 3,000, the web page's 10,000): far
+# past a kiosk's bound of 500, which would refuse them queue_full.
+[queue]
+max_queued = 100000
 """
 
 

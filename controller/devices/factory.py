@@ -14,7 +14,6 @@ from firmware.usb_backend import VirtualBackend
 from firmware.virtual_printer import VirtualPrinter, pictures_directory
 
 from .evolis import EvolisDriver, EvolisSettings
-from .ipp import IppDriver
 from .net_transport import NetworkSettings, NetworkTransport
 from .printer import PrinterDriver
 from .settings import Driver, PrinterSettings, VirtualPrinterSettings
@@ -131,6 +130,9 @@ def configured_driver(
 ) -> PrinterDriver:
     """The driver `[printer]` names; the virtual printer keeps its state in `state_dir`."""
     if settings.driver == Driver.IPP:
+        # pycups and libcups (about 5 MB resident) only in a station that prints through CUPS
+        from .ipp import IppDriver
+
         return IppDriver(settings.ipp, clock)
     if settings.driver == Driver.NETWORK:
         return network_driver(

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from functools import cache
+from typing import TYPE_CHECKING
 
 from contract.clock import rfc3339
 from controller.queue.db import Database
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 MAX_FAILURES = 5
-# OWASP's argon2id minimum (19 MiB, 2 passes): a Pi 3 shares 1 GB with the daemon and the web.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@cache
+def hasher() -> PasswordHasher:
+    """OWASP's argon2id minimum (19 MiB, 2 passes): a Pi 3 shares 1 GB with the daemon and the
+    web. Loaded at the first password (argon2 and cffi: about 2.5 MB resident), not by every
+    daemon."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class Login(StrEnum):
@@ -31,7 +41,7 @@ class Passwords:
 
     def set(self, account: str, password: str, by: str, at: datetime) -> None:
         """A new password for `account` (an account of the store); unlocks it."""
-        digest = HASHER.hash(password)
+        digest = hasher().hash(password)
         with self._db.transaction() as tx:
             tx.execute(
                 "INSERT INTO passwords (account, hash, failures, locked_at, set_at, set_by)"
@@ -48,12 +58,14 @@ class Passwords:
                 "SELECT hash, failures, locked_at FROM passwords WHERE account = ?", (account,)
             ).fetchone()
         if row is None:
-            HASHER.hash(password)  # as slow as a wrong password: no hint which names exist
+            hasher().hash(password)  # as slow as a wrong password: no hint which names exist
             return Login.WRONG
         if row["locked_at"] is not None:
             return Login.LOCKED
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
-            HASHER.verify(row["hash"], password)
+            hasher().verify(row["hash"], password)
         except (VerificationError, InvalidHashError):
             return self._failed(account, row["failures"] + 1, at)
         with self._db.transaction() as tx:
