@@ -23,7 +23,6 @@ def text_width(text: str, font: ImageFont.FreeTypeFont) -> int:
     return math.ceil(max(font.getlength(text), right)) - min(0, left)
 
 
-@cache
 def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
     size = font.size * 3
     image = Image.new("L", (size, size))
@@ -31,10 +30,21 @@ def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
     return image.tobytes()
 
 
+@cache
+def _missing_box(font: ImageFont.FreeTypeFont) -> bytes:
+    return _glyph(font, _MISSING)
+
+
+@lru_cache(maxsize=8192)
+def _missing(font: ImageFont.FreeTypeFont, char: str) -> bool:
+    """Whether `font` draws `char` as its missing-glyph box (remembered: a kiosk's jobs are
+    written in a few dozen characters; bounded: a hostile job may bring thousands)."""
+    return _glyph(font, char) == _missing_box(font)
+
+
 def undrawable(text: str, font: ImageFont.FreeTypeFont) -> bool:
     """Whether `text` has a character that `font` would draw as its missing-glyph box."""
-    missing = _glyph(font, _MISSING)
-    return any(_glyph(font, char) == missing for char in set(text) if char != " ")
+    return any(_missing(font, char) for char in set(text) if char != " ")
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | None:

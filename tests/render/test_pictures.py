@@ -6,11 +6,13 @@ The pictures come as the files' bytes: base64 and the size limits are the job's 
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from PIL import Image
 
-from controller.render import RenderError, image_problems, render_card
-from controller.render.front import SIGNATURE_BOX, background
+from controller.render import RenderError, image_problems, pictures, render_card
+from controller.render.front import PHOTO_BOX, SIGNATURE_BOX, background
 
 from .samples import PHOTO_JPEG, PICTURES, SIGNATURE_PNG, encode, photo_image, sample_card
 
@@ -77,3 +79,32 @@ def test_a_signature_on_white_paper_prints_only_its_strokes() -> None:
     corner = (x, y, x + 20, y + 20)
     assert front.crop(corner).tobytes() == background().crop(corner).tobytes()
     assert front.getpixel((x + width // 2, y + height // 2)) == (0, 0, 0)
+
+
+def _damaged_photos(count: int) -> list[bytes]:
+    """The sample photo with a few bytes overwritten (its end marker kept), seeded."""
+    rng = random.Random(20261207)
+    photos = []
+    for _ in range(count):
+        data = bytearray(PHOTO_JPEG)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data) - 2)] = rng.randrange(256)
+        photos.append(bytes(data))
+    return photos
+
+
+def test_the_intake_check_refuses_what_rendering_would() -> None:
+    """The intake decodes the photo at the smallest scale (a JPEG at 1/8, for speed): every
+    photo it accepts must decode at the size the card prints it, and every one it refuses
+    must not."""
+    refused = 0
+    for photo in _damaged_photos(400):
+        at_intake = image_problems(photo, SIGNATURE_PNG)
+        try:
+            pictures.decode(photo, pictures.PHOTO, (PHOTO_BOX[2], PHOTO_BOX[3]))
+            for_the_card = []
+        except RenderError as error:
+            for_the_card = error.problems
+        assert at_intake == for_the_card
+        refused += bool(at_intake)
+    assert refused >= 20  # the damage reaches the decoder, not only the header
