@@ -194,7 +194,7 @@ class Station:
             paused=self.paused,
             printing=self.lane.phase is Phase.PRINTING,
             printer=PrinterView.of(
-                printer.connected, printer.status, printer.problem, printer.identity
+                printer.connected, printer.status, printer.problem, self.store.ledger.used
             ),
             cabinet_open=self._cabinet_open,
         )

@@ -25,6 +25,7 @@ import structlog
 
 from contract.vocabulary import (
     AttemptOutcome,
+    Consumable,
     FailCode,
     JobState,
     ReviewCause,
@@ -115,7 +116,7 @@ class PrinterLane:
             log.info("printer connected" if report.connected else "printer not reachable")
         self.report = report
         if report.identity is not None:
-            self._store.ledger.used = consumables_used(report.identity)
+            self._learn_model(consumables_used(report.identity))
         if self.phase in (Phase.STARTING, Phase.AWAITING_REPORT):
             self.phase = Phase.IDLE
         elif self.phase is Phase.SETTLING and report.connected:
@@ -127,6 +128,17 @@ class PrinterLane:
                 self.worker.read_counter(self._settle)
         self._eject_left_card(report)
         self._on_report(report)
+
+    def _learn_model(self, used: frozenset[Consumable]) -> None:
+        """What a card uses on this printer, for its bookings now and after a restart."""
+        ledger = self._store.ledger
+        if used != ledger.used:
+            log.info("a card on this printer uses", consumables=sorted(used))
+            try:
+                with self._store.db.transaction() as tx:
+                    ledger.learn_used(tx, used)
+            except StoreError as exc:  # in force until the restart all the same
+                self._storage.failed(exc)
 
     def _eject_left_card(self, report: PrinterReport) -> None:
         """A card's error reported between cards (a jam, the cover opened on a card) was left

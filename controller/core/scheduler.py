@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.vocabulary import Consumable, JobState
-from controller.devices.models import EVERY_CONSUMABLE, consumables_used
-from controller.devices.printer import JOB_FLAGS, Identity, PrinterStatus
+from controller.devices.models import EVERY_CONSUMABLE
+from controller.devices.printer import JOB_FLAGS, PrinterStatus
 from controller.policy import duty, selection
 from controller.policy.duty import DutyDecision, DutySettings
 from controller.policy.station_state import (
@@ -50,10 +50,10 @@ class PrinterView:
         connected: bool,
         status: PrinterStatus | None,
         problem: str | None = None,
-        identity: Identity | None = None,
+        used: frozenset[Consumable] = EVERY_CONSUMABLE,
     ) -> PrinterView:
         flags = status.flags if status else frozenset()
-        return cls(connected, flags, problem is not None, consumables_used(identity))
+        return cls(connected, flags, problem is not None, used)
 
     @property
     def cooling(self) -> bool:

@@ -19,12 +19,17 @@ from contract.clock import rfc3339
 from contract.events import ConsumableEmpty, ConsumableLow, ConsumableReloaded
 from contract.vocabulary import AttemptOutcome, Consumable
 from controller.policy.consumables import empty_alert, low_alert
+from controller.queue.db import get_meta, set_meta
 from controller.queue.lots import book_use, take_from_lots
 from controller.queue.outbox import emit
 
 # A reload replaces a ribbon or a film (what was left of the old one is taken out); blanks are
 # topped up in the feeder.
 REPLACED_ON_RELOAD = frozenset({Consumable.RIBBON, Consumable.FILM})
+# meta: what a card uses on the printer that last said its model, so that a card booked after a
+# restart, before the printer has said it again, books what that printer uses (not a film a
+# Primacy has not got).
+USED_KEY = "printer_consumables_used"
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,21 @@ class Balance:
 class Ledger:
     def __init__(self, low_thresholds: dict[str, int]) -> None:
         self._low = low_thresholds
-        # What a card uses on the station's printer (its model: controller/devices/models.py).
-        self.used: frozenset[str] = frozenset(Consumable)
+        # What a card uses on the station's printer (its model: controller/devices/models.py);
+        # every consumable until a printer has said its model.
+        self.used: frozenset[Consumable] = frozenset(Consumable)
+
+    def recall_used(self, conn: sqlite3.Connection) -> None:
+        """Take up what a card used on the printer last known (kept by `learn_used`)."""
+        stored = get_meta(conn, USED_KEY)
+        if stored is not None:
+            self.used = frozenset(Consumable(name) for name in stored.split(",") if name)
+
+    def learn_used(self, tx: sqlite3.Connection, used: frozenset[Consumable]) -> None:
+        """The printer has said its model: a card uses `used` on it, from now and after a
+        restart."""
+        self.used = used  # first: in force in this run even if the write fails
+        set_meta(tx, USED_KEY, ",".join(sorted(used)))
 
     def initialise(self, tx: sqlite3.Connection, loaded: dict[str, int], at: datetime) -> None:
         """Record the first load of a new station (what was in the printer when it came)."""

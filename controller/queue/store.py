@@ -59,6 +59,7 @@ class Store:
                     set_meta(tx, "station", station)
                 if owner in (None, station):
                     ledger.initialise(tx, initial_load, clock.now())
+                    ledger.recall_used(tx)
                     # A write at every start: on read-only storage SQLite opens the file
                     # read-only and only a write tells; one clear error now is better than a
                     # station that cannot record anything.
