@@ -36,15 +36,23 @@ class Peer:
 
 def peer_of(connection: socket.socket) -> Peer:
     """The credentials the kernel recorded when the peer connected (they cannot be forged)."""
-    pid, uid, gid = _UCRED.unpack(
-        connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
-    )
+    pid, uid, gid = _credentials(connection)
     try:
         user = pwd.getpwuid(uid).pw_name
         group_ids = os.getgrouplist(user, gid)
     except KeyError:
         user, group_ids = f"uid {uid}", [gid]
     return Peer(pid, uid, gid, user, frozenset(_group_names(group_ids)))
+
+
+def peer_uid(connection: socket.socket) -> int:
+    """The peer's user id as the kernel recorded it: no name or group lookup."""
+    return _credentials(connection)[1]
+
+
+def _credentials(connection: socket.socket) -> tuple[int, int, int]:
+    """pid, uid, gid (struct ucred)."""
+    return _UCRED.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
 
 
 def _group_names(group_ids: list[int]) -> list[str]:

@@ -20,7 +20,7 @@ import socketserver
 import threading
 import time
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
@@ -34,7 +34,7 @@ from contract.commands import (
 from contract.errors import CommandError
 from contract.vocabulary import CommandErrorCode, CommandName
 from controller.core.commands import StationCommands
-from controller.local.authority import Authority, Peer, peer_of
+from controller.local.authority import Authority, Peer, peer_of, peer_uid
 from controller.local.client import MAX_REQUEST_BYTES
 from controller.local.sessions import Sessions
 from controller.local.settings import LocalSettings
@@ -55,9 +55,8 @@ class ControlServer:
             path.unlink()  # left by a daemon that did not stop cleanly
         authority = Authority(frozenset(settings.operators), frozenset(settings.operator_groups))
         gate = Gate(commands, authority, Sessions(time.monotonic))
-        handler = _handler_for(gate, settings)
-        self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
-        self._server.daemon_threads = True
+        clients = ClientCount(settings.max_clients_per_user)
+        self._server = _CountingServer(str(path), _handler_for(gate, settings, clients), clients)
         os.chmod(path, 0o660)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="control", daemon=True
@@ -97,17 +96,63 @@ class ClientCount:
             self._held[uid] -= 1
 
 
-def _handler_for(gate: Gate, settings: LocalSettings) -> type[socketserver.StreamRequestHandler]:
-    clients = ClientCount(settings.max_clients_per_user)
+@dataclass(frozen=True)
+class Arrival:
+    """A connection as accepted: its user's id, and whether it fits under the user's limit."""
 
+    uid: int
+    admitted: bool
+
+
+class _CountingServer(socketserver.ThreadingUnixStreamServer):
+    """Counts each connection against its user as it is accepted, so in the order they came
+    (a handler's thread may start after a later connection's)."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, path: str, handler: type[socketserver.BaseRequestHandler], clients: ClientCount
+    ) -> None:
+        self._clients = clients
+        super().__init__(path, handler)
+
+    def get_request(self) -> tuple[socket.socket, Arrival]:
+        connection, _ = super().get_request()
+        try:
+            uid = peer_uid(connection)
+        except OSError:
+            connection.close()
+            raise  # socketserver drops the connection
+        return connection, Arrival(uid, self._clients.enter(uid))
+
+    def process_request(self, request: socket.socket, arrival: Arrival) -> None:
+        try:
+            super().process_request(request, arrival)
+        except Exception:  # no thread to serve it (and so to leave): not held
+            if arrival.admitted:
+                self._clients.leave(arrival.uid)
+            raise
+
+
+def _handler_for(
+    gate: Gate, settings: LocalSettings, clients: ClientCount
+) -> type[socketserver.StreamRequestHandler]:
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
+            arrival: Arrival = self.client_address
+            try:
+                self._answer(arrival)
+            finally:
+                if arrival.admitted:
+                    clients.leave(arrival.uid)
+
+        def _answer(self, arrival: Arrival) -> None:
             try:
                 peer = peer_of(self.request)
             except OSError as exc:
                 log.warning("control socket client lost", error=str(exc))
                 return
-            if not clients.enter(peer.uid):
+            if not arrival.admitted:
                 log.warning("control socket client refused: too many", user=peer.user)
                 limit = settings.max_clients_per_user
                 message = said(
@@ -117,10 +162,7 @@ def _handler_for(gate: Gate, settings: LocalSettings) -> type[socketserver.Strea
                 )
                 self._send(refusal(CommandErrorCode.INVALID_STATE, message))
                 return
-            try:
-                self._serve(peer)
-            finally:
-                clients.leave(peer.uid)
+            self._serve(peer)
 
         def _serve(self, peer: Peer) -> None:
             try:
