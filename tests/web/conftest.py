@@ -137,11 +137,24 @@ def fill(browser: Any, form_id: str, values: dict[str, str]) -> None:
 
 def submit_and_wait(browser: Any, button: Any) -> None:
     """Click `button` and wait until the page it was on is gone (not read its notice again)."""
-    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
+    def gone(_: Any) -> bool:
+        try:
+            button.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            # Caught mid-navigation, Chromium says the node "does not belong to the document"
+            # rather than stale (CI, 2026-12-07): the page it was on is just as gone.
+            if "does not belong to the document" in (exc.msg or ""):
+                return True
+            raise
+        return False
+
     button.click()
-    WebDriverWait(browser, 15).until(staleness_of(button))
+    WebDriverWait(browser, 15).until(gone)
 
 
 def notice(browser: Any) -> str:
