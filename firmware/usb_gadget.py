@@ -52,7 +52,9 @@ CONFIGFS = Path("/sys/kernel/config/usb_gadget")
 UDC_CLASS = Path("/sys/class/udc")
 PRIMACY_PRODUCT_ID = 0x0B00  # Evolis Primacy
 GADGET_SET_PRINTER_STATUS = 0xC0016722  # _IOWR('g', 0x22, unsigned char), linux/usb/g_printer.h
-GONE = (errno.ENODEV, errno.ESHUTDOWN, errno.ENOENT, errno.EIO)
+# The node's answers once the cable is out: ENXIO from open(2) while the function is being
+# unbound (CI saw it end the program with status 1 after an unplug), the rest from the function.
+GONE = (errno.ENODEV, errno.ENXIO, errno.ESHUTDOWN, errno.ENOENT, errno.EIO)
 READ_BYTES = 16 * 1024
 
 

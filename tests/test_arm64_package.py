@@ -117,3 +117,9 @@ def test_make_deb_for_arm64_builds_both_packages_that_load_on_arm64(tmp_path) ->
     ]
     for path in built:
         assert problems(path, "arm64") == []
+    # make test-arm64 proves them next on the emulated arm64 machine (the systemd rig).
+    if dist := os.environ.get("PRINTSTATION_ARM64_DIST"):
+        shutil.rmtree(dist, ignore_errors=True)
+        Path(dist).mkdir(parents=True)
+        for path in built:
+            shutil.copy(path, dist)

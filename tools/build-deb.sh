@@ -15,17 +15,12 @@ case $ARCH in
     arm64) ;;
     *) echo "ARCH=$ARCH: this machine ($host) builds for $host and arm64 only" >&2; exit 2 ;;
 esac
-need=()
-for tool in dpkg-buildpackage:dpkg-dev dh:debhelper dh_virtualenv:dh-virtualenv; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
-done
-python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
-[ -e /usr/include/python3.11/Python.h ] || need+=(python3-dev)
-[ -e /usr/include/cups/cups.h ] || need+=(libcups2-dev)  # pycups builds against libcups
-if [ "$ARCH" = "$host" ] && [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+if [ "$ARCH" = "$host" ]; then  # arm64's are the build chroot's (tools/arm64/chroot.sh)
+    # shellcheck source=tools/apt-need.sh
+    . tools/apt-need.sh
+    # pycups builds against libcups; dh-virtualenv makes its environment with Debian's venv
+    apt_need dpkg-buildpackage:dpkg-dev dh:debhelper dh_virtualenv:dh-virtualenv :python3-venv \
+        /usr/include/python3.11/Python.h:python3-dev /usr/include/cups/cups.h:libcups2-dev
 fi
 rm -rf build/deb && mkdir -p build/deb/src dist
 git ls-files -z | xargs -0 cp --parents -t build/deb/src

@@ -12,6 +12,9 @@ ARM64_SUITE=bookworm
 # libraries the station's environment loads at run time (libusb for pyusb, libcups for pycups).
 ARM64_BUILD_PACKAGES=build-essential,debhelper,dh-virtualenv,dpkg-dev,python3,python3-venv,python3-dev,libcups2-dev,libcups2,libusb-1.0-0,adduser,ca-certificates
 
+# shellcheck source=tools/apt-need.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../apt-need.sh"  # apt_need
+
 # arm64_need_root: one line saying why, then exit, when not root.
 arm64_need_root() {
     [ "$(id -u)" -eq 0 ] && return 0
@@ -23,14 +26,8 @@ arm64_need_root() {
 # qemu-aarch64 entry enabled (its F flag: the kernel opens the interpreter once, so the chroot
 # needs no copy of it).
 arm64_binfmt() {
-    local need=()
-    [ -x /usr/bin/qemu-aarch64-static ] || need+=(qemu-user-static)
-    command -v update-binfmts >/dev/null 2>&1 || need+=(binfmt-support)
-    command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
-    if [ ${#need[@]} -gt 0 ]; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
-    fi
+    apt_need /usr/bin/qemu-aarch64-static:qemu-user-static update-binfmts:binfmt-support \
+        debootstrap:debootstrap
     [ -e /proc/sys/fs/binfmt_misc/register ] \
         || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
     [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64
@@ -67,12 +64,15 @@ arm64_make_tree() {
     echo "$tree"
 }
 
-# arm64_unpack TARBALL ROOT: a fresh copy of the tree at ROOT, with the host's resolver and the
-# host's CA bundle (the chroot trusts what the host trusts: a host behind a TLS-inspecting proxy
-# has its CA there, and pip in the chroot goes through the same proxy).
+# arm64_unpack TARBALL ROOT: a fresh copy of the tree at ROOT, with the host's resolver and hosts
+# file (the chroot shares the host's network; debootstrap writes no /etc/hosts, and without one
+# `localhost` did not resolve in the chroot) and the host's CA bundle (the chroot trusts what the
+# host trusts: a host behind a TLS-inspecting proxy has its CA there, and pip in the chroot goes
+# through the same proxy).
 arm64_unpack() {
     rm -rf "$2" && mkdir -p "$2" && tar -C "$2" -xf "$1"
     cp -L /etc/resolv.conf "$2/etc/resolv.conf"
+    cp -L /etc/hosts "$2/etc/hosts"
     cp -L /etc/ssl/certs/ca-certificates.crt "$2/etc/ssl/certs/ca-certificates.crt"
 }
 

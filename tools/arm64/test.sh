@@ -15,7 +15,7 @@ WORK=$REPO/build/arm64
 . "$REPO/tools/arm64/chroot.sh"
 # What .ci/run installs for the suite, less the qemu rigs' tools and PostgreSQL (the host's).
 TEST_PACKAGES="make git openssl mosquitto e2fsprogs systemd gammu-smsd prometheus cups-daemon \
-cups-client cups-ipp-utils avahi-daemon dbus chromium chromium-driver fonts-dejavu-core"
+cups-client cups-ipp-utils avahi-daemon dbus chromium chromium-driver fonts-dejavu-core reprepro gnupg"
 arm64_need_root
 arm64_binfmt
 pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not accepting on 127.0.0.1:5432" >&2; exit 1; }

@@ -29,10 +29,7 @@ fleet_dummy_deb() {
 fleet_stage() (
     set -euo pipefail
     local root=$1 new_deb=$2 work=$WORK/fleet publish=$REPO/tools/apt-repo/publish.sh
-    if ! command -v reprepro >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends reprepro gnupg
-    fi
+    apt_need reprepro:reprepro gpg:gnupg
     rm -rf "$work" && mkdir -p "$work/debs" "$work/gnupg" && chmod 700 "$work/gnupg"
     export GNUPGHOME=$work/gnupg
     fleet_dummy_deb "$work/debs" printstation-rig-other 1.0

@@ -232,7 +232,7 @@ class Daemon:
             raise AssertionError(f"{error}; status: {seen}; jobs: {self.counts()}") from None
 
     def knows_the_model(self) -> bool:
-        return "film" in (self.command("status").get("consumables") or {})
+        return (self.command("status").get("printer") or {}).get("model") is not None
 
     def answers(self) -> bool:
         try:
@@ -268,10 +268,13 @@ def daemon(work: Path, gadget: Gadget) -> Iterator[Daemon]:
         # The station knows which consumables the printer takes once the printer has said its
         # model over USB, which may come after the control socket answers.
         daemon.until(daemon.knows_the_model, 60, "the printer's model")
-        # As the operator does on a new station: blanks and film loaded (a real printer does not
-        # count them; the ribbon's count the station adopts from the printer).
-        for consumable, count in (("cards", 100), ("film", 500)):
-            daemon.command("reload", {"consumable": consumable, "count": count, "capacity": count})
+        # A Primacy prints direct to the card: no film to load, none counted (before the model
+        # was known every consumable was, and a film reload raced the printer's answer).
+        consumables = daemon.command("status")["consumables"]
+        assert sorted(consumables) == ["cards", "ribbon"], consumables
+        # As the operator does on a new station: blanks loaded (a real printer does not count
+        # them; the ribbon's count the station adopts from the printer).
+        daemon.command("reload", {"consumable": "cards", "count": 100, "capacity": 100})
         return daemon
 
     yield start()

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The rig's own dpkg Pre-Invoke hook (installed by fleet-update.sh, never by the package): just
 # before unattended-upgrade runs dpkg, four jobs are handed in and the first card starts, so that
-# the package's stop comes with a card printing and three jobs queued, whatever the time
-# unattended-upgrade took to get here. Once: it records the card and the queue in $MARK.
+# the package's stop comes with a card printing and jobs still queued, whatever the time
+# unattended-upgrade took to get here (only dpkg's own time counts against the four cards).
+# Once: it records the card and the queue at dpkg's start in $MARK.
 MARK=/run/rig-fleet-cards
 DB=/var/lib/printstation/station.db
 [ -e "$MARK" ] && exit 0
