@@ -59,21 +59,30 @@ def test_it_forwards_and_delays(proxy: FaultProxy) -> None:
 
 
 @pytest.mark.parametrize("direction", ["up", "down", "both"])
-def test_a_blackhole_drops_bytes_and_keeps_the_connection(
+def test_a_blackhole_drops_bytes_and_keeps_the_connection_until_the_heal(
     proxy: FaultProxy, direction: str
 ) -> None:
-    with connect(proxy) as client:
+    with connect(proxy) as client, connect(proxy) as quiet:
         round_trip(client, b"before")
+        round_trip(quiet, b"before")
         proxy.blackhole(direction)
         client.sendall(b"lost")
         client.settimeout(0.5)
         with pytest.raises(TimeoutError):
             client.recv(4096)
         assert proxy.stats.dropped_bytes >= 4
-        assert proxy.open_connections == 1
+        assert proxy.open_connections == 2
         proxy.heal()
+        # The connection that lost bytes cannot go on as if it had not: reset, as TCP would
+        # have ended it rather than deliver "after" without "lost".
         client.settimeout(5)
-        assert round_trip(client, b"after") < 0.5
+        with pytest.raises((ConnectionResetError, BrokenPipeError)):
+            client.sendall(b"after" * 13107)
+            assert client.recv(4096) == b""  # not reached: the RST comes first
+        # One that lost nothing goes on, and new connections work.
+        assert round_trip(quiet, b"after") < 0.5
+        with connect(proxy) as again:
+            assert round_trip(again, b"after") < 0.5
 
 
 def test_a_reset_closes_every_connection_with_an_rst(proxy: FaultProxy) -> None:

@@ -6,7 +6,11 @@ port, one thread per direction. While it runs, the test changes how bytes flow:
 - `delay(seconds)`: each chunk waits this long before it is forwarded (latency; order kept);
 - `blackhole("up" | "down" | "both")`: bytes in that direction are read and dropped, the
   connections stay open (a half-open link: nothing answers, nothing is refused);
-- `heal()`: forward normally again;
+- `heal()`: forward normally again; a connection that lost bytes to the blackhole is reset
+  then, and forwards nothing more before. TCP never hands over later bytes without the earlier
+  ones: a stream with a hole in it (an MQTT PUBLISH gone, the next one through on the same
+  connection) is no fault a real network makes, and it let a later event reach the broker
+  before an earlier one that the station was still waiting to hear back about;
 - `reset()`: close every open connection with a TCP RST (SO_LINGER 0), as a NAT box or a
   crashed router does; new connections are accepted as before.
 
@@ -48,6 +52,7 @@ class _Pair:
     def __init__(self, client: socket.socket, upstream: socket.socket) -> None:
         self.client, self.upstream = client, upstream
         self.closed = threading.Event()
+        self.lost_bytes = False  # to a blackhole: it is reset at the heal
         self._lock = threading.Lock()
 
     def close(self, rst: bool = False) -> None:
@@ -115,6 +120,10 @@ class FaultProxy:
         with self._lock:
             self._delay_s = 0.0
             self._blackhole = set()
+            broken = [pair for pair in self._pairs if pair.lost_bytes]
+            self._pairs = [pair for pair in self._pairs if not pair.lost_bytes]
+        for pair in broken:
+            pair.close(rst=True)
 
     def reset(self) -> int:
         """Close every open connection with an RST; returns how many there were."""
@@ -185,8 +194,10 @@ class FaultProxy:
             if not data:
                 break
             with self._lock:
-                delay, dropped = self._delay_s, direction in self._blackhole
+                delay = self._delay_s
+                dropped = direction in self._blackhole or pair.lost_bytes
                 if dropped:
+                    pair.lost_bytes = True
                     self.stats.dropped_bytes += len(data)
             if dropped:
                 continue
