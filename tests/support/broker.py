@@ -13,6 +13,7 @@ import getpass
 import hashlib
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -27,11 +28,37 @@ MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
 DYNSEC_ITERATIONS = 101  # what mosquitto_ctrl's dynsec uses
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port that was free a moment ago (never 1883: the kernel picks an ephemeral one)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that was free a moment ago, never handed out before by this
+    process, and outside the kernel's ephemeral range (never 1883): a port from that range may
+    meanwhile become the source port of any outgoing connection (CI once had mosquitto's second
+    listener fail to bind, and the broker exit, after its ports had answered)."""
+    low, high = ephemeral_port_range()
+    pool = range(10000, low) if low > 12000 else range(high + 1, 65536)
+    rng = random.SystemRandom()
+    for _ in range(1000):
+        port = rng.choice(pool)
+        if port == 1883 or port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free TCP port among {pool}")
+
+
+def ephemeral_port_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 def plain_config(port: int, workdir: Path, save_every: int = 1) -> str:
@@ -172,18 +199,34 @@ class Broker:
     def start(self, timeout: float = 10.0) -> None:
         if self.running:
             raise RuntimeError("broker already running")
+        log = self.workdir / "mosquitto.log"
+        logged_before = log.stat().st_size if log.exists() else 0
         with (self.workdir / "stderr.log").open("ab") as stderr:
             self._process = subprocess.Popen(
                 [MOSQUITTO, "-c", str(self.config_path)], stdout=subprocess.DEVNULL, stderr=stderr
             )
         deadline = time.monotonic() + timeout
         for port in self.ports:
-            while not self._accepts(port):
+            while not (self._accepts(port) and self._running_since(logged_before)):
                 if self._process.poll() is not None:
                     raise RuntimeError(f"mosquitto exited: {self.log_tail()}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"mosquitto did not listen on {port}: {self.log_tail()}")
                 time.sleep(0.01)
+
+    def _running_since(self, offset: int) -> bool:
+        """mosquitto's log, where the config sends it to the work directory, says this start
+        got past opening every listener ("mosquitto version ... running"): a port that answers
+        may be another process's, and mosquitto exits when one listener cannot bind. Configs
+        that log to the work directory log notices, where that line is."""
+        log = self.workdir / "mosquitto.log"
+        if f"log_dest file {log}" not in self.config_path.read_text():
+            return True
+        if not log.exists():
+            return False
+        with log.open("rb") as text:
+            text.seek(offset)
+            return b" running\n" in text.read()
 
     def kill(self) -> None:
         """SIGKILL: no goodbye, no final save of the persistence file."""
