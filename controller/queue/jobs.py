@@ -174,6 +174,8 @@ class JobStore(JobQueries):
         needs a stated `reason` (ReasonRequired otherwise): a blank was fed, and a reprint
         makes a second card for the person. The fed blank is counted against the job, in its
         attempts and in the ledger, so the reprint's `attempts` and the blanks' books show it.
+        Where no counter witnessed the attempt (a printer behind a print queue, whose review
+        has none) the person's finding is the record: no card came out, no blank is counted.
         """
         if outcome not in RESOLUTIONS:
             raise ValueError(f"outcome must be one of {', '.join(RESOLUTIONS)}")
@@ -199,7 +201,7 @@ class JobStore(JobQueries):
                 return self._states.card_spoiled(
                     tx, job_id, SpoilCause.RESOLVED_SPOILED, now, retry_limit=False
                 )
-            if moved:  # the blank fed during the attempt, spent for nothing
+            if counter is not None and moved:  # the blank fed during the attempt, spent for nothing
                 self._states.count_blank(tx, job, AttemptOutcome.SPOILED, now)
             self._states.move(tx, job_id, JobState.QUEUED, now)
             return JobState.QUEUED

@@ -4,18 +4,27 @@
 from __future__ import annotations
 
 import io
+import json
 
 import cups
 import pytest
 
 from contract.clock import SystemClock
-from contract.vocabulary import CommandName, Consumable, PrinterFault, SpoilCause
+from contract.errors import CommandError
+from contract.vocabulary import (
+    CommandErrorCode,
+    CommandName,
+    Consumable,
+    PrinterFault,
+    SpoilCause,
+)
 from controller.app.config import load_config
 from controller.app.doctor import run_doctor
 from controller.core.commands import StationCommands
 from controller.devices.factory import network_driver
 from controller.queue.store import Store
 from controller.queue.unaccounted import CounterKind
+from testkit.broker import free_port
 from testkit.waiting import wait_until
 from tools.demo import sample_jobs
 
@@ -173,6 +182,41 @@ def test_a_job_whose_document_never_arrived_is_cancelled_and_the_card_printed_an
     assert _attempts(running) == [("not_printed", "interrupted"), ("printed", None)]
     assert {job: a["job-state"] for job, a in rig.jobs().items()} == {1: 7, 2: 9}
     assert [r["result"] for r in rig.cards()] == ["printed"]
+
+
+def test_a_job_ended_with_nothing_said_is_a_persons_to_decide_and_no_blank_is_booked(
+    make_rig, make_station
+) -> None:
+    """The backend cannot reach the printer (here its device URI names a port nothing listens
+    on): it gives up after its reconnect window and exits with nothing said, the CUPS job is
+    aborted with no page and no reason, and the station asks a person (`job.needs_review`, no
+    counter). The person finds no card: `not_printed` needs a reason, books no blank (none was
+    fed: the kill run's operator once took the last card in the trays, another's, for it), and
+    the card prints once the queue reaches the printer again."""
+    rig: CupsRig = make_rig()
+    live = f"cardsim://127.0.0.1:{rig.server.port}"
+    rig.cups.lpadmin("-p", QUEUE, "-v", f"cardsim://127.0.0.1:{free_port()}")
+    running: IppStation = make_station(rig)
+    job = sample_jobs()[0]
+    running.store.intake.submit(job)
+    job_id = json.loads(job)["job_id"]
+    wait_until(lambda: running.events("job.needs_review"), 60, "the review")
+    review = running.events("job.needs_review")[0]
+    assert review.data["card_counter"] is None
+    assert review.data["cause"].startswith("CUPS job 1 aborted")
+    assert rig.cards() == []
+    rig.cups.lpadmin("-p", QUEUE, "-v", live)
+    commands = StationCommands(running.station, local=True)
+    resolve = {"job_id": job_id, "outcome": "not_printed"}
+    with pytest.raises(CommandError) as refused:
+        commands.handle(CommandName.RESOLVE, resolve)
+    assert refused.value.code == CommandErrorCode.INVALID_ARGS
+    commands.handle(CommandName.RESOLVE, {**resolve, "reason": "no card in the trays"})
+    wait_until(lambda: running.states()["printed"] == 1, 30, "the card once CUPS reaches it")
+    assert [r["result"] for r in rig.cards()] == ["printed"]
+    assert running.events("card.printed")[0].data["attempts"] == 1
+    with running.store.db.reading() as conn:
+        assert running.store.ledger.remaining(conn, Consumable.CARDS) == LOADED["cards"] - 1
 
 
 def _load_and_reload(

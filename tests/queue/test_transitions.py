@@ -268,6 +268,23 @@ def test_not_printed_after_the_counter_moved_needs_a_reason_and_counts_the_blank
     assert store.outbox.all_events()[-1].data["attempts"] == 2
 
 
+def test_not_printed_with_no_counter_needs_a_reason_and_counts_no_blank(
+    store: Store, clock
+) -> None:
+    """A printer behind a print queue reviews a card with no counter (the CUPS job ended with
+    nothing said): the person who found no card is the only witness, and no blank was fed."""
+    prepare(store, clock, "printing")
+    store.jobs.needs_review(JOB, "CUPS job 9 aborted", None)
+    with pytest.raises(ReasonRequired):
+        store.jobs.resolve(JOB, "not_printed", by=TECH)
+    assert store.jobs.resolve(JOB, "not_printed", by=TECH, reason=NO_CARD) == "queued"
+    assert store.jobs.get(JOB).attempts == 0
+    rows = store.db._conn.execute(
+        "SELECT kind FROM ledger WHERE consumable = 'cards' AND job_id = ?", (JOB,)
+    ).fetchall()
+    assert rows == []
+
+
 def test_not_printed_with_the_counter_unmoved_needs_no_reason(store: Store, clock) -> None:
     prepare(store, clock, "printing")
     store.jobs.needs_review(JOB, "usb_lost", COUNTER)
