@@ -1,13 +1,18 @@
 """The person at the kiosk: decides cards of unknown outcome and loads what ran out.
 
-A card goes to review when the station lost sight of it (SIGKILL mid-card, USB unplugged).
-The operator looks at the trays, which here is the virtual printer's own log: while a review
-is pending nothing else is printed, so the last card the printer fed is the one in question,
-good (`printed`) or in the reject tray (`spoiled`). Consumables are reloaded when the station
-says one is empty (a broken ribbon reads as empty); a printer behind CUPS, which the station's
-reload does not reach, is loaded by hand first. Every other decision goes by MQTT (a
-technician's command, re-sent with the same `cmd_id` until it took effect) or by the local
-control socket, so both paths carry real work during the run.
+A card goes to review when the station lost sight of it (SIGKILL mid-card, USB unplugged, a
+CUPS job ended with nothing said). The operator looks at the trays, which here is the virtual
+printer's own log: while a review is pending nothing else is printed, so the last card the
+printer fed is the one in question, good (`printed`) or in the reject tray (`spoiled`). Told
+each job's card face (`face_of`), the operator looks for the person's own card, as a person
+at the kiosk reads the name on it: when the last card is someone else's, or the person's cards
+are all booked already (an earlier attempt's), none came out (`not_printed`: a CUPS job can
+end unprinted with no reason given, CI saw the last card, another person's, taken for it).
+Consumables are reloaded when the station says one is empty (a broken ribbon reads as
+empty); a printer behind CUPS, which the station's reload does not reach, is loaded by hand
+first. Every other decision goes by MQTT (a technician's command, re-sent with the same
+`cmd_id` until it took effect) or by the local control socket, so both paths carry real work
+during the run.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from testkit.station_process import NotAnswering, StationProcess
+from testkit.station_process import CardLine, NotAnswering, StationProcess
 from tests.reliability.peers import CentralOffice, Recorder
 
 RELOAD = {"cards": 300, "ribbon": 1000, "film": 1000}
@@ -61,10 +66,12 @@ class Operator:
         central: CentralOffice,
         recorder: Recorder,
         load_printer: Callable[[str, int, int], None] | None = None,
+        face_of: Callable[[str], str] | None = None,
     ) -> None:
-        """`load_printer`: loads a printer the station's reload does not reach (behind CUPS)."""
+        """`load_printer`: loads a printer the station's reload does not reach (behind CUPS);
+        `face_of`: a job's card face as the printer's log records it (`card_faces`)."""
         self.station, self.central, self.recorder = station, central, recorder
-        self.load_printer = load_printer
+        self.load_printer, self.face_of = load_printer, face_of
         self.log = OperatorLog()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="operator", daemon=True)
@@ -125,13 +132,29 @@ class Operator:
     def _decide(self, job_id: str) -> str:
         """Look at the trays (the printer's last card) and resolve the job accordingly."""
         tray = self.station.cards()
-        if not tray:
+        if not tray and self.face_of is None:
             raise AssertionError(f"{job_id} needs review but the printer fed no card")
-        last = tray[-1]
-        outcome = "printed" if last.result == "printed" else "spoiled"
-        via = self._act(f"resolve:{job_id}", "resolve", {"job_id": job_id, "outcome": outcome})
-        self.log.decisions.append(Decision(job_id, last.counter, outcome, via))
+        args: dict[str, Any] = {"job_id": job_id}
+        counter = 0  # the card decided on: none when no card of theirs came out
+        if self._theirs(job_id, tray):
+            counter = tray[-1].counter
+            args["outcome"] = "printed" if tray[-1].result == "printed" else "spoiled"
+        else:
+            args["outcome"], args["reason"] = "not_printed", "no card of theirs in the trays"
+        via = self._act(f"resolve:{job_id}", "resolve", args)
+        self.log.decisions.append(Decision(job_id, counter, args["outcome"], via))
         return via
+
+    def _theirs(self, job_id: str, tray: list[CardLine]) -> bool:
+        """The last card fed is the person's, and not one the station booked already."""
+        if self.face_of is None:
+            return True
+        face = self.face_of(job_id)
+        if not tray or tray[-1].front_sha256 != face:
+            return False
+        jobs = self.station.command("jobs")["result"]["jobs"]
+        booked = next((job["attempts"] for job in jobs if job["job_id"] == job_id), 0)
+        return sum(line.front_sha256 == face for line in tray) > booked
 
     def _answer(self, cmd_id: str) -> dict[str, Any] | None:
         return next((r for r in self.recorder.replies() if r["cmd_id"] == cmd_id), None)

@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from testkit.cups_rig import QUEUE, CupsRig, start_rig
 from testkit.fault_proxy import FaultProxy
 from testkit.jobs import station_today
 from testkit.station_process import Fault, IppQueue, StationProcess, StationSettings
-from tests.reliability import checks
+from tests.reliability import card_faces, checks
 from tests.reliability.conftest import Report
 from tests.reliability.mqtt_fuzz import INTERRUPTED, MqttFuzz, reply_code
 from tests.reliability.operator import Operator
@@ -162,7 +163,14 @@ class KillRun:
         self.station = StationProcess(workdir / "station", self.settings)
         stack.callback(self.station.kill)
         load = None if rig is None else rig.load
-        self.operator = Operator(self.station, self.central, self.recorder, load)
+        face = card_faces.direct if rig is None else card_faces.through_cups
+        self.operator = Operator(
+            self.station,
+            self.central,
+            self.recorder,
+            load,
+            cache(lambda job_id: face(card_faces.rendered(self.jobs[job_id]))),
+        )
         self.fuzz = MqttFuzz(self.central, self.rng, self.run_tag)
         self.injected = Injected()
         self.jobs: dict[str, dict[str, Any]] = {}
