@@ -34,8 +34,8 @@ _handed_out: set[int] = set()
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago, never handed out before by this
     process, and outside the kernel's ephemeral range (never 1883): a port from that range may
-    meanwhile become the source port of any outgoing connection (CI once had mosquitto's second
-    listener fail to bind, and the broker exit, after its ports had answered)."""
+    meanwhile become the source port of any outgoing connection, and two calls there may get
+    the same port (CI once had a client refused on a port a broker had just answered on)."""
     low, high = ephemeral_port_range()
     pool = range(10000, low) if low > 12000 else range(high + 1, 65536)
     rng = random.SystemRandom()
