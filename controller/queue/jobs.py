@@ -42,16 +42,23 @@ MASK = "*" * 12  # what stays of a reduced job's NIK: mask_nik's form, its last 
 
 
 class ReasonRequired(Exception):
-    """`not_printed` for a card whose attempt moved the printer's counter, with no reason."""
+    """`not_printed` with no reason for a card whose attempt moved the printer's counter, or
+    that no counter witnessed (`witnessed` False: a printer behind a print queue)."""
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(
-            said(
+    def __init__(self, job_id: str, witnessed: bool = True) -> None:
+        if witnessed:
+            message = said(
                 "job %(job_id)s: the printer's card counter moved during the attempt, so a blank"
                 " was fed; resolving it not_printed needs a reason",
                 job_id=job_id,
             )
-        )
+        else:
+            message = said(
+                "job %(job_id)s: no card counter saw the attempt (a printer behind a print"
+                " queue); resolving it not_printed needs a reason: what you found",
+                job_id=job_id,
+            )
+        super().__init__(message)
 
 
 class JobStore(JobQueries):
@@ -191,7 +198,7 @@ class JobStore(JobQueries):
             ).fetchone()
             moved = counter is None or counter != before
             if outcome == Resolution.NOT_PRINTED and moved and not reason:
-                raise ReasonRequired(job_id)
+                raise ReasonRequired(job_id, witnessed=counter is not None)
             resolved = JobResolved(Resolution(outcome), by.how, by.person, reason or None)
             emit(tx, job_id, resolved, now)
             if outcome == Resolution.PRINTED:

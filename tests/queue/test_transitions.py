@@ -275,7 +275,7 @@ def test_not_printed_with_no_counter_needs_a_reason_and_counts_no_blank(
     nothing said): the person who found no card is the only witness, and no blank was fed."""
     prepare(store, clock, "printing")
     store.jobs.needs_review(JOB, "CUPS job 9 aborted", None)
-    with pytest.raises(ReasonRequired):
+    with pytest.raises(ReasonRequired, match="no card counter saw the attempt"):
         store.jobs.resolve(JOB, "not_printed", by=TECH)
     assert store.jobs.resolve(JOB, "not_printed", by=TECH, reason=NO_CARD) == "queued"
     assert store.jobs.get(JOB).attempts == 0
