@@ -39,7 +39,7 @@ def bench_config(port: int, workdir: Path) -> str:
             f"log_dest file {workdir}/mosquitto.log",
             "log_type error",
             "log_type warning",
-            "log_type notice",  # "running": Broker.start waits for it
+            "log_type information",  # "running": Broker.start waits for it
         ]
     )
 

@@ -32,3 +32,13 @@ def test_free_ports_are_distinct_and_outside_theephemeral_port_range() -> None:
     ports = [free_port() for _ in range(200)]
     assert len(set(ports)) == len(ports)
     assert not [port for port in ports if low <= port <= high or port == 1883]
+
+
+def test_a_broker_logging_without_its_running_line_is_refused(tmp_path: Path) -> None:
+    """The start waits for an `information` line: a config that would never write it fails
+    at once, not at every start's timeout (CI met that in the central's burst test)."""
+    port = free_port()
+    config = f"listener {port} 127.0.0.1\nlog_dest file {tmp_path / 'mosquitto.log'}\n"
+    with pytest.raises(ValueError, match="information"):
+        Broker(tmp_path, config + "log_type error", [port])
+    Broker(tmp_path, config + "log_type information", [port])

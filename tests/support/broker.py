@@ -178,6 +178,11 @@ class Broker:
         self.workdir, self.ports = workdir, ports
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "mosquitto.conf"
+        self._logs_here = f"log_dest file {workdir / 'mosquitto.log'}" in config
+        if self._logs_here and not {"log_type all", "log_type information"} & set(
+            config.splitlines()
+        ):
+            raise ValueError("a test broker logging to its work directory logs `information`")
         self.config_path.write_text(config + "\n")
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -216,11 +221,11 @@ class Broker:
 
     def _running_since(self, offset: int) -> bool:
         """mosquitto's log, where the config sends it to the work directory, says this start
-        got past opening every listener ("mosquitto version ... running"): a port that answers
-        may be another process's, and mosquitto exits when one listener cannot bind. Configs
-        that log to the work directory log notices, where that line is."""
+        got past opening every listener ("mosquitto version ... running", an `information`
+        line): a port that answers may be another process's, and mosquitto exits when one
+        listener cannot bind."""
         log = self.workdir / "mosquitto.log"
-        if f"log_dest file {log}" not in self.config_path.read_text():
+        if not self._logs_here:
             return True
         if not log.exists():
             return False

@@ -44,7 +44,7 @@ def limited_broker(workdir: Path) -> Broker:
         f"log_dest file {workdir}/mosquitto.log",
         "log_type error",
         "log_type warning",
-        "log_type notice",  # "running": Broker.start waits for it
+        "log_type information",  # "running": Broker.start waits for it
         "log_type subscribe",  # Broker.subscribed reads it
     ]
     return Broker(workdir, "\n".join(config), [port])
