@@ -27,7 +27,7 @@ def test_ports_that_answer_for_another_process_are_no_start(tmp_path: Path) -> N
             Broker(tmp_path, config, ports).start()
 
 
-def test_free_ports_are_distinct_and_outside_theephemeral_port_range() -> None:
+def test_free_ports_are_distinct_and_outside_the_ephemeral_range() -> None:
     low, high = ephemeral_port_range()
     ports = [free_port() for _ in range(200)]
     assert len(set(ports)) == len(ports)
