@@ -87,7 +87,9 @@ class Operations:
     ) -> Stock:
         """Book a reload and tell the printer; returns the consumable's status entry. `count`
         may not exceed the capacity (given, or the one on the books); fewer blanks than on the
-        books need a supervisor and a `reason`."""
+        books need a supervisor and a `reason`. Not while a card is on the printer: booked
+        then, its share was counted twice (the card's own booking after the reload's count,
+        corrected later as a "printer count" adjustment when the printer counted it once)."""
         known = self._consumable(consumable).capacity
         if count > (capacity if capacity is not None else known):
             raise CommandError(
@@ -98,6 +100,14 @@ class Operations:
                     count=count,
                     consumable=consumable,
                     capacity=capacity if capacity is not None else known,
+                ),
+            )
+        if self._station.lane.busy:
+            raise CommandError(
+                CommandErrorCode.INVALID_STATE,
+                said(
+                    "a card is printing or its outcome is still being settled: reload once it"
+                    " is done (a count taken now cannot tell whether that card's share is in it)"
                 ),
             )
         if consumable == Consumable.CARDS:

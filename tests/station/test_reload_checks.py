@@ -3,6 +3,8 @@ capacity, recorded with its lot and operator, and checked against the printer's 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from contract.errors import CommandError
@@ -95,3 +97,39 @@ def test_a_real_printers_ribbon_capacity_is_taken_from_the_printer(make_station)
     )
     ribbon = running.commands.handle("status", {})["consumables"]["ribbon"]
     assert ribbon["capacity"] == running.printer.state.ribbon_capacity == 190
+
+
+def test_a_reload_while_a_card_is_on_the_printer_is_refused(
+    make_station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kill run's "unexplained ledger adjustments: {'printer count': 1}" (CI, seed
+    985578052): a ribbon reloaded while a card printed was booked at its count, the card's
+    own ribbon panel after it, and the printer, told the count after the card, counted one
+    more: adopted as a +1 adjustment. A reload now waits for the card's outcome."""
+    running = make_station(cards=50)
+    station = running.station
+    driver = station.lane.worker._driver
+    print_card, card_may_end = driver.print_card, threading.Event()
+
+    def printed_then_held(panels):  # the card is out; its outcome not yet with the station
+        outcome = print_card(panels)
+        card_may_end.wait(10)
+        return outcome
+
+    monkeypatch.setattr(driver, "print_card", printed_then_held)
+    running.store.intake.submit(payload(make_job(1)))
+    wait_until(lambda: running.states()["printing"] == 1)
+    with pytest.raises(CommandError) as refused:
+        running.commands.handle("reload", {"consumable": "ribbon", "count": 150})
+    assert refused.value.code == "invalid_state" and "printing" in refused.value.message
+    card_may_end.set()
+    wait_until(lambda: running.states()["printed"] == 1 and not station.lane.busy)
+    running.commands.handle("reload", {"consumable": "ribbon", "count": 150})
+    for _ in range(3):  # reports taken after the reload reached the printer
+        report = station.lane.report
+        wait_until(lambda seen=report: station.lane.report is not seen, what="a report taken")
+    with running.store.db.reading() as conn:
+        notes = {row[0] for row in conn.execute("SELECT note FROM ledger WHERE kind = 'adjust'")}
+        ribbon = running.store.ledger.balances(conn)["ribbon"]
+    assert notes == {"old roll taken out"}
+    assert ribbon.remaining == station.lane.report.status.consumables["ribbon"].remaining == 150
