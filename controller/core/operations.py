@@ -87,9 +87,8 @@ class Operations:
     ) -> Stock:
         """Book a reload and tell the printer; returns the consumable's status entry. `count`
         may not exceed the capacity (given, or the one on the books); fewer blanks than on the
-        books need a supervisor and a `reason`. Not while a card is on the printer: booked
-        then, its share was counted twice (the card's own booking after the reload's count,
-        corrected later as a "printer count" adjustment when the printer counted it once)."""
+        books need a supervisor and a `reason`. Not while a card is on the printer (`lane.busy`):
+        a count taken then cannot tell whether that card's share is in it."""
         known = self._consumable(consumable).capacity
         if count > (capacity if capacity is not None else known):
             raise CommandError(
